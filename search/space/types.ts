@@ -1,0 +1,56 @@
+/**
+ * The contract between search spaces and everything that uses them (strategies, evaluators,
+ * store, explorer, export). Genotypes are plain JSON so that they cross worker threads,
+ * queues and the database unchanged.
+ */
+import type { Rng } from '../util/rng.ts';
+
+/** One edge of a DARTS cell: an operation applied to an input (0, 1 = the two previous cells; 2.. = earlier nodes). */
+export type CellEdge = [op: string, input: number];
+
+/** A cell genotype in the notation of the DARTS code base, so that published genotypes paste in. */
+export interface CellGenotype {
+  normal: CellEdge[];
+  normal_concat: number[];
+  reduce: CellEdge[];
+  reduce_concat: number[];
+}
+
+/** A NAS-Bench-201 style cell: ops[i] lists, for node i+1, the op on the edge from each earlier node j (0..i). */
+export interface TabularCellGenotype {
+  nodes: string[][];
+}
+
+export interface BlockLayer {
+  op: string;          // e.g. 'conv', 'mbconv', 'attention'
+  kernel?: number;
+  expand?: number;
+  width: number;       // output channels
+}
+
+export interface BlockGenotype {
+  stages: { depth: number; layers: BlockLayer[] }[];
+}
+
+export type Genotype = CellGenotype | TabularCellGenotype | BlockGenotype;
+
+export type SpaceFamily = 'cell' | 'tabular-cell' | 'block';
+
+export type Task = 'classification' | 'segmentation';
+
+/** What a strategy needs of a space. Pure functions of their inputs and the generator. */
+export interface Space<G extends Genotype = Genotype> {
+  readonly name: string;
+  readonly family: SpaceFamily;
+  /** Hash of the canonical definition, recorded with every run. */
+  readonly hash: string;
+  sample(rng: Rng): G;
+  mutate(g: G, rng: Rng): G;
+  crossover(a: G, b: G, rng: Rng): G;
+  /** Canonical key: two genotypes that build the same network share it. */
+  key(g: G): string;
+  /** A human-readable one- or few-line description. */
+  describe(g: G): string;
+  /** Throws an error naming the bad field when g is not a genotype of this space. */
+  validate(g: unknown): G;
+}
