@@ -1,0 +1,335 @@
+/*
+ * Convolution gradients for the TensorFlow.js wasm backend, which lacks them (or, for
+ * Conv2DBackpropInput, has only a slow scalar one). Built by build-kernels.sh into
+ * kernels.wasm, which imports the backend's own WebAssembly.Memory: tensors are read and
+ * written in place at their heap offsets, so nothing is copied between modules.
+ *
+ * These functions must never touch the shadow stack or static data (the linker would
+ * place both at low addresses that belong to the backend): only scalar and v128 locals.
+ * build-kernels.sh checks the output for any use of __stack_pointer.
+ *
+ * Layout NHWC. Geometry: batch n; input ih x iw x ci; output oh x ow x co; filter kh x kw;
+ * strides sh, sw; dilations dh, dw; top/left padding pt, pl. Callers zero the outputs.
+ */
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+#define INLINE static inline __attribute__((always_inline))
+
+/* First output index o with o*s + t - p >= 0, and last with o*s + t - p <= size - 1. */
+INLINE int first_valid(int t, int p, int s) {
+  int num = p - t;
+  return num <= 0 ? 0 : (num + s - 1) / s;
+}
+INLINE int last_valid(int t, int p, int s, int size, int out) {
+  int num = size - 1 + p - t;
+  if (num < 0) return -1;
+  int o = num / s;
+  return o < out - 1 ? o : out - 1;
+}
+
+/*
+ * dW[a,b,c,o] = sum over pixels of x[n, oy*sh + a*dh - pt, ox*sw + b*dw - pl, c] * dy[n,oy,ox,o].
+ * Works one output row at a time so that the rows of x and dy stay in cache, and keeps a
+ * 4 (input channels) x 8 (output channels) block of dW in registers along the row.
+ */
+EXPORT(conv2d_filter_grad)
+void conv2d_filter_grad(const float *x, const float *dy, float *dwt, int n, int ih, int iw,
+                        int ci, int oh, int ow, int co, int kh, int kw, int sh, int sw,
+                        int dh, int dw, int pt, int pl) {
+  for (int b0 = 0; b0 < n; b0++)
+    for (int oy = 0; oy < oh; oy++) {
+      const float *dyrow = dy + ((b0 * oh + oy) * ow) * co;
+      for (int a = 0; a < kh; a++) {
+        int iy = oy * sh + a * dh - pt;
+        if (iy < 0 || iy >= ih) continue;
+        const float *xrow = x + ((b0 * ih + iy) * iw) * ci;
+        for (int b = 0; b < kw; b++) {
+          int ox0 = first_valid(b * dw, pl, sw), ox1 = last_valid(b * dw, pl, sw, iw, ow);
+          if (ox1 < ox0) continue;
+          float *tap = dwt + (a * kw + b) * ci * co;
+          const int xstep = sw * ci;
+          int c = 0;
+          for (; c + 4 <= ci; c += 4) {
+            int o = 0;
+            for (; o + 8 <= co; o += 8) {
+              float *d0 = tap + c * co + o;
+              v128_t a00 = wasm_v128_load(d0), a01 = wasm_v128_load(d0 + 4);
+              v128_t a10 = wasm_v128_load(d0 + co), a11 = wasm_v128_load(d0 + co + 4);
+              v128_t a20 = wasm_v128_load(d0 + 2 * co), a21 = wasm_v128_load(d0 + 2 * co + 4);
+              v128_t a30 = wasm_v128_load(d0 + 3 * co), a31 = wasm_v128_load(d0 + 3 * co + 4);
+              const float *xp = xrow + (ox0 * sw + b * dw - pl) * ci + c;
+              const float *gp = dyrow + ox0 * co + o;
+              for (int ox = ox0; ox <= ox1; ox++, xp += xstep, gp += co) {
+                v128_t g0 = wasm_v128_load(gp), g1 = wasm_v128_load(gp + 4);
+                v128_t x0 = wasm_v128_load32_splat(xp), x1 = wasm_v128_load32_splat(xp + 1);
+                v128_t x2 = wasm_v128_load32_splat(xp + 2), x3 = wasm_v128_load32_splat(xp + 3);
+                a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(x0, g0));
+                a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(x0, g1));
+                a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(x1, g0));
+                a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(x1, g1));
+                a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(x2, g0));
+                a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(x2, g1));
+                a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(x3, g0));
+                a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(x3, g1));
+              }
+              wasm_v128_store(d0, a00); wasm_v128_store(d0 + 4, a01);
+              wasm_v128_store(d0 + co, a10); wasm_v128_store(d0 + co + 4, a11);
+              wasm_v128_store(d0 + 2 * co, a20); wasm_v128_store(d0 + 2 * co + 4, a21);
+              wasm_v128_store(d0 + 3 * co, a30); wasm_v128_store(d0 + 3 * co + 4, a31);
+            }
+            for (; o < co; o++) {
+              float *d0 = tap + c * co + o;
+              float s0 = d0[0], s1 = d0[co], s2 = d0[2 * co], s3 = d0[3 * co];
+              const float *xp = xrow + (ox0 * sw + b * dw - pl) * ci + c;
+              const float *gp = dyrow + ox0 * co + o;
+              for (int ox = ox0; ox <= ox1; ox++, xp += xstep, gp += co) {
+                float g = *gp;
+                s0 += xp[0] * g; s1 += xp[1] * g; s2 += xp[2] * g; s3 += xp[3] * g;
+              }
+              d0[0] = s0; d0[co] = s1; d0[2 * co] = s2; d0[3 * co] = s3;
+            }
+          }
+          for (; c < ci; c++) {
+            int o = 0;
+            for (; o + 8 <= co; o += 8) {
+              float *d0 = tap + c * co + o;
+              v128_t a00 = wasm_v128_load(d0), a01 = wasm_v128_load(d0 + 4);
+              const float *xp = xrow + (ox0 * sw + b * dw - pl) * ci + c;
+              const float *gp = dyrow + ox0 * co + o;
+              for (int ox = ox0; ox <= ox1; ox++, xp += xstep, gp += co) {
+                v128_t x0 = wasm_v128_load32_splat(xp);
+                a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(x0, wasm_v128_load(gp)));
+                a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(x0, wasm_v128_load(gp + 4)));
+              }
+              wasm_v128_store(d0, a00); wasm_v128_store(d0 + 4, a01);
+            }
+            for (; o < co; o++) {
+              float s = tap[c * co + o];
+              const float *xp = xrow + (ox0 * sw + b * dw - pl) * ci + c;
+              const float *gp = dyrow + ox0 * co + o;
+              for (int ox = ox0; ox <= ox1; ox++, xp += xstep, gp += co) s += *xp * *gp;
+              tap[c * co + o] = s;
+            }
+          }
+        }
+      }
+    }
+}
+
+/*
+ * dx[n, oy*sh + a*dh - pt, ox*sw + b*dw - pl, c] += sum_o wt[a,b,o,c] * dy[n,oy,ox,o],
+ * with wt the filter transposed to [kh, kw, co, ci] so that input channels are contiguous.
+ * Two output pixels share each load of the filter.
+ */
+EXPORT(conv2d_input_grad)
+void conv2d_input_grad(const float *dy, const float *wt, float *dx, int n, int ih, int iw,
+                       int ci, int oh, int ow, int co, int kh, int kw, int sh, int sw,
+                       int dh, int dw, int pt, int pl) {
+  for (int b0 = 0; b0 < n; b0++)
+    for (int oy = 0; oy < oh; oy++) {
+      const float *dyrow = dy + ((b0 * oh + oy) * ow) * co;
+      for (int a = 0; a < kh; a++) {
+        int iy = oy * sh + a * dh - pt;
+        if (iy < 0 || iy >= ih) continue;
+        float *dxrow = dx + ((b0 * ih + iy) * iw) * ci;
+        for (int b = 0; b < kw; b++) {
+          int ox0 = first_valid(b * dw, pl, sw), ox1 = last_valid(b * dw, pl, sw, iw, ow);
+          const float *tap = wt + (a * kw + b) * co * ci;
+          int ox = ox0;
+          for (; ox + 1 <= ox1; ox += 2) {
+            const float *g = dyrow + ox * co, *g2 = g + co;
+            float *d = dxrow + (ox * sw + b * dw - pl) * ci, *d2 = d + sw * ci;
+            int c = 0;
+            for (; c + 8 <= ci; c += 8) {
+              v128_t p0 = wasm_v128_load(d + c), p1 = wasm_v128_load(d + c + 4);
+              v128_t q0 = wasm_v128_load(d2 + c), q1 = wasm_v128_load(d2 + c + 4);
+              const float *w = tap + c;
+              for (int o = 0; o < co; o++, w += ci) {
+                v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4);
+                v128_t s = wasm_v128_load32_splat(g + o), t = wasm_v128_load32_splat(g2 + o);
+                p0 = wasm_f32x4_add(p0, wasm_f32x4_mul(s, w0));
+                p1 = wasm_f32x4_add(p1, wasm_f32x4_mul(s, w1));
+                q0 = wasm_f32x4_add(q0, wasm_f32x4_mul(t, w0));
+                q1 = wasm_f32x4_add(q1, wasm_f32x4_mul(t, w1));
+              }
+              wasm_v128_store(d + c, p0); wasm_v128_store(d + c + 4, p1);
+              wasm_v128_store(d2 + c, q0); wasm_v128_store(d2 + c + 4, q1);
+            }
+            for (; c + 4 <= ci; c += 4) {
+              v128_t p0 = wasm_v128_load(d + c), q0 = wasm_v128_load(d2 + c);
+              const float *w = tap + c;
+              for (int o = 0; o < co; o++, w += ci) {
+                v128_t w0 = wasm_v128_load(w);
+                p0 = wasm_f32x4_add(p0, wasm_f32x4_mul(wasm_v128_load32_splat(g + o), w0));
+                q0 = wasm_f32x4_add(q0, wasm_f32x4_mul(wasm_v128_load32_splat(g2 + o), w0));
+              }
+              wasm_v128_store(d + c, p0); wasm_v128_store(d2 + c, q0);
+            }
+            for (; c < ci; c++) {
+              float p = d[c], q = d2[c];
+              const float *w = tap + c;
+              for (int o = 0; o < co; o++, w += ci) { p += g[o] * *w; q += g2[o] * *w; }
+              d[c] = p; d2[c] = q;
+            }
+          }
+          for (; ox <= ox1; ox++) {
+            const float *g = dyrow + ox * co;
+            float *d = dxrow + (ox * sw + b * dw - pl) * ci;
+            int c = 0;
+            for (; c + 4 <= ci; c += 4) {
+              v128_t p0 = wasm_v128_load(d + c);
+              const float *w = tap + c;
+              for (int o = 0; o < co; o++, w += ci)
+                p0 = wasm_f32x4_add(p0, wasm_f32x4_mul(wasm_v128_load32_splat(g + o), wasm_v128_load(w)));
+              wasm_v128_store(d + c, p0);
+            }
+            for (; c < ci; c++) {
+              float p = d[c];
+              const float *w = tap + c;
+              for (int o = 0; o < co; o++, w += ci) p += g[o] * *w;
+              d[c] = p;
+            }
+          }
+        }
+      }
+    }
+}
+
+/*
+ * Depthwise with channel multiplier m: output channel k = c*m + q reads input channel c.
+ * dW[a,b,c,q] (flat index tap*ci*m + k) = sum over pixels of x[.., k/m] * dy[.., k].
+ */
+EXPORT(depthwise_filter_grad)
+void depthwise_filter_grad(const float *x, const float *dy, float *dwt, int n, int ih, int iw,
+                           int ci, int oh, int ow, int m, int kh, int kw, int sh, int sw,
+                           int dh, int dw, int pt, int pl) {
+  const int co = ci * m;
+  for (int b0 = 0; b0 < n; b0++)
+    for (int oy = 0; oy < oh; oy++) {
+      const float *dyrow = dy + ((b0 * oh + oy) * ow) * co;
+      for (int a = 0; a < kh; a++) {
+        int iy = oy * sh + a * dh - pt;
+        if (iy < 0 || iy >= ih) continue;
+        const float *xrow = x + ((b0 * ih + iy) * iw) * ci;
+        for (int b = 0; b < kw; b++) {
+          int ox0 = first_valid(b * dw, pl, sw), ox1 = last_valid(b * dw, pl, sw, iw, ow);
+          if (ox1 < ox0) continue;
+          float *tap = dwt + (a * kw + b) * co;
+          const int xstep = sw * ci;
+          const float *xbase = xrow + (ox0 * sw + b * dw - pl) * ci;
+          const float *gbase = dyrow + ox0 * co;
+          int k = 0;
+          if (m == 1) {
+            for (; k + 16 <= co; k += 16) {
+              v128_t s0 = wasm_v128_load(tap + k), s1 = wasm_v128_load(tap + k + 4);
+              v128_t s2 = wasm_v128_load(tap + k + 8), s3 = wasm_v128_load(tap + k + 12);
+              const float *xp = xbase + k, *gp = gbase + k;
+              for (int ox = ox0; ox <= ox1; ox++, xp += xstep, gp += co) {
+                s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(xp), wasm_v128_load(gp)));
+                s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(xp + 4), wasm_v128_load(gp + 4)));
+                s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_v128_load(xp + 8), wasm_v128_load(gp + 8)));
+                s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(wasm_v128_load(xp + 12), wasm_v128_load(gp + 12)));
+              }
+              wasm_v128_store(tap + k, s0); wasm_v128_store(tap + k + 4, s1);
+              wasm_v128_store(tap + k + 8, s2); wasm_v128_store(tap + k + 12, s3);
+            }
+            for (; k + 4 <= co; k += 4) {
+              v128_t s0 = wasm_v128_load(tap + k);
+              const float *xp = xbase + k, *gp = gbase + k;
+              for (int ox = ox0; ox <= ox1; ox++, xp += xstep, gp += co)
+                s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(xp), wasm_v128_load(gp)));
+              wasm_v128_store(tap + k, s0);
+            }
+          }
+          for (; k < co; k++) {
+            float s = tap[k];
+            const float *xp = xbase + k / m, *gp = gbase + k;
+            for (int ox = ox0; ox <= ox1; ox++, xp += xstep, gp += co) s += *xp * *gp;
+            tap[k] = s;
+          }
+        }
+      }
+    }
+}
+
+/* dx[.., c] += sum_q w[a,b,c,q] * dy[.., c*m + q], scattered from each output pixel. */
+EXPORT(depthwise_input_grad)
+void depthwise_input_grad(const float *dy, const float *w, float *dx, int n, int ih, int iw,
+                          int ci, int oh, int ow, int m, int kh, int kw, int sh, int sw,
+                          int dh, int dw, int pt, int pl) {
+  const int co = ci * m;
+  for (int b0 = 0; b0 < n; b0++)
+    for (int oy = 0; oy < oh; oy++) {
+      const float *dyrow = dy + ((b0 * oh + oy) * ow) * co;
+      for (int a = 0; a < kh; a++) {
+        int iy = oy * sh + a * dh - pt;
+        if (iy < 0 || iy >= ih) continue;
+        float *dxrow = dx + ((b0 * ih + iy) * iw) * ci;
+        for (int b = 0; b < kw; b++) {
+          int ox0 = first_valid(b * dw, pl, sw), ox1 = last_valid(b * dw, pl, sw, iw, ow);
+          const float *tap = w + (a * kw + b) * co;
+          const int xstep = sw * ci;
+          float *dbase = dxrow + (ox0 * sw + b * dw - pl) * ci;
+          const float *gbase = dyrow + ox0 * co;
+          if (m == 1) {
+            int c = 0;
+            for (; c + 16 <= ci; c += 16) {
+              v128_t w0 = wasm_v128_load(tap + c), w1 = wasm_v128_load(tap + c + 4);
+              v128_t w2 = wasm_v128_load(tap + c + 8), w3 = wasm_v128_load(tap + c + 12);
+              float *d = dbase + c;
+              const float *g = gbase + c;
+              for (int ox = ox0; ox <= ox1; ox++, d += xstep, g += co) {
+                wasm_v128_store(d, wasm_f32x4_add(wasm_v128_load(d), wasm_f32x4_mul(w0, wasm_v128_load(g))));
+                wasm_v128_store(d + 4, wasm_f32x4_add(wasm_v128_load(d + 4), wasm_f32x4_mul(w1, wasm_v128_load(g + 4))));
+                wasm_v128_store(d + 8, wasm_f32x4_add(wasm_v128_load(d + 8), wasm_f32x4_mul(w2, wasm_v128_load(g + 8))));
+                wasm_v128_store(d + 12, wasm_f32x4_add(wasm_v128_load(d + 12), wasm_f32x4_mul(w3, wasm_v128_load(g + 12))));
+              }
+            }
+            for (; c + 4 <= ci; c += 4) {
+              v128_t w0 = wasm_v128_load(tap + c);
+              float *d = dbase + c;
+              const float *g = gbase + c;
+              for (int ox = ox0; ox <= ox1; ox++, d += xstep, g += co)
+                wasm_v128_store(d, wasm_f32x4_add(wasm_v128_load(d), wasm_f32x4_mul(w0, wasm_v128_load(g))));
+            }
+            for (; c < ci; c++) {
+              float *d = dbase + c;
+              const float *g = gbase + c;
+              for (int ox = ox0; ox <= ox1; ox++, d += xstep, g += co) *d += tap[c] * *g;
+            }
+          } else {
+            for (int ox = ox0; ox <= ox1; ox++) {
+              float *d = dbase + (ox - ox0) * xstep;
+              const float *g = gbase + (ox - ox0) * co;
+              for (int c = 0; c < ci; c++) {
+                float s = 0;
+                for (int q = 0; q < m; q++) s += tap[c * m + q] * g[c * m + q];
+                d[c] += s;
+              }
+            }
+          }
+        }
+      }
+    }
+}
+
+/* Zeroes count floats: outputs are accumulated into, and the heap is not zeroed by malloc. */
+EXPORT(zero_floats)
+void zero_floats(float *p, int count) {
+  int i = 0;
+  v128_t z = wasm_f32x4_splat(0.0f);
+  for (; i + 4 <= count; i += 4) wasm_v128_store(p + i, z);
+  for (; i < count; i++) p[i] = 0.0f;
+}
+
+/* [kh, kw, ci, co] -> [kh, kw, co, ci], for conv2d_input_grad. */
+EXPORT(transpose_taps)
+void transpose_taps(const float *w, float *wt, int taps, int ci, int co) {
+  for (int t = 0; t < taps; t++) {
+    const float *s = w + t * ci * co;
+    float *d = wt + t * ci * co;
+    for (int c = 0; c < ci; c++)
+      for (int o = 0; o < co; o++) d[o * ci + c] = s[c * co + o];
+  }
+}

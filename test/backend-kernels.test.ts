@@ -1,0 +1,140 @@
+/**
+ * The wasm training kernels against the cpu backend's: every gradient on a grid of small
+ * shapes, strides, dilations, padding modes and channel multipliers.
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../search/backend/index.ts';
+import { createRng } from '../search/util/rng.ts';
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+const rng = createRng(7);
+function random(shape: number[]): Float32Array {
+  const a = new Float32Array(shape.reduce((p, q) => p * q, 1));
+  for (let i = 0; i < a.length; i++) a[i] = rng.next() * 2 - 1;
+  return a;
+}
+
+/** Runs f on backend `name` with fresh tensors made from the same values; returns the arrays. */
+async function on(name: string, values: Array<[Float32Array, number[]]>, f: (...t: tf.Tensor[]) => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(name);
+  return tf.tidy(() => f(...values.map(([v, s]) => tf.tensor(v, s)))).map((t) => {
+    const d = t.dataSync() as Float32Array;
+    t.dispose();
+    return d;
+  });
+}
+
+function assertClose(got: Float32Array, want: Float32Array, what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  let maxDiff = 0, maxRef = 0;
+  for (let i = 0; i < got.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
+    maxRef = Math.max(maxRef, Math.abs(want[i]));
+  }
+  assert.ok(maxRef > 0, `${what}: reference gradient is all zero, the case tests nothing`);
+  assert.ok(maxDiff / maxRef <= 1e-4, `${what}: relative error ${maxDiff / maxRef}`);
+}
+
+/** Gradients of sum(f(x, w) * r) wrt x and w, r fixed random, on wasm and on cpu. */
+async function compareGrads(what: string, xShape: number[], wShape: number[], f: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor): Promise<void> {
+  const outShape = await on('cpu', [[random(xShape), xShape], [random(wShape), wShape]], (x, w) => [tf.tensor(f(x, w).shape)]);
+  const shape = Array.from(outShape[0]);
+  const values: Array<[Float32Array, number[]]> = [[random(xShape), xShape], [random(wShape), wShape], [random(shape), shape]];
+  const grads = (x: tf.Tensor, w: tf.Tensor, r: tf.Tensor) => tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a, b).mul(r).sum())([x, w]);
+  const want = await on('cpu', values, grads);
+  const got = await on('wasm', values, grads);
+  assertClose(got[0], want[0], `${what} dx`);
+  assertClose(got[1], want[1], `${what} dw`);
+}
+
+/** A dilated filter written out densely: taps d apart, zeros between. */
+function dilateFilter(w: Float32Array, [k, , c, m]: number[], d: number): [Float32Array, number[]] {
+  const big = (k - 1) * d + 1, inner = c * m;
+  const out = new Float32Array(big * big * inner);
+  for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) for (let j = 0; j < inner; j++) {
+    out[((a * d) * big + b * d) * inner + j] = w[(a * k + b) * inner + j];
+  }
+  return [out, [big, big, c, m]];
+}
+
+/**
+ * tfjs' depthwise gradient refuses dilations and the cpu input-gradient kernel ignores them,
+ * so the reference is the undilated cpu kernels on the same filter written out densely.
+ */
+async function compareDilatedDepthwiseKernels(what: string, xShape: number[], wShape: number[], s: number, d: number, pad: Pad): Promise<void> {
+  const [w, wv] = [wShape, random(wShape)];
+  const outShape = await on('cpu', [[random(xShape), xShape], [wv, w]],
+    (x, f) => [tf.tensor(tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad, 'NHWC', d).shape)]);
+  const dyShape = Array.from(outShape[0]);
+  const xv = random(xShape), dyv = random(dyShape);
+  const [dense, denseShape] = dilateFilter(wv, w, d);
+  const kernels = (dilations: number, filterShape: number[]) => (x: tf.Tensor, f: tf.Tensor, dy: tf.Tensor) => {
+    const attrs = { strides: s, dilations, pad };
+    return [
+      tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: f }, { ...attrs, inputShape: xShape }) as tf.Tensor,
+      tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape }) as tf.Tensor,
+    ];
+  };
+  const got = await on('wasm', [[xv, xShape], [wv, w], [dyv, dyShape]], kernels(d, w));
+  const want = await on('cpu', [[xv, xShape], [dense, denseShape], [dyv, dyShape]], kernels(1, denseShape));
+  assertClose(got[0], want[0], `${what} dx`);
+  const big = denseShape[0], inner = w[2] * w[3];
+  const wantDw = new Float32Array(got[1].length);
+  for (let a = 0; a < w[0]; a++) for (let b = 0; b < w[1]; b++) for (let j = 0; j < inner; j++) {
+    wantDw[(a * w[1] + b) * inner + j] = want[1][((a * d) * big + b * d) * inner + j];
+  }
+  assertClose(got[1], wantDw, `${what} dw`);
+}
+
+before(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+
+describe('wasm Conv2D gradients match cpu', () => {
+  const pads: Pad[] = ['same', 'valid', [[0, 0], [1, 0], [2, 1], [0, 0]]];
+  for (const [h, w, ci, co, k, s] of [
+    [5, 6, 3, 4, 3, 1], [7, 7, 5, 9, 3, 2], [8, 5, 8, 16, 1, 1], [9, 8, 4, 8, 5, 2], [6, 6, 9, 3, 2, 3],
+    [7, 9, 1, 10, 3, 1], [6, 7, 12, 17, 3, 2],
+  ]) {
+    for (const pad of pads) {
+      const name = `h${h} w${w} ci${ci} co${co} k${k} s${s} pad ${JSON.stringify(pad)}`;
+      test(name, () => compareGrads(name, [2, h, w, ci], [k, k, ci, co],
+        (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad)));
+    }
+  }
+  test('non-square strides', () => compareGrads('strides [2,1]', [2, 7, 6, 4], [3, 2, 4, 8],
+    (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, [2, 1], 'same')));
+});
+
+describe('wasm depthwise gradients match cpu', () => {
+  const pads: Pad[] = ['same', 'valid', [[0, 0], [2, 0], [1, 1], [0, 0]]];
+  for (const [h, w, c, m, k, s, d] of [
+    [6, 7, 16, 1, 3, 1, 1], [7, 7, 5, 1, 3, 2, 1], [8, 8, 24, 1, 5, 2, 1], [8, 9, 3, 2, 3, 1, 1],
+    [9, 9, 4, 2, 3, 2, 1], [9, 8, 6, 1, 3, 1, 2], [10, 10, 4, 2, 2, 1, 3], [7, 6, 20, 3, 3, 2, 1],
+  ]) {
+    for (const pad of pads) {
+      if (d > 1 && Array.isArray(pad)) continue; // tfjs' depthwise forward rejects explicit padding with dilation
+      const name = `h${h} w${w} c${c} m${m} k${k} s${s} d${d} pad ${JSON.stringify(pad)}`;
+      if (d === 1) {
+        test(name, () => compareGrads(name, [2, h, w, c], [k, k, c, m],
+          (x, f) => tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad, 'NHWC', d)));
+      } else {
+        // tfjs' depthwise gradient refuses dilations, but both backprop kernels take them.
+        test(name, () => compareDilatedDepthwiseKernels(name, [2, h, w, c], [k, k, c, m], s, d, pad));
+      }
+    }
+  }
+});
+
+describe('wasm UnsortedSegmentSum (via gather gradients) matches cpu', () => {
+  test('gather of rows with repeated and unused indices', async () => {
+    const idx = new Float32Array([3, 0, 3, 1, 3]);
+    const values: Array<[Float32Array, number[]]> = [[random([5, 4, 3]), [5, 4, 3]], [idx, [5]], [random([5, 4, 3]), [5, 4, 3]]];
+    const g = (x: tf.Tensor, i: tf.Tensor, r: tf.Tensor) =>
+      [tf.grad((a: tf.Tensor) => tf.gather(a, i.toInt()).mul(r).sum())(x)];
+    assertClose((await on('wasm', values, g))[0], (await on('cpu', values, g))[0], 'gather grad');
+  });
+});
