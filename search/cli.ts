@@ -12,6 +12,7 @@ export interface Command {
 
 const commands: Record<string, () => Promise<{ command: Command }>> = {
   info: () => import('./commands/info.ts'),
+  explore: () => import('./commands/explore.ts'),
 };
 
 function usage(): string {

@@ -1,0 +1,158 @@
+/**
+ * Plausible runs written through the store's own API, for the explorer's tests, its benchmark
+ * and a demo database: an evolution run over DARTS cells (metrics that trade accuracy against
+ * size and latency, lineage by generation), a block-space run, a NAS-Bench-201 run and a DARTS
+ * search with epochs, derived genotypes and architecture-weight snapshots.
+ */
+import type { Store } from '../search/store/store.ts';
+import { createRng, type Rng } from '../search/util/rng.ts';
+import type { BlockGenotype, CellEdge, CellGenotype, TabularCellGenotype } from '../search/space/types.ts';
+
+export const DARTS_OPS = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'];
+const OP_COST: Record<string, number> = {
+  none: 0, max_pool_3x3: 0.1, avg_pool_3x3: 0.1, skip_connect: 0, sep_conv_3x3: 1, sep_conv_5x5: 1.6, dil_conv_3x3: 0.6, dil_conv_5x5: 0.9,
+};
+const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'];
+
+function cellEdges(rng: Rng, nodes = 4): CellEdge[] {
+  const edges: CellEdge[] = [];
+  for (let n = 0; n < nodes; n++) {
+    const a = rng.int(n + 2);
+    let b = rng.int(n + 2);
+    if (b === a) b = (a + 1) % (n + 2);
+    for (const input of [a, b]) edges.push([DARTS_OPS[1 + rng.int(DARTS_OPS.length - 1)], input]);
+  }
+  return edges;
+}
+
+export function sampleCell(rng: Rng): CellGenotype {
+  return { normal: cellEdges(rng), normal_concat: [2, 3, 4, 5], reduce: cellEdges(rng), reduce_concat: [2, 3, 4, 5] };
+}
+
+export function sampleBlocks(rng: Rng): BlockGenotype {
+  const widths = [16, 24, 40, 80, 112];
+  return {
+    stages: widths.map((w) => ({
+      depth: 2 + rng.int(3),
+      layers: Array.from({ length: 4 }, () => ({ op: 'mbconv', kernel: rng.pick([3, 5, 7]), expand: rng.pick([3, 4, 6]), width: w })),
+    })),
+  };
+}
+
+export function sampleNb201(rng: Rng): TabularCellGenotype {
+  return { nodes: [1, 2, 3].map((k) => Array.from({ length: k }, () => rng.pick(NB201_OPS))) };
+}
+
+type Family = 'cell' | 'block' | 'tabular';
+
+/** Size of a genotype in arbitrary units, driving the synthetic metrics. */
+function cost(g: unknown): number {
+  const c = g as Partial<CellGenotype & BlockGenotype & TabularCellGenotype>;
+  if (c.normal) return [...c.normal, ...c.reduce!].reduce((s, [op]) => s + OP_COST[op], 0);
+  if (c.stages) return c.stages.reduce((s, st) => s + st.layers.slice(0, st.depth).reduce((t, l) => t + (l.expand ?? 1) * (l.kernel ?? 1) / 12, 0), 0);
+  return c.nodes!.flat().reduce((s, op) => s + (op.includes('conv') ? 1 : 0.1), 0);
+}
+
+export interface EvolutionRunOptions {
+  name?: string;
+  family?: Family;
+  candidates: number;
+  seed?: number;
+  populationSize?: number;
+  /** Leave the run 'running' (a live search). */
+  running?: boolean;
+}
+
+const SPACE_NAMES: Record<Family, string> = { cell: 'darts-cifar', block: 'mobilenet-blocks', tabular: 'nas-bench-201' };
+
+export function createSampleRun(store: Store, opts: EvolutionRunOptions, strategy = 'evolution'): number {
+  const family = opts.family ?? 'cell';
+  return store.createRun({
+    name: opts.name ?? `${strategy}-${family}`, strategy, spaceName: SPACE_NAMES[family], spaceDefinition: { family },
+    spaceHash: `hash-${family}`, task: 'classification', dataset: 'fashion-mnist', config: { populationSize: opts.populationSize ?? 32 },
+    seed: opts.seed ?? 1, backend: 'wasm', versions: { cellscape: '0.1.0' }, commandLine: 'cellscape search (sample)',
+  }).id;
+}
+
+/** Adds `count` evaluated candidates to a run; returns their ids. */
+export function addSampleCandidates(store: Store, runId: number, count: number, rng: Rng, family: Family = 'cell', populationSize = 32): number[] {
+  const sample = family === 'cell' ? sampleCell : family === 'block' ? sampleBlocks : sampleNb201;
+  const ids: number[] = [];
+  const existing = store.candidateKeys(runId).length;
+  store.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const g = sample(rng);
+      const k = existing + i;
+      const generation = Math.floor(k / populationSize);
+      const parentIds = ids.length > 1 && generation > 0 ? [ids[rng.int(ids.length)], ids[rng.int(ids.length)]] : [];
+      const { id, inserted } = store.insertCandidate(runId, { genotype: g, key: `${runId}:${k}:${JSON.stringify(g)}`, parentIds, generation });
+      if (!inserted) continue;
+      const size = cost(g);
+      const learned = 1 - Math.exp(-(generation + 1) / 20);
+      const accuracy = Math.min(0.99, 0.55 + 0.3 * (1 - Math.exp(-size / 4)) + 0.08 * learned + 0.03 * rng.normal());
+      const params = Math.round(2e5 + 4e5 * size * (0.8 + 0.4 * rng.next()));
+      store.markRunning(id, 'sample');
+      store.completeCandidate(id, {
+        accuracy, params, flops: Math.round(params * (40 + 20 * rng.next())),
+        latencyMs: 0.8 + size * 0.9 * (0.7 + 0.6 * rng.next()), latencyIqrMs: 0.05 + 0.1 * rng.next(),
+        score: accuracy - 0.01 * size, trainSeconds: 5 + 10 * rng.next(),
+      });
+      ids.push(id);
+    }
+  });
+  return ids;
+}
+
+export function writeSampleRun(store: Store, opts: EvolutionRunOptions): number {
+  const runId = createSampleRun(store, opts);
+  const rng = createRng(opts.seed ?? 1);
+  const ids = addSampleCandidates(store, runId, opts.candidates, rng, opts.family, opts.populationSize);
+  // The first candidate's training curve, as an evaluator records it.
+  if (ids.length > 0) {
+    for (let e = 0; e < 5; e++) {
+      store.addEpoch(runId, { candidateId: ids[0], epoch: e, trainLoss: 2 / (e + 1), trainAccuracy: 0.5 + e * 0.08, valLoss: 2.2 / (e + 1), valAccuracy: 0.45 + e * 0.08, seconds: 3 });
+    }
+  }
+  if (!opts.running) store.updateRunStatus(runId, 'finished');
+  return runId;
+}
+
+/** A DARTS search: per epoch a derived genotype, losses and (per cell type) architecture weights drifting to a few ops. */
+export function writeSampleDartsRun(store: Store, opts: { name?: string; epochs: number; seed?: number }): number {
+  const rng = createRng(opts.seed ?? 7);
+  const runId = store.createRun({
+    name: opts.name ?? 'darts-search', strategy: 'darts', spaceName: 'darts-cifar', spaceDefinition: { family: 'cell' },
+    spaceHash: 'hash-cell', task: 'classification', dataset: 'fashion-mnist', config: { epochs: opts.epochs },
+    seed: opts.seed ?? 7, backend: 'wasm', versions: { cellscape: '0.1.0' }, commandLine: 'cellscape search --strategy darts (sample)',
+  }).id;
+  const edges: { from: number; to: number }[] = [];
+  for (let to = 2; to < 6; to++) for (let from = 0; from < to; from++) edges.push({ from, to });
+  const logits = { normal: edges.map(() => DARTS_OPS.map(() => 0)), reduce: edges.map(() => DARTS_OPS.map(() => 0)) };
+  const drift = { normal: edges.map(() => DARTS_OPS.map(() => rng.normal())), reduce: edges.map(() => DARTS_OPS.map(() => rng.normal())) };
+  const softmax = (v: number[]) => { const m = Math.max(...v); const e = v.map((x) => Math.exp(x - m)); const s = e.reduce((a, b) => a + b, 0); return e.map((x) => x / s); };
+  const derive = (w: number[][]): CellEdge[] => {
+    const out: CellEdge[] = [];
+    for (let to = 2; to < 6; to++) {
+      const inc = edges.map((e, i) => ({ e, i })).filter(({ e }) => e.to === to)
+        .map(({ e, i }) => { const best = w[i].slice(1).reduce((b, x, k) => (x > w[i][b + 1] ? k : b), 0) + 1; return { from: e.from, op: DARTS_OPS[best], s: w[i][best] }; })
+        .sort((a, b) => b.s - a.s).slice(0, 2);
+      for (const x of inc) out.push([x.op, x.from]);
+    }
+    return out;
+  };
+  for (let epoch = 0; epoch < opts.epochs; epoch++) {
+    const snaps: Record<'normal' | 'reduce', number[][]> = { normal: [], reduce: [] };
+    for (const cell of ['normal', 'reduce'] as const) {
+      logits[cell] = logits[cell].map((row, i) => row.map((x, k) => x + 0.25 * drift[cell][i][k] + 0.05 * rng.normal()));
+      snaps[cell] = logits[cell].map(softmax);
+      store.addArchSnapshot(runId, { epoch, step: 0, cellType: cell, weights: { ops: DARTS_OPS, edges: edges.map((e, i) => ({ ...e, weights: snaps[cell][i] })) } });
+    }
+    const genotype: CellGenotype = { normal: derive(snaps.normal), normal_concat: [2, 3, 4, 5], reduce: derive(snaps.reduce), reduce_concat: [2, 3, 4, 5] };
+    store.addEpoch(runId, {
+      epoch, trainLoss: 2.3 * Math.exp(-epoch / 6), trainAccuracy: 0.4 + 0.5 * (1 - Math.exp(-epoch / 5)),
+      valLoss: 2.4 * Math.exp(-epoch / 7), valAccuracy: 0.38 + 0.48 * (1 - Math.exp(-epoch / 5)), seconds: 30, genotype,
+    });
+  }
+  store.updateRunStatus(runId, 'finished');
+  return runId;
+}

@@ -1,0 +1,88 @@
+/**
+ * What the explorer derives from a run's candidate columns: the non-dominated front on any two
+ * metrics and the progress curves (best accuracy, hypervolume). Pure functions; the Pareto and
+ * hypervolume arithmetic is the objectives module's.
+ */
+import { dominatesMin, paretoFront, toMinimization, type Direction } from '../../search/objectives/pareto.ts';
+import { hypervolume } from '../../search/objectives/hypervolume.ts';
+import { METRIC_DIRECTION, type CandidateColumns, type Metric, type ProgressPoint } from './api-types.ts';
+
+/** Indices (into the columns) of the candidates having both metrics. */
+function measured(cols: CandidateColumns, x: Metric, y: Metric): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < cols.id.length; i++) if (cols[x][i] != null && cols[y][i] != null) out.push(i);
+  return out;
+}
+
+/** Candidate ids of the non-dominated set on (x, y), sorted by x. O(n log n). */
+export function frontIds(cols: CandidateColumns, x: Metric, y: Metric): number[] {
+  const idx = measured(cols, x, y);
+  const pts = idx.map((i) => [cols[x][i] as number, cols[y][i] as number]);
+  return paretoFront(pts, [METRIC_DIRECTION[x], METRIC_DIRECTION[y]])
+    .map((k) => idx[k])
+    .sort((a, b) => (cols[x][a] as number) - (cols[x][b] as number) || (cols[y][a] as number) - (cols[y][b] as number))
+    .map((i) => cols.id[i]);
+}
+
+/** The front of the candidates with their coordinates (compare view). */
+export function frontPoints(cols: CandidateColumns, x: Metric, y: Metric): { id: number; x: number; y: number }[] {
+  const pos = new Map(cols.id.map((id, i) => [id, i]));
+  return frontIds(cols, x, y).map((id) => {
+    const i = pos.get(id)!;
+    return { id, x: cols[x][i] as number, y: cols[y][i] as number };
+  });
+}
+
+/** Accuracy against the cost the run measured: latency, else parameters, else FLOPs. */
+export function progressObjectives(cols: CandidateColumns): [Metric, Metric] {
+  for (const cost of ['latency', 'params', 'flops'] as const) {
+    if (cols[cost].some((v) => v != null)) return ['accuracy', cost];
+  }
+  return ['accuracy', 'latency'];
+}
+
+/** Reference point: zero accuracy and 10% beyond the worst cost seen (in any of the given runs). */
+export function referencePoint(runs: CandidateColumns[], cost: Metric): [number, number] {
+  let worst = 0;
+  for (const cols of runs) for (const v of cols[cost]) if (v != null && v > worst) worst = v;
+  return [0, worst > 0 ? worst * 1.1 : 1];
+}
+
+const MAX_POINTS = 2000;
+
+/**
+ * Best accuracy and hypervolume after each evaluated candidate (in finishing order), as the
+ * step points where either changes. The front is kept incrementally, so a run costs
+ * O(n · front size) plus one small hypervolume per front change.
+ */
+export function progressCurve(cols: CandidateColumns, objectives: [Metric, Metric], reference: [number, number]): ProgressPoint[] {
+  const dirs: Direction[] = [METRIC_DIRECTION[objectives[0]], METRIC_DIRECTION[objectives[1]]];
+  const [a, b] = objectives;
+  let front: number[][] = []; // minimized form
+  let hv: number | null = null;
+  let best: number | null = null;
+  const points: ProgressPoint[] = [];
+  const n = cols.id.length;
+  for (let i = 0; i < n; i++) {
+    let changed = false;
+    const acc = cols.accuracy[i];
+    if (acc != null && (best === null || acc > best)) { best = acc; changed = true; }
+    const va = cols[a][i];
+    const vb = cols[b][i];
+    if (va != null && vb != null) {
+      const p = toMinimization([va, vb], dirs);
+      if (!front.some((f) => dominatesMin(f, p) || (f[0] === p[0] && f[1] === p[1]))) {
+        front = front.filter((f) => !dominatesMin(p, f));
+        front.push(p);
+        hv = hypervolume(front.map((f) => toMinimization(f, dirs)), reference, dirs);
+        changed = true;
+      }
+    }
+    if (changed || i === n - 1) {
+      points.push({ evaluated: i + 1, seconds: cols.finishedAt[i] / 1000, bestAccuracy: best, hypervolume: hv });
+    }
+  }
+  if (points.length <= MAX_POINTS) return points;
+  const step = Math.ceil(points.length / MAX_POINTS);
+  return points.filter((_, k) => k % step === 0 || k === points.length - 1);
+}

@@ -1,0 +1,170 @@
+/**
+ * The JSON the explorer server answers with. Shared by the server (checked by tsc) and the
+ * app (imported as types only), so the two cannot drift apart.
+ */
+export const METRICS = ['accuracy', 'latency', 'params', 'flops'] as const;
+export type Metric = (typeof METRICS)[number];
+export const METRIC_DIRECTION: Record<Metric, 'max' | 'min'> = {
+  accuracy: 'max', latency: 'min', params: 'min', flops: 'min',
+};
+
+export type RunStatus = 'running' | 'stopped' | 'finished' | 'failed';
+
+export interface RunSummary {
+  id: number;
+  name: string;
+  strategy: string;
+  space: string;
+  task: string;
+  dataset: string;
+  status: RunStatus;
+  candidates: number;      // evaluated (done)
+  failed: number;
+  bestAccuracy: number | null;
+  frontSize: number;       // accuracy vs latency (params when no latency was measured)
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** Wall seconds from start to finish (or to the last update while running). */
+  tookSeconds: number | null;
+}
+
+export interface RunDetail extends RunSummary {
+  seed: number;
+  backend: string;
+  commandLine: string;
+  error: string | null;
+  config: unknown;
+  spaceHash: string;
+  epochs: number;          // DARTS search epochs recorded for the run (0 for other strategies)
+}
+
+/** Evaluated candidates of a run as columns (compact and fast to parse for 100k rows). */
+export interface CandidateColumns {
+  id: number[];
+  generation: number[];
+  parent: (number | null)[];
+  accuracy: (number | null)[];
+  latency: (number | null)[];
+  params: (number | null)[];
+  flops: (number | null)[];
+  score: (number | null)[];
+  trainSeconds: (number | null)[];
+  /** Milliseconds since the run started. */
+  finishedAt: number[];
+}
+
+export interface CandidatesAnswer {
+  runId: number;
+  count: number;
+  /** Cursor for /events: the answer holds every candidate finished at or before it. */
+  cursor: string;
+  columns: CandidateColumns;
+}
+
+export interface FrontAnswer {
+  x: Metric;
+  y: Metric;
+  /** Candidate ids of the non-dominated set, sorted by x. */
+  ids: number[];
+}
+
+export interface ProgressPoint {
+  evaluated: number;
+  seconds: number;
+  bestAccuracy: number | null;
+  hypervolume: number | null;
+}
+
+export interface ProgressAnswer {
+  objectives: [Metric, Metric];
+  reference: [number, number];
+  points: ProgressPoint[];
+}
+
+export interface EpochRow {
+  id: number;
+  epoch: number;
+  trainLoss: number | null;
+  trainAccuracy: number | null;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  seconds: number | null;
+  genotype: unknown | null;
+}
+
+export interface ArchSnapshot {
+  epoch: number;
+  step: number;
+  /** weights[edge][op]: the softmax over ops of each edge. */
+  weights: number[][];
+}
+
+/** Architecture weights of one cell type over the search; edges are the same at every snapshot. */
+export interface CellWeights {
+  ops: string[];
+  edges: { from: number; to: number }[];
+  snapshots: ArchSnapshot[];
+}
+
+export interface DartsAnswer {
+  epochs: EpochRow[];
+  normal: CellWeights | null;
+  reduce: CellWeights | null;
+}
+
+export interface CandidateRef {
+  id: number;
+  generation: number;
+  accuracy: number | null;
+  latency: number | null;
+}
+
+export interface CandidateDetail {
+  id: number;
+  runId: number;
+  runName: string;
+  status: string;
+  key: string;
+  generation: number;
+  genotype: unknown;
+  accuracy: number | null;
+  latency: number | null;
+  latencyIqr: number | null;
+  params: number | null;
+  flops: number | null;
+  score: number | null;
+  trainSeconds: number | null;
+  worker: string | null;
+  error: string | null;
+  extra: unknown;
+  createdAt: number;
+  finishedAt: number | null;
+  parents: CandidateRef[];
+  children: CandidateRef[];
+  epochs: EpochRow[];
+}
+
+export interface CompareRun {
+  id: number;
+  name: string;
+  strategy: string;
+  front: { id: number; x: number; y: number }[];
+  progress: ProgressPoint[];
+}
+
+export interface CompareAnswer {
+  x: Metric;
+  y: Metric;
+  /** The hypervolume's objectives (shared by all runs) and reference point. */
+  objectives: [Metric, Metric];
+  reference: [number, number];
+  runs: CompareRun[];
+}
+
+/** Server-sent events on /api/runs/:id/events. */
+export interface CandidatesEvent { cursor: string; columns: CandidateColumns }
+export interface EpochsEvent { epochs: EpochRow[] }
+export interface RunEvent { run: RunSummary }
+
+export interface ApiError { error: string }

@@ -1,0 +1,202 @@
+/**
+ * The explorer's JSON API over one read-only store. Every parameter is checked with zod
+ * (malformed: 400; unknown run or candidate: 404). Everything derived from a run's candidates
+ * is cached under a stamp (count and last finish time of its evaluated candidates), so a
+ * repeated request on a 100k-candidate run costs one indexed count.
+ */
+import { z } from 'zod';
+import type { Store, RunSummary as StoreRunSummary, Epoch, ArchSnapshot as StoreSnapshot } from '../../search/store/store.ts';
+import {
+  METRICS, type CandidateDetail, type CandidatesAnswer, type CellWeights, type CompareAnswer, type DartsAnswer,
+  type EpochRow, type FrontAnswer, type Metric, type ProgressAnswer, type RunDetail, type RunSummary,
+} from './api-types.ts';
+import { encodeCursor, type Cursor, type Queries } from './queries.ts';
+import { frontIds, frontPoints, progressCurve, progressObjectives, referencePoint } from './analysis.ts';
+import type { CandidateColumns } from './api-types.ts';
+
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string) { super(message); }
+}
+
+const id = z.string().regex(/^\d{1,15}$/, 'must be a positive integer').transform(Number);
+const metric = z.enum(METRICS);
+const axesQuery = z.object({ x: metric.default('latency'), y: metric.default('accuracy') }).strict();
+const emptyQuery = z.object({}).strict();
+const compareQuery = z.object({
+  runs: z.string().regex(/^\d{1,15}(,\d{1,15}){0,11}$/, 'must be a comma-separated list of up to 12 run ids')
+    .transform((s) => [...new Set(s.split(',').map(Number))]),
+  x: metric.default('latency'),
+  y: metric.default('accuracy'),
+}).strict();
+
+export function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const field = issue.path.length ? `${where}: ${issue.path.join('.')}` : where;
+  throw new HttpError(400, `${field}: ${issue.message}`);
+}
+
+export const parseId = (text: string, what: string): number => parse(id, text, what);
+
+interface RunCache {
+  stamp: string;
+  columns: CandidateColumns;
+  cursor: Cursor;
+  body?: string;
+  fronts: Map<string, number[]>;
+  progress?: ProgressAnswer;
+}
+
+export function summaryOf(s: StoreRunSummary, now = Date.now()): RunSummary {
+  const end = s.finishedAt ?? (s.status === 'running' ? now : s.updatedAt);
+  return {
+    id: s.id, name: s.name, strategy: s.strategy, space: s.spaceName, task: s.task, dataset: s.dataset, status: s.status,
+    candidates: s.counts.done, failed: s.counts.failed, bestAccuracy: s.bestAccuracy, frontSize: s.frontSize,
+    createdAt: s.createdAt, startedAt: s.startedAt, finishedAt: s.finishedAt,
+    tookSeconds: s.startedAt == null ? null : Math.max(0, (end - s.startedAt) / 1000),
+  };
+}
+
+export function epochRow(e: Epoch): EpochRow {
+  return {
+    id: e.id, epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: e.trainAccuracy, valLoss: e.valLoss,
+    valAccuracy: e.valAccuracy, seconds: e.seconds, genotype: e.genotype ?? null,
+  };
+}
+
+function cellWeights(snaps: StoreSnapshot[]): CellWeights | null {
+  if (snaps.length === 0) return null;
+  const first = snaps[snaps.length - 1].weights;
+  return {
+    ops: first.ops,
+    edges: first.edges.map((e) => ({ from: e.from, to: e.to })),
+    snapshots: snaps.map((s) => ({ epoch: s.epoch, step: s.step, weights: s.weights.edges.map((e) => e.weights) })),
+  };
+}
+
+export function createApi(store: Store, queries: Queries) {
+  const runs = new Map<number, RunCache>();
+  const summaries = new Map<number, { stamp: string; summary: StoreRunSummary }>();
+
+  const summary = (runId: number): StoreRunSummary => {
+    const stamp = queries.runStamps().find((r) => r.id === runId)?.stamp;
+    if (stamp === undefined) throw new HttpError(404, `no run with id ${runId}`);
+    const hit = summaries.get(runId);
+    if (hit && hit.stamp === stamp) return hit.summary;
+    const s = store.getRunSummary(runId);
+    if (!s) throw new HttpError(404, `no run with id ${runId}`);
+    summaries.set(runId, { stamp, summary: s });
+    return s;
+  };
+
+  const runCache = (runId: number): RunCache => {
+    summary(runId); // 404 for an unknown run
+    const stamp = queries.candidateStamp(runId);
+    const hit = runs.get(runId);
+    if (hit && hit.stamp === stamp) return hit;
+    const { columns, cursor } = queries.candidateColumns(runId);
+    const fresh: RunCache = { stamp, columns, cursor, fronts: new Map() };
+    runs.set(runId, fresh);
+    return fresh;
+  };
+
+  const front = (c: RunCache, x: Metric, y: Metric): number[] => {
+    const key = `${x}|${y}`;
+    let ids = c.fronts.get(key);
+    if (!ids) { ids = frontIds(c.columns, x, y); c.fronts.set(key, ids); }
+    return ids;
+  };
+
+  return {
+    summary,
+    listRuns(query: unknown): { runs: RunSummary[] } {
+      parse(emptyQuery, query, 'query');
+      const now = Date.now();
+      return { runs: queries.runStamps().map((r) => summaryOf(summary(r.id), now)) };
+    },
+
+    run(runId: number, query: unknown): { run: RunDetail } {
+      parse(emptyQuery, query, 'query');
+      const s = summary(runId);
+      return {
+        run: {
+          ...summaryOf(s), seed: s.seed, backend: s.backend, commandLine: s.commandLine, error: s.error,
+          config: s.config, spaceHash: s.spaceHash, epochs: queries.searchEpochCount(runId),
+        },
+      };
+    },
+
+    /** Serialized once per stamp: the answer for 100k candidates is a few MB of JSON. */
+    candidatesBody(runId: number, query: unknown): string {
+      parse(emptyQuery, query, 'query');
+      const c = runCache(runId);
+      if (c.body === undefined) {
+        const answer: CandidatesAnswer = { runId, count: c.columns.id.length, cursor: encodeCursor(c.cursor), columns: c.columns };
+        c.body = JSON.stringify(answer);
+      }
+      return c.body;
+    },
+
+    front(runId: number, query: unknown): FrontAnswer {
+      const { x, y } = parse(axesQuery, query, 'query');
+      return { x, y, ids: front(runCache(runId), x, y) };
+    },
+
+    progress(runId: number, query: unknown): ProgressAnswer {
+      parse(emptyQuery, query, 'query');
+      const c = runCache(runId);
+      if (!c.progress) {
+        const objectives = progressObjectives(c.columns);
+        const reference = referencePoint([c.columns], objectives[1]);
+        c.progress = { objectives, reference, points: progressCurve(c.columns, objectives, reference) };
+      }
+      return c.progress;
+    },
+
+    darts(runId: number, query: unknown): DartsAnswer {
+      parse(emptyQuery, query, 'query');
+      summary(runId);
+      return {
+        epochs: store.listEpochs(runId, null).map(epochRow),
+        normal: cellWeights(store.listArchSnapshots(runId, 'normal')),
+        reduce: cellWeights(store.listArchSnapshots(runId, 'reduce')),
+      };
+    },
+
+    candidate(candidateId: number, query: unknown): { candidate: CandidateDetail } {
+      parse(emptyQuery, query, 'query');
+      const c = store.getCandidate(candidateId);
+      if (!c) throw new HttpError(404, `no candidate with id ${candidateId}`);
+      const run = summary(c.runId);
+      return {
+        candidate: {
+          id: c.id, runId: c.runId, runName: run.name, status: c.status, key: c.key, generation: c.generation,
+          genotype: c.genotype, accuracy: c.accuracy, latency: c.latencyMs, latencyIqr: c.latencyIqrMs, params: c.params,
+          flops: c.flops, score: c.score, trainSeconds: c.trainSeconds, worker: c.worker, error: c.error, extra: c.extra,
+          createdAt: c.createdAt, finishedAt: c.finishedAt,
+          parents: c.parentIds.map((p) => queries.candidateRef(p)).filter((r) => r !== undefined),
+          children: queries.children(c.runId, c.id),
+          epochs: store.listEpochs(c.runId, c.id).map(epochRow),
+        },
+      };
+    },
+
+    compare(query: unknown): CompareAnswer {
+      const q = parse(compareQuery, query, 'query');
+      const caches = q.runs.map((r) => ({ id: r, s: summary(r), c: runCache(r) }));
+      const objectives = progressObjectives(caches[0].c.columns);
+      const reference = referencePoint(caches.map((r) => r.c.columns), objectives[1]);
+      return {
+        x: q.x, y: q.y, objectives, reference,
+        runs: caches.map(({ id: runId, s, c }) => ({
+          id: runId, name: s.name, strategy: s.strategy,
+          front: frontPoints(c.columns, q.x, q.y),
+          progress: progressCurve(c.columns, objectives, reference),
+        })),
+      };
+    },
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;
