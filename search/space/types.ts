@@ -25,10 +25,12 @@ export interface BlockLayer {
   op: string;          // e.g. 'conv', 'mbconv', 'attention'
   kernel?: number;
   expand?: number;
+  attention?: 'window' | 'global';  // for op 'attention'
   width: number;       // output channels
 }
 
 export interface BlockGenotype {
+  /** layers may list more than depth entries: those beyond depth are inactive (kept so a depth mutation can revive them). */
   stages: { depth: number; layers: BlockLayer[] }[];
 }
 

@@ -1,0 +1,79 @@
+/**
+ * Reads space definitions (space-defs/*.json) into Spaces. Errors name the file and the JSON path
+ * of the bad field.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../util/errors.ts';
+import { formatIssues } from './issues.ts';
+import { SpaceDefSchema, type SpaceDef } from './schema.ts';
+import { createCellSpace, type CellSpace } from './cell.ts';
+import { createTabularCellSpace, type TabularCellSpace } from './tabular-cell.ts';
+import { createBlockSpace, type BlockSpace } from './block.ts';
+
+export type LoadedSpace = CellSpace | TabularCellSpace | BlockSpace;
+
+/** The directory of the shipped space definitions and their JSON Schema. */
+export const SPACE_DEFS_DIR = fileURLToPath(new URL('../../space-defs/', import.meta.url));
+
+export function parseSpaceDef(json: unknown, source: string): SpaceDef {
+  const parsed = SpaceDefSchema.safeParse(json);
+  if (!parsed.success) throw new UsageError(formatIssues(source, parsed.error.issues));
+  return parsed.data;
+}
+
+/** JSON with keys sorted at every level, so that equal values print equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * sha256 of the definition with defaults filled in, leaving out what does not change the
+ * genotypes or networks (name, description, $schema).
+ */
+export function spaceHash(def: SpaceDef): string {
+  const { $schema: _s, name: _n, description: _d, ...rest } = def;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+}
+
+/** A Space from an already-parsed definition (e.g. one carried inside a job). */
+export function spaceFromDef(def: SpaceDef): LoadedSpace {
+  const hash = spaceHash(def);
+  switch (def.family) {
+    case 'cell': return createCellSpace(def, hash);
+    case 'tabular-cell': return createTabularCellSpace(def, hash);
+    case 'block': return createBlockSpace(def, hash);
+  }
+}
+
+export function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+export function loadSpace(path: string): LoadedSpace {
+  return spaceFromDef(parseSpaceDef(readJsonFile(path), path));
+}
+
+/** The path of a definition given as a path or as the name of a shipped one (`darts-cifar10`). */
+export function resolveSpacePath(pathOrName: string): string {
+  if (existsSync(pathOrName)) return pathOrName;
+  const shipped = `${SPACE_DEFS_DIR}${pathOrName.replace(/\.json$/, '')}.json`;
+  if (/^[\w.-]+$/.test(pathOrName) && existsSync(shipped)) return shipped;
+  throw new UsageError(`space '${pathOrName}': no such file, nor a shipped space in space-defs/`);
+}

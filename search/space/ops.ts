@@ -1,0 +1,30 @@
+/**
+ * Operation vocabularies of the cell spaces. The names are those of the DARTS and NAS-Bench-201
+ * code bases, so that published genotypes paste in unchanged; search/nn/ builds each of them.
+ */
+
+/** The eight DARTS primitives, in the DARTS order (architecture weights are indexed by it). */
+export const DARTS_OPS = [
+  'none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect',
+  'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5',
+] as const;
+
+/** Further cell operations: plain convolutions and attention (window with relative bias, or global). */
+export const CELL_EXTRA_OPS = ['conv_3x3', 'conv_5x5', 'win_attn', 'global_attn'] as const;
+
+export const CELL_OPS = [...DARTS_OPS, ...CELL_EXTRA_OPS] as const;
+export type CellOp = (typeof CELL_OPS)[number];
+
+/** The five NAS-Bench-201 operations, in the benchmark's order. */
+export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
+export type Nb201Op = (typeof NB201_OPS)[number];
+
+/** Layer kinds of a block space. */
+export const BLOCK_OPS = ['conv', 'mbconv', 'attention'] as const;
+export type BlockOp = (typeof BLOCK_OPS)[number];
+
+export const ATTENTION_KINDS = ['window', 'global'] as const;
+export type AttentionKind = (typeof ATTENTION_KINDS)[number];
+
+/** The zero operation: its edge contributes nothing, whatever its input. */
+export const ZERO_OP = 'none';
