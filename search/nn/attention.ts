@@ -1,0 +1,197 @@
+/**
+ * Self-attention operations on NHWC feature maps. Both are pre-LayerNorm with a residual
+ * shortcut (x + MSA(LN(x))); there is no MLP after them, so they are single operations that
+ * keep their input shape, usable on a cell edge. Strided or channel-changing uses first reduce
+ * with a 3x3 stride-2 average pool (same output size as the other strided ops) and, when the
+ * width changes, a 1x1 conv + BN.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../util/rng.ts';
+import { Layer, Residual, Sequential, type Shape } from './module.ts';
+import { BatchNorm, Conv2d, Dense, LayerNorm, Pool2d } from './layers.ts';
+import { truncNormal } from './init.ts';
+
+/** The most heads (at most 8) leaving at least 16 channels per head; 1 for narrow layers. */
+export function defaultHeads(C: number): number {
+  for (const h of [8, 6, 4, 3, 2]) if (C % h === 0 && C / h >= 16) return h;
+  return 1;
+}
+
+interface AttentionOptions { heads?: number; windowSize?: number; shift?: boolean }
+
+/** Multi-head attention over [B, N, C] tokens; `bias` is added to the logits ([heads|1, N, N] or broadcastable). */
+function multiHead(tokens: tf.Tensor3D, qkv: Dense, proj: Dense, heads: number, bias?: (logits: tf.Tensor4D) => tf.Tensor4D): tf.Tensor3D {
+  const [B, N, C] = tokens.shape;
+  const dh = C / heads;
+  const packed = tf.transpose(tf.reshape(qkv.forward(tokens), [B, N, 3, heads, dh]), [2, 0, 3, 1, 4]);
+  const [q, k, v] = tf.unstack(packed) as tf.Tensor4D[];
+  let logits = tf.matMul(tf.mul(q, 1 / Math.sqrt(dh)), k, false, true) as tf.Tensor4D;
+  if (bias) logits = bias(logits);
+  const out = tf.matMul(tf.softmax(logits), v);
+  return proj.forward(tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [B, N, C])) as tf.Tensor3D;
+}
+
+/** Cyclic shift along height and width (torch.roll on dims 1, 2). */
+function roll(x: tf.Tensor4D, shift: number): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  const along = (t: tf.Tensor4D, axis: 1 | 2, size: number): tf.Tensor4D => {
+    const s = ((shift % size) + size) % size;
+    if (s === 0) return t;
+    const [a, b] = tf.split(t, [size - s, s], axis);
+    return tf.concat([b, a], axis) as tf.Tensor4D;
+  };
+  return along(along(x, 1, h), 2, w);
+}
+
+/**
+ * Swin window multi-head self-attention (the part inside the residual): windows of ws x ws tokens,
+ * a learned relative position bias table of (2ws-1)^2 x heads, and on shifted uses a cyclic shift
+ * by ws/2 with the mask that keeps attention inside each original region. Inputs whose side is not
+ * a multiple of the window are zero-padded at the bottom/right; inputs no larger than a window use
+ * one window of their own size and no shift, as Swin does.
+ */
+export class WindowAttention extends Layer {
+  readonly kind = 'window_msa';
+  readonly config: { channels: number; heads: number; windowSize: number; shift: boolean };
+  private readonly qkv: Dense;
+  private readonly proj: Dense;
+  private readonly table: tf.Variable;
+
+  constructor(C: number, rng: Rng, o: AttentionOptions = {}) {
+    super();
+    const heads = o.heads ?? defaultHeads(C);
+    if (C % heads !== 0) throw new Error(`window attention: ${C} channels do not split into ${heads} heads`);
+    const ws = o.windowSize ?? 4;
+    this.config = { channels: C, heads, windowSize: ws, shift: o.shift ?? false };
+    this.qkv = this.addChild('qkv', new Dense(C, 3 * C, rng, { init: truncNormal(rng, C * 3 * C, 0.02) }));
+    this.proj = this.addChild('proj', new Dense(C, C, rng, { init: truncNormal(rng, C * C, 0.02) }));
+    const rows = (2 * ws - 1) ** 2;
+    this.table = this.addParam('relative_position_bias_table', [rows, heads], truncNormal(rng, rows * heads, 0.02));
+  }
+
+  /** Window side and shift actually used at a resolution. */
+  geometry(h: number, w: number): { ws: number; shift: number; hp: number; wp: number } {
+    const { windowSize, shift } = this.config;
+    const small = Math.min(h, w) <= windowSize;
+    const ws = small ? Math.min(h, w) : windowSize;
+    return { ws, shift: shift && !small ? Math.floor(ws / 2) : 0, hp: Math.ceil(h / ws) * ws, wp: Math.ceil(w / ws) * ws };
+  }
+
+  /** Table row for each (query, key) pair of a ws x ws window, offsets measured in the table's window size. */
+  private relativeIndex(ws: number): Int32Array {
+    const W = this.config.windowSize;
+    const n = ws * ws;
+    const idx = new Int32Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const dy = Math.floor(i / ws) - Math.floor(j / ws);
+        const dx = (i % ws) - (j % ws);
+        idx[i * n + j] = (dy + W - 1) * (2 * W - 1) + (dx + W - 1);
+      }
+    }
+    return idx;
+  }
+
+  /** Swin's mask for shifted windows: -100 between tokens from different regions, [nW, N, N]. */
+  private shiftMask(hp: number, wp: number, ws: number, s: number): Float32Array {
+    const region = (p: number, size: number): number => (p < size - ws ? 0 : p < size - s ? 1 : 2);
+    const label = (y: number, x: number): number => region(y, hp) * 3 + region(x, wp);
+    const n = ws * ws;
+    const nh = hp / ws;
+    const nw = wp / ws;
+    const mask = new Float32Array(nh * nw * n * n);
+    for (let wy = 0; wy < nh; wy++) {
+      for (let wx = 0; wx < nw; wx++) {
+        const base = (wy * nw + wx) * n * n;
+        for (let i = 0; i < n; i++) {
+          const li = label(wy * ws + Math.floor(i / ws), wx * ws + (i % ws));
+          for (let j = 0; j < n; j++) {
+            if (li !== label(wy * ws + Math.floor(j / ws), wx * ws + (j % ws))) mask[base + i * n + j] = -100;
+          }
+        }
+      }
+    }
+    return mask;
+  }
+
+  forward(x: tf.Tensor, _training: boolean): tf.Tensor {
+    const { heads, channels: C } = this.config;
+    return tf.tidy(() => {
+      const [b, h, w] = x.shape;
+      const { ws, shift, hp, wp } = this.geometry(h, w);
+      const n = ws * ws;
+      const nh = hp / ws;
+      const nw = wp / ws;
+      let t = tf.pad(x as tf.Tensor4D, [[0, 0], [0, hp - h], [0, wp - w], [0, 0]]);
+      if (shift) t = roll(t, -shift);
+      const windows = tf.reshape(tf.transpose(tf.reshape(t, [b, nh, ws, nw, ws, C]), [0, 1, 3, 2, 4, 5]), [b * nh * nw, n, C]) as tf.Tensor3D;
+      const relBias = tf.transpose(tf.reshape(tf.gather(this.table, tf.tensor1d(this.relativeIndex(ws), 'int32')), [n, n, heads]), [2, 0, 1]);
+      const mask = shift ? tf.reshape(tf.tensor(this.shiftMask(hp, wp, ws, shift)), [nh * nw, 1, n, n]) : undefined;
+      const out = multiHead(windows, this.qkv, this.proj, heads, (logits) => {
+        const biased = tf.add(logits, relBias) as tf.Tensor4D;
+        if (!mask) return biased;
+        return tf.reshape(tf.add(tf.reshape(biased, [b, nh * nw, heads, n, n]), mask), [b * nh * nw, heads, n, n]);
+      });
+      let y = tf.reshape(tf.transpose(tf.reshape(out, [b, nh, nw, ws, ws, C]), [0, 1, 3, 2, 4, 5]), [b, hp, wp, C]) as tf.Tensor4D;
+      if (shift) y = roll(y, shift);
+      return hp === h && wp === w ? y : tf.slice(y, [0, 0, 0, 0], [b, h, w, C]);
+    });
+  }
+
+  outputShape(inShape: Shape): Shape {
+    if (inShape[2] !== this.config.channels) throw new Error(`window attention expects ${this.config.channels} channels, got ${inShape[2]}`);
+    return inShape;
+  }
+
+  flops([h, w]: Shape): number {
+    const C = this.config.channels;
+    const { ws, hp, wp } = this.geometry(h, w);
+    return hp * wp * (4 * C * C + 2 * ws * ws * C);
+  }
+}
+
+/** Global multi-head self-attention over all h*w tokens: qkv dense C->3C, softmax(qk^T/sqrt(d))v, dense C->C. */
+export class GlobalAttention extends Layer {
+  readonly kind = 'global_msa';
+  readonly config: { channels: number; heads: number };
+  private readonly qkv: Dense;
+  private readonly proj: Dense;
+
+  constructor(C: number, rng: Rng, o: AttentionOptions = {}) {
+    super();
+    const heads = o.heads ?? defaultHeads(C);
+    if (C % heads !== 0) throw new Error(`global attention: ${C} channels do not split into ${heads} heads`);
+    this.config = { channels: C, heads };
+    this.qkv = this.addChild('qkv', new Dense(C, 3 * C, rng, { init: truncNormal(rng, C * 3 * C, 0.02) }));
+    this.proj = this.addChild('proj', new Dense(C, C, rng, { init: truncNormal(rng, C * C, 0.02) }));
+  }
+
+  forward(x: tf.Tensor, _training: boolean): tf.Tensor {
+    return tf.tidy(() => {
+      const [b, h, w, C] = x.shape;
+      const out = multiHead(tf.reshape(x, [b, h * w, C]) as tf.Tensor3D, this.qkv, this.proj, this.config.heads);
+      return tf.reshape(out, [b, h, w, C]);
+    });
+  }
+
+  outputShape(inShape: Shape): Shape {
+    if (inShape[2] !== this.config.channels) throw new Error(`global attention expects ${this.config.channels} channels, got ${inShape[2]}`);
+    return inShape;
+  }
+
+  flops([h, w]: Shape): number {
+    const C = this.config.channels;
+    const T = h * w;
+    return T * 4 * C * C + 2 * T * T * C;
+  }
+}
+
+/** x -> [reduce] -> y + MSA(LN(y)). `core` is a WindowAttention or GlobalAttention on `cout` channels. */
+export function attentionOp(cin: number, cout: number, stride: number, rng: Rng, core: Layer, affine = true): Sequential {
+  const layers: [string, Layer][] = [];
+  if (stride !== 1) layers.push(['pool', new Pool2d('avg', 3, stride, 1)]);
+  if (cin !== cout) layers.push(['proj_conv', new Conv2d(cin, cout, 1, rng)], ['proj_bn', new BatchNorm(cout, { affine })]);
+  const block = new Residual(new Sequential([['norm', new LayerNorm(cout)], ['attn', core]]));
+  layers.push(['block', block]);
+  return new Sequential(layers, 'attention');
+}

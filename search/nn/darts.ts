@@ -1,0 +1,203 @@
+/**
+ * DARTS networks, mirroring quark0/darts: `NetworkCIFAR` (cnn/model.py) for a genotype and
+ * `Network` (cnn/model_search.py) for the supernet. Stem: 3x3 conv to stemMultiplier*C + BN;
+ * reduction cells at layers/3 and 2*layers/3 double C; global pool + linear classifier.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../util/rng.ts';
+import type { CellGenotype, Task } from '../space/types.ts';
+import { Layer, ModuleList, Sequential, type ModuleConfig, type Shape } from './module.ts';
+import { BatchNorm, Conv2d, Dense, GlobalAvgPool, Pool2d, ReLU, Zero } from './layers.ts';
+import { buildOp } from './ops.ts';
+import { DartsCell, defaultEdgeFactory, genotypeWiring, supernetWiring, type CellEdgeWiring, type EdgeFactory, type WeightedLayer } from './cell.ts';
+import { Backbone, Network, levelEnds, type BackboneOutput, type ForwardContext } from './network.ts';
+import { buildHead, type HeadKind } from './heads.ts';
+
+interface CellPlan { normal: CellEdgeWiring[]; normalConcat: number[]; reduce: CellEdgeWiring[]; reduceConcat: number[] }
+
+export class DartsBackbone extends Backbone {
+  readonly kind = 'darts_backbone';
+  readonly config: ModuleConfig & { C: number; layers: number; stemMultiplier: number; inChannels: number; auxAfter: number };
+  private readonly stem: Sequential;
+  readonly cells: ModuleList<DartsCell>;
+
+  constructor(plan: CellPlan, o: { C: number; layers: number; inChannels: number; stemMultiplier?: number; affine?: boolean }, rng: Rng, factory: EdgeFactory) {
+    super();
+    const stemMultiplier = o.stemMultiplier ?? 3;
+    const { C, layers } = o;
+    this.config = { C, layers, stemMultiplier, inChannels: o.inChannels, auxAfter: Math.floor((2 * layers) / 3) };
+    let cCurr = stemMultiplier * C;
+    this.stem = this.addChild('stem', new Sequential([
+      ['conv', new Conv2d(o.inChannels, cCurr, 3, rng)],
+      ['bn', new BatchNorm(cCurr)],
+    ]));
+    let [cPrevPrev, cPrev] = [cCurr, cCurr];
+    cCurr = C;
+    let reductionPrev = false;
+    const cells: DartsCell[] = [];
+    for (let i = 0; i < layers; i++) {
+      const reduction = i === Math.floor(layers / 3) || i === Math.floor((2 * layers) / 3);
+      if (reduction) cCurr *= 2;
+      const cell = new DartsCell({
+        cPrevPrev, cPrev, C: cCurr, reduction, reductionPrev, cellIndex: i, affine: o.affine,
+        edges: reduction ? plan.reduce : plan.normal, concat: reduction ? plan.reduceConcat : plan.normalConcat,
+      }, rng, factory);
+      cells.push(cell);
+      reductionPrev = reduction;
+      [cPrevPrev, cPrev] = [cPrev, cell.outChannels];
+    }
+    this.cells = this.addChild('cells', new ModuleList(cells));
+  }
+
+  run(x: tf.Tensor, training: boolean, ctx: ForwardContext = {}): BackboneOutput {
+    let s0 = this.stem.forward(x, training);
+    let s1 = s0;
+    const outs: tf.Tensor[] = [];
+    let auxInput: tf.Tensor | undefined;
+    this.cells.items.forEach((cell, i) => {
+      const weights = cell.config.reduction ? ctx.reduce : ctx.normal;
+      [s0, s1] = [s1, cell.forward(s0, s1, training, { weights, dropPathProb: ctx.dropPathProb, rng: ctx.rng })];
+      outs.push(s1);
+      if (i === this.config.auxAfter) auxInput = s1;
+    });
+    const ends = levelEnds(this.cellShapes(x.shape.slice(1)));
+    return { features: ends.map((e) => outs[e]), auxInput };
+  }
+
+  private cellShapes(inShape: Shape): Shape[] {
+    let s0 = this.stem.outputShape(inShape);
+    let s1 = s0;
+    return this.cells.items.map((cell) => {
+      [s0, s1] = [s1, cell.outputShape(s0, s1)];
+      return s1;
+    });
+  }
+
+  featureShapes(inShape: Shape): Shape[] {
+    const shapes = this.cellShapes(inShape);
+    return levelEnds(shapes).map((e) => shapes[e]);
+  }
+
+  auxShape(inShape: Shape): Shape { return this.cellShapes(inShape)[this.config.auxAfter]; }
+
+  flops(inShape: Shape): number {
+    let total = this.stem.flops(inShape);
+    let s0 = this.stem.outputShape(inShape);
+    let s1 = s0;
+    for (const cell of this.cells.items) {
+      total += cell.flops(s0, s1);
+      [s0, s1] = [s1, cell.outputShape(s0, s1)];
+    }
+    return total;
+  }
+}
+
+/**
+ * DARTS AuxiliaryHeadCIFAR: ReLU, 5x5 avg pool stride 3 (no padding), 1x1 conv 128 BN ReLU,
+ * 2x2 conv 768 BN ReLU, linear. A global average pool before the linear layer (a no-op on the
+ * reference 8x8 input) lets other resolutions work.
+ */
+export function auxiliaryHead(cin: number, classes: number, rng: Rng): Sequential {
+  return new Sequential([
+    ['relu0', new ReLU()],
+    ['pool', new Pool2d('avg', 5, 3, 0)],
+    ['conv1', new Conv2d(cin, 128, 1, rng)], ['bn1', new BatchNorm(128)], ['relu1', new ReLU()],
+    ['conv2', new Conv2d(128, 768, 2, rng, { padding: 0 })], ['bn2', new BatchNorm(768)], ['relu2', new ReLU()],
+    ['gap', new GlobalAvgPool()],
+    ['classifier', new Dense(768, classes, rng)],
+  ], 'aux_head_cifar');
+}
+
+export interface CellNetworkOptions {
+  C: number;
+  layers: number;
+  classes: number;
+  /** Per-image input shape [h, w, c]. */
+  inShape: Shape;
+  auxiliary?: boolean;
+  task?: Task;
+  head?: HeadKind;
+  stemMultiplier?: number;
+  /** Builds each edge's op; defaults to the OPS registry. DARTS plugs its MixedOp in here. */
+  edgeFactory?: EdgeFactory;
+}
+
+function assemble(plan: CellPlan, o: CellNetworkOptions, rng: Rng, factory: EdgeFactory, extra: Record<string, unknown>, affine = true): Network {
+  const task = o.task ?? 'classification';
+  const backbone = new DartsBackbone(plan, { C: o.C, layers: o.layers, inChannels: o.inShape[2], stemMultiplier: o.stemMultiplier, affine }, rng, factory);
+  const head = buildHead(o.head, task, backbone.featureShapes(o.inShape), o.classes, rng);
+  const aux = o.auxiliary ? auxiliaryHead(backbone.auxShape(o.inShape)[2], o.classes, rng) : undefined;
+  return new Network({ task, classes: o.classes, inShape: o.inShape, C: o.C, layers: o.layers, ...extra }, backbone, head, aux);
+}
+
+/** DARTS NetworkCIFAR for a genotype (the auxiliary head, when asked for, is not counted in paramCount). */
+export function buildCellNetwork(genotype: CellGenotype, o: CellNetworkOptions, rng: Rng): Network {
+  const plan: CellPlan = {
+    normal: genotypeWiring(genotype.normal), normalConcat: genotype.normal_concat,
+    reduce: genotypeWiring(genotype.reduce), reduceConcat: genotype.reduce_concat,
+  };
+  return assemble(plan, o, rng, o.edgeFactory ?? defaultEdgeFactory, { genotype });
+}
+
+/**
+ * DARTS MixedOp: sum_k w_k * op_k(x) over the candidate ops, weights given at forward time.
+ * As in model_search.py, ops are built with affine=false and pools are followed by a
+ * non-affine BN. Zero ops contribute nothing and are skipped.
+ */
+export class MixedOp extends Layer implements WeightedLayer {
+  readonly kind = 'mixed_op';
+  readonly config: { ops: string[]; C: number; stride: number };
+  readonly ops: ModuleList<Layer>;
+
+  constructor(ops: string[], C: number, stride: number, rng: Rng, shift = false) {
+    super();
+    this.config = { ops, C, stride };
+    this.ops = this.addChild('ops', new ModuleList(ops.map((name) => {
+      const op = buildOp(name, C, stride, rng, { affine: false, shift });
+      if (!name.includes('pool')) return op;
+      const withBn = new Sequential([['pool', op], ['bn', new BatchNorm(C, { affine: false })]], name);
+      withBn.opName = name;
+      return withBn;
+    })));
+  }
+
+  forwardWeighted(x: tf.Tensor, weights: tf.Tensor, training: boolean): tf.Tensor {
+    return tf.tidy(() => {
+      const w = tf.unstack(weights);
+      const terms = this.ops.items.flatMap((op, k) => (op instanceof Zero ? [] : [tf.mul(op.forward(x, training), w[k])]));
+      return terms.length ? tf.addN(terms) : tf.zeros(this.outputShapeOf(x));
+    });
+  }
+
+  private outputShapeOf(x: tf.Tensor): number[] { return [x.shape[0], ...this.outputShape(x.shape.slice(1))]; }
+
+  forward(): tf.Tensor { throw new Error('a MixedOp needs its weights: call forwardWeighted'); }
+
+  outputShape(inShape: Shape): Shape { return this.ops.items[0].outputShape(inShape); }
+
+  flops(inShape: Shape): number { return this.ops.items.reduce((s, op) => s + op.flops(inShape), 0); }
+}
+
+export interface SupernetOptions extends Omit<CellNetworkOptions, 'C' | 'layers' | 'edgeFactory' | 'auxiliary'> {
+  /** Nodes concatenated at the cell output (the last `multiplier`); default: all nodes. */
+  multiplier?: number;
+  /** Replaces MixedOp (e.g. partial-channel or sampled variants); must build WeightedLayers. */
+  edgeFactory?: EdgeFactory;
+}
+
+/**
+ * DARTS search network (model_search.py): every cell has nodes*(nodes+3)/2 edges, each a MixedOp
+ * over `opsList`. forward(x, training, { normal, reduce }) takes the mixing weights, each
+ * [edges, opsList.length] (DARTS passes softmax(alpha)); edge order is node by node, input 0 first.
+ */
+export function buildDartsSupernet(opsList: string[], C: number, layers: number, nodes = 4, o: SupernetOptions, rng: Rng): Network {
+  const multiplier = o.multiplier ?? nodes;
+  const wiring = supernetWiring(nodes);
+  const concat = Array.from({ length: multiplier }, (_, i) => nodes + 2 - multiplier + i);
+  const factory: EdgeFactory = o.edgeFactory ?? ((e, r) => new MixedOp(opsList, e.C, e.stride, r, e.cell % 2 === 1));
+  return assemble({ normal: wiring, normalConcat: concat, reduce: wiring, reduceConcat: concat }, { ...o, C, layers }, rng, factory,
+    { supernet: { ops: opsList, nodes, multiplier, edges: wiring.length } }, false);
+}
+
+/** Edges per supernet cell, the first dimension of the architecture weights. */
+export const supernetEdgeCount = (nodes: number): number => (nodes * (nodes + 3)) / 2;

@@ -1,0 +1,170 @@
+/**
+ * A small module system on plain TensorFlow.js ops (no tf.layers), so that every network is a
+ * walkable tree of kinds and configs that an exporter can translate and a checkpoint can name.
+ *
+ * Layout: tensors are NHWC; shapes passed to `outputShape`/`flops` are per image, without the
+ * batch dimension: [h, w, c] for feature maps, [c] for vectors. FLOPs are multiply-accumulates
+ * (MACs) per image of convolutions, dense layers and attention matmuls; element-wise ops,
+ * normalisation and pooling count zero, as in fvcore.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type Shape = number[];
+export type ModuleConfig = Readonly<Record<string, unknown>>;
+
+export interface NamedVariable {
+  /** Stable hierarchical path, e.g. `cells.3.edges.2.op.dw.kernel`. */
+  name: string;
+  variable: tf.Variable;
+}
+
+export abstract class Module {
+  abstract readonly kind: string;
+  /** Plain JSON: with `kind` and `children()` enough to translate the module (e.g. to ONNX). */
+  abstract readonly config: ModuleConfig;
+  private readonly ownParams = new Map<string, tf.Variable>();
+  private readonly ownBuffers = new Map<string, tf.Variable>();
+  private readonly ownChildren = new Map<string, Module>();
+
+  /** A trainable variable. Names given to tf are left automatic: tf requires them globally unique. */
+  protected addParam(name: string, shape: number[], values: Float32Array): tf.Variable {
+    const v = tf.variable(tf.tensor(values, shape), true);
+    this.ownParams.set(name, v);
+    return v;
+  }
+
+  /** Non-trainable state (e.g. BatchNorm running statistics), saved with the weights. */
+  protected addBuffer(name: string, shape: number[], values: Float32Array): tf.Variable {
+    const v = tf.variable(tf.tensor(values, shape), false);
+    this.ownBuffers.set(name, v);
+    return v;
+  }
+
+  protected addChild<M extends Module>(name: string, m: M): M {
+    if (name.includes('.')) throw new Error(`child name '${name}' must not contain '.'`);
+    this.ownChildren.set(name, m);
+    return m;
+  }
+
+  children(): [string, Module][] { return [...this.ownChildren]; }
+  params(): [string, tf.Variable][] { return [...this.ownParams]; }
+  stateBuffers(): [string, tf.Variable][] { return [...this.ownBuffers]; }
+
+  /** Trainable variables of this module and all descendants, with hierarchical names. */
+  variables(prefix = ''): NamedVariable[] {
+    const out: NamedVariable[] = this.params().map(([n, v]) => ({ name: prefix + n, variable: v }));
+    for (const [n, c] of this.ownChildren) out.push(...c.variables(`${prefix}${n}.`));
+    return out;
+  }
+
+  /** Non-trainable variables (running statistics), with hierarchical names. */
+  buffers(prefix = ''): NamedVariable[] {
+    const out: NamedVariable[] = this.stateBuffers().map(([n, v]) => ({ name: prefix + n, variable: v }));
+    for (const [n, c] of this.ownChildren) out.push(...c.buffers(`${prefix}${n}.`));
+    return out;
+  }
+
+  /** Number of trainable scalars, as PyTorch counts `parameters()`: running statistics excluded. */
+  paramCount(): number {
+    return this.variables().reduce((s, { variable }) => s + variable.size, 0);
+  }
+
+  dispose(): void {
+    for (const v of this.ownParams.values()) v.dispose();
+    for (const v of this.ownBuffers.values()) v.dispose();
+    for (const c of this.ownChildren.values()) c.dispose();
+  }
+}
+
+/** A module with one input and one output: everything below cells and networks. */
+export abstract class Layer extends Module {
+  /** Name in the operation registry (e.g. `sep_conv_3x3`) when built from it; used in latency keys. */
+  opName?: string;
+  abstract forward(x: tf.Tensor, training: boolean): tf.Tensor;
+  abstract outputShape(inShape: Shape): Shape;
+  /** Multiply-accumulates per image. */
+  abstract flops(inShape: Shape): number;
+
+  latencyKey(inShape: Shape): string {
+    const out = this.outputShape(inShape);
+    return latencyKey(this.opName ?? this.kind, inShape, out);
+  }
+}
+
+/**
+ * Key of a latency lookup table entry: op name, input channels (and output channels when they
+ * differ), stride and input resolution, e.g. `sep_conv_3x3@c16s1h32w32`, `mbconv_k3e6@c16o24s2h32w32`.
+ */
+export function latencyKey(opName: string, inShape: Shape, outShape: Shape): string {
+  const [h, w, c] = inShape;
+  const [oh, , oc] = outShape;
+  const stride = Math.max(1, Math.round(h / oh));
+  return `${opName}@c${c}${oc !== c ? `o${oc}` : ''}s${stride}h${h}w${w}`;
+}
+
+/** Children applied in order. `kind` stays 'sequential' so exporters chain the children generically. */
+export class Sequential extends Layer {
+  readonly kind = 'sequential';
+  readonly config: ModuleConfig;
+  private readonly layers: Layer[];
+
+  constructor(layers: [string, Layer][], label?: string) {
+    super();
+    this.layers = layers.map(([n, l]) => this.addChild(n, l));
+    this.config = label ? { label } : {};
+  }
+
+  forward(x: tf.Tensor, training: boolean): tf.Tensor {
+    return tf.tidy(() => this.layers.reduce((h, l) => l.forward(h, training), x));
+  }
+
+  outputShape(inShape: Shape): Shape {
+    return this.layers.reduce((s, l) => l.outputShape(s), inShape);
+  }
+
+  flops(inShape: Shape): number {
+    let s = inShape;
+    let total = 0;
+    for (const l of this.layers) {
+      total += l.flops(s);
+      s = l.outputShape(s);
+    }
+    return total;
+  }
+}
+
+/** x + inner(x); the inner layer must keep the shape. */
+export class Residual extends Layer {
+  readonly kind = 'residual';
+  readonly config: ModuleConfig = {};
+  readonly inner: Layer;
+
+  constructor(inner: Layer) {
+    super();
+    this.inner = this.addChild('inner', inner);
+  }
+
+  forward(x: tf.Tensor, training: boolean): tf.Tensor {
+    return tf.tidy(() => tf.add(x, this.inner.forward(x, training)));
+  }
+
+  outputShape(inShape: Shape): Shape {
+    const out = this.inner.outputShape(inShape);
+    if (out.join() !== inShape.join()) throw new Error(`residual needs a shape-preserving inner layer, got [${inShape}] -> [${out}]`);
+    return out;
+  }
+
+  flops(inShape: Shape): number { return this.inner.flops(inShape); }
+}
+
+/** Numbered children, for lists of cells, edges or branches. */
+export class ModuleList<M extends Module = Module> extends Module {
+  readonly kind = 'list';
+  readonly config: ModuleConfig = {};
+  readonly items: M[];
+
+  constructor(items: M[]) {
+    super();
+    this.items = items.map((m, i) => this.addChild(String(i), m));
+  }
+}
