@@ -96,6 +96,7 @@ test('batch tensors have the batch shape and leak nothing', async () => {
   const { x, y } = batchTensors(b, shape, 5, true);
   assert.deepEqual(x.shape, [4, 2, 2, 1]);
   assert.deepEqual(y.shape, [4, 5]);
+  assert.equal(y.dtype, 'float32');
   const labels = [...b.y];
   const oneHot = (await y.array()) as number[][];
   assert.deepEqual(oneHot.map((row) => row.indexOf(1)), labels);

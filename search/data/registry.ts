@@ -98,7 +98,7 @@ function loadParts(name: DatasetName, o: z.output<typeof LoadOptions>): Parts {
   return { ...fromPool(pool, o.testFraction ?? DEFAULT_TEST_FRACTION[name], o.valFraction, o.splitSeed), shape: pool.shape, numClasses: pool.numClasses, classNames: src.classNames, source: src.sourceId() };
 }
 
-export function loadDataset(name: DatasetName, options: LoadOptions = {}): Dataset & { augment: AugmentConfig } {
+export function loadDataset(name: DatasetName, options: LoadOptions = {}): Dataset {
   if (!DATASET_NAMES.includes(name)) throw new UsageError(`unknown data set '${name}': choose one of ${DATASET_NAMES.join(', ')}`);
   const parsed = LoadOptions.safeParse(options);
   if (!parsed.success) throw new UsageError(`data set options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);

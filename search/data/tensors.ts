@@ -7,7 +7,7 @@ import type { Shape } from './types.ts';
 export function batchTensors(batch: Batch, shape: Shape, numClasses: number, oneHot = false): { x: tf.Tensor4D; y: tf.Tensor } {
   const x = tf.tensor4d(batch.x, [batch.size, ...shape], 'float32');
   const y = oneHot
-    ? tf.tidy(() => tf.oneHot(tf.tensor1d(batch.y, 'int32'), numClasses).toFloat())
+    ? tf.tidy(() => tf.oneHot(tf.tensor1d(batch.y, 'int32'), numClasses, 1, 0, 'float32'))
     : tf.tensor1d(batch.y, 'int32');
   return { x, y };
 }

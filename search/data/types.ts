@@ -1,3 +1,5 @@
+import type { AugmentConfig } from './augment.ts';
+
 /** Image shape as [height, width, channels]; images are stored NHWC. */
 export type Shape = [h: number, w: number, c: number];
 
@@ -27,6 +29,8 @@ export interface Dataset {
   test: Split;
   mean: number[];
   std: number[];
+  /** The augmentation that suits this data set (e.g. no flips for digits); a trainer may override it. */
+  augment: AugmentConfig;
   /** How the splits were made, to record with a run. */
   provenance: { source: string; splitSeed: number; counts: Record<SplitName, number> };
 }
