@@ -1,0 +1,92 @@
+/**
+ * What every ask/tell strategy keeps: the keys it has proposed (so that it never proposes an
+ * architecture twice) and the proposals still awaiting a result.
+ */
+import { z } from 'zod';
+import type { Genotype, Space } from '../space/types.ts';
+import type { Metrics } from '../objectives/metrics.ts';
+import type { Proposal, Result } from './types.ts';
+
+/** Draws per proposal before concluding that the neighbourhood (or space) holds nothing new. */
+export const DEFAULT_RETRIES = 32;
+
+export const proposalSchema = z.object({
+  genotype: z.unknown(),
+  key: z.string(),
+  parentKey: z.string().optional(),
+  generation: z.int().min(0),
+});
+
+export const metricsSchema = z.object({
+  accuracy: z.number(),
+  latencyMs: z.number().nullish(),
+  params: z.number().nullish(),
+  flops: z.number().nullish(),
+  score: z.number().nullish(),
+});
+
+export const ledgerStateSchema = z.object({
+  seen: z.array(z.string()),
+  pending: z.array(proposalSchema),
+});
+export type LedgerState = z.infer<typeof ledgerStateSchema>;
+
+export const rngStateSchema = z.tuple([z.int(), z.int(), z.int(), z.int()]);
+
+/** An evaluated architecture as strategies remember it. */
+export interface Member<G extends Genotype = Genotype> {
+  key: string;
+  genotype: G;
+  generation: number;
+  metrics: Metrics;
+}
+
+export const memberSchema = z.object({
+  key: z.string(),
+  genotype: z.unknown(),
+  generation: z.int().min(0),
+  metrics: metricsSchema,
+});
+
+export function restoreMember<G extends Genotype>(space: Space<G>, m: z.infer<typeof memberSchema>): Member<G> {
+  return { ...m, genotype: space.validate(m.genotype) };
+}
+
+export function createLedger<G extends Genotype>(space: Space<G>, saved?: LedgerState) {
+  const seen = new Set(saved?.seen ?? []);
+  const pending = new Map<string, Proposal<G>>();
+  for (const p of saved?.pending ?? []) pending.set(p.key, { ...p, genotype: space.validate(p.genotype) });
+
+  return {
+    /**
+     * A proposal from the first draw whose key is new, or undefined after `retries` draws that
+     * all repeat a known architecture.
+     */
+    propose(draw: () => G, meta: { parentKey?: string; generation: number }, retries = DEFAULT_RETRIES): Proposal<G> | undefined {
+      for (let t = 0; t < retries; t++) {
+        const genotype = draw();
+        const key = space.key(genotype);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const proposal: Proposal<G> = { genotype, key, generation: meta.generation };
+        if (meta.parentKey !== undefined) proposal.parentKey = meta.parentKey;
+        pending.set(key, proposal);
+        return proposal;
+      }
+      return undefined;
+    },
+    /** The proposal a result answers; it is no longer pending. */
+    settle(result: Result): Proposal<G> {
+      const p = pending.get(result.key);
+      if (!p) throw new Error(`result for '${result.key}', which is not an open proposal of this strategy`);
+      pending.delete(result.key);
+      return p;
+    },
+    get pendingCount(): number {
+      return pending.size;
+    },
+    state(): LedgerState {
+      return { seen: [...seen], pending: [...pending.values()] };
+    },
+  };
+}
