@@ -6,6 +6,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../search/backend/index.ts';
+import { batchNormTrain } from '../search/backend/fused.ts';
 import { createRng } from '../search/util/rng.ts';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -136,5 +137,57 @@ describe('wasm UnsortedSegmentSum (via gather gradients) matches cpu', () => {
     const g = (x: tf.Tensor, i: tf.Tensor, r: tf.Tensor) =>
       [tf.grad((a: tf.Tensor) => tf.gather(a, i.toInt()).mul(r).sum())(x)];
     assertClose((await on('wasm', values, g))[0], (await on('cpu', values, g))[0], 'gather grad');
+  });
+});
+
+describe('wasm BatchMatMul and Sum overrides match cpu', () => {
+  for (const [sa, sb, ta, tb] of [
+    [[3, 5, 4], [3, 4, 7], false, false], [[2, 3, 4, 5], [2, 3, 6, 5], false, true],
+    [[2, 4, 5], [2, 4, 17], true, false], [[6, 9], [9, 6], true, true], [[1, 5, 4], [3, 4, 2], false, false],
+    [[7, 3], [5, 3], false, true],
+  ] as Array<[number[], number[], boolean, boolean]>) {
+    test(`matMul ${sa} x ${sb} transposeA=${ta} transposeB=${tb}, with gradients`, async () => {
+      const outShape = await on('cpu', [[random(sa), sa], [random(sb), sb]], (a, b) => [tf.tensor(tf.matMul(a, b, ta, tb).shape)]);
+      const so = Array.from(outShape[0]);
+      const values: Array<[Float32Array, number[]]> = [[random(sa), sa], [random(sb), sb], [random(so), so]];
+      // tfjs' BatchMatMul gradient does not reduce a broadcast batch, on any backend.
+      const broadcast = sa.length === 3 && sb.length === 3 && sa[0] !== sb[0];
+      const f = (a: tf.Tensor, b: tf.Tensor, r: tf.Tensor) => [tf.matMul(a, b, ta, tb),
+        ...(broadcast ? [] : tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, ta, tb).mul(r).sum())([a, b]))];
+      const want = await on('cpu', values, f), got = await on('wasm', values, f);
+      want.forEach((w, i) => assertClose(got[i], w, `output ${i}`));
+    });
+  }
+  for (const [shape, axis, keepDims] of [
+    [[4, 5, 6, 7], [0, 1, 2], false], [[4, 5, 6, 7], [2, 0, 1], true], [[9, 3], 0, false], [[4, 5, 6], [1, 2], false], [[4, 5, 6], -1, false],
+  ] as Array<[number[], number | number[], boolean]>) {
+    test(`sum ${shape} over ${axis} keepDims=${keepDims}`, async () => {
+      const values: Array<[Float32Array, number[]]> = [[random(shape), shape]];
+      const f = (x: tf.Tensor) => { const y = tf.sum(x, axis, keepDims); return [y, tf.tensor(y.shape)]; };
+      const want = await on('cpu', values, f), got = await on('wasm', values, f);
+      assertClose(got[0], want[0], 'sum');
+      assert.deepEqual(Array.from(got[1]), Array.from(want[1]), 'shape');
+    });
+  }
+});
+
+describe('batchNormTrain (closed-form gradient) matches tf.batchNorm on batch moments, on cpu', () => {
+  test('values and gradients wrt x, gamma, beta', async () => {
+    const xs = [3, 4, 5, 6];
+    const values: Array<[Float32Array, number[]]> = [[random(xs), xs], [random([6]), [6]], [random([6]), [6]], [random(xs), xs]];
+    const reference = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor) => {
+      const loss = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => {
+        const m = tf.moments(a, [0, 1, 2]);
+        return tf.batchNorm(a, m.mean, m.variance, d, c, 1e-5).mul(r).sum();
+      };
+      return tf.grads(loss)([x, g, b]);
+    };
+    const ours = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor) =>
+      tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => batchNormTrain(a, c as tf.Tensor1D, d as tf.Tensor1D).y.mul(r).sum())([x, g, b]);
+    const want = await on('cpu', values, reference);
+    for (const backend of ['cpu', 'wasm']) {
+      const got = await on(backend, values, ours);
+      want.forEach((w, i) => assertClose(got[i], w, `${backend} gradient ${i}`));
+    }
   });
 });

@@ -333,3 +333,72 @@ void transpose_taps(const float *w, float *wt, int taps, int ci, int co) {
       for (int o = 0; o < co; o++) d[o * ci + c] = s[c * co + o];
   }
 }
+
+/* out[j] = sum over rows of x[r, j]: the per-channel sums batch normalisation needs. */
+EXPORT(channel_sum)
+void channel_sum(const float *x, float *out, int rows, int c) {
+  zero_floats(out, c);
+  for (int r = 0; r < rows; r++) {
+    const float *xr = x + r * c;
+    int j = 0;
+    for (; j + 4 <= c; j += 4)
+      wasm_v128_store(out + j, wasm_f32x4_add(wasm_v128_load(out + j), wasm_v128_load(xr + j)));
+    for (; j < c; j++) out[j] += xr[j];
+  }
+}
+
+/*
+ * Batched matrix product of small matrices, c[i] = A(i) @ B(i) with A(i)[m,k] at
+ * a + i*a_batch + m*sam + k*sak and B(i)[k,n] at b + i*b_batch + k*ldb + n (rows of B
+ * contiguous; the caller transposes B first otherwise). A batch stride of 0 broadcasts.
+ */
+EXPORT(batch_matmul)
+void batch_matmul(const float *a, const float *b, float *c, int batch, int m, int k, int n,
+                  int a_batch, int sam, int sak, int b_batch, int ldb) {
+  for (int i = 0; i < batch; i++) {
+    const float *ai = a + i * a_batch, *bi = b + i * b_batch;
+    float *ci = c + i * m * n;
+    for (int r = 0; r < m; r++) {
+      const float *ar = ai + r * sam;
+      float *cr = ci + r * n;
+      int j = 0;
+      for (; j + 16 <= n; j += 16) {
+        v128_t s0 = wasm_f32x4_splat(0), s1 = s0, s2 = s0, s3 = s0;
+        const float *bp = bi + j;
+        for (int t = 0; t < k; t++, bp += ldb) {
+          v128_t x = wasm_f32x4_splat(ar[t * sak]);
+          s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(x, wasm_v128_load(bp)));
+          s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(x, wasm_v128_load(bp + 4)));
+          s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(x, wasm_v128_load(bp + 8)));
+          s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(x, wasm_v128_load(bp + 12)));
+        }
+        wasm_v128_store(cr + j, s0); wasm_v128_store(cr + j + 4, s1);
+        wasm_v128_store(cr + j + 8, s2); wasm_v128_store(cr + j + 12, s3);
+      }
+      for (; j + 4 <= n; j += 4) {
+        v128_t s0 = wasm_f32x4_splat(0);
+        const float *bp = bi + j;
+        for (int t = 0; t < k; t++, bp += ldb)
+          s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_f32x4_splat(ar[t * sak]), wasm_v128_load(bp)));
+        wasm_v128_store(cr + j, s0);
+      }
+      for (; j < n; j++) {
+        float s = 0;
+        const float *bp = bi + j;
+        for (int t = 0; t < k; t++, bp += ldb) s += ar[t * sak] * *bp;
+        cr[j] = s;
+      }
+    }
+  }
+}
+
+/* dst[i] = src[i]^T for `batch` matrices of rows x cols. */
+EXPORT(batch_transpose)
+void batch_transpose(const float *src, float *dst, int batch, int rows, int cols) {
+  for (int i = 0; i < batch; i++) {
+    const float *s = src + i * rows * cols;
+    float *d = dst + i * rows * cols;
+    for (int r = 0; r < rows; r++)
+      for (int q = 0; q < cols; q++) d[q * rows + r] = s[r * cols + q];
+  }
+}

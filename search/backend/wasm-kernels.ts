@@ -33,7 +33,14 @@ interface KernelsModule {
   depthwise_input_grad: GradFn;
   zero_floats(ptr: number, count: number): void;
   transpose_taps(w: number, wt: number, taps: number, ci: number, co: number): void;
+  channel_sum(x: number, out: number, rows: number, c: number): void;
+  batch_matmul(a: number, b: number, c: number, batch: number, m: number, k: number, n: number,
+    aBatch: number, sam: number, sak: number, bBatch: number, ldb: number): void;
+  batch_transpose(src: number, dst: number, batch: number, rows: number, cols: number): void;
 }
+
+/** Kernel name of the per-channel sum (wasm only; see fused.ts). */
+export const CHANNEL_SUM = 'CellscapeChannelSum';
 
 const wasmUrl = new URL('./kernels.wasm', import.meta.url);
 
@@ -125,7 +132,83 @@ function kernelConfigs(k: KernelsModule): tf.KernelConfig[] {
     filterGrad('DepthwiseConv2dNativeBackpropFilter', true),
     inputGrad('DepthwiseConv2dNativeBackpropInput', true),
     { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum(k) },
+    { kernelName: CHANNEL_SUM, backendName: 'wasm', kernelFunc: channelSum(k) },
+    { kernelName: 'Sum', backendName: 'wasm', kernelFunc: sumLeadingAxes(k, tf.getKernel('Sum', 'wasm')!.kernelFunc) },
+    { kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: batchMatMul(k, tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc) },
   ];
+}
+
+/** Sum over every axis but the last. */
+function channelSum(k: KernelsModule): tf.KernelFunc {
+  return ({ inputs, backend }) => {
+    const b = backend as unknown as WasmBackendInternals;
+    const { x } = inputs as { x: tf.TensorInfo };
+    const c = x.shape[x.shape.length - 1];
+    const out = b.makeOutput([c], 'float32');
+    k.channel_sum(offset(b, x), offset(b, out), tf.util.sizeFromShape(x.shape) / c, c);
+    return out;
+  };
+}
+
+/**
+ * Sum over all axes but the last (every bias gradient) with channel_sum; the built-in kernel
+ * transposes first. Other reductions keep the built-in.
+ */
+function sumLeadingAxes(k: KernelsModule, builtin: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const rank = x.shape.length;
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+    if (x.dtype !== 'float32' || rank < 2 || axes.length !== rank - 1 || axes.some((a, i) => a !== i)) {
+      return builtin(args);
+    }
+    const out = channelSum(k)(args) as tf.TensorInfo;
+    if (keepDims) out.shape = [...x.shape.slice(0, -1).map(() => 1), x.shape[rank - 1]];
+    return out;
+  };
+}
+
+/**
+ * Many small products (attention heads): the built-in kernel costs ~0.1 ms per matrix of
+ * the batch, so batches go to our loop; a single product keeps XNNPACK.
+ */
+function batchMatMul(k: KernelsModule, builtin: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const b = backend as unknown as WasmBackendInternals;
+    const { a, b: bm } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+    const outerA = a.shape.slice(0, -2), outerB = bm.shape.slice(0, -2);
+    const batchA = tf.util.sizeFromShape(outerA), batchB = tf.util.sizeFromShape(outerB);
+    const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
+    // XNNPACK wins on a single untransposed product; with a transpose it copies and loses.
+    if ((Math.max(batchA, batchB) === 1 && !transposeA && !transposeB) || !(sameOuter || batchA === 1 || batchB === 1) ||
+        a.dtype !== 'float32' || bm.dtype !== 'float32') {
+      return builtin(args);
+    }
+    const [ar, ac] = a.shape.slice(-2), [br, bc] = bm.shape.slice(-2);
+    const m = transposeA ? ac : ar, kk = transposeA ? ar : ac, n = transposeB ? br : bc;
+    if ((transposeB ? bc : br) !== kk) {
+      throw new Error(`BatchMatMul: inner dimensions ${kk} and ${transposeB ? bc : br} of shapes ${a.shape} and ${bm.shape} differ`);
+    }
+    const batch = Math.max(batchA, batchB);
+    const outer = batchA >= batchB ? outerA : outerB;
+    const out = b.makeOutput([...outer, m, n], 'float32');
+    let bPtr = offset(b, bm), scratch = 0;
+    if (transposeB) {
+      scratch = b.wasm._malloc(batchB * kk * n * 4);
+      k.batch_transpose(bPtr, scratch, batchB, n, kk);
+      bPtr = scratch;
+    }
+    try {
+      k.batch_matmul(offset(b, a), bPtr, offset(b, out), batch, m, kk, n,
+        batchA === 1 ? 0 : m * kk, transposeA ? 1 : kk, transposeA ? m : 1, batchB === 1 ? 0 : kk * n, n);
+    } finally {
+      if (scratch) b.wasm._free(scratch);
+    }
+    return out;
+  };
 }
 
 /** out[segmentIds[i], ...] += x[i, ...]; ids outside [0, numSegments) are dropped, as in TF. */
