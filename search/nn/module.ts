@@ -28,14 +28,14 @@ export abstract class Module {
 
   /** A trainable variable. Names given to tf are left automatic: tf requires them globally unique. */
   protected addParam(name: string, shape: number[], values: Float32Array): tf.Variable {
-    const v = tf.variable(tf.tensor(values, shape), true);
+    const v = makeVariable(values, shape, true);
     this.ownParams.set(name, v);
     return v;
   }
 
   /** Non-trainable state (e.g. BatchNorm running statistics), saved with the weights. */
   protected addBuffer(name: string, shape: number[], values: Float32Array): tf.Variable {
-    const v = tf.variable(tf.tensor(values, shape), false);
+    const v = makeVariable(values, shape, false);
     this.ownBuffers.set(name, v);
     return v;
   }
@@ -74,6 +74,14 @@ export abstract class Module {
     for (const v of this.ownBuffers.values()) v.dispose();
     for (const c of this.ownChildren.values()) c.dispose();
   }
+}
+
+/** The variable shares the initial tensor's data; the initial tensor itself is released. */
+function makeVariable(values: Float32Array, shape: number[], trainable: boolean): tf.Variable {
+  const init = tf.tensor(values, shape);
+  const v = tf.variable(init, trainable);
+  init.dispose();
+  return v;
 }
 
 /** A module with one input and one output: everything below cells and networks. */

@@ -1,0 +1,115 @@
+/**
+ * Block networks in the MnasNet/FBNet/Once-for-All style: a 3x3 conv stem, then stages of
+ * layers, each layer choosing its operation, kernel, expansion and width; a stage uses its first
+ * `depth` layers and only the first of them is strided.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../util/rng.ts';
+import type { BlockGenotype, BlockLayer, Task } from '../space/types.ts';
+import { Layer, ModuleList, type ModuleConfig, type Shape } from './module.ts';
+import { convBnRelu, mbconv } from './ops.ts';
+import { GlobalAttention, WindowAttention, attentionOp } from './attention.ts';
+import { Backbone, Network, levelEnds, type BackboneOutput } from './network.ts';
+import { buildHead, type HeadKind } from './heads.ts';
+
+/** Layer ops of block spaces: `conv` (conv-BN-ReLU), `mbconv`, `attention` (global), `win_attn`. */
+export const BLOCK_OPS = ['conv', 'mbconv', 'attention', 'win_attn'] as const;
+
+/** The layer's latency-table name, e.g. `mbconv_k5e6`, `conv_k3`, `attention`. */
+export function blockOpName(l: BlockLayer): string {
+  switch (l.op) {
+    case 'conv': return `conv_k${l.kernel ?? 3}`;
+    case 'mbconv': return `mbconv_k${l.kernel ?? 3}e${l.expand ?? 6}`;
+    default: return l.op;
+  }
+}
+
+export function buildBlockLayer(l: BlockLayer, cin: number, stride: number, rng: Rng, o: { shift?: boolean; windowSize?: number } = {}): Layer {
+  const k = l.kernel ?? 3;
+  let layer: Layer;
+  switch (l.op) {
+    case 'conv': layer = convBnRelu(cin, l.width, k, stride, rng); break;
+    case 'mbconv': layer = mbconv(cin, l.width, k, stride, l.expand ?? 6, rng); break;
+    case 'attention': layer = attentionOp(cin, l.width, stride, rng, new GlobalAttention(l.width, rng)); break;
+    case 'win_attn': layer = attentionOp(cin, l.width, stride, rng, new WindowAttention(l.width, rng, { shift: o.shift, windowSize: o.windowSize })); break;
+    default: throw new Error(`unknown block op '${l.op}' (known: ${BLOCK_OPS.join(', ')})`);
+  }
+  layer.opName = blockOpName(l);
+  return layer;
+}
+
+export class BlockBackbone extends Backbone {
+  readonly kind = 'block_backbone';
+  readonly config: ModuleConfig & { stemChannels: number; stemStride: number; stageStrides: number[]; inChannels: number };
+  private readonly stem: Layer;
+  readonly stages: ModuleList<ModuleList<Layer>>;
+
+  constructor(g: BlockGenotype, o: { stemChannels: number; stemStride: number; stageStrides: number[]; inChannels: number; windowSize?: number }, rng: Rng) {
+    super();
+    if (o.stageStrides.length !== g.stages.length) throw new Error(`stageStrides has ${o.stageStrides.length} entries for ${g.stages.length} stages`);
+    this.config = { stemChannels: o.stemChannels, stemStride: o.stemStride, stageStrides: o.stageStrides, inChannels: o.inChannels };
+    this.stem = this.addChild('stem', convBnRelu(o.inChannels, o.stemChannels, 3, o.stemStride, rng));
+    let cin = o.stemChannels;
+    this.stages = this.addChild('stages', new ModuleList(g.stages.map((stage, s) => {
+      if (stage.depth < 1 || stage.depth > stage.layers.length) throw new Error(`stage ${s}: depth ${stage.depth} outside 1..${stage.layers.length}`);
+      return new ModuleList(stage.layers.slice(0, stage.depth).map((l, i) => {
+        const layer = buildBlockLayer(l, cin, i === 0 ? o.stageStrides[s] : 1, rng, { shift: i % 2 === 1, windowSize: o.windowSize });
+        cin = l.width;
+        return layer;
+      }));
+    })));
+  }
+
+  private layers(): Layer[] { return this.stages.items.flatMap((s) => s.items); }
+
+  run(x: tf.Tensor, training: boolean): BackboneOutput {
+    let h = this.stem.forward(x, training);
+    const outs = [h, ...this.layers().map((l) => (h = l.forward(h, training)))];
+    return { features: levelEnds(this.unitShapes(x.shape.slice(1))).map((e) => outs[e]) };
+  }
+
+  private unitShapes(inShape: Shape): Shape[] {
+    let s = this.stem.outputShape(inShape);
+    return [s, ...this.layers().map((l) => (s = l.outputShape(s)))];
+  }
+
+  featureShapes(inShape: Shape): Shape[] {
+    const shapes = this.unitShapes(inShape);
+    return levelEnds(shapes).map((e) => shapes[e]);
+  }
+
+  auxShape(): undefined { return undefined; }
+
+  flops(inShape: Shape): number {
+    let s = this.stem.outputShape(inShape);
+    let total = this.stem.flops(inShape);
+    for (const l of this.layers()) {
+      total += l.flops(s);
+      s = l.outputShape(s);
+    }
+    return total;
+  }
+}
+
+export interface BlockNetworkOptions {
+  classes: number;
+  inShape: Shape;
+  task?: Task;
+  head?: HeadKind;
+  stemChannels?: number;
+  stemStride?: number;
+  /** Stride of each stage's first layer; default 1 for the first stage, 2 for the others. */
+  stageStrides?: number[];
+  /** Window attention: tokens per window side (default 4). */
+  windowSize?: number;
+}
+
+export function buildBlockNetwork(g: BlockGenotype, o: BlockNetworkOptions, rng: Rng): Network {
+  const task = o.task ?? 'classification';
+  const stageStrides = o.stageStrides ?? g.stages.map((_, i) => (i === 0 ? 1 : 2));
+  const backbone = new BlockBackbone(g, {
+    stemChannels: o.stemChannels ?? 16, stemStride: o.stemStride ?? 1, stageStrides, inChannels: o.inShape[2], windowSize: o.windowSize,
+  }, rng);
+  const head = buildHead(o.head, task, backbone.featureShapes(o.inShape), o.classes, rng);
+  return new Network({ task, classes: o.classes, inShape: o.inShape, genotype: g, stageStrides }, backbone, head);
+}
