@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../search/store/store.ts';
 import { createAgingEvolution } from '../search/strategies/aging-evolution.ts';
+import type { Strategy } from '../search/strategies/types.ts';
+import type { TabularCellGenotype } from '../search/space/types.ts';
 import { nb201Space, syntheticEvaluator } from './strategy-fixtures.ts';
 
 const space = nb201Space();
@@ -12,7 +14,7 @@ const { evaluator } = syntheticEvaluator(space);
 const options = { populationSize: 6, sampleSize: 2 };
 
 /** One evaluation as a search loop records it: result and strategy state in one transaction. */
-function evaluateOne(store: Store, runId: number, strategy: ReturnType<typeof createAgingEvolution>): string {
+function evaluateOne(store: Store, runId: number, strategy: Strategy<TabularCellGenotype>): string {
   const [p] = strategy.ask(1);
   const parent = p.parentKey === undefined ? undefined : store.getCandidateByKey(runId, p.parentKey);
   const { id } = store.insertCandidate(runId, { genotype: p.genotype, key: p.key, parentIds: parent ? [parent.id] : [], generation: p.generation });
