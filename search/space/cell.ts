@@ -37,7 +37,8 @@ function nodesOf(edges: readonly CellEdge[]): CellEdge[][] {
  * Canonical form of one half cell: nodes that neither feed the concat nor a node that does are
  * dropped; the remaining nodes are renumbered in an order fixed by their structure (depth, then
  * the expression they compute), each node's two edges are sorted, and a zero edge's input is 0.
- * Isomorphic cells thus coincide, except when two nodes compute the very same expression.
+ * Isomorphic cells thus coincide (short of pathological cases with several identical nodes read
+ * by identical readers).
  */
 function canonicalHalf(edges: readonly CellEdge[], concat: readonly number[]): { edges: CellEdge[]; concat: number[] } {
   const nodes = nodesOf(edges);
@@ -53,7 +54,15 @@ function canonicalHalf(edges: readonly CellEdge[], concat: readonly number[]): {
     expr.set(state, `[${terms.join('+')}]`);
     depth.set(state, 1 + Math.max(0, ...nodes[state - 2].filter(([op]) => op !== ZERO_OP).map(([, i]) => depth.get(i)!)));
   }
-  const order = [...live].sort((a, b) => depth.get(a)! - depth.get(b)! || (expr.get(a)! < expr.get(b)! ? -1 : expr.get(a)! > expr.get(b)! ? 1 : a - b));
+  // Nodes computing the same expression are told apart by what reads them.
+  const readers = new Map<number, string[]>();
+  for (const state of live) {
+    for (const [op, input] of nodes[state - 2]) {
+      if (op !== ZERO_OP && input >= 2) readers.set(input, [...readers.get(input) ?? [], `${op}>${expr.get(state)}`]);
+    }
+  }
+  const rank = (s: number): string => `${expr.get(s)}|${(readers.get(s) ?? []).sort().join(',')}|${concat.includes(s) ? 'out' : ''}`;
+  const order = [...live].sort((a, b) => depth.get(a)! - depth.get(b)! || (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : a - b));
   const renumber = (s: number): number => s < 2 ? s : 2 + order.indexOf(s);
   const out: CellEdge[] = [];
   for (const state of order) {

@@ -53,6 +53,6 @@ export interface Space<G extends Genotype = Genotype> {
   key(g: G): string;
   /** A human-readable one- or few-line description. */
   describe(g: G): string;
-  /** Throws an error naming the bad field when g is not a genotype of this space. */
-  validate(g: unknown): G;
+  /** Throws an error naming the bad field (and source, e.g. the file, when given) when g is not a genotype of this space. */
+  validate(g: unknown, source?: string): G;
 }

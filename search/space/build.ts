@@ -1,0 +1,57 @@
+/**
+ * Builds the network a genotype stands for in its space, through the builders of search/nn/.
+ * The canonical genotype is built (dead nodes and unused edges dropped), so that genotypes with
+ * one key build one network, with the same parameter count and MACs.
+ */
+import type { Network } from '../nn/network.ts';
+import { buildCellNetwork, buildDartsSupernet } from '../nn/darts.ts';
+import { buildNb201Network } from '../nn/nb201.ts';
+import { createRng, type Rng } from '../util/rng.ts';
+import type { Genotype, Task } from './types.ts';
+import type { LoadedSpace } from './load.ts';
+import type { CellSpace } from './cell.ts';
+import { canonicalCell } from './cell.ts';
+import { canonicalTabular } from './tabular-cell.ts';
+
+export interface BuildOptions {
+  /** Defaults: the space's task, classes and input shape [h, w, c]. */
+  task?: Task;
+  classes?: number;
+  inShape?: number[];
+  /** Weight initialisation; default createRng(0). */
+  rng?: Rng;
+}
+
+export function buildNetwork(space: LoadedSpace, genotype: Genotype, o: BuildOptions = {}): Network {
+  const task = o.task ?? space.def.task;
+  const classes = o.classes ?? space.def.input.classes;
+  const inShape = o.inShape ?? [...space.def.input.shape];
+  const rng = o.rng ?? createRng(0);
+  switch (space.family) {
+    case 'cell': {
+      const g = canonicalCell(space.validate(genotype));
+      const { C, layers, auxiliary } = space.def.network;
+      return buildCellNetwork(g, { C, layers, auxiliary, task, classes, inShape }, rng);
+    }
+    case 'tabular-cell': {
+      const g = canonicalTabular(space.validate(genotype));
+      const { C, cellsPerStage } = space.def.network;
+      return buildNb201Network(g, { C, cellsPerStage, task, classes, inShape }, rng);
+    }
+    case 'block':
+      throw new Error('block networks: search/nn/ has no block-network builder yet');
+  }
+}
+
+/**
+ * The DARTS over-parameterised network of a cell space: every edge mixes all the space's ops, at
+ * the definition's `supernet` size (its `network` size when it gives none).
+ */
+export function buildSupernet(space: CellSpace, o: BuildOptions = {}): Network {
+  const { C, layers } = space.def.supernet ?? space.def.network;
+  return buildDartsSupernet([...space.def.cell.ops], C, layers, space.def.cell.nodes, {
+    task: o.task ?? space.def.task,
+    classes: o.classes ?? space.def.input.classes,
+    inShape: o.inShape ?? [...space.def.input.shape],
+  }, o.rng ?? createRng(0));
+}
