@@ -13,6 +13,7 @@ export interface Command {
 const commands: Record<string, () => Promise<{ command: Command }>> = {
   info: () => import('./commands/info.ts'),
   explore: () => import('./commands/explore.ts'),
+  inspect: () => import('./commands/inspect.ts'),
 };
 
 function usage(): string {
