@@ -6,13 +6,13 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../search/backend/index.ts';
+import { createRng } from '../search/util/rng.ts';
 
 interface Report { backend: string; losses: number[] }
 
 async function trainTinyNet(seed: number): Promise<Report> {
-  const tf = await import('@tensorflow/tfjs');
-  const { initBackend } = await import('../search/backend/index.ts');
-  const { createRng } = await import('../search/util/rng.ts');
   const info = await initBackend({ backend: 'wasm' });
   const rng = createRng(seed);
   const rand = (shape: number[], scale: number) =>
