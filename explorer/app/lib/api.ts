@@ -1,0 +1,27 @@
+import type {
+  CandidateDetail, CandidatesAnswer, CompareAnswer, DartsAnswer, FrontAnswer, Metric,
+  ProgressAnswer, RunDetail, RunSummary,
+} from '../../server/api-types.ts';
+
+export class ApiFailure extends Error {
+  constructor(readonly status: number, message: string) { super(message); }
+}
+
+async function get<T>(path: string): Promise<T> {
+  const res = await fetch(path, { headers: { accept: 'application/json' } });
+  const body = await res.json().catch(() => ({ error: res.statusText }));
+  if (!res.ok) throw new ApiFailure(res.status, (body as { error?: string }).error ?? res.statusText);
+  return body as T;
+}
+
+export const api = {
+  runs: () => get<{ runs: RunSummary[] }>('/api/runs').then((r) => r.runs),
+  run: (id: number) => get<{ run: RunDetail }>(`/api/runs/${id}`).then((r) => r.run),
+  candidates: (id: number) => get<CandidatesAnswer>(`/api/runs/${id}/candidates`),
+  front: (id: number, x: Metric, y: Metric) => get<FrontAnswer>(`/api/runs/${id}/front?x=${x}&y=${y}`),
+  progress: (id: number) => get<ProgressAnswer>(`/api/runs/${id}/progress`),
+  darts: (id: number) => get<DartsAnswer>(`/api/runs/${id}/darts`),
+  candidate: (id: number) => get<{ candidate: CandidateDetail }>(`/api/candidates/${id}`).then((r) => r.candidate),
+  compare: (ids: number[], x: Metric, y: Metric) => get<CompareAnswer>(`/api/compare?runs=${ids.join(',')}&x=${x}&y=${y}`),
+  eventsUrl: (id: number, cursor: string) => `/api/runs/${id}/events?cursor=${encodeURIComponent(cursor)}`,
+};

@@ -1,0 +1,90 @@
+/**
+ * End to end in Debian's Chromium (never a downloaded browser): builds the app if needed,
+ * serves a database filled through the store, loads a run, checks the plotted points and front,
+ * switches axes, clicks a front point and reads its genotype, and saves screenshots.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startExplorer, appIsBuilt, type Explorer } from '../explorer/server/server.ts';
+import { writeSampleDartsRun, writeSampleRun } from '../explorer/sample-runs.ts';
+import { bruteFront, tempDb } from './explorer-helpers.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}`;
+
+let db: ReturnType<typeof tempDb>;
+let explorer: Explorer;
+let browser: Browser;
+let page: Page;
+let runId: number;
+let dartsId: number;
+
+before(async () => {
+  if (skip) return;
+  if (!appIsBuilt()) {
+    const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'explorer/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+    assert.equal(r.status, 0, 'vite build failed');
+  }
+  db = tempDb();
+  runId = writeSampleRun(db.store, { name: 'e2e-evolution', candidates: 400, seed: 11, populationSize: 40 });
+  dartsId = writeSampleDartsRun(db.store, { epochs: 12 });
+  explorer = await startExplorer({ dbPath: db.path, port: 0 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  page.on('pageerror', (e) => { throw e; });
+  mkdirSync('test-output', { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await explorer?.close();
+  db?.cleanup();
+});
+
+const plot = () => page.locator('[data-testid="pareto"]');
+
+test('a run shows every candidate and the true front, on any axes', { skip }, async () => {
+  await page.goto(`${explorer.url}/#/run/${runId}`);
+  await page.waitForSelector(`[data-testid="pareto"][data-points="400"]`);
+  const expected = bruteFront(db.store, runId, 'accuracy', 'latencyMs');
+  await page.waitForFunction((n) => document.querySelector('[data-testid="pareto"]')?.getAttribute('data-front') === String(n), expected.length);
+  assert.equal(await page.locator('circle.front-point').count(), expected.length);
+  const shown = (await page.locator('circle.front-point').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-id'))))).sort((a, b) => a - b);
+  assert.deepEqual(shown, expected);
+
+  await page.selectOption('[data-testid="axis-x"]', 'params');
+  const byParams = bruteFront(db.store, runId, 'accuracy', 'params');
+  await page.waitForFunction((n) => {
+    const el = document.querySelector('[data-testid="pareto"]');
+    return el?.getAttribute('data-x') === 'params' && el.getAttribute('data-front') === String(n);
+  }, byParams.length);
+  assert.match(page.url(), /x=params/, 'the axes are in the URL');
+  await page.screenshot({ path: 'test-output/explorer-run.png', fullPage: true });
+});
+
+test('clicking a front point shows its genotype in the detail', { skip }, async () => {
+  const point = page.locator('circle.front-point').first();
+  const id = Number(await point.getAttribute('data-id'));
+  const box = (await point.boundingBox())!;
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await page.waitForSelector(`[data-testid="detail"] h2:has-text("Candidate #${id}")`);
+  const text = await page.locator('[data-testid="detail"] [data-testid="genotype"]').textContent();
+  assert.deepEqual(JSON.parse(text!), db.store.getCandidate(id)!.genotype);
+  assert.equal(await page.locator('[data-testid="detail"] [data-family="cell"] svg').count(), 2, 'normal and reduction cells drawn');
+  assert.match(page.url(), new RegExp(`pick=${id}`));
+  await page.screenshot({ path: 'test-output/explorer-pick.png', fullPage: true });
+});
+
+test('a DARTS run shows its weights heatmap and derived genotype', { skip }, async () => {
+  await page.goto(`${explorer.url}/#/run/${dartsId}`);
+  await page.waitForSelector('[data-testid="darts"] svg rect');
+  // 14 edges × 12 epochs of weights in the heatmap.
+  assert.equal(await page.locator('[data-testid="darts"] .heat svg rect').count(), 14 * 12);
+  await page.screenshot({ path: 'test-output/explorer-darts.png', fullPage: true });
+});
