@@ -67,7 +67,7 @@ test('wrong types, unknown fields, a wrong family and duplicates are each named'
 
 test('attention in an early stage of a block space is refused', () => {
   const blocks = JSON.parse(readFileSync(join(SPACE_DEFS_DIR, 'mobile-blocks.json'), 'utf8'));
-  blocks.stages[1].ops.push({ op: 'attention', kind: ['global'], heads: 2 });
+  blocks.stages[1].ops.push({ op: 'attention', kind: ['global'] });
   assert.throws(() => parseSpaceDef(blocks, 'b.json'), /b\.json: \$\.stages\[1\]\.ops\[2\]\.op: attention is offered only in later stages/);
 });
 

@@ -67,6 +67,7 @@ test('genotypes with one key build networks of one size', async () => {
   await tf.setBackend('cpu');
   const space = loadSpace(join(SPACE_DEFS_DIR, 'darts-fmnist-small.json'));
   if (space.family !== 'cell') throw new Error('a cell space expected');
+  const before = tf.memory().numTensors;
   const size = (g: CellGenotype): [number, number] => {
     const net = buildNetwork(space, g);
     const out: [number, number] = [net.paramCount(), net.flops()];
@@ -88,6 +89,28 @@ test('genotypes with one key build networks of one size', async () => {
   assert.equal(space.key(deadNode), space.key(deadNode2));
   assert.deepEqual(size(deadNode), size(deadNode2));
   assert.notDeepEqual(size(deadNode), size(g));
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('block genotypes build (window and global attention included), and inspect reads them from a file', async () => {
+  await tf.setBackend('cpu');
+  const space = loadSpace(join(SPACE_DEFS_DIR, 'mobile-blocks.json'));
+  if (space.family !== 'block') throw new Error('a block space expected');
+  const g = space.sample(createRng(3));
+  for (const [s, kind] of [[3, 'window'], [4, 'global']] as const) g.stages[s].layers[0] = { op: 'attention', attention: kind, width: g.stages[s].layers[0].width };
+  const net = buildNetwork(space, g);
+  const x = tf.zeros([1, 32, 32, 3]);
+  const logits = net.forward(x, false);
+  assert.deepEqual(logits.shape, [1, 10]);
+  tf.dispose([x, logits]);
+  const params = net.paramCount();
+  net.dispose();
+  const path = join(mkdtempSync(join(tmpdir(), 'inspect-')), 'blocks.json');
+  writeFileSync(path, JSON.stringify({ genotype: g }));
+  const report = JSON.parse((await inspect(path, '--json')).out);
+  assert.equal(report.space, 'mobile-blocks');
+  assert.equal(report.params, params);
+  assert.match(report.description, /stage 4 \(s2, \d+ch, \d layers?\): win-attn/);
 });
 
 test('the supernet of a cell space mixes every op on every edge at the supernet size', async () => {

@@ -6,12 +6,15 @@
 import type { Network } from '../nn/network.ts';
 import { buildCellNetwork, buildDartsSupernet } from '../nn/darts.ts';
 import { buildNb201Network } from '../nn/nb201.ts';
+import { buildBlockNetwork } from '../nn/block.ts';
 import { createRng, type Rng } from '../util/rng.ts';
 import type { Genotype, Task } from './types.ts';
 import type { LoadedSpace } from './load.ts';
 import type { CellSpace } from './cell.ts';
 import { canonicalCell } from './cell.ts';
 import { canonicalTabular } from './tabular-cell.ts';
+import { canonicalBlock } from './block.ts';
+import type { BlockGenotype } from './types.ts';
 
 export interface BuildOptions {
   /** Defaults: the space's task, classes and input shape [h, w, c]. */
@@ -38,9 +41,23 @@ export function buildNetwork(space: LoadedSpace, genotype: Genotype, o: BuildOpt
       const { C, cellsPerStage } = space.def.network;
       return buildNb201Network(g, { C, cellsPerStage, task, classes, inShape }, rng);
     }
-    case 'block':
-      throw new Error('block networks: search/nn/ has no block-network builder yet');
+    case 'block': {
+      const { stem, stages, windowSize } = space.def;
+      return buildBlockNetwork(toNnBlocks(canonicalBlock(space.validate(genotype))), {
+        task, classes, inShape, stemChannels: stem.width, stemStride: stem.stride, stageStrides: stages.map((s) => s.stride), windowSize,
+      }, rng);
+    }
   }
+}
+
+/** search/nn names the two attention layers 'attention' (global) and 'win_attn' (window). */
+function toNnBlocks(g: BlockGenotype): BlockGenotype {
+  return {
+    stages: g.stages.map((s) => ({
+      depth: s.depth,
+      layers: s.layers.map(({ attention, ...l }) => (l.op === 'attention' && attention === 'window' ? { ...l, op: 'win_attn' } : l)),
+    })),
+  };
 }
 
 /**

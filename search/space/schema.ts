@@ -74,8 +74,6 @@ const BlockOpChoiceSchema = z.discriminatedUnion('op', [
   z.strictObject({
     op: z.literal('attention'),
     kind: z.array(z.enum(ATTENTION_KINDS)).min(1).superRefine(uniqueItems),
-    heads: positiveInt,
-    window: positiveInt.default(7).meta({ description: 'Window side of window attention.' }),
   }).meta({ description: 'Multi-head self-attention, windowed (relative position bias) or global; later stages only.' }),
 ]);
 
@@ -95,8 +93,7 @@ export const BlockSpaceDefSchema = z.strictObject({
     }).meta({ description: 'Output channels: base x multiplier, rounded to a multiple of 8 as in MobileNet.' }),
     ops: z.array(BlockOpChoiceSchema).min(1).meta({ description: 'Per-layer operation choices.' }),
   })).min(1),
-  head: z.strictObject({ width: positiveInt }).optional()
-    .meta({ description: 'A final 1x1 convolution to this width before pooling.' }),
+  windowSize: positiveInt.default(4).meta({ description: 'Tokens per window side of window attention.' }),
 }).superRefine((def, ctx) => {
   let stride = def.stem.stride;
   def.stages.forEach((stage, s) => {
