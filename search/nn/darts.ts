@@ -126,7 +126,12 @@ function assemble(plan: CellPlan, o: CellNetworkOptions, rng: Rng, factory: Edge
   const task = o.task ?? 'classification';
   const backbone = new DartsBackbone(plan, { C: o.C, layers: o.layers, inChannels: o.inShape[2], stemMultiplier: o.stemMultiplier, affine }, rng, factory);
   const head = buildHead(o.head, task, backbone.featureShapes(o.inShape), o.classes, rng);
-  const aux = o.auxiliary ? auxiliaryHead(backbone.auxShape(o.inShape)[2], o.classes, rng) : undefined;
+  let aux: Sequential | undefined;
+  if (o.auxiliary) {
+    const at = backbone.auxShape(o.inShape);
+    if (at[0] < 8 || at[1] < 8) throw new Error(`the auxiliary head needs at least an 8x8 map after the second reduction (a 32x32 input); this input gives ${at[0]}x${at[1]}`);
+    aux = auxiliaryHead(at[2], o.classes, rng);
+  }
   return new Network({ task, classes: o.classes, inShape: o.inShape, C: o.C, layers: o.layers, ...extra }, backbone, head, aux);
 }
 

@@ -23,6 +23,23 @@ export function subsample(x: tf.Tensor4D, s: number): tf.Tensor4D {
   });
 }
 
+/**
+ * Dilated convolution at stride 1 the way TensorFlow computes atrous convolution: the padded
+ * input is split into dilation^2 interleaved sub-images (space-to-batch), convolved densely,
+ * and interleaved back. tf.js has no gradient for dilated convolutions, but has one for these.
+ */
+function atrous(x: tf.Tensor4D, d: number, pad: number, k: number, conv: (t: tf.Tensor4D, s: number, pad: number) => tf.Tensor4D): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  const hp = h + 2 * pad;
+  const wp = w + 2 * pad;
+  const eh = (d - (hp % d)) % d;
+  const ew = (d - (wp % d)) % d;
+  const padded = tf.pad(x, [[0, 0], [pad, pad + eh], [pad, pad + ew], [0, 0]]);
+  const split = tf.spaceToBatchND(padded, [d, d], [[0, 0], [0, 0]]) as tf.Tensor4D;
+  if (split.shape[1] < k || split.shape[2] < k) throw new Error(`dilated conv: input ${h}x${w} too small for kernel ${k} at dilation ${d}`);
+  return tf.batchToSpaceND(conv(split, 1, 0), [d, d], [[0, eh], [0, ew]]) as tf.Tensor4D;
+}
+
 export interface Conv2dOptions {
   stride?: number;
   /** Symmetric zero padding; default keeps the size at stride 1 (dilation*(k-1)/2). */
@@ -59,13 +76,11 @@ export class Conv2d extends Layer {
   forward(x: tf.Tensor, _training: boolean): tf.Tensor {
     const { stride, padding, dilation, groups } = this.config;
     return tf.tidy(() => {
-      // tf.js refuses stride and dilation both > 1: convolve densely and keep every stride-th output.
-      const s = dilation > 1 ? 1 : stride;
       const k = this.kernel as unknown as tf.Tensor4D;
-      let y = groups === 1
-        ? tf.conv2d(x as tf.Tensor4D, k, s, padding, 'NHWC', dilation)
-        : tf.depthwiseConv2d(x as tf.Tensor4D, k, s, padding, 'NHWC', dilation);
-      if (s !== stride) y = subsample(y, stride);
+      const conv = (t: tf.Tensor4D, s: number, pad: number): tf.Tensor4D => groups === 1
+        ? tf.conv2d(t, k, s, pad, 'NHWC')
+        : tf.depthwiseConv2d(t, k, s, pad, 'NHWC');
+      const y = dilation === 1 ? conv(x as tf.Tensor4D, stride, padding) : subsample(atrous(x as tf.Tensor4D, dilation, padding, this.config.kernel, conv), stride);
       return this.bias ? tf.add(y, this.bias) : y;
     });
   }
@@ -145,7 +160,7 @@ export class LayerNorm extends Layer {
     this.beta = this.addParam('beta', [channels], filled(channels, 0));
   }
 
-  forward(x: tf.Tensor): tf.Tensor {
+  forward(x: tf.Tensor, _training?: boolean): tf.Tensor {
     return tf.tidy(() => {
       const { mean, variance } = tf.moments(x, -1, true);
       const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.config.eps)));
@@ -172,7 +187,7 @@ export class Dense extends Layer {
     if (this.config.bias) this.bias = this.addParam('bias', [cout], filled(cout, 0));
   }
 
-  forward(x: tf.Tensor): tf.Tensor {
+  forward(x: tf.Tensor, _training?: boolean): tf.Tensor {
     const { cin, cout } = this.config;
     return tf.tidy(() => {
       const flat = tf.reshape(x, [-1, cin]) as tf.Tensor2D;
@@ -196,7 +211,7 @@ export class Dense extends Layer {
 export class ReLU extends Layer {
   readonly kind = 'relu';
   readonly config: ModuleConfig = {};
-  forward(x: tf.Tensor): tf.Tensor { return tf.relu(x); }
+  forward(x: tf.Tensor, _training?: boolean): tf.Tensor { return tf.relu(x); }
   outputShape(inShape: Shape): Shape { return inShape; }
   flops(): number { return 0; }
 }
@@ -215,7 +230,7 @@ export class Pool2d extends Layer {
     this.config = { kernel, stride, padding, countIncludePad: false };
   }
 
-  forward(x: tf.Tensor): tf.Tensor {
+  forward(x: tf.Tensor, _training?: boolean): tf.Tensor {
     const { kernel, stride, padding } = this.config;
     const pool = this.kind === 'max_pool' ? tf.maxPool : tf.avgPool;
     return pool(x as tf.Tensor4D, kernel, stride, padding);
@@ -233,7 +248,7 @@ export class Pool2d extends Layer {
 export class GlobalAvgPool extends Layer {
   readonly kind = 'global_avg_pool';
   readonly config: ModuleConfig = {};
-  forward(x: tf.Tensor): tf.Tensor { return tf.mean(x, [1, 2]); }
+  forward(x: tf.Tensor, _training?: boolean): tf.Tensor { return tf.mean(x, [1, 2]); }
   outputShape(inShape: Shape): Shape { return [inShape[2]]; }
   flops(): number { return 0; }
 }
@@ -241,7 +256,7 @@ export class GlobalAvgPool extends Layer {
 export class Identity extends Layer {
   readonly kind = 'identity';
   readonly config: ModuleConfig = {};
-  forward(x: tf.Tensor): tf.Tensor { return tf.clone(x); }
+  forward(x: tf.Tensor, _training?: boolean): tf.Tensor { return tf.clone(x); }
   outputShape(inShape: Shape): Shape { return inShape; }
   flops(): number { return 0; }
 }
@@ -256,7 +271,7 @@ export class Zero extends Layer {
     this.config = { stride };
   }
 
-  forward(x: tf.Tensor): tf.Tensor {
+  forward(x: tf.Tensor, _training?: boolean): tf.Tensor {
     const [b, h, w, c] = x.shape;
     const s = this.config.stride;
     return tf.zeros([b, Math.ceil(h / s), Math.ceil(w / s), c]);
