@@ -9,7 +9,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startExplorer, appIsBuilt, type Explorer } from '../explorer/server/server.ts';
-import { writeSampleDartsRun, writeSampleRun } from '../explorer/sample-runs.ts';
+import { addSampleCandidates, writeSampleDartsRun, writeSampleRun } from '../explorer/sample-runs.ts';
+import { createRng } from '../search/util/rng.ts';
 import { bruteFront, tempDb } from './explorer-helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -79,6 +80,13 @@ test('clicking a front point shows its genotype in the detail', { skip }, async 
   assert.equal(await page.locator('[data-testid="detail"] [data-family="cell"] svg').count(), 2, 'normal and reduction cells drawn');
   assert.match(page.url(), new RegExp(`pick=${id}`));
   await page.screenshot({ path: 'test-output/explorer-pick.png', fullPage: true });
+});
+
+test('a candidate stored while the run is open appears on the plot', { skip }, async () => {
+  const [added] = addSampleCandidates(db.store, runId, 1, createRng(5));
+  await page.waitForSelector('[data-testid="pareto"][data-points="401"]', { timeout: 5000 });
+  await page.waitForSelector(`[data-testid="candidates"][data-rows="401"]`);
+  assert.ok(added > 0);
 });
 
 test('a DARTS run shows its weights heatmap and derived genotype', { skip }, async () => {

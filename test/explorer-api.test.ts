@@ -1,0 +1,167 @@
+/**
+ * The explorer's HTTP API against a database the test fills through the store: answers match
+ * the stored data, bad parameters are 400, unknown ids 404, the static server refuses paths
+ * outside the app, and the event stream delivers a candidate stored after it opened.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'node:http';
+import { startExplorer, type Explorer } from '../explorer/server/server.ts';
+import { addSampleCandidates, writeSampleDartsRun, writeSampleRun } from '../explorer/sample-runs.ts';
+import { createRng } from '../search/util/rng.ts';
+import type { CandidatesAnswer, CompareAnswer, DartsAnswer, FrontAnswer, ProgressAnswer, RunSummary, CandidateDetail } from '../explorer/server/api-types.ts';
+import { bruteFront, tempDb } from './explorer-helpers.ts';
+
+let db: ReturnType<typeof tempDb>;
+let dist: string;
+let explorer: Explorer;
+let runId: number;
+let otherId: number;
+let dartsId: number;
+
+before(async () => {
+  db = tempDb();
+  runId = writeSampleRun(db.store, { name: 'api-evolution', candidates: 120, seed: 3, populationSize: 20, running: true });
+  otherId = writeSampleRun(db.store, { name: 'api-blocks', family: 'block', candidates: 60, seed: 4 });
+  dartsId = writeSampleDartsRun(db.store, { epochs: 4 });
+  // A stand-in app next to a secret the static server must never hand out.
+  dist = mkdtempSync(join(tmpdir(), 'cellscape-dist-'));
+  writeFileSync(join(dist, 'index.html'), '<!doctype html><title>app</title>');
+  writeFileSync(join(dist, '..', `${dist.split('/').pop()}-secret.txt`), 'SECRET');
+  explorer = await startExplorer({ dbPath: db.path, port: 0, distDir: dist, pollMs: 100 });
+});
+
+after(async () => {
+  await explorer?.close();
+  db?.cleanup();
+  rmSync(dist, { recursive: true, force: true });
+  rmSync(`${dist}-secret.txt`, { force: true });
+});
+
+/** A raw GET (fetch would normalize the path before sending it). */
+function get(path: string): Promise<{ status: number; body: string; type: string }> {
+  const u = new URL(explorer.url);
+  return new Promise((resolve, reject) => {
+    request({ host: u.hostname, port: u.port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, body, type: String(res.headers['content-type']) }));
+    }).on('error', reject).end();
+  });
+}
+async function json<T>(path: string, status = 200): Promise<T> {
+  const r = await get(path);
+  assert.equal(r.status, status, `${path}: ${r.body}`);
+  assert.match(r.type, /application\/json/);
+  return JSON.parse(r.body) as T;
+}
+
+test('the runs list summarizes what the store holds', async () => {
+  const { runs } = await json<{ runs: RunSummary[] }>('/api/runs');
+  assert.deepEqual(runs.map((r) => r.id).sort(), [runId, otherId, dartsId].sort());
+  const r = runs.find((x) => x.id === runId)!;
+  const done = db.store.listCandidates(runId, { status: 'done' });
+  assert.equal(r.candidates, done.length);
+  assert.equal(r.bestAccuracy, Math.max(...done.map((c) => c.accuracy!)));
+  assert.equal(r.frontSize, bruteFront(db.store, runId, 'accuracy', 'latencyMs').length);
+  assert.equal(r.status, 'running');
+});
+
+test('candidate columns carry every evaluated candidate and its metrics', async () => {
+  const a = await json<CandidatesAnswer>(`/api/runs/${runId}/candidates`);
+  const done = db.store.listCandidates(runId, { status: 'done' });
+  assert.equal(a.count, done.length);
+  const k = a.columns.id.indexOf(done[7].id);
+  assert.equal(a.columns.accuracy[k], done[7].accuracy);
+  assert.equal(a.columns.latency[k], done[7].latencyMs);
+  assert.equal(a.columns.params[k], done[7].params);
+  assert.equal(a.columns.parent[k], done[7].parentIds[0] ?? null);
+});
+
+test('fronts match a brute-force Pareto check on each pair of axes', async () => {
+  for (const [x, col] of [['latency', 'latencyMs'], ['params', 'params'], ['flops', 'flops']] as const) {
+    const f = await json<FrontAnswer>(`/api/runs/${runId}/front?x=${x}&y=accuracy`);
+    assert.deepEqual([...f.ids].sort((p, q) => p - q), bruteFront(db.store, runId, 'accuracy', col), x);
+  }
+});
+
+test('progress is monotone and ends at the best accuracy', async () => {
+  const p = await json<ProgressAnswer>(`/api/runs/${runId}/progress`);
+  const done = db.store.listCandidates(runId, { status: 'done' });
+  const last = p.points[p.points.length - 1];
+  assert.equal(last.evaluated, done.length);
+  assert.equal(last.bestAccuracy, Math.max(...done.map((c) => c.accuracy!)));
+  for (let i = 1; i < p.points.length; i++) {
+    assert.ok(p.points[i].hypervolume! >= p.points[i - 1].hypervolume!, 'hypervolume never falls');
+    assert.ok(p.points[i].evaluated > p.points[i - 1].evaluated);
+  }
+});
+
+test('a candidate comes with its lineage and epochs; DARTS runs with their weights', async () => {
+  const child = db.store.listCandidates(runId, { status: 'done' }).find((c) => c.parentIds.length > 0)!;
+  const parentId = child.parentIds[0];
+  const { candidate } = await json<{ candidate: CandidateDetail }>(`/api/candidates/${parentId}`);
+  assert.ok(candidate.children.some((c) => c.id === child.id));
+  assert.deepEqual(candidate.genotype, db.store.getCandidate(parentId)!.genotype);
+  const d = await json<DartsAnswer>(`/api/runs/${dartsId}/darts`);
+  assert.equal(d.epochs.length, 4);
+  assert.equal(d.normal!.snapshots.length, 4);
+  assert.equal(d.normal!.edges.length, 14);
+  assert.ok(Math.abs(d.normal!.snapshots[0].weights[0].reduce((s, w) => s + w, 0) - 1) < 1e-9);
+});
+
+test('compare overlays fronts under one reference point', async () => {
+  const c = await json<CompareAnswer>(`/api/compare?runs=${runId},${otherId}&x=params&y=accuracy`);
+  assert.deepEqual(c.runs.map((r) => r.id), [runId, otherId]);
+  assert.deepEqual(c.runs[1].front.map((p) => p.id).sort((a, b) => a - b), bruteFront(db.store, otherId, 'accuracy', 'params'));
+});
+
+test('unknown ids are 404 and malformed parameters 400, as JSON errors', async () => {
+  assert.match((await json<{ error: string }>('/api/runs/9999', 404)).error, /no run with id 9999/);
+  await json('/api/runs/9999/candidates', 404);
+  await json('/api/candidates/999999', 404);
+  await json(`/api/compare?runs=${runId},9999`, 404);
+  await json('/api/runs/abc', 400);
+  await json(`/api/runs/${runId}/front?x=bogus`, 400);
+  await json(`/api/runs/${runId}/front?x=latency&evil=1`, 400);
+  await json('/api/compare?runs=1;DROP', 400);
+  await json(`/api/runs/${runId}/events?cursor=nonsense`, 400);
+  await json('/api/nothing', 404);
+});
+
+test('the static server refuses paths outside the app', async () => {
+  assert.equal((await get('/')).status, 200);
+  const name = `${dist.split('/').pop()}-secret.txt`;
+  for (const path of [`/..%2f${name}`, `/%2e%2e/${name}`, `/assets/..%2f..%2f${name}`, '/..%2f..%2f..%2fetc%2fpasswd', `/..%5c${name}`]) {
+    const r = await get(path);
+    assert.ok(r.status === 403 || r.status === 400 || r.status === 404, `${path} answered ${r.status}`);
+    assert.doesNotMatch(r.body, /SECRET|root:/, path);
+  }
+});
+
+test('the event stream delivers a candidate stored after it opened', async () => {
+  const { cursor } = await json<CandidatesAnswer>(`/api/runs/${runId}/candidates`);
+  const u = new URL(explorer.url);
+  const received = new Promise<number[]>((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path: `/api/runs/${runId}/events?cursor=${encodeURIComponent(cursor)}` }, (res) => {
+      assert.match(String(res.headers['content-type']), /text\/event-stream/);
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => {
+        buf += chunk;
+        const m = /event: candidates\ndata: (.*)\n\n/.exec(buf);
+        if (m) { req.destroy(); resolve((JSON.parse(m[1]) as { columns: { id: number[] } }).columns.id); }
+      });
+    });
+    req.on('error', (e) => { if ((e as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(e); });
+    req.setTimeout(5000, () => { req.destroy(); reject(new Error('no candidates event within 5 s')); });
+    req.end();
+  });
+  await new Promise((r) => setTimeout(r, 250));
+  const [added] = addSampleCandidates(db.store, runId, 1, createRng(99));
+  assert.deepEqual(await received, [added]);
+});
