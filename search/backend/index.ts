@@ -2,9 +2,11 @@
  * Picks the TensorFlow.js backend: the one asked for (opts.backend, else the environment
  * variable CELLSCAPE_BACKEND), otherwise the fastest present — `tensorflow` from
  * @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node (optional dependencies), then `wasm`,
- * then `cpu`. On wasm it also registers the training kernels the backend lacks.
+ * then `cpu`. On wasm it also registers the training kernels the backend lacks, and on every
+ * backend the gradients of dilated convolutions, which tfjs refuses.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerDilatedGradients } from './dilated-grads.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels.ts';
 
 export interface BackendInfo {
@@ -53,6 +55,7 @@ async function activate(c: Candidate): Promise<BackendInfo | null> {
   if (!(await c.load())) return null;
   if (!(await tf.setBackend(c.name))) return null;
   await tf.ready();
+  registerDilatedGradients();
   let wasmThreads = () => 1;
   if (c.name === 'wasm') {
     registerWasmTrainingKernels();
