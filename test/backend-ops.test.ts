@@ -21,7 +21,7 @@ function forward(x: tf.Tensor4D, ids: tf.Tensor1D, p: Record<string, tf.Tensor>)
   h = tf.conv2d(h, p.dil as tf.Tensor4D, 1, 'same', 'NHWC', 2);                             // dilated
   h = tf.depthwiseConv2d(h, p.dwDil as tf.Tensor4D, 1, 'same', 'NHWC', [2, 2]);             // dilated
   const m = tf.moments(h, [0, 1, 2]);
-  h = tf.relu(tf.batchNorm(h, m.mean, m.variance, p.beta as tf.Tensor1D, p.gamma as tf.Tensor1D, 1e-5));
+  h = tf.relu(tf.batchNorm(h, m.mean, m.variance, p.beta as tf.Tensor1D, p.gamma as tf.Tensor1D, 1e-5)) as tf.Tensor4D;
   const pooled = tf.concat([tf.maxPool(h, 3, 2, 'same'), tf.avgPool(h, 2, 2, 'valid')], 3); // 4x4x16
   const up = tf.image.resizeBilinear(tf.slice(pooled, [0, 0, 0, 0], [-1, 4, 4, 8]), [6, 6]);
   const padded = tf.pad(up, [[0, 0], [1, 1], [1, 1], [0, 0]]);                               // 8x8x8
