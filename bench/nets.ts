@@ -1,7 +1,8 @@
 /**
- * The yardstick networks R1 and R2 of shared/bench/REFERENCE_NETS.md, in plain tf ops.
- * (search/nn has no global attention block yet; once it does, these should be built from it.)
- * PyTorch's initialisation is not reproduced: timings do not depend on the values.
+ * The yardstick networks R1 and R2 of shared/bench/REFERENCE_NETS.md, in plain tf ops plus the
+ * backend's fast batch norm. When this was written search/nn had no global attention block and
+ * was not yet committed; once it has both, build these from it so the bench times the
+ * project's own layers. PyTorch's initialisation is not reproduced: timings do not depend on it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormInfer, batchNormTrain } from '../search/backend/fused.ts';
