@@ -1,0 +1,25 @@
+/**
+ * Runs tasks in the calling thread, one at a time: for tabular evaluators, tests and debugging.
+ * A task that hangs hangs the caller, so there is no heartbeat to watch; aborting only stops
+ * waiting for it.
+ */
+import { failureOf } from './serve.ts';
+import { runTask } from './run-task.ts';
+import type { Executor, Outcome, RunningTask, Task } from './types.ts';
+
+export function createInProcessExecutor(): Executor {
+  return {
+    slots: 1,
+    start(task: Task): RunningTask {
+      let settle!: (o: Outcome) => void;
+      const aborted = new Promise<Outcome>((resolve) => { settle = resolve; });
+      const ran = runTask(task).then((r): Outcome => ({ ok: true, ...r }), failureOf);
+      return {
+        done: Promise.race([ran, aborted]),
+        lastBeat: () => Date.now(),
+        abort: (kind, message) => settle({ ok: false, kind, error: message }),
+      };
+    },
+    close: async () => {},
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * The worker side of the pool: wraps the task runner so that the worker shows signs of life
+ * while it runs a task (a counter in a SharedArrayBuffer slot, bumped on a timer, which only
+ * fires while the thread's event loop turns) and so that an error crosses back as data with its
+ * kind, not as an exception whose class the structured clone would lose.
+ */
+import { workerData } from 'node:worker_threads';
+import { UsageError } from '../util/errors.ts';
+import type { EvalResult } from './job.ts';
+import type { Outcome, Task, TensorCount } from './types.ts';
+
+/** What the pool posts to a worker: the task and the heartbeat slot it owns while running it. */
+export interface WireTask {
+  task: Task;
+  slot: number;
+}
+
+/** workerData of every pool worker. */
+export interface PoolWorkerData {
+  beats: SharedArrayBuffer;
+  heartbeatMs: number;
+  /** The latency measurement lock shared by all workers of the pool (search/latency/lock.ts). */
+  latencyLock: SharedArrayBuffer;
+}
+
+export function failureOf(err: unknown): Outcome {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { ok: false, kind: e instanceof UsageError ? 'usage' : 'error', error: e.message, stack: e.stack };
+}
+
+export function serveTasks(run: (task: Task) => Promise<{ result: EvalResult; tensors: TensorCount | null }>) {
+  const data = workerData as PoolWorkerData;
+  const beats = new Int32Array(data.beats);
+  return async ({ task, slot }: WireTask): Promise<Outcome> => {
+    Atomics.add(beats, slot, 1);
+    const timer = setInterval(() => Atomics.add(beats, slot, 1), data.heartbeatMs);
+    try {
+      const { result, tensors } = await run(task);
+      return { ok: true, result, tensors };
+    } catch (err) {
+      return failureOf(err);
+    } finally {
+      clearInterval(timer);
+    }
+  };
+}

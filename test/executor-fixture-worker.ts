@@ -1,0 +1,38 @@
+/**
+ * A pool worker for the executor tests that misbehaves on request: the job's key says how
+ * (ok, sleep:MS, throw, exit, hang, oom, once-hang:FILE). It uses the real serveTasks wrapper, so the
+ * heartbeat and error transport under test are the production ones.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { serveTasks } from '../search/executor/serve.ts';
+import type { EvalResult } from '../search/executor/job.ts';
+
+const result = (accuracy: number): EvalResult => ({
+  accuracy, latencyMs: 1, latencyIqrMs: null, params: 1, flops: 1, trainSeconds: 0, epochs: [], backend: 'fixture', worker: `thread-${threadId}`,
+});
+
+function hang(): never {
+  // Synchronous: the event loop never turns, so no heartbeat timer fires.
+  for (;;) { /* spin */ }
+}
+
+export default serveTasks(async ({ job }) => {
+  const [mode, arg] = job.key.split(':');
+  switch (mode) {
+    case 'ok': return { result: result(job.candidateId / 100), tensors: null };
+    case 'sleep': await sleep(Number(arg)); return { result: result(0.9), tensors: null };
+    case 'throw': throw new Error(`diverged at candidate ${job.candidateId}`);
+    case 'exit': process.exit(3);
+    case 'hang': hang();
+    case 'once-hang':
+      if (!existsSync(arg)) { writeFileSync(arg, ''); hang(); }
+      return { result: result(0.5), tensors: null };
+    case 'oom': {
+      const hog: number[][] = [];
+      for (;;) hog.push(new Array(1e6).fill(hog.length));
+    }
+    default: throw new Error(`fixture: unknown mode ${mode}`);
+  }
+});
