@@ -12,6 +12,7 @@
  */
 import os from 'node:os';
 import { Piscina } from 'piscina';
+import { LatencyLock } from '../latency/lock.ts';
 import type { PoolWorkerData, WireTask } from './serve.ts';
 import type { Executor, FailureKind, Outcome, RunningTask, Task } from './types.ts';
 
@@ -29,8 +30,6 @@ export interface PoolOptions {
 }
 
 export const DEFAULT_HEARTBEAT_MS = 2000;
-/** Room for a lock word and a reader count; the lock module lays it out. */
-const LATENCY_LOCK_BYTES = 64;
 
 export const defaultWorkers = (): number => Math.max(1, os.availableParallelism());
 
@@ -46,7 +45,7 @@ export function createPoolExecutor(o: PoolOptions = {}): Executor {
   const beatsBuffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * slots);
   const beats = new Int32Array(beatsBuffer);
   const workerData: PoolWorkerData = {
-    beats: beatsBuffer, heartbeatMs, latencyLock: o.latencyLock ?? new SharedArrayBuffer(LATENCY_LOCK_BYTES),
+    beats: beatsBuffer, heartbeatMs, latencyLock: o.latencyLock ?? LatencyLock.createBuffer(),
   };
   const pool = new Piscina({
     filename: o.filename ?? new URL('./worker.ts', import.meta.url).href,

@@ -40,7 +40,8 @@ async function lookUp(job: EvalJob, spec: Extract<EvaluatorSpec, { kind: 'table'
   const m = createTableEvaluator(table, (g: Genotype) => archString(space, g)).evaluate(space.validate(job.genotype));
   if (spec.delayMs) await sleep(spec.delayMs);
   return {
-    accuracy: m.accuracy, latencyMs: m.latencyMs ?? null, latencyIqrMs: null, params: m.params ?? 0, flops: m.flops ?? 0,
+    accuracy: m.accuracy, latencyMs: m.latencyMs ?? null, latencyIqrMs: null, // NaN: the table has no such column (stored as unknown, not as zero).
+    params: m.params ?? NaN, flops: m.flops ?? NaN,
     trainSeconds: (performance.now() - started) / 1000, epochs: [], backend: 'table', worker: workerName(),
   };
 }

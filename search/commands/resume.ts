@@ -1,0 +1,76 @@
+/**
+ * `cellscape resume RUN`: continues a run that was stopped (Ctrl-C), failed, or killed outright,
+ * from what the store holds: the strategy restored from its saved state, unfinished candidates
+ * evaluated again, finished ones neither lost nor repeated.
+ */
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import type { Command } from '../cli.ts';
+import { UsageError } from '../util/errors.ts';
+import { openStore } from '../store/store.ts';
+import { defaultWorkers } from '../executor/pool.ts';
+import { runConfigSchema } from '../run/config.ts';
+import { parseFlags } from '../run/flags.ts';
+import { checkInputs } from '../run/record.ts';
+import { runSession } from '../run/session.ts';
+
+const flagsSchema = z.strictObject({
+  db: z.string().default('runs.db'),
+  workers: z.coerce.number().int().min(1).optional(),
+  force: z.boolean().optional(),
+  help: z.boolean().optional(),
+});
+
+export const runIdSchema = z.coerce.number().int().positive();
+
+/** The run id positional, checked, or a usage error naming what was wrong. */
+export function runIdOf(positionals: string[], usage: string): number {
+  if (positionals.length === 0) throw new UsageError(`missing the run id\n${usage}`);
+  const id = runIdSchema.safeParse(positionals[0]);
+  if (!id.success) throw new UsageError(`RUN '${positionals[0]}': expected a run id (a positive integer; see cellscape runs)`);
+  return id.data;
+}
+
+export function requireDb(path: string): void {
+  if (!existsSync(path)) throw new UsageError(`--db ${path}: no such database (runs are stored by cellscape search)`);
+}
+
+const USAGE = 'Usage: cellscape resume RUN [--db FILE] [--workers N] [--force]';
+
+export const command: Command = {
+  summary: 'continue a stopped, failed or killed search run',
+  async run(argv) {
+    const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ['force', 'help'], positionals: 1 });
+    if (flags.help) { console.log(USAGE); return 0; }
+    const runId = runIdOf(positionals, USAGE);
+    requireDb(flags.db);
+    const store = openStore(flags.db);
+    try {
+      const run = store.getRun(runId);
+      if (!run) throw new UsageError(`no run ${runId} in ${flags.db} (see cellscape runs --db ${flags.db})`);
+      if (run.status === 'finished') throw new UsageError(`run ${runId} is finished; nothing to resume (cellscape show ${runId})`);
+      const parsed = runConfigSchema.safeParse(run.config);
+      if (!parsed.success) throw new UsageError(`run ${runId} was not started by cellscape search (its config does not describe a search): ${parsed.error.issues[0].message}`);
+      const config = parsed.data;
+      if (run.status === 'running' && !flags.force) {
+        const last = Math.max(0, ...store.listCandidates(runId, { status: 'running' }).map((c) => c.heartbeatAt ?? 0));
+        const age = Date.now() - last;
+        if (age < config.staleAfterMs) {
+          throw new UsageError(`run ${runId} looks alive in another process (a heartbeat ${Math.round(age / 1000)}s ago); ` +
+            `if that process is gone, wait ${Math.ceil((config.staleAfterMs - age) / 1000)}s or pass --force`);
+        }
+      }
+      const space = checkInputs(run, config);
+      const workers = flags.workers ?? Math.min(config.workers, defaultWorkers());
+      store.transaction(() => {
+        store.updateRunStatus(runId, 'running');
+        store.addEvent(runId, { level: 'info', kind: 'resumed', message: `resumed (was ${run.status}) with ${workers} workers` });
+      });
+      const k = store.getRunSummary(runId)!.counts;
+      console.log(`resuming run ${runId} (${run.status}): ${k.done} done, ${k.failed} failed, ${k.pending + k.running + k.stale} to (re)run, budget ${config.budget}`);
+      return await runSession({ store, runId, space, workers });
+    } finally {
+      store.close();
+    }
+  },
+};

@@ -1,0 +1,199 @@
+/**
+ * `cellscape search`: starts a run — an evolutionary, multi-objective or random search over a
+ * space, evaluating candidates on a pool of workers — and stores everything in the run database.
+ * With no flags: a small aging-evolution search of the DARTS-style Fashion-MNIST space, sized to
+ * finish in about ten minutes on two cores.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import type { Command } from '../cli.ts';
+import { UsageError } from '../util/errors.ts';
+import { resolveSpacePath } from '../space/load.ts';
+import { openStore } from '../store/store.ts';
+import { defaultWorkers, DEFAULT_HEARTBEAT_MS } from '../executor/pool.ts';
+import { loadTable } from '../evaluate/table.ts';
+import { DATASET_NAMES } from '../data/registry.ts';
+import { OBJECTIVES, runConfigSchema, STRATEGIES, type RunConfig } from '../run/config.ts';
+import { parseFlags } from '../run/flags.ts';
+import { fileSha256, packageVersions, readSpace } from '../run/record.ts';
+import { runSession } from '../run/session.ts';
+import type { Fitness, Constraint } from '../strategies/fitness.ts';
+
+/** Default proxy budget: one epoch on a few thousand images (see the report for its measured cost). */
+export const DEFAULTS = {
+  space: 'darts-fmnist-small', budget: 40, population: 12, sample: 4, epochs: 1, trainImages: 2000, valImages: 1000,
+  batchSize: 64, learningRate: 0.05,
+} as const;
+
+const int = (min: number) => z.coerce.number().int().min(min);
+const num = z.coerce.number();
+const positive = z.coerce.number().positive();
+
+const flagsSchema = z.strictObject({
+  space: z.string().default(DEFAULTS.space),
+  strategy: z.enum(STRATEGIES).default('evolution'),
+  dataset: z.enum(DATASET_NAMES).default('fashion-mnist'),
+  budget: int(1).default(DEFAULTS.budget),
+  population: int(2).optional(),
+  sample: int(1).optional(),
+  crossover: num.min(0).max(1).default(0),
+  workers: int(1).optional(),
+  seed: int(0).default(0),
+  db: z.string().default('runs.db'),
+  name: z.string().optional(),
+  backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
+  'max-latency': positive.optional(),
+  'max-params': positive.optional(),
+  score: z.enum(['accuracy', 'weighted', 'mnasnet']).optional(),
+  'latency-weight': num.default(0.01),
+  'params-weight': num.default(0),
+  'target-latency': positive.optional(),
+  objectives: z.string().optional(),
+  evaluator: z.string().regex(/^(proxy|table:.+)$/, 'expected proxy or table:FILE').default('proxy'),
+  'arch-col': z.string().optional(),
+  'accuracy-col': z.string().optional(),
+  'latency-col': z.string().optional(),
+  'params-col': z.string().optional(),
+  'flops-col': z.string().optional(),
+  'eval-delay-ms': int(0).optional(),
+  epochs: int(1).default(DEFAULTS.epochs),
+  'train-images': int(10).default(DEFAULTS.trainImages),
+  'val-images': int(10).default(DEFAULTS.valImages),
+  'batch-size': int(1).default(DEFAULTS.batchSize),
+  lr: positive.default(DEFAULTS.learningRate),
+  latency: z.enum(['tfjs', 'onnxruntime', 'none']).default('tfjs'),
+  'latency-repeats': int(1).default(20),
+  'latency-warmup': int(0).default(3),
+  'in-flight': int(1).optional(),
+  'max-attempts': int(1).default(3),
+  'time-limit': positive.optional(),
+  'stale-after': positive.default(120),
+  'max-memory': int(16).optional(),
+  help: z.boolean().optional(),
+});
+type Flags = z.output<typeof flagsSchema>;
+
+const HELP = `Usage: cellscape search [options]
+
+  --space FILE|NAME        space definition (default ${DEFAULTS.space}; shipped: space-defs/)
+  --strategy S             evolution (aging) | moo (NSGA-II) | random   (default evolution)
+  --dataset NAME           ${DATASET_NAMES.join(' | ')}   (default fashion-mnist)
+  --budget N               candidates to evaluate (default ${DEFAULTS.budget})
+  --population P --sample S   evolution population and tournament size
+  --workers N              worker threads (default one per core)
+  --seed S --db FILE --name TEXT --backend tensorflow|wasm|cpu
+  --max-latency MS --max-params N      hard constraints
+  --score accuracy|weighted|mnasnet    what evolution ranks by (moo: a scalar instead of the front)
+      --latency-weight W --params-weight W (weighted), --target-latency MS (mnasnet)
+  --objectives a,b         front objectives: ${OBJECTIVES.join(', ')} (default accuracy,latencyMs)
+  --evaluator proxy|table:FILE   train candidates, or look them up in a benchmark table
+      --accuracy-col C --latency-col C --params-col C --flops-col C --arch-col C --eval-delay-ms MS
+  --epochs E --train-images N --val-images N --batch-size B --lr LR   proxy training budget
+  --latency tfjs|onnxruntime|none --latency-repeats N --latency-warmup N
+  --in-flight N --max-attempts N --time-limit S --stale-after S --max-memory MB`;
+
+function fitnessOf(f: Flags): Fitness {
+  switch (f.score) {
+    case undefined: case 'accuracy': return { kind: 'metric', metric: 'accuracy' };
+    case 'weighted': return { kind: 'weighted', accuracy: 1, latency: f['latency-weight'], params: f['params-weight'] };
+    case 'mnasnet': {
+      const target = f['target-latency'] ?? f['max-latency'];
+      if (target === undefined) throw new UsageError('--score mnasnet: needs --target-latency MS (or --max-latency)');
+      return { kind: 'mnas', targetMs: target, alpha: -0.07, beta: -0.07 };
+    }
+  }
+}
+
+function objectivesOf(f: Flags, measuresLatency: boolean): RunConfig['objectives'] {
+  if (f.objectives === undefined) return measuresLatency ? ['accuracy', 'latencyMs'] : ['accuracy', 'params'];
+  const names = f.objectives.split(',').map((s) => s.trim());
+  for (const n of names) {
+    if (!(OBJECTIVES as readonly string[]).includes(n)) throw new UsageError(`--objectives: unknown '${n}'; choose from ${OBJECTIVES.join(', ')}`);
+  }
+  if (!measuresLatency && names.includes('latencyMs')) throw new UsageError('--objectives: latencyMs is not measured by this evaluator (--latency none, or no --latency-col)');
+  return names as RunConfig['objectives'];
+}
+
+export function configFrom(f: Flags, spacePath: string): RunConfig {
+  let evaluator: RunConfig['evaluator'];
+  let measuresLatency: boolean;
+  if (f.evaluator.startsWith('table:')) {
+    const path = resolve(f.evaluator.slice('table:'.length));
+    if (!f['accuracy-col']) throw new UsageError('--evaluator table: needs --accuracy-col C (and --latency-col, --params-col as the table has them)');
+    const columns = {
+      accuracy: f['accuracy-col'], latency: f['latency-col'], params: f['params-col'], flops: f['flops-col'], arch: f['arch-col'],
+    };
+    loadTable(path, columns); // checks the file and its columns now, with errors naming them
+    evaluator = { kind: 'table', path, columns, delayMs: f['eval-delay-ms'], sha256: fileSha256(path, 'table') };
+    measuresLatency = columns.latency !== undefined;
+  } else {
+    for (const flag of ['accuracy-col', 'latency-col', 'params-col', 'flops-col', 'arch-col', 'eval-delay-ms'] as const) {
+      if (f[flag] !== undefined) throw new UsageError(`--${flag}: only with --evaluator table:FILE`);
+    }
+    evaluator = { kind: 'proxy' };
+    measuresLatency = f.latency !== 'none';
+  }
+  const constraints: Constraint[] = [];
+  if (f['max-latency'] !== undefined) {
+    if (!measuresLatency) throw new UsageError('--max-latency: latency is not measured by this evaluator');
+    constraints.push({ metric: 'latencyMs', max: f['max-latency'] });
+  }
+  if (f['max-params'] !== undefined) constraints.push({ metric: 'params', max: f['max-params'] });
+  const population = f.population ?? Math.min(DEFAULTS.population, Math.max(2, f.budget));
+  const sample = f.sample ?? Math.min(DEFAULTS.sample, population);
+  if (sample > population) throw new UsageError(`--sample ${sample}: must not exceed --population ${population}`);
+  const workers = f.workers ?? defaultWorkers();
+  return runConfigSchema.parse({
+    spacePath, strategy: f.strategy, budget: f.budget, population, sample, crossover: f.crossover,
+    fitness: fitnessOf(f), scalar: f.score !== undefined, constraints, objectives: objectivesOf(f, measuresLatency), evaluator,
+    proxy: { epochs: f.epochs, trainImages: f['train-images'], valImages: f['val-images'], batchSize: f['batch-size'], learningRate: f.lr },
+    latency: { runtime: evaluator.kind === 'table' ? 'none' : f.latency, warmup: f['latency-warmup'], repeats: f['latency-repeats'] },
+    inFlight: f['in-flight'] ?? Math.max(4, 2 * workers), workers, maxAttempts: f['max-attempts'],
+    heartbeatMs: DEFAULT_HEARTBEAT_MS, staleAfterMs: Math.round(f['stale-after'] * 1000),
+    timeLimitMs: f['time-limit'] === undefined ? null : Math.round(f['time-limit'] * 1000),
+    maxMemoryMb: f['max-memory'] ?? null, maxConsecutiveFailures: Math.max(5, 2 * workers),
+  });
+}
+
+async function backendName(f: Flags, config: RunConfig): Promise<string> {
+  if (config.evaluator.kind === 'table') return 'table';
+  // Chosen here once so that every worker uses the same backend and the run records it.
+  const { initBackend } = await import('../backend/index.ts');
+  try {
+    return (await initBackend({ backend: f.backend })).name;
+  } catch (err) {
+    throw new UsageError(`--backend: ${(err as Error).message}`);
+  }
+}
+
+export const command: Command = {
+  summary: 'run an evolutionary, multi-objective or random architecture search',
+  async run(argv) {
+    const { flags: f } = parseFlags(argv, flagsSchema, { booleans: ['help'] });
+    if (f.help) { console.log(HELP); return 0; }
+    const spacePath = resolve(resolveSpacePath(f.space));
+    const { def, space } = readSpace(spacePath);
+    const config = configFrom(f, spacePath);
+    if (config.evaluator.kind === 'proxy' && space.def.task !== 'classification') {
+      throw new UsageError(`--space ${f.space}: the proxy evaluator trains classification spaces only (this one is ${space.def.task})`);
+    }
+    const backend = await backendName(f, config);
+    const dbExisted = existsSync(f.db);
+    const store = openStore(f.db);
+    try {
+      const run = store.createRun({
+        name: f.name ?? `${f.strategy}-${def.name}-${new Date().toISOString().slice(0, 16)}`,
+        strategy: f.strategy, spaceName: def.name, spaceDefinition: def, spaceHash: space.hash, task: def.task,
+        dataset: f.dataset, config, seed: f.seed, backend, versions: packageVersions(),
+        commandLine: ['cellscape', 'search', ...argv].join(' '),
+      });
+      store.addEvent(run.id, { level: 'info', kind: 'started', message: `started with ${config.workers} workers` });
+      console.log(`run ${run.id} in ${f.db}${dbExisted ? '' : ' (new)'}: ${f.strategy} over ${def.name}, budget ${config.budget}, ` +
+        `${config.evaluator.kind === 'table' ? `table ${config.evaluator.path}` : `proxy training on ${f.dataset} (${backend})`}, ${config.workers} workers, seed ${f.seed}`);
+      return await runSession({ store, runId: run.id, space, workers: config.workers });
+    } finally {
+      store.close();
+    }
+  },
+};

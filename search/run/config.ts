@@ -1,0 +1,89 @@
+/**
+ * Everything a search run needs besides its space, as stored with the run (runs.config_json):
+ * `cellscape resume` rebuilds the run from it, so every choice that shapes which candidates are
+ * proposed or how they are evaluated lives here, checked by zod when read back.
+ */
+import { z } from 'zod';
+import { constraintSchema, fitnessSchema } from '../strategies/fitness.ts';
+
+export const STRATEGIES = ['evolution', 'moo', 'random'] as const;
+/** Objectives a front and its hypervolume may use (score is a fitness, not an objective). */
+export const OBJECTIVES = ['accuracy', 'latencyMs', 'params', 'flops'] as const;
+
+const tableColumnsSchema = z.strictObject({
+  arch: z.string().optional(),
+  accuracy: z.string(),
+  latency: z.string().optional(),
+  params: z.string().optional(),
+  flops: z.string().optional(),
+});
+
+export const evaluatorSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('proxy') }),
+  z.strictObject({
+    kind: z.literal('table'),
+    path: z.string(),
+    columns: tableColumnsSchema,
+    delayMs: z.int().min(0).optional(),
+    /** sha256 of the table file when the run started: a resumed run must see the same table. */
+    sha256: z.string(),
+  }),
+]);
+export type EvaluatorConfig = z.infer<typeof evaluatorSchema>;
+
+export const runConfigSchema = z.strictObject({
+  /** The space as given on the command line, resolved to a file path. */
+  spacePath: z.string(),
+  strategy: z.enum(STRATEGIES),
+  /** Candidates proposed in all (failed ones count). */
+  budget: z.int().min(1),
+  population: z.int().min(2),
+  sample: z.int().min(1),
+  crossover: z.number().min(0).max(1),
+  fitness: fitnessSchema,
+  /** Set when the user chose a score (--score): multi-objective search then ranks by it alone. */
+  scalar: z.boolean(),
+  constraints: z.array(constraintSchema),
+  objectives: z.array(z.enum(OBJECTIVES)).min(1),
+  evaluator: evaluatorSchema,
+  proxy: z.strictObject({
+    epochs: z.int().min(1),
+    trainImages: z.int().min(1),
+    valImages: z.int().min(1),
+    batchSize: z.int().min(1),
+    learningRate: z.number().positive(),
+  }),
+  latency: z.strictObject({
+    runtime: z.enum(['tfjs', 'onnxruntime', 'lut', 'none']),
+    warmup: z.int().min(0),
+    repeats: z.int().min(1),
+    lutPath: z.string().optional(),
+  }),
+  /**
+   * Proposals out at once. Results are told to the strategy in the order it proposed them, and
+   * after each one it is asked to refill to this many, so the candidates a seed gives depend on
+   * this number, not on the number of workers or on timing.
+   */
+  inFlight: z.int().min(1),
+  workers: z.int().min(1),
+  maxAttempts: z.int().min(1),
+  heartbeatMs: z.int().min(10),
+  staleAfterMs: z.int().min(100),
+  timeLimitMs: z.int().min(1).nullable(),
+  maxMemoryMb: z.int().min(16).nullable(),
+  /** The run stops as failed after this many failures in a row (a broken setup, not bad luck). */
+  maxConsecutiveFailures: z.int().min(1),
+});
+export type RunConfig = z.infer<typeof runConfigSchema>;
+
+/** What the loop saves with each step, next to the strategy's own state. */
+export const runStateSchema = z.strictObject({
+  strategy: z.unknown(),
+  /** Candidates (in id order) whose results the strategy has been told. */
+  told: z.int().min(0),
+  /** The strategy once proposed fewer than asked: the space is used up, ask no more. */
+  exhausted: z.boolean(),
+  /** Hypervolume reference point, in objective units, fixed once early results show the scale. */
+  hvReference: z.array(z.number()).nullable(),
+});
+export type RunState = z.infer<typeof runStateSchema>;
