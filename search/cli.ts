@@ -13,6 +13,10 @@ export interface Command {
 const commands: Record<string, () => Promise<{ command: Command }>> = {
   info: () => import('./commands/info.ts'),
   explore: () => import('./commands/explore.ts'),
+  search: () => import('./commands/search.ts'),
+  resume: () => import('./commands/resume.ts'),
+  runs: () => import('./commands/runs.ts'),
+  show: () => import('./commands/show.ts'),
   inspect: () => import('./commands/inspect.ts'),
 };
 
