@@ -424,6 +424,14 @@ export function openStore(path: string, options: OpenOptions = {}) {
         touchRun((stmt('SELECT run_id FROM candidates WHERE id = ?').get(candidateId) as Row).run_id);
       });
     },
+    /**
+     * Puts a running candidate back to be run again: 'stale' when its worker died or hung (the
+     * attempt counts), 'pending' when the search itself stopped it (the attempt is given back).
+     */
+    requeueCandidate(candidateId: number, status: 'pending' | 'stale', reason: string | null = null): boolean {
+      return stmt(`UPDATE candidates SET status = ?, error = ?, attempts = attempts - CASE WHEN ? = 'pending' THEN 1 ELSE 0 END
+          WHERE id = ? AND status = 'running'`).run(status, reason, status, candidateId).changes > 0;
+    },
     /** Running candidates whose last heartbeat is older than the given time become 'stale'; returns how many. */
     markStale(heartbeatOlderThan: number, runId?: number): number {
       return stmt(`UPDATE candidates SET status = 'stale' WHERE status = 'running' AND heartbeat_at < ?
