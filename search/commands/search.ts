@@ -144,6 +144,9 @@ export function configFrom(f: Flags, spacePath: string): RunConfig {
   const sample = f.sample ?? Math.min(DEFAULTS.sample, population);
   if (sample > population) throw new UsageError(`--sample ${sample}: must not exceed --population ${population}`);
   const workers = f.workers ?? defaultWorkers();
+  if (f['stale-after'] * 1000 < 3 * DEFAULT_HEARTBEAT_MS) {
+    throw new UsageError(`--stale-after ${f['stale-after']}: must be at least ${(3 * DEFAULT_HEARTBEAT_MS) / 1000} s (three heartbeats)`);
+  }
   return runConfigSchema.parse({
     spacePath, strategy: f.strategy, budget: f.budget, population, sample, crossover: f.crossover,
     fitness: fitnessOf(f), scalar: f.score !== undefined, constraints, objectives: objectivesOf(f, measuresLatency), evaluator,
