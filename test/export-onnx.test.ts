@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { exportOnnx } from '../search/export/onnx/export.ts';
+import { openOnnxSession, runOnnx } from '../search/export/onnx/runtime.ts';
+import type { Layer, Module } from '../search/nn/index.ts';
+import { CELL_OPS, NB201_OPS } from '../search/space/ops.ts';
+import { FIXTURES, maxAbsDiff, perturbState, randomInput } from './export-fixtures.ts';
+
+await tf.setBackend('cpu');
+
+for (const [i, f] of FIXTURES.entries()) {
+  test(`onnxruntime gives the tfjs outputs: ${f.name}`, async (t) => {
+    const net = f.build();
+    perturbState(net, 100 + i);
+    const shape = [2, ...net.config.inShape];
+    const x = randomInput(shape, 200 + i);
+    const expected = tf.tidy(() => net.forward(tf.tensor(x, shape), false).dataSync());
+    const outShape = [2, ...net.outputShape()];
+    const session = await openOnnxSession(exportOnnx(net));
+    try {
+      const y = await runOnnx(session, x, shape);
+      assert.deepEqual(y.dims, outShape);
+      const diff = maxAbsDiff(y.data, expected);
+      t.diagnostic(`max abs difference ${diff.toExponential(2)} over ${expected.length} outputs`);
+      assert.ok(diff <= 1e-4, `max abs difference ${diff}`);
+    } finally {
+      await session.release();
+      net.dispose();
+    }
+  });
+}
+
+/** Every module below `m`, with the reduction flag of the DARTS cell it sits in. */
+function walk(m: Module, inReduction = false, out: { m: Module; reduction: boolean }[] = []): { m: Module; reduction: boolean }[] {
+  const reduction = m.kind === 'darts_cell' ? Boolean((m.config as { reduction: boolean }).reduction) : inReduction;
+  out.push({ m, reduction });
+  for (const [, c] of m.children()) walk(c, reduction, out);
+  return out;
+}
+
+test('the fixtures use every operation of every space, in normal and reduction cells, and every head', () => {
+  const nets = FIXTURES.map((f) => f.build());
+  try {
+    const all = nets.flatMap((n) => walk(n));
+    const opNames = (pred: (e: { m: Module; reduction: boolean }) => boolean): Set<string> =>
+      new Set(all.filter(pred).map((e) => (e.m as Layer).opName).filter((n): n is string => n !== undefined));
+    const dartsNets = nets.filter((n) => n.backbone.kind === 'darts_backbone').flatMap((n) => walk(n));
+    const cellOps = (reduction: boolean) => new Set(dartsNets.filter((e) => e.reduction === reduction).map((e) => (e.m as Layer).opName).filter(Boolean));
+    for (const op of CELL_OPS) {
+      assert.ok(cellOps(false).has(op), `normal cells lack ${op}`);
+      assert.ok(cellOps(true).has(op), `reduction cells lack ${op}`);
+    }
+    const nb201 = new Set(nets.filter((n) => n.backbone.kind === 'nb201_backbone').flatMap((n) => walk(n)).map((e) => (e.m as Layer).opName));
+    for (const op of NB201_OPS) assert.ok(nb201.has(op), `NB201 lacks ${op}`);
+    const blockNames = opNames(() => true);
+    for (const op of ['conv_k3', 'mbconv_k5e1', 'mbconv_k3e3', 'mbconv_k7e6', 'win_attn', 'attention']) assert.ok(blockNames.has(op), `block nets lack ${op}`);
+    const kinds = new Set(all.map((e) => e.m.kind));
+    for (const k of ['classifier_head', 'upsample_head', 'ppm_head', 'fpn_head', 'factorized_reduce', 'zero', 'residual']) assert.ok(kinds.has(k), `no ${k}`);
+    assert.ok(all.some((e) => e.m.kind === 'window_msa' && (e.m.config as { shift: boolean }).shift), 'no shifted window attention');
+    assert.ok(all.some((e) => e.m.kind === 'window_msa' && (e.m.config as { heads: number }).heads > 1), 'no multi-head window attention');
+  } finally {
+    nets.forEach((n) => n.dispose());
+  }
+});
