@@ -15,6 +15,7 @@ import { canonicalCell } from './cell.ts';
 import { canonicalTabular } from './tabular-cell.ts';
 import { canonicalBlock } from './block.ts';
 import type { BlockGenotype } from './types.ts';
+import { buildSegmentationNetwork, buildSegmentationSupernet } from './seg-build.ts';
 
 export interface BuildOptions {
   /** Defaults: the space's task, classes and input shape [h, w, c]. */
@@ -30,6 +31,7 @@ export function buildNetwork(space: LoadedSpace, genotype: Genotype, o: BuildOpt
   const classes = o.classes ?? space.def.input.classes;
   const inShape = o.inShape ?? [...space.def.input.shape];
   const rng = o.rng ?? createRng(0);
+  if (space.def.segmentation && space.family !== 'tabular-cell') return buildSegmentationNetwork(space, genotype, { ...o, task, classes, inShape, rng });
   switch (space.family) {
     case 'cell': {
       const g = canonicalCell(space.validate(genotype));
@@ -51,7 +53,7 @@ export function buildNetwork(space: LoadedSpace, genotype: Genotype, o: BuildOpt
 }
 
 /** search/nn names the two attention layers 'attention' (global) and 'win_attn' (window). */
-function toNnBlocks(g: BlockGenotype): BlockGenotype {
+export function toNnBlocks(g: BlockGenotype): BlockGenotype {
   return {
     stages: g.stages.map((s) => ({
       depth: s.depth,
@@ -65,6 +67,7 @@ function toNnBlocks(g: BlockGenotype): BlockGenotype {
  * the definition's `supernet` size (its `network` size when it gives none).
  */
 export function buildSupernet(space: CellSpace, o: BuildOptions = {}): Network {
+  if (space.def.segmentation) return buildSegmentationSupernet(space, o);
   const { C, layers } = space.def.supernet ?? space.def.network;
   return buildDartsSupernet([...space.def.cell.ops], C, layers, space.def.cell.nodes, {
     task: o.task ?? space.def.task,

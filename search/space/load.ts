@@ -11,6 +11,7 @@ import { SpaceDefSchema, type SpaceDef } from './schema.ts';
 import { createCellSpace, type CellSpace } from './cell.ts';
 import { createTabularCellSpace, type TabularCellSpace } from './tabular-cell.ts';
 import { createBlockSpace, type BlockSpace } from './block.ts';
+import { withSegmentation } from './segmentation.ts';
 
 export type LoadedSpace = CellSpace | TabularCellSpace | BlockSpace;
 
@@ -46,9 +47,11 @@ export function spaceHash(def: SpaceDef): string {
 export function spaceFromDef(def: SpaceDef): LoadedSpace {
   const hash = spaceHash(def);
   switch (def.family) {
-    case 'cell': return createCellSpace(def, hash);
-    case 'tabular-cell': return createTabularCellSpace(def, hash);
-    case 'block': return createBlockSpace(def, hash);
+    case 'cell': return def.segmentation ? withSegmentation(createCellSpace(def, hash)) : createCellSpace(def, hash);
+    case 'tabular-cell':
+      if (def.segmentation) throw new UsageError(`space '${def.name}': tabular-cell spaces have no segmentation networks`);
+      return createTabularCellSpace(def, hash);
+    case 'block': return def.segmentation ? withSegmentation(createBlockSpace(def, hash)) : createBlockSpace(def, hash);
   }
 }
 

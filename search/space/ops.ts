@@ -24,6 +24,10 @@ export const BLOCK_OPS = ['conv', 'mbconv', 'attention'] as const;
 export type BlockOp = (typeof BLOCK_OPS)[number];
 
 export const ATTENTION_KINDS = ['window', 'global'] as const;
+
+/** Per-pixel heads a segmentation space can search over: pyramid pooling, FPN fusion, plain upsampling. */
+export const SEG_HEADS = ['ppm', 'fpn', 'upsample'] as const;
+export type SegHead = (typeof SEG_HEADS)[number];
 export type AttentionKind = (typeof ATTENTION_KINDS)[number];
 
 /** The zero operation: its edge contributes nothing, whatever its input. */

@@ -4,7 +4,7 @@
  * editors complete and check the files, and a test keeps the two in step.
  */
 import { z } from 'zod';
-import { ATTENTION_KINDS, CELL_OPS, NB201_OPS } from './ops.ts';
+import { ATTENTION_KINDS, CELL_OPS, NB201_OPS, SEG_HEADS } from './ops.ts';
 
 const positiveInt = z.int().min(1);
 
@@ -19,6 +19,14 @@ const common = {
       .meta({ description: 'Default input [height, width, channels].' }),
     classes: z.int().min(2).meta({ description: 'Number of classes of the head.' }),
   }).meta({ description: 'The default input the networks are built and measured at.' }),
+  segmentation: z.strictObject({
+    heads: z.array(z.enum(SEG_HEADS)).min(1).superRefine(uniqueItems).default(['upsample'])
+      .meta({ description: 'Head choices searched over: ppm (pyramid pooling, bins 1,2,3,6), fpn (multi-level fusion), upsample (1x1 conv and bilinear upsampling).' }),
+    spatialPath: z.array(z.boolean()).min(1).superRefine(uniqueItems).default([false])
+      .meta({ description: 'Whether a BiSeNet-style shallow spatial path (1/8) is fused with the context path: [false], [true] or both to search.' }),
+    spatialWidth: positiveInt.default(32).meta({ description: 'Channels of the spatial path (its last conv and the fusion have twice this).' }),
+    ignoreLabel: z.int().min(0).max(255).default(255).meta({ description: 'Mask value that loss and metrics skip.' }),
+  }).optional().meta({ description: "Segmentation spaces (task 'segmentation'): features from 1/4 to 1/32 and a searchable head; genotypes gain 'head' and 'spatialPath'." }),
 };
 
 function uniqueItems<T>(items: T[], ctx: z.core.$RefinementCtx<T[]>): void {

@@ -14,6 +14,19 @@ export interface CellGenotype {
   normal_concat: number[];
   reduce: CellEdge[];
   reduce_concat: number[];
+  /** Segmentation spaces only (see SegmentationChoice). */
+  head?: SegmentationChoice['head'];
+  spatialPath?: boolean;
+}
+
+/**
+ * What a genotype of a segmentation space chooses besides its cells or blocks: the head, and
+ * whether a BiSeNet-style spatial path runs beside the backbone. Optional, so that genotypes of
+ * other spaces are unchanged; missing means the space's first choice.
+ */
+export interface SegmentationChoice {
+  head?: 'ppm' | 'fpn' | 'upsample';
+  spatialPath?: boolean;
 }
 
 /** A NAS-Bench-201 style cell: ops[i] lists, for node i+1, the op on the edge from each earlier node j (0..i). */
@@ -32,6 +45,9 @@ export interface BlockLayer {
 export interface BlockGenotype {
   /** layers may list more than depth entries: those beyond depth are inactive (kept so a depth mutation can revive them). */
   stages: { depth: number; layers: BlockLayer[] }[];
+  /** Segmentation spaces only (see SegmentationChoice). */
+  head?: SegmentationChoice['head'];
+  spatialPath?: boolean;
 }
 
 export type Genotype = CellGenotype | TabularCellGenotype | BlockGenotype;

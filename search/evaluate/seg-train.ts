@@ -1,0 +1,93 @@
+/**
+ * Training and evaluation of segmentation networks: the optimiser, schedule and clipping of
+ * ../train/ (createStepper, cosineLr) around the per-pixel loss of seg-loss.ts; accuracy is mean
+ * IoU over classes, with pixel accuracy beside it. Kept apart from ../train/loop.ts, which trains
+ * classifiers.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createConfusion, meanIoU, pixelAccuracy } from '../data/metrics.ts';
+import { segBatches } from '../data/segmentation/batches.ts';
+import type { SegDataset, SegSplit } from '../data/segmentation/types.ts';
+import type { Network } from '../nn/network.ts';
+import { createStepper, type OptimizerKind } from '../train/optimizer.ts';
+import { cosineLr } from '../train/schedule.ts';
+import { addLogitsToConfusion, segmentationLoss } from './seg-loss.ts';
+
+export type SegTrainData = Pick<SegDataset, 'shape' | 'numClasses' | 'ignoreLabel' | 'mean' | 'std'> & { train: SegSplit; val?: SegSplit };
+
+export interface SegMetrics { loss: number; miou: number; pixelAccuracy: number; count: number }
+
+export interface SegEpochRecord { epoch: number; trainLoss: number; valLoss: number; valMiou: number; valPixelAccuracy: number; seconds: number }
+
+export interface SegTrainOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  optimizer?: OptimizerKind;
+  momentum?: number;
+  weightDecay?: number;
+  clipNorm?: number;
+  flip?: boolean;
+  seed: number;
+  evalBatchSize?: number;
+  onStep?: (info: { epoch: number; step: number; loss: number }) => void;
+  signal?: AbortSignal;
+}
+
+export async function evaluateSegmentation(net: Network, split: SegSplit, data: SegTrainData, o: { batchSize?: number } = {}): Promise<SegMetrics> {
+  if (split.count === 0) return { loss: NaN, miou: NaN, pixelAccuracy: NaN, count: 0 };
+  const conf = createConfusion(data.numClasses);
+  let lossSum = 0, counted = 0;
+  for (const b of segBatches(split, data.shape, 0, { batchSize: o.batchSize ?? 32, seed: 0, mean: data.mean, std: data.std, shuffle: false })) {
+    const x = tf.tensor4d(b.x, [b.size, ...data.shape]);
+    const logits = net.forward(x, false);
+    const loss = segmentationLoss(logits, b.y, data.ignoreLabel, 'sum');
+    lossSum += (await loss.data())[0];
+    await addLogitsToConfusion(conf, logits, b.y, data.ignoreLabel);
+    tf.dispose([x, logits, loss]);
+    for (const t of b.y) if (t !== data.ignoreLabel) counted++;
+  }
+  return { loss: lossSum / Math.max(1, counted), miou: meanIoU(conf), pixelAccuracy: pixelAccuracy(conf), count: split.count };
+}
+
+export async function trainSegmentation(net: Network, data: SegTrainData, o: SegTrainOptions): Promise<{ epochs: SegEpochRecord[]; steps: number; seconds: number }> {
+  if (net.config.task !== 'segmentation') throw new Error(`trainSegmentation needs a segmentation network; this one's task is ${net.config.task}`);
+  const vars = net.variables();
+  const stepper = createStepper(vars, {
+    kind: o.optimizer ?? 'adam', learningRate: o.learningRate, momentum: o.momentum,
+    weightDecay: o.weightDecay ?? 1e-4, clipNorm: o.clipNorm ?? 5,
+  });
+  const perEpoch = Math.floor(data.train.count / o.batchSize) || 1;
+  const total = perEpoch * o.epochs;
+  const began = performance.now();
+  const epochs: SegEpochRecord[] = [];
+  let step = 0;
+  try {
+    for (let epoch = 0; epoch < o.epochs; epoch++) {
+      const t0 = performance.now();
+      let lossSum = 0, seen = 0;
+      // A last batch of one image would break BatchNorm's batch statistics.
+      for (const b of segBatches(data.train, data.shape, epoch, { batchSize: o.batchSize, seed: o.seed, mean: data.mean, std: data.std, flip: o.flip, dropLast: data.train.count > o.batchSize })) {
+        o.signal?.throwIfAborted();
+        const x = tf.tensor4d(b.x, [b.size, ...data.shape]);
+        try {
+          const { value, grads } = tf.variableGrads(() => segmentationLoss(net.forward(x, true), b.y, data.ignoreLabel), vars.map((v) => v.variable));
+          stepper.step(grads, cosineLr(step, total, o.learningRate));
+          const loss = (await value.data())[0];
+          tf.dispose([value, ...Object.values(grads)]);
+          lossSum += loss * b.size;
+          seen += b.size;
+          step++;
+          o.onStep?.({ epoch, step, loss });
+        } finally {
+          x.dispose();
+        }
+      }
+      const val = data.val ? await evaluateSegmentation(net, data.val, data, { batchSize: o.evalBatchSize }) : null;
+      epochs.push({ epoch, trainLoss: lossSum / seen, valLoss: val?.loss ?? NaN, valMiou: val?.miou ?? NaN, valPixelAccuracy: val?.pixelAccuracy ?? NaN, seconds: (performance.now() - t0) / 1000 });
+    }
+  } finally {
+    stepper.dispose();
+  }
+  return { epochs, steps: step, seconds: (performance.now() - began) / 1000 };
+}

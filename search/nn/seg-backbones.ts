@@ -1,0 +1,213 @@
+/**
+ * Backbones for segmentation spaces, whose features run from 1/4 to 1/32 of the input:
+ * - SegCellBackbone: DARTS cells after a stride-4 stem, with three reduction cells (1/8, 1/16, 1/32)
+ *   spread over the depth; fixed genotypes and supernets alike (same EdgeFactory hook as darts.ts).
+ * - MinStrideBackbone: another backbone's features without the levels finer than a stride (a block
+ *   network's 1/2 stem level).
+ * - TwoPathBackbone: BiSeNet's idea: a shallow spatial path (three stride-2 convs, 1/8) fused with
+ *   the context path's levels at 1/8 and coarser (feature fusion module with channel attention);
+ *   the fused map becomes the deepest feature, the one ppm/upsample heads read.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../util/rng.ts';
+import { Module, ModuleList, Sequential, type ModuleConfig, type Shape } from './module.ts';
+import { BatchNorm, Conv2d, ReLU } from './layers.ts';
+import { convBnRelu } from './ops.ts';
+import { DartsCell, type CellEdgeWiring, type EdgeFactory } from './cell.ts';
+import { Backbone, levelEnds, type BackboneOutput, type ForwardContext } from './network.ts';
+
+export interface SegCellPlan { normal: CellEdgeWiring[]; normalConcat: number[]; reduce: CellEdgeWiring[]; reduceConcat: number[] }
+
+/** Cell indices of the three reductions of a `layers`-cell segmentation backbone. */
+export function segReductions(layers: number): number[] {
+  if (layers < 3) throw new Error(`a segmentation cell backbone needs at least 3 cells (three reductions to 1/32), got ${layers}`);
+  return [1, 2, 3].map((i) => Math.floor((i * layers) / 4));
+}
+
+const resize = (x: tf.Tensor, h: number, w: number): tf.Tensor =>
+  x.shape[1] === h && x.shape[2] === w ? x : tf.image.resizeBilinear(x as tf.Tensor4D, [h, w], false, true);
+
+export class SegCellBackbone extends Backbone {
+  readonly kind = 'seg_cell_backbone';
+  readonly config: ModuleConfig & { C: number; layers: number; stemChannels: number; inChannels: number; reductions: number[] };
+  private readonly stem: Sequential;
+  readonly cells: ModuleList<DartsCell>;
+
+  constructor(plan: SegCellPlan, o: { C: number; layers: number; inChannels: number; stemMultiplier?: number; affine?: boolean }, rng: Rng, factory: EdgeFactory) {
+    super();
+    const reductions = segReductions(o.layers);
+    const stemChannels = (o.stemMultiplier ?? 2) * o.C;
+    this.config = { C: o.C, layers: o.layers, stemChannels, inChannels: o.inChannels, reductions };
+    this.stem = this.addChild('stem', new Sequential([
+      ['conv0', new Conv2d(o.inChannels, Math.max(8, stemChannels >> 1), 3, rng, { stride: 2 })],
+      ['bn0', new BatchNorm(Math.max(8, stemChannels >> 1))], ['relu0', new ReLU()],
+      ['conv1', new Conv2d(Math.max(8, stemChannels >> 1), stemChannels, 3, rng, { stride: 2 })],
+      ['bn1', new BatchNorm(stemChannels)],
+    ]));
+    let [cPrevPrev, cPrev, cCurr] = [stemChannels, stemChannels, o.C];
+    let reductionPrev = false;
+    const cells: DartsCell[] = [];
+    for (let i = 0; i < o.layers; i++) {
+      const reduction = reductions.includes(i);
+      if (reduction) cCurr *= 2;
+      const cell = new DartsCell({
+        cPrevPrev, cPrev, C: cCurr, reduction, reductionPrev, cellIndex: i, affine: o.affine,
+        edges: reduction ? plan.reduce : plan.normal, concat: reduction ? plan.reduceConcat : plan.normalConcat,
+      }, rng, factory);
+      cells.push(cell);
+      reductionPrev = reduction;
+      [cPrevPrev, cPrev] = [cPrev, cell.outChannels];
+    }
+    this.cells = this.addChild('cells', new ModuleList(cells));
+  }
+
+  run(x: tf.Tensor, training: boolean, ctx: ForwardContext = {}): BackboneOutput {
+    let s0 = this.stem.forward(x, training);
+    let s1 = s0;
+    const outs: tf.Tensor[] = [s0];
+    for (const cell of this.cells.items) {
+      const weights = cell.config.reduction ? ctx.reduce : ctx.normal;
+      [s0, s1] = [s1, cell.forward(s0, s1, training, { weights, dropPathProb: ctx.dropPathProb, rng: ctx.rng })];
+      outs.push(s1);
+    }
+    return { features: levelEnds(this.unitShapes(x.shape.slice(1))).map((e) => outs[e]) };
+  }
+
+  private unitShapes(inShape: Shape): Shape[] {
+    let s0 = this.stem.outputShape(inShape);
+    let s1 = s0;
+    return [s0, ...this.cells.items.map((cell) => {
+      [s0, s1] = [s1, cell.outputShape(s0, s1)];
+      return s1;
+    })];
+  }
+
+  featureShapes(inShape: Shape): Shape[] {
+    const shapes = this.unitShapes(inShape);
+    return levelEnds(shapes).map((e) => shapes[e]);
+  }
+
+  auxShape(): undefined { return undefined; }
+
+  flops(inShape: Shape): number {
+    let total = this.stem.flops(inShape);
+    let s0 = this.stem.outputShape(inShape);
+    let s1 = s0;
+    for (const cell of this.cells.items) {
+      total += cell.flops(s0, s1);
+      [s0, s1] = [s1, cell.outputShape(s0, s1)];
+    }
+    return total;
+  }
+}
+
+/** Levels of `inner` whose stride (input height / map height) is at least `minStride`. */
+export class MinStrideBackbone extends Backbone {
+  readonly kind = 'min_stride_backbone';
+  readonly config: ModuleConfig & { minStride: number };
+  readonly inner: Backbone;
+
+  constructor(inner: Backbone, minStride: number) {
+    super();
+    this.config = { minStride };
+    this.inner = this.addChild('inner', inner);
+  }
+
+  private keep(inShape: Shape): boolean[] {
+    return this.inner.featureShapes(inShape).map((s) => inShape[0] / s[0] >= this.config.minStride);
+  }
+
+  run(x: tf.Tensor, training: boolean, ctx?: ForwardContext): BackboneOutput {
+    const keep = this.keep(x.shape.slice(1));
+    const out = this.inner.run(x, training, ctx);
+    const features = out.features.filter((_, i) => keep[i]);
+    if (features.length === 0) throw new Error(`no feature level reaches stride ${this.config.minStride}`);
+    return { features };
+  }
+
+  featureShapes(inShape: Shape): Shape[] {
+    const keep = this.keep(inShape);
+    return this.inner.featureShapes(inShape).filter((_, i) => keep[i]);
+  }
+
+  auxShape(): undefined { return undefined; }
+  flops(inShape: Shape): number { return this.inner.flops(inShape); }
+}
+
+/** Conv 1x1 (bias) -> ReLU -> conv 1x1 (bias) -> sigmoid on the pooled map; out = f + f * attention. */
+class ChannelAttention extends Module {
+  readonly kind = 'channel_attention';
+  readonly config: { C: number };
+  private readonly fc1: Conv2d;
+  private readonly fc2: Conv2d;
+
+  constructor(C: number, rng: Rng) {
+    super();
+    this.config = { C };
+    this.fc1 = this.addChild('fc1', new Conv2d(C, C, 1, rng, { bias: true }));
+    this.fc2 = this.addChild('fc2', new Conv2d(C, C, 1, rng, { bias: true }));
+  }
+
+  forward(f: tf.Tensor, training: boolean): tf.Tensor {
+    return tf.tidy(() => {
+      const a = tf.sigmoid(this.fc2.forward(tf.relu(this.fc1.forward(tf.mean(f, [1, 2], true), training)), training));
+      return tf.add(f, tf.mul(f, a));
+    });
+  }
+
+  flops(): number { return 2 * this.config.C * this.config.C; }
+}
+
+export class TwoPathBackbone extends Backbone {
+  readonly kind = 'two_path_backbone';
+  readonly config: ModuleConfig & { spatialWidth: number; fusedChannels: number };
+  readonly context: Backbone;
+  private readonly spatial: Sequential;
+  private readonly fuse: Sequential;
+  private readonly attention: ChannelAttention;
+
+  constructor(context: Backbone, inShape: Shape, spatialWidth: number, rng: Rng) {
+    super();
+    const fusedChannels = 2 * spatialWidth;
+    this.config = { spatialWidth, fusedChannels };
+    this.context = this.addChild('context', context);
+    this.spatial = this.addChild('spatial', new Sequential([
+      ['conv0', convBnRelu(inShape[2], spatialWidth, 3, 2, rng)],
+      ['conv1', convBnRelu(spatialWidth, spatialWidth, 3, 2, rng)],
+      ['conv2', convBnRelu(spatialWidth, fusedChannels, 3, 2, rng)],
+    ], 'spatial_path'));
+    const ctxChannels = this.split(inShape).coarse.reduce((s, sh) => s + sh[2], 0);
+    this.fuse = this.addChild('fuse', convBnRelu(fusedChannels + ctxChannels, fusedChannels, 1, 1, rng));
+    this.attention = this.addChild('attention', new ChannelAttention(fusedChannels, rng));
+  }
+
+  /** Context levels finer than the spatial path's 1/8 pass through; the coarser ones are fused. */
+  private split(inShape: Shape): { fine: boolean[]; coarse: Shape[]; at: Shape } {
+    const at = this.spatial.outputShape(inShape);
+    const shapes = this.context.featureShapes(inShape);
+    const fine = shapes.map((s) => s[0] > at[0]);
+    return { fine, coarse: shapes.filter((_, i) => !fine[i]), at };
+  }
+
+  run(x: tf.Tensor, training: boolean, ctx?: ForwardContext): BackboneOutput {
+    const { fine, at } = this.split(x.shape.slice(1));
+    const out = this.context.run(x, training, ctx);
+    const sp = this.spatial.forward(x, training);
+    const coarse = out.features.filter((_, i) => !fine[i]).map((f) => resize(f, at[0], at[1]));
+    const fused = this.attention.forward(this.fuse.forward(tf.concat([sp, ...coarse], 3), training), training);
+    return { features: [...out.features.filter((_, i) => fine[i]), fused] };
+  }
+
+  featureShapes(inShape: Shape): Shape[] {
+    const { fine, at } = this.split(inShape);
+    return [...this.context.featureShapes(inShape).filter((_, i) => fine[i]), [at[0], at[1], this.config.fusedChannels]];
+  }
+
+  auxShape(): undefined { return undefined; }
+
+  flops(inShape: Shape): number {
+    const { coarse, at } = this.split(inShape);
+    const cin = this.config.fusedChannels + coarse.reduce((s, sh) => s + sh[2], 0);
+    return this.context.flops(inShape) + this.spatial.flops(inShape) + this.fuse.flops([at[0], at[1], cin]) + this.attention.flops();
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Networks of segmentation spaces (a `segmentation` section in the definition): a backbone whose
+ * features run from 1/4 to 1/32, optionally fused with a spatial path, then the genotype's head,
+ * returning [b, H, W, classes] logits at the input resolution.
+ */
+import { Network, type Backbone } from '../nn/network.ts';
+import { buildHead } from '../nn/heads.ts';
+import { BlockBackbone } from '../nn/block.ts';
+import { MixedOp } from '../nn/darts.ts';
+import { defaultEdgeFactory, genotypeWiring, supernetWiring, type EdgeFactory } from '../nn/cell.ts';
+import { MinStrideBackbone, SegCellBackbone, TwoPathBackbone, type SegCellPlan } from '../nn/seg-backbones.ts';
+import type { Shape } from '../nn/module.ts';
+import { createRng, type Rng } from '../util/rng.ts';
+import type { BuildOptions } from './build.ts';
+import { toNnBlocks } from './build.ts';
+import type { BlockSpace } from './block.ts';
+import { canonicalBlock } from './block.ts';
+import type { CellSpace } from './cell.ts';
+import { canonicalCell } from './cell.ts';
+import { segmentationChoice } from './segmentation.ts';
+import type { Genotype, SegmentationChoice } from './types.ts';
+
+function finish(space: CellSpace | BlockSpace, backbone: Backbone, c: Required<SegmentationChoice>, inShape: Shape, classes: number, rng: Rng, extra: Record<string, unknown>): Network {
+  const seg = space.def.segmentation!;
+  const full = c.spatialPath ? new TwoPathBackbone(backbone, inShape, seg.spatialWidth, rng) : backbone;
+  const head = buildHead(c.head, 'segmentation', full.featureShapes(inShape), classes, rng);
+  return new Network({ task: 'segmentation', classes, inShape, head: c.head, spatialPath: c.spatialPath, ...extra }, full, head);
+}
+
+function target(space: CellSpace | BlockSpace, o: BuildOptions): { inShape: Shape; classes: number; rng: Rng } {
+  if (o.task && o.task !== 'segmentation') throw new Error(`space '${space.name}' builds segmentation networks, not ${o.task}`);
+  return { inShape: (o.inShape ?? [...space.def.input.shape]) as Shape, classes: o.classes ?? space.def.input.classes, rng: o.rng ?? createRng(0) };
+}
+
+export function buildSegmentationNetwork(space: CellSpace | BlockSpace, genotype: Genotype, o: BuildOptions = {}): Network {
+  const { inShape, classes, rng } = target(space, o);
+  if (space.family === 'cell') {
+    const valid = space.validate(genotype);
+    const g = canonicalCell(valid);
+    const plan: SegCellPlan = { normal: genotypeWiring(g.normal), normalConcat: g.normal_concat, reduce: genotypeWiring(g.reduce), reduceConcat: g.reduce_concat };
+    const backbone = new SegCellBackbone(plan, { C: space.def.network.C, layers: space.def.network.layers, inChannels: inShape[2] }, rng, defaultEdgeFactory);
+    return finish(space, backbone, segmentationChoice(space, valid), inShape, classes, rng, { genotype: valid });
+  }
+  const valid = space.validate(genotype);
+  const { stem, stages, windowSize } = space.def;
+  const blocks = new BlockBackbone(toNnBlocks(canonicalBlock(valid)), {
+    stemChannels: stem.width, stemStride: stem.stride, stageStrides: stages.map((s) => s.stride), inChannels: inShape[2], windowSize,
+  }, rng);
+  return finish(space, new MinStrideBackbone(blocks, 4), segmentationChoice(space, valid), inShape, classes, rng, { genotype: valid });
+}
+
+/**
+ * The DARTS supernet of a segmentation cell space: MixedOp edges over the space's ops in the
+ * 1/4..1/32 layout; forward takes { normal, reduce } weights as buildDartsSupernet's does. The head
+ * and spatial path are fixed during the search (`o.head`/`o.spatialPath`, default the space's first
+ * choices); the derived genotype carries them.
+ */
+export function buildSegmentationSupernet(space: CellSpace, o: BuildOptions & SegmentationChoice = {}): Network {
+  const { inShape, classes, rng } = target(space, o);
+  const { C, layers } = space.def.supernet ?? space.def.network;
+  const nodes = space.def.cell.nodes;
+  const wiring = supernetWiring(nodes);
+  const concat = Array.from({ length: nodes }, (_, i) => i + 2);
+  const ops = [...space.def.cell.ops];
+  const factory: EdgeFactory = (e, r) => new MixedOp(ops, e.C, e.stride, r, e.cell % 2 === 1);
+  const backbone = new SegCellBackbone({ normal: wiring, normalConcat: concat, reduce: wiring, reduceConcat: concat }, { C, layers, inChannels: inShape[2], affine: false }, rng, factory);
+  return finish(space, backbone, segmentationChoice(space, o), inShape, classes, rng, { supernet: { ops, nodes, multiplier: nodes, edges: wiring.length } });
+}
