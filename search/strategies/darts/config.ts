@@ -1,0 +1,98 @@
+/**
+ * A DARTS run's configuration, stored with the run (runs.config_json) and checked by zod when
+ * `resume` reads it back. Defaults are the quick Fashion-MNIST search: the small cell space, a
+ * few hundred images per half, a few epochs (bench/darts.ts prints what that costs here).
+ */
+import { z } from 'zod';
+import { DATASET_NAMES } from '../../data/registry.ts';
+import { latencyLossSchema } from './latency.ts';
+import { remedySchema } from './remedies.ts';
+
+const int = z.int();
+export const dartsConfigSchema = z.strictObject({
+  strategy: z.literal('darts'),
+  /** A space file or the name of a shipped cell space. */
+  space: z.string(),
+  dataset: z.enum(DATASET_NAMES),
+  dataDir: z.string().optional(),
+  /** Images of the weight half (data set's train split) and of the architecture half (its val split). */
+  trainImages: int.min(1),
+  valImages: int.min(1),
+  epochs: int.min(1),
+  batchSize: int.min(2),
+  /** Network weights: momentum SGD, cosine from learningRate to minLearningRate per step. */
+  learningRate: z.number().positive(),
+  minLearningRate: z.number().min(0),
+  momentum: z.number().min(0).max(1),
+  weightDecay: z.number().min(0),
+  clipNorm: z.number().min(0),
+  /** Architecture weights: Adam with betas (0.5, 0.999). */
+  archLearningRate: z.number().positive(),
+  archWeightDecay: z.number().min(0),
+  order: z.union([z.literal(1), z.literal(2)]),
+  augment: z.boolean(),
+  latency: latencyLossSchema,
+  remedy: remedySchema,
+  /** Also snapshot the alphas every this many steps within an epoch (0: at epoch ends only). */
+  snapshotEvery: int.min(0),
+  /** Share of parameter-free edges in the derived normal cell that counts as collapse. */
+  collapseShare: z.number().gt(0).max(1),
+  seed: int.min(0),
+  backend: z.string().optional(),
+  /** Training of the derived genotype from scratch, as evolution's candidates are trained; null skips it. */
+  proxy: z.strictObject({
+    epochs: int.min(1), trainImages: int.min(1), valImages: int.min(1), batchSize: int.min(1), learningRate: z.number().positive(),
+  }).nullable(),
+  measure: z.strictObject({
+    runtime: z.enum(['tfjs', 'onnxruntime', 'lut', 'none']), warmup: int.min(0), repeats: int.min(1), lutPath: z.string().optional(),
+  }),
+});
+export type DartsConfig = z.infer<typeof dartsConfigSchema>;
+
+export const DEFAULT_DARTS_CONFIG: DartsConfig = {
+  strategy: 'darts',
+  space: 'darts-fmnist-small',
+  dataset: 'fashion-mnist',
+  trainImages: 256,
+  valImages: 256,
+  epochs: 4,
+  batchSize: 16,
+  learningRate: 0.025,
+  minLearningRate: 0.001,
+  momentum: 0.9,
+  weightDecay: 3e-4,
+  clipNorm: 5,
+  archLearningRate: 3e-4,
+  archWeightDecay: 1e-3,
+  order: 1,
+  augment: true,
+  latency: { weight: 0, form: 'linear' },
+  remedy: { kind: 'none', weight: 0 },
+  snapshotEvery: 0,
+  collapseShare: 0.5,
+  seed: 0,
+  proxy: { epochs: 2, trainImages: 2000, valImages: 1000, batchSize: 64, learningRate: 0.05 },
+  measure: { runtime: 'tfjs', warmup: 5, repeats: 30 },
+};
+
+/** Defaults overridden field by field, checked as a whole (errors name the field). */
+export function dartsConfig(overrides: Partial<DartsConfig> = {}): DartsConfig {
+  const parsed = dartsConfigSchema.safeParse({ ...DEFAULT_DARTS_CONFIG, ...overrides });
+  if (!parsed.success) throw new Error(`darts config: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/** What the run saves with each committed epoch. */
+export const dartsStateSchema = z.strictObject({
+  phase: z.enum(['search', 'evaluate', 'done']),
+  /** Epochs completed and committed. */
+  epoch: int.min(0),
+  step: int.min(0),
+  /** The checkpoint of the last committed epoch, null before the first. */
+  checkpoint: z.string().nullable(),
+  /** The per-op latency table the run's loss uses (measured once, so a resumed run sees the same). */
+  opLatency: z.record(z.string(), z.number()),
+  /** Whether the last derived normal cell counted as collapsed (a warning is recorded on each change into collapse). */
+  collapsed: z.boolean(),
+});
+export type DartsState = z.infer<typeof dartsStateSchema>;

@@ -1,0 +1,121 @@
+/**
+ * Latency-aware DARTS: the expected latency of the supernet is the sum, over every cell and
+ * edge, of the mixing weights times each candidate op's latency from a per-operation table
+ * (FBNet). It is differentiable in alpha and enters the architecture loss in one of two forms:
+ *
+ *   linear:          CE + w * R                       (with a target: CE + w * max(R - 1, 0))
+ *   multiplicative:  CE * R^w                         (FBNet/MnasNet's multiplicative shape)
+ *
+ * where R = expected latency / T and T is the target when given, else the expected latency at
+ * uniform weights, so that w is unit-free and comparable across spaces and tables.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import type { Network } from '../../nn/network.ts';
+import type { DartsBackbone } from '../../nn/darts.ts';
+import type { DartsCell } from '../../nn/cell.ts';
+import type { MixedOp } from '../../nn/darts.ts';
+import type { Layer, Shape } from '../../nn/module.ts';
+import { ZERO_OP } from '../../space/ops.ts';
+import type { CellType } from '../../store/store.ts';
+
+export const LATENCY_FORMS = ['linear', 'multiplicative'] as const;
+export const latencyLossSchema = z.strictObject({
+  /** 0 turns the latency term off. */
+  weight: z.number().min(0),
+  form: z.enum(LATENCY_FORMS),
+  /** Milliseconds; when absent the uniform-weight expectation normalises the latency. */
+  targetMs: z.number().positive().optional(),
+});
+export type LatencyLossConfig = z.infer<typeof latencyLossSchema>;
+
+/** A per-operation latency table: milliseconds of one op at the shape its latency key names. */
+export type OpLatencyLookup = (key: string) => number | undefined;
+
+/** One supernet edge op with the key and input shape its latency is taken at. */
+export interface EdgeOpSite { cellType: CellType; edge: number; op: number; opName: string; key: string; inShape: Shape; layer: Layer }
+
+/** Every (cell, edge, op) of a DARTS supernet with its latency key, walking the cells' shapes as the backbone does. */
+export function supernetSites(net: Network): EdgeOpSite[] {
+  const backbone = net.backbone as DartsBackbone;
+  const { stemMultiplier, C } = backbone.config;
+  const [h, w] = net.config.inShape;
+  let s0: Shape = [h, w, stemMultiplier * C];
+  let s1 = s0;
+  const sites: EdgeOpSite[] = [];
+  for (const cell of backbone.cells.items as DartsCell[]) {
+    const { reduction, edges, C: cellC } = cell.config;
+    const out = cell.outputShape(s0, s1);
+    edges.forEach((e, i) => {
+      const inShape: Shape = e.input < 2 ? [s1[0], s1[1], cellC] : [out[0], out[1], cellC];
+      const mixed = cell.edges.items[i] as MixedOp;
+      mixed.ops.items.forEach((layer, k) => {
+        const opName = mixed.config.ops[k];
+        sites.push({ cellType: reduction ? 'reduce' : 'normal', edge: i, op: k, opName, key: layer.latencyKey(inShape), inShape, layer });
+      });
+    });
+    [s0, s1] = [s1, out];
+  }
+  return sites;
+}
+
+/** Per cell type, [edges, ops] latencies summed over the cells of that type. */
+export interface LatencyMatrices { normal: number[][]; reduce: number[][] }
+
+export function latencyMatrices(sites: EdgeOpSite[], edges: number, ops: number, lookup: OpLatencyLookup): LatencyMatrices {
+  const zero = (): number[][] => Array.from({ length: edges }, () => new Array<number>(ops).fill(0));
+  const m: LatencyMatrices = { normal: zero(), reduce: zero() };
+  const missing = new Set<string>();
+  for (const s of sites) {
+    if (s.opName === ZERO_OP) continue;
+    const ms = lookup(s.key);
+    if (ms === undefined || !Number.isFinite(ms)) { missing.add(s.key); continue; }
+    m[s.cellType][s.edge][s.op] += ms;
+  }
+  if (missing.size) throw new Error(`latency table has no entry for ${[...missing].slice(0, 5).join(', ')}${missing.size > 5 ? ` and ${missing.size - 5} more` : ''}`);
+  return m;
+}
+
+/** Expected latency (ms) under the given mixing weights: a scalar tensor, differentiable in them. */
+export function expectedLatency(weights: { normal: tf.Tensor; reduce: tf.Tensor }, lat: LatencyMatrices): tf.Scalar {
+  return tf.tidy(() => tf.add(tf.sum(tf.mul(weights.normal, tf.tensor2d(lat.normal))), tf.sum(tf.mul(weights.reduce, tf.tensor2d(lat.reduce)))) as tf.Scalar);
+}
+
+/** The uniform-weight expectation: the scale T when no target is given. */
+export function uniformLatency(lat: LatencyMatrices): number {
+  const mean = (m: number[][]): number => m.reduce((s, row) => s + row.reduce((a, b) => a + b, 0) / row.length, 0);
+  return mean(lat.normal) + mean(lat.reduce);
+}
+
+/** The architecture loss with the latency term (a scalar tensor). */
+export function latencyAwareLoss(ce: tf.Scalar, expectedMs: tf.Scalar, cfg: LatencyLossConfig, scaleMs: number): tf.Scalar {
+  return tf.tidy(() => {
+    if (cfg.weight === 0) return tf.clone(ce);
+    const r = tf.div(expectedMs, cfg.targetMs ?? scaleMs);
+    if (cfg.form === 'multiplicative') return tf.mul(ce, tf.pow(r, cfg.weight)) as tf.Scalar;
+    const over = cfg.targetMs === undefined ? r : tf.relu(tf.sub(r, 1));
+    return tf.add(ce, tf.mul(over, cfg.weight)) as tf.Scalar;
+  });
+}
+
+/**
+ * Measures every distinct key of the sites in this process: batch 1, inference mode, `warmup`
+ * runs then the median of `repeats`. For when no lookup table from `cellscape lut` is given; as
+ * noisy as the machine it runs on.
+ */
+export function measureSiteLatencies(sites: EdgeOpSite[], o: { warmup?: number; repeats?: number } = {}): Map<string, number> {
+  const warmup = o.warmup ?? 3;
+  const repeats = o.repeats ?? 11;
+  const table = new Map<string, number>();
+  for (const s of sites) {
+    if (s.opName === ZERO_OP || table.has(s.key)) continue;
+    const x = tf.randomNormal([1, ...s.inShape]);
+    const run = (): void => { const y = tf.tidy(() => s.layer.forward(x, false)); y.dataSync(); y.dispose(); };
+    for (let i = 0; i < warmup; i++) run();
+    const times = Array.from({ length: repeats }, () => { const t = performance.now(); run(); return performance.now() - t; });
+    x.dispose();
+    times.sort((a, b) => a - b);
+    table.set(s.key, times[Math.floor(repeats / 2)]);
+  }
+  return table;
+}

@@ -1,0 +1,359 @@
+/**
+ * The DARTS search loop: builds the supernet of a cell space, alternates architecture and weight
+ * steps over the two halves of the training data, and after every epoch derives the genotype,
+ * checks it for collapse, checkpoints, and commits epoch, snapshots, events and run state to the
+ * store in one transaction. At the end the derived genotype is trained from scratch and measured
+ * like any evolutionary candidate and stored as a candidate of the run.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../backend/index.ts';
+import { createBatcher, type Batcher } from '../../data/batches.ts';
+import { loadDataset } from '../../data/registry.ts';
+import type { Dataset } from '../../data/types.ts';
+import type { EvalJob, EvalResult } from '../../executor/job.ts';
+import type { NamedVariable } from '../../nn/module.ts';
+import type { Network } from '../../nn/network.ts';
+import { buildSupernet } from '../../space/build.ts';
+import type { CellSpace } from '../../space/cell.ts';
+import { loadSpace, resolveSpacePath } from '../../space/load.ts';
+import type { CellGenotype } from '../../space/types.ts';
+import type { ArchSnapshot, CellType, Store } from '../../store/store.ts';
+import { loadOptimizer, loadWeights, saveOptimizer, saveWeights } from '../../train/checkpoint.ts';
+import { classificationTensors } from '../../train/labels.ts';
+import { createStepper } from '../../train/optimizer.ts';
+import { cosineLr } from '../../train/schedule.ts';
+import { UsageError } from '../../util/errors.ts';
+import { createProgress, type Progress } from '../../util/progress.ts';
+import { createRng } from '../../util/rng.ts';
+import { CELL_TYPES, createArchParams, readMixingWeights, snapshotOf, type ArchParams } from './arch.ts';
+import { archStepFirstOrder, archStepSecondOrder, createArchOptimizer, weightStep, type ArchLoss, type XY } from './bilevel.ts';
+import { checkpointPath, pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { detectCollapse, type CollapseReport } from './collapse.ts';
+import { DEFAULT_DARTS_CONFIG, dartsConfigSchema, dartsStateSchema, type DartsConfig, type DartsState } from './config.ts';
+import { deriveGenotype } from './derive.ts';
+import {
+  expectedLatency, latencyAwareLoss, latencyMatrices, measureSiteLatencies, supernetSites, uniformLatency, type LatencyMatrices, type OpLatencyLookup,
+} from './latency.ts';
+import { remedyTerm } from './remedies.ts';
+
+export interface DartsStepInfo { epoch: number; stepInEpoch: number; stepsPerEpoch: number; step: number; loss: number; archLoss: number }
+
+export interface DartsEpochRecord {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  /** Cross-entropy and accuracy on the architecture half, from the architecture steps' forward passes. */
+  valLoss: number;
+  valAccuracy: number;
+  /** The architecture loss (cross-entropy plus latency and remedy terms). */
+  archLoss: number;
+  expectedLatencyMs: number;
+  genotype: CellGenotype;
+  collapse: CollapseReport;
+  seconds: number;
+}
+
+export interface DartsHooks {
+  /** Trains and measures the final genotype; default: search/evaluate/proxy.ts's evaluateJob. */
+  evaluate?: (job: EvalJob) => Promise<EvalResult>;
+  /** A per-op latency table (e.g. from `cellscape lut`); default: measured in this process at the start of the run. */
+  opLatency?: OpLatencyLookup;
+  /** Progress bars per epoch on stderr. */
+  progress?: boolean;
+  log?: (line: string) => void;
+  onStep?: (s: DartsStepInfo) => void;
+  onEpoch?: (r: DartsEpochRecord) => void;
+  /** Aborting stops after the current step; the run is left 'stopped' at its last committed epoch. */
+  signal?: AbortSignal;
+  /** Recorded with a new run. */
+  commandLine?: string;
+}
+
+export interface DartsOutcome {
+  runId: number;
+  status: 'finished' | 'stopped' | 'failed';
+  genotype: CellGenotype | null;
+  candidateId: number | null;
+  result: EvalResult | null;
+  epochs: DartsEpochRecord[];
+  error?: string;
+}
+
+const proxyModule = '../../evaluate/proxy.ts';
+
+async function defaultEvaluate(job: EvalJob): Promise<EvalResult> {
+  const mod = (await import(proxyModule)) as { evaluateJob(job: EvalJob): Promise<EvalResult> };
+  return mod.evaluateJob(job);
+}
+
+function loadCellSpace(pathOrName: string): CellSpace {
+  const space = loadSpace(resolveSpacePath(pathOrName));
+  if (space.family !== 'cell') throw new UsageError(`DARTS searches cell spaces; '${pathOrName}' is a ${space.family} space`);
+  return space;
+}
+
+function loadHalves(c: DartsConfig): Dataset {
+  const ds = loadDataset(c.dataset, { dir: c.dataDir, subset: { train: c.trainImages, val: c.valImages, test: 0 } });
+  for (const half of ['train', 'val'] as const) {
+    if (ds[half].count < c.batchSize) throw new UsageError(`the ${half} half has ${ds[half].count} images, fewer than one batch of ${c.batchSize}`);
+  }
+  return ds;
+}
+
+/** Starts a new DARTS run in the store and searches. */
+export async function runDarts(config: Partial<DartsConfig> & Pick<DartsConfig, 'space'>, store: Store, hooks: DartsHooks = {}): Promise<DartsOutcome> {
+  const parsed = dartsConfigSchema.safeParse({ ...DEFAULT_DARTS_CONFIG, ...config });
+  if (!parsed.success) throw new UsageError(`darts: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ')}`);
+  const c = parsed.data;
+  const space = loadCellSpace(c.space);
+  const backend = await initBackend({ backend: c.backend });
+  const run = store.createRun({
+    name: `darts ${space.name} ${c.dataset}`, strategy: 'darts', spaceName: space.name, spaceDefinition: space.def, spaceHash: space.hash,
+    task: space.def.task, dataset: c.dataset, config: c as unknown as Record<string, unknown>, seed: c.seed, backend: backend.name,
+    versions: { node: process.version, tfjs: tf.version_core }, commandLine: hooks.commandLine ?? '',
+  });
+  return search(run.id, c, space, store, hooks, null);
+}
+
+/** Continues a stopped or killed DARTS run from its last committed epoch. */
+export async function resumeDarts(runId: number, store: Store, hooks: DartsHooks = {}): Promise<DartsOutcome> {
+  const run = store.getRun(runId);
+  if (!run) throw new UsageError(`no run ${runId} in ${store.path}`);
+  if (run.strategy !== 'darts') throw new UsageError(`run ${runId} is a ${run.strategy} run, not darts`);
+  const parsed = dartsConfigSchema.safeParse(run.config);
+  if (!parsed.success) throw new Error(`run ${runId}: stored darts config is invalid: ${parsed.error.message}`);
+  const c = parsed.data;
+  const space = loadCellSpace(c.space);
+  if (space.hash !== run.spaceHash) throw new UsageError(`run ${runId}: the space ${c.space} changed since the run started (hash ${space.hash.slice(0, 12)} vs ${run.spaceHash.slice(0, 12)})`);
+  await initBackend({ backend: run.backend });
+  let state: DartsState | null = null;
+  if (run.state !== null) {
+    const s = dartsStateSchema.safeParse(run.state);
+    if (!s.success) throw new Error(`run ${runId}: stored darts state is invalid: ${s.error.message}`);
+    state = s.data;
+  }
+  if (state?.phase === 'done') throw new UsageError(`run ${runId} is already finished`);
+  store.updateRunStatus(runId, 'running');
+  store.addEvent(runId, { level: 'info', kind: 'resume', message: `resumed at epoch ${state?.epoch ?? 0}`, data: { epoch: state?.epoch ?? 0 } });
+  return search(runId, c, space, store, hooks, state);
+}
+
+interface Session {
+  net: Network;
+  weights: NamedVariable[];
+  arch: ArchParams;
+  dispose(): void;
+}
+
+async function search(runId: number, c: DartsConfig, space: CellSpace, store: Store, hooks: DartsHooks, resumed: DartsState | null): Promise<DartsOutcome> {
+  const log = hooks.log ?? (() => {});
+  const ops = [...space.def.cell.ops];
+  const nodes = space.def.cell.nodes;
+  const edges = (nodes * (nodes + 3)) / 2;
+  const records: DartsEpochRecord[] = [];
+  const rng = createRng(c.seed);
+  const net = buildSupernet(space, { rng });
+  const arch = createArchParams(ops, nodes, rng);
+  const weights = net.variables();
+  const session: Session = { net, weights, arch, dispose: () => { net.dispose(); arch.dispose(); } };
+  const stepper = createStepper(weights, { kind: 'momentum', learningRate: c.learningRate, momentum: c.momentum, weightDecay: c.weightDecay, weightDecayMode: 'l2', clipNorm: c.clipNorm });
+  const archOpt = createArchOptimizer(arch, { learningRate: c.archLearningRate, weightDecay: c.archWeightDecay });
+  try {
+    let state: DartsState;
+    if (resumed) {
+      state = resumed;
+      if (state.checkpoint) {
+        const ck = readCheckpoint(state.checkpoint);
+        if (ck.epoch !== state.epoch) throw new Error(`checkpoint ${state.checkpoint} is of epoch ${ck.epoch}, the run committed ${state.epoch}`);
+        loadWeights(net, ck.weights);
+        loadWeights(asModule(arch), ck.alphas);
+        await loadOptimizer(stepper.optimizer, weights, ck.weightOptimizer);
+        await loadOptimizer(archOpt.optimizer, arch.named, ck.archOptimizer);
+      }
+    } else {
+      const table = hooks.opLatency;
+      const sites = supernetSites(net);
+      const opLatency = table
+        ? Object.fromEntries(sites.filter((s) => s.opName !== 'none').map((s) => [s.key, table(s.key) ?? NaN]))
+        : Object.fromEntries(measureSiteLatencies(sites));
+      state = { phase: 'search', epoch: 0, step: 0, checkpoint: null, opLatency, collapsed: false };
+    }
+    const lat = latencyMatrices(supernetSites(net), edges, ops.length, (k) => state.opLatency[k]);
+    const latScale = uniformLatency(lat);
+
+    if (state.phase === 'search') {
+      const ds = loadHalves(c);
+      log(`darts run ${runId}: ${space.name}, ${ds.train.count} + ${ds.val.count} images, ${c.epochs} epochs, order ${c.order}, supernet ${net.paramCount()} params, expected latency at uniform weights ${latScale.toFixed(3)} ms`);
+      for (let epoch = state.epoch; epoch < c.epochs; epoch++) {
+        const rec = await runEpoch(epoch, c, ds, session, stepper, archOpt, lat, latScale, state.step, hooks);
+        if (!rec) {
+          store.updateRunStatus(runId, 'stopped');
+          return { runId, status: 'stopped', genotype: null, candidateId: null, result: null, epochs: records };
+        }
+        const { record, snapshots, step } = rec;
+        const ckPath = checkpointPath(store.path, runId, epoch + 1);
+        writeCheckpoint(ckPath, {
+          epoch: epoch + 1, step, weights: saveWeights(net), alphas: saveWeights(asModule(arch)),
+          weightOptimizer: await saveOptimizer(stepper.optimizer, weights), archOptimizer: await saveOptimizer(archOpt.optimizer, arch.named),
+        });
+        const becameCollapsed = record.collapse.collapsed && !state.collapsed;
+        state = { ...state, epoch: epoch + 1, step, checkpoint: ckPath, collapsed: record.collapse.collapsed, phase: epoch + 1 === c.epochs ? 'evaluate' : 'search' };
+        commitEpoch(store, runId, record, snapshots, state, becameCollapsed, c);
+        pruneCheckpoints(store.path, runId, ckPath);
+        records.push(record);
+        log(`epoch ${epoch + 1}/${c.epochs}: train loss ${record.trainLoss.toFixed(3)} acc ${(100 * record.trainAccuracy).toFixed(1)}%, arch-half loss ${record.valLoss.toFixed(3)} acc ${(100 * record.valAccuracy).toFixed(1)}%, E[latency] ${record.expectedLatencyMs.toFixed(3)} ms, ${record.seconds.toFixed(0)} s`);
+        log(`  ${space.describe(record.genotype).replace(/\n/g, '\n  ')}`);
+        if (becameCollapsed) log(`WARNING epoch ${epoch + 1}: the derived normal cell collapsed: ${collapseText(record.collapse)}`);
+        hooks.onEpoch?.(record);
+      }
+    }
+
+    const genotype = deriveFromArch(arch, ops, nodes);
+    if (!c.proxy) {
+      store.transaction(() => { store.saveRunState(runId, { ...state, phase: 'done' }); store.updateRunStatus(runId, 'finished'); });
+      return { runId, status: 'finished', genotype, candidateId: null, result: null, epochs: records };
+    }
+    return await evaluateFinal(runId, c, space, genotype, store, hooks, state, records);
+  } catch (err) {
+    store.updateRunStatus(runId, 'failed', (err as Error).message);
+    throw err;
+  } finally {
+    stepper.dispose();
+    archOpt.dispose();
+    session.dispose();
+  }
+}
+
+/** The alphas as a module, so that train/checkpoint saves and loads them by name like weights. */
+function asModule(arch: ArchParams): Parameters<typeof saveWeights>[0] {
+  return { variables: () => arch.named, buffers: () => [] } as unknown as Parameters<typeof saveWeights>[0];
+}
+
+function deriveFromArch(arch: ArchParams, ops: string[], nodes: number): CellGenotype {
+  const w = readMixingWeights(arch);
+  return deriveGenotype(w.normal, w.reduce, ops, nodes);
+}
+
+const collapseText = (r: CollapseReport): string =>
+  `${r.parameterFree} of ${r.edges} edges parameter-free (${Object.entries(r.ops).map(([op, n]) => `${n} ${op}`).join(', ')})`;
+
+type PendingSnapshot = Omit<ArchSnapshot, 'id' | 'runId' | 'createdAt'>;
+
+function snapshotsNow(arch: ArchParams, epoch: number, step: number): PendingSnapshot[] {
+  const rows = readMixingWeights(arch);
+  return CELL_TYPES.map((cellType: CellType) => ({ epoch, step, cellType, weights: snapshotOf(rows[cellType], arch.ops, arch.nodes) }));
+}
+
+function toXY(batch: ReturnType<Batcher['next']>, ds: Dataset): XY {
+  return classificationTensors(batch, ds.shape, ds.numClasses);
+}
+
+async function runEpoch(
+  epoch: number, c: DartsConfig, ds: Dataset, s: Session, stepper: ReturnType<typeof createStepper>, archOpt: ReturnType<typeof createArchOptimizer>,
+  lat: LatencyMatrices, latScale: number, startStep: number, hooks: DartsHooks,
+): Promise<{ record: DartsEpochRecord; snapshots: PendingSnapshot[]; step: number } | null> {
+  const t0 = performance.now();
+  const augment = c.augment ? ds.augment : null;
+  const batcherOf = (half: 'train' | 'val', seed: number): Batcher => createBatcher(ds[half], ds.shape, {
+    batchSize: c.batchSize, seed, mean: ds.mean, std: ds.std, augment, dropLast: true, start: { epoch, batch: 0 },
+  });
+  const trainB = batcherOf('train', c.seed);
+  const valB = batcherOf('val', c.seed + 1_000_003);
+  const stepsPerEpoch = Math.min(trainB.batchesPerEpoch, valB.batchesPerEpoch);
+  const totalSteps = stepsPerEpoch * c.epochs;
+  const archLoss: ArchLoss = (ce, mix) => tf.tidy(() => {
+    let loss = latencyAwareLoss(ce, expectedLatency(mix, lat), c.latency, latScale);
+    const extra = remedyTerm(c.remedy, s.arch, epoch, c.epochs);
+    if (extra) loss = tf.add(loss, extra) as tf.Scalar;
+    return loss;
+  });
+  const bar: Progress | null = hooks.progress ? createProgress({ label: `darts epoch ${epoch + 1}/${c.epochs}`, total: stepsPerEpoch }) : null;
+  const snapshots: PendingSnapshot[] = [];
+  let step = startStep;
+  let tLoss = 0, tHits = 0, vLoss = 0, vHits = 0, aLoss = 0, seen = 0;
+  for (let i = 0; i < stepsPerEpoch; i++) {
+    if (hooks.signal?.aborted) { bar?.finish('stopped'); return null; }
+    const train = toXY(trainB.next(), ds);
+    const val = toXY(valB.next(), ds);
+    try {
+      const lr = cosineLr(step, totalSteps, c.learningRate, c.minLearningRate);
+      const a = c.order === 2
+        ? archStepSecondOrder(s.net, s.weights, s.arch, train, val, archLoss, archOpt, { xi: lr, weightDecay: c.weightDecay })
+        : archStepFirstOrder(s.net, s.arch, val, archLoss, archOpt);
+      const w = weightStep(s.net, s.weights, s.arch, train, stepper, lr);
+      const n = train.x.shape[0];
+      tLoss += w.loss * n; tHits += w.hits; vLoss += a.ce * n; vHits += a.hits; aLoss += a.loss * n; seen += n;
+      step++;
+      if (c.snapshotEvery > 0 && (i + 1) % c.snapshotEvery === 0 && i + 1 < stepsPerEpoch) snapshots.push(...snapshotsNow(s.arch, epoch, step));
+      hooks.onStep?.({ epoch, stepInEpoch: i + 1, stepsPerEpoch, step, loss: w.loss, archLoss: a.loss });
+      bar?.update(i + 1, `loss ${w.loss.toFixed(3)} arch ${a.loss.toFixed(3)}`);
+    } finally {
+      tf.dispose([train.x, train.y, val.x, val.y]);
+    }
+  }
+  bar?.finish();
+  snapshots.push(...snapshotsNow(s.arch, epoch, step));
+  const rows = readMixingWeights(s.arch);
+  const genotype = deriveGenotype(rows.normal, rows.reduce, s.arch.ops, s.arch.nodes);
+  const expectedMs = tf.tidy(() => expectedLatency(mixOf(s.arch), lat).dataSync()[0]);
+  return {
+    step, snapshots,
+    record: {
+      epoch, trainLoss: tLoss / seen, trainAccuracy: tHits / seen, valLoss: vLoss / seen, valAccuracy: vHits / seen, archLoss: aLoss / seen,
+      expectedLatencyMs: expectedMs, genotype, collapse: detectCollapse(genotype, c.collapseShare), seconds: (performance.now() - t0) / 1000,
+    },
+  };
+}
+
+function mixOf(arch: ArchParams): { normal: tf.Tensor; reduce: tf.Tensor } {
+  return { normal: tf.softmax(arch.normal), reduce: tf.softmax(arch.reduce) };
+}
+
+function commitEpoch(store: Store, runId: number, r: DartsEpochRecord, snapshots: PendingSnapshot[], state: DartsState, becameCollapsed: boolean, c: DartsConfig): void {
+  store.transaction(() => {
+    store.addEpoch(runId, { epoch: r.epoch, trainLoss: r.trainLoss, trainAccuracy: r.trainAccuracy, valLoss: r.valLoss, valAccuracy: r.valAccuracy, seconds: r.seconds, genotype: r.genotype });
+    for (const s of snapshots) store.addArchSnapshot(runId, s);
+    store.addEvent(runId, {
+      level: 'info', kind: 'darts-epoch', message: `epoch ${r.epoch + 1}/${c.epochs} done`,
+      data: { epoch: r.epoch, archLoss: r.archLoss, expectedLatencyMs: r.expectedLatencyMs, collapse: r.collapse },
+    });
+    if (becameCollapsed) {
+      store.addEvent(runId, { level: 'warn', kind: 'collapse', message: `epoch ${r.epoch + 1}: the derived normal cell collapsed: ${collapseText(r.collapse)}`, data: { epoch: r.epoch, ...r.collapse } });
+    }
+    store.saveRunState(runId, state);
+  });
+}
+
+async function evaluateFinal(
+  runId: number, c: DartsConfig, space: CellSpace, genotype: CellGenotype, store: Store, hooks: DartsHooks, state: DartsState, records: DartsEpochRecord[],
+): Promise<DartsOutcome> {
+  const log = hooks.log ?? (() => {});
+  const proxy = c.proxy!;
+  const key = space.key(genotype);
+  const { id } = store.insertCandidate(runId, { genotype, key, generation: c.epochs });
+  const job: EvalJob = {
+    runId, candidateId: id, key, spaceDef: space.def, genotype, task: space.def.task, dataset: c.dataset,
+    budget: { ...proxy }, latency: { ...c.measure }, seed: c.seed, backend: c.backend,
+  };
+  store.markRunning(id, `${process.pid}/darts`);
+  log(`training the derived genotype from scratch (${proxy.epochs} epochs on ${proxy.trainImages} images)`);
+  let result: EvalResult;
+  try {
+    result = await (hooks.evaluate ?? defaultEvaluate)(job);
+  } catch (err) {
+    const message = (err as Error).message;
+    store.transaction(() => { store.failCandidate(id, message); store.updateRunStatus(runId, 'failed', `evaluating the derived genotype: ${message}`); });
+    return { runId, status: 'failed', genotype, candidateId: id, result: null, epochs: records, error: message };
+  }
+  store.transaction(() => {
+    for (const e of result.epochs) store.addEpoch(runId, { ...e, candidateId: id });
+    store.completeCandidate(id, {
+      accuracy: result.accuracy, latencyMs: result.latencyMs, latencyIqrMs: result.latencyIqrMs, params: result.params, flops: result.flops,
+      trainSeconds: result.trainSeconds, extra: { source: 'darts', backend: result.backend, worker: result.worker },
+    });
+    store.saveRunState(runId, { ...state, phase: 'done' });
+    store.updateRunStatus(runId, 'finished');
+  });
+  log(`derived genotype: accuracy ${(100 * result.accuracy).toFixed(2)}%, latency ${result.latencyMs?.toFixed(3) ?? '-'} ms, ${result.params} params`);
+  return { runId, status: 'finished', genotype, candidateId: id, result, epochs: records };
+}
