@@ -18,6 +18,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   runs: () => import('./commands/runs.ts'),
   show: () => import('./commands/show.ts'),
   inspect: () => import('./commands/inspect.ts'),
+  export: () => import('./commands/export.ts'),
 };
 
 function usage(): string {
