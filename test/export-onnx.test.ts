@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { exportOnnx } from '../search/export/onnx/export.ts';
-import { openOnnxSession, runOnnx } from '../search/export/onnx/runtime.ts';
+import { measureOnnxLatency, openOnnxSession, runOnnx } from '../search/export/onnx/runtime.ts';
+import { buildDartsSupernet } from '../search/nn/index.ts';
+import { createRng } from '../search/util/rng.ts';
 import type { Layer, Module } from '../search/nn/index.ts';
 import { CELL_OPS, NB201_OPS } from '../search/space/ops.ts';
 import { FIXTURES, maxAbsDiff, perturbState, randomInput } from './export-fixtures.ts';
@@ -61,5 +63,28 @@ test('the fixtures use every operation of every space, in normal and reduction c
     assert.ok(all.some((e) => e.m.kind === 'window_msa' && (e.m.config as { heads: number }).heads > 1), 'no multi-head window attention');
   } finally {
     nets.forEach((n) => n.dispose());
+  }
+});
+
+test('measureOnnxLatency times batch-1 runs and reports median and quartiles of them', async () => {
+  const net = FIXTURES[2].build();
+  try {
+    const m = await measureOnnxLatency(net, net.config.inShape, { warmup: 1, repeats: 5 });
+    assert.equal(m.runs, 5);
+    assert.equal(m.runtime, 'onnxruntime');
+    assert.ok(m.q1Ms > 0 && m.q1Ms <= m.medianMs && m.medianMs <= m.q3Ms);
+    assert.equal(m.iqrMs, m.q3Ms - m.q1Ms);
+    await assert.rejects(measureOnnxLatency(net, net.config.inShape, { warmup: 0, repeats: 0 }), /repeats must be at least 1/);
+  } finally {
+    net.dispose();
+  }
+});
+
+test('a supernet is refused with a message that says what to export instead', () => {
+  const net = buildDartsSupernet(['none', 'skip_connect', 'sep_conv_3x3'], 4, 2, 2, { classes: 10, inShape: [8, 8, 1] }, createRng(0));
+  try {
+    assert.throws(() => exportOnnx(net), /mixed_op' is not supported \(a supernet mixes all operations: derive a genotype/);
+  } finally {
+    net.dispose();
   }
 });

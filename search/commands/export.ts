@@ -38,6 +38,7 @@ TF.js export directory) or, when none are kept, a final training on the run's da
   --cutout N            cutout square side on top of the augmentation (default 0)
   --drop-path P         DARTS drop-path probability (default 0)
   --train-images N      train on a stratified subset of N images (quick checks)
+  --test-images N       test on a stratified subset of N images
   --seed N              training seed (default: the run's)
   --data-dir DIR        data directory for cifar10 or image-folder runs
   --backend NAME        tensorflow, wasm or cpu (default: the fastest present)
@@ -68,7 +69,7 @@ export const command: Command = {
         format: { type: 'string' }, out: { type: 'string' }, db: { type: 'string' },
         'train-epochs': { type: 'string' }, 'batch-size': { type: 'string' }, 'learning-rate': { type: 'string' },
         optimizer: { type: 'string' }, 'weight-decay': { type: 'string' }, augment: { type: 'string' }, cutout: { type: 'string' },
-        'drop-path': { type: 'string' }, 'train-images': { type: 'string' }, seed: { type: 'string' }, 'data-dir': { type: 'string' },
+        'drop-path': { type: 'string' }, 'train-images': { type: 'string' }, 'test-images': { type: 'string' }, seed: { type: 'string' }, 'data-dir': { type: 'string' },
         backend: { type: 'string' }, retrain: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       } });
     } catch (err) {
@@ -131,7 +132,9 @@ export const command: Command = {
       const { loadDataset } = await import('../data/registry.ts');
       const datasetName = run.dataset.startsWith('image-folder:') ? 'image-folder' : run.dataset;
       const trainImages = int('train-images', v['train-images'], 1);
-      const data = loadDataset(datasetName as never, { valFraction: 0, dir: v['data-dir'], subset: trainImages ? { train: trainImages } : undefined });
+      const testImages = int('test-images', v['test-images'], 1);
+      const subset = trainImages || testImages ? { train: trainImages, test: testImages } : undefined;
+      const data = loadDataset(datasetName as never, { valFraction: 0, dir: v['data-dir'], subset });
       net = buildNetwork(space, genotype, { inShape: [...data.shape], classes: data.numClasses, rng: createRng(seed) });
       const { trainForExport } = await import('../export/final-train.ts');
       const cutout = int('cutout', v.cutout, 0) ?? 0;
