@@ -164,4 +164,10 @@ test('the event stream delivers a candidate stored after it opened', async () =>
   await new Promise((r) => setTimeout(r, 250));
   const [added] = addSampleCandidates(db.store, runId, 1, createRng(99));
   assert.deepEqual(await received, [added]);
+  // The cached answers catch up with the write (the new rows are appended, not reloaded).
+  const after = await json<CandidatesAnswer>(`/api/runs/${runId}/candidates`);
+  assert.equal(after.columns.id[after.columns.id.length - 1], added);
+  assert.equal(after.count, db.store.listCandidates(runId, { status: 'done' }).length);
+  const f = await json<FrontAnswer>(`/api/runs/${runId}/front?x=latency&y=accuracy`);
+  assert.deepEqual([...f.ids].sort((p, q) => p - q), bruteFront(db.store, runId, 'accuracy', 'latencyMs'));
 });

@@ -82,6 +82,23 @@ test('clicking a front point shows its genotype in the detail', { skip }, async 
   await page.screenshot({ path: 'test-output/explorer-pick.png', fullPage: true });
 });
 
+test('brushing selects the points inside the box and filters the table', { skip }, async () => {
+  await page.getByRole('button', { name: 'Select', exact: true }).click();
+  const box = (await page.locator('[data-testid="pareto"] rect.overlay').first().boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.1);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.9, { steps: 4 });
+  await page.mouse.up();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="pareto"]')?.getAttribute('data-selected')) > 0);
+  const selected = Number(await plot().getAttribute('data-selected'));
+  assert.ok(selected < 400, 'a box smaller than the plot leaves some points out');
+  assert.equal(Number(await page.locator('[data-testid="candidates"]').getAttribute('data-rows')), selected);
+  assert.match(page.url(), /box=params/);
+  await page.getByRole('button', { name: /Clear selection/ }).click();
+  await page.getByRole('button', { name: 'Pan / zoom', exact: true }).click();
+  await page.waitForSelector('[data-testid="pareto"][data-selected="0"]');
+});
+
 test('a candidate stored while the run is open appears on the plot', { skip }, async () => {
   const [added] = addSampleCandidates(db.store, runId, 1, createRng(5));
   await page.waitForSelector('[data-testid="pareto"][data-points="401"]', { timeout: 5000 });

@@ -29,12 +29,14 @@ export function openQueries(path: string) {
   const columnsSql = `SELECT id, generation, parent_ids_json, accuracy, latency_ms, params, flops, score, train_seconds, finished_at
     FROM candidates WHERE run_id = ? AND status = 'done' AND finished_at >= ? ORDER BY finished_at, id`;
   const columnsStmt = db.prepare(columnsSql).raw(true);
-  const stampStmt = db.prepare(`SELECT COUNT(*) AS n, COALESCE(MAX(finished_at), 0) AS t
-    FROM candidates WHERE run_id = ? AND status = 'done'`);
+  // The count reads only the (run_id, status) index; the run's updated_at moves with every result.
+  const stampStmt = db.prepare(`SELECT (SELECT COUNT(*) FROM candidates WHERE run_id = @run AND status = 'done') AS n,
+    (SELECT updated_at FROM runs WHERE id = @run) AS t`);
   const runStampsStmt = db.prepare('SELECT id, updated_at, status FROM runs ORDER BY id DESC');
   const runStartStmt = db.prepare('SELECT COALESCE(started_at, created_at) AS t FROM runs WHERE id = ?').pluck();
-  const childrenStmt = db.prepare(`SELECT id, generation, accuracy, latency_ms, parent_ids_json FROM candidates
-    WHERE run_id = ? AND parent_ids_json LIKE ? ORDER BY id`);
+  const parentsAfterStmt = db.prepare(`SELECT id, parent_ids_json FROM candidates
+    WHERE run_id = ? AND id > ? AND parent_ids_json != '[]' ORDER BY id`).raw(true);
+  const maxIdStmt = db.prepare('SELECT COALESCE(MAX(id), 0) FROM candidates WHERE run_id = ?').pluck();
   const refStmt = db.prepare('SELECT id, generation, accuracy, latency_ms FROM candidates WHERE id = ?');
   const epochCountStmt = db.prepare('SELECT COUNT(DISTINCT epoch) FROM epochs WHERE run_id = ? AND candidate_id IS NULL').pluck();
   const epochsAfterStmt = db.prepare(`SELECT id FROM epochs WHERE run_id = ? AND candidate_id IS NULL AND id > ? ORDER BY id`).pluck();
@@ -63,8 +65,7 @@ export function openQueries(path: string) {
         cols.id[i] = r[0];
         cols.generation[i] = r[1];
         // The first parent is enough for the table; the detail view reads them all.
-        const p = /^\[(\d+)/.exec(r[2]);
-        cols.parent[i] = p ? Number(p[1]) : null;
+        cols.parent[i] = r[2].length > 2 ? parseInt(r[2].slice(1), 10) : null;
         cols.accuracy[i] = r[3];
         cols.latency[i] = r[4];
         cols.params[i] = r[5];
@@ -82,10 +83,10 @@ export function openQueries(path: string) {
       return { columns: cols, cursor };
     },
 
-    /** Count and last finish time of a run's evaluated candidates: a cache key for everything derived from them. */
-    candidateStamp(runId: number): string {
-      const r = stampStmt.get(runId) as { n: number; t: number };
-      return `${r.n}:${r.t}`;
+    /** Number of evaluated candidates and the run's last update: a cache key for everything derived from them. */
+    candidateStamp(runId: number): { count: number; stamp: string } {
+      const r = stampStmt.get({ run: runId }) as { n: number; t: number };
+      return { count: r.n, stamp: `${r.n}:${r.t}` };
     },
 
     runStamps(): { id: number; stamp: string }[] {
@@ -93,9 +94,20 @@ export function openQueries(path: string) {
         .map((r) => ({ id: r.id, stamp: `${r.updated_at}:${r.status}` }));
     },
 
-    children(runId: number, parentId: number): CandidateRef[] {
-      const rows = childrenStmt.all(runId, `%${parentId}%`) as Record<string, any>[];
-      return rows.filter((r) => (JSON.parse(r.parent_ids_json) as number[]).includes(parentId)).map(toRef);
+    /**
+     * Adds to `index` (parent id → child ids) the candidates inserted after `afterId`; returns
+     * the new watermark. Parents never change after insertion, so the index only grows.
+     */
+    extendChildren(runId: number, index: Map<number, number[]>, afterId: number): number {
+      const top = maxIdStmt.get(runId) as number;
+      if (top <= afterId) return afterId;
+      for (const [id, json] of parentsAfterStmt.all(runId, afterId) as [number, string][]) {
+        for (const p of JSON.parse(json) as number[]) {
+          const list = index.get(p);
+          if (list) list.push(id); else index.set(p, [id]);
+        }
+      }
+      return top;
     },
 
     candidateRef(id: number): CandidateRef | undefined {

@@ -41,6 +41,8 @@ export const parseId = (text: string, what: string): number => parse(id, text, w
 
 interface RunCache {
   stamp: string;
+  /** The connection's data_version when the stamp was last checked: unchanged means nothing was written. */
+  version: number;
   columns: CandidateColumns;
   cursor: Cursor;
   body?: string;
@@ -90,15 +92,42 @@ export function createApi(store: Store, queries: Queries) {
     return s;
   };
 
+  const children = new Map<number, { index: Map<number, number[]>; upTo: number }>();
+  const compares = new Map<string, { stamps: string; answer: CompareAnswer }>();
+
+  /**
+   * The run's evaluated candidates, from cache when nothing was written since; while a search
+   * adds results, only the new rows are read and appended (evaluated candidates stay evaluated).
+   */
   const runCache = (runId: number): RunCache => {
-    summary(runId); // 404 for an unknown run
-    const stamp = queries.candidateStamp(runId);
+    const version = queries.dataVersion();
     const hit = runs.get(runId);
-    if (hit && hit.stamp === stamp) return hit;
+    if (hit && hit.version === version) return hit;
+    summary(runId); // 404 for an unknown run
+    const { count, stamp } = queries.candidateStamp(runId);
+    if (hit && hit.stamp === stamp) { hit.version = version; return hit; }
+    if (hit) {
+      const next = queries.candidateColumns(runId, hit.cursor);
+      if (hit.columns.id.length + next.columns.id.length === count) {
+        for (const k of Object.keys(next.columns) as (keyof CandidateColumns)[]) {
+          const to = hit.columns[k] as unknown[];
+          for (const v of next.columns[k] as unknown[]) to.push(v);
+        }
+        Object.assign(hit, { stamp, version, cursor: next.cursor, body: undefined, progress: undefined, fronts: new Map() });
+        return hit;
+      }
+    }
     const { columns, cursor } = queries.candidateColumns(runId);
-    const fresh: RunCache = { stamp, columns, cursor, fronts: new Map() };
+    const fresh: RunCache = { stamp, version, columns, cursor, fronts: new Map() };
     runs.set(runId, fresh);
     return fresh;
+  };
+
+  const childrenOf = (runId: number, parentId: number) => {
+    let entry = children.get(runId);
+    if (!entry) { entry = { index: new Map(), upTo: 0 }; children.set(runId, entry); }
+    entry.upTo = queries.extendChildren(runId, entry.index, entry.upTo);
+    return (entry.index.get(parentId) ?? []).slice(0, 500).map((id) => queries.candidateRef(id)).filter((r) => r !== undefined);
   };
 
   const front = (c: RunCache, x: Metric, y: Metric): number[] => {
@@ -176,7 +205,7 @@ export function createApi(store: Store, queries: Queries) {
           flops: c.flops, score: c.score, trainSeconds: c.trainSeconds, worker: c.worker, error: c.error, extra: c.extra,
           createdAt: c.createdAt, finishedAt: c.finishedAt,
           parents: c.parentIds.map((p) => queries.candidateRef(p)).filter((r) => r !== undefined),
-          children: queries.children(c.runId, c.id),
+          children: childrenOf(c.runId, c.id),
           epochs: store.listEpochs(c.runId, c.id).map(epochRow),
         },
       };
@@ -185,9 +214,13 @@ export function createApi(store: Store, queries: Queries) {
     compare(query: unknown): CompareAnswer {
       const q = parse(compareQuery, query, 'query');
       const caches = q.runs.map((r) => ({ id: r, s: summary(r), c: runCache(r) }));
+      const key = `${q.runs.join(',')}|${q.x}|${q.y}`;
+      const stamps = caches.map((r) => r.c.stamp).join(',');
+      const hit = compares.get(key);
+      if (hit && hit.stamps === stamps) return hit.answer;
       const objectives = progressObjectives(caches[0].c.columns);
       const reference = referencePoint(caches.map((r) => r.c.columns), objectives[1]);
-      return {
+      const answer: CompareAnswer = {
         x: q.x, y: q.y, objectives, reference,
         runs: caches.map(({ id: runId, s, c }) => ({
           id: runId, name: s.name, strategy: s.strategy,
@@ -195,6 +228,9 @@ export function createApi(store: Store, queries: Queries) {
           progress: progressCurve(c.columns, objectives, reference),
         })),
       };
+      if (compares.size > 32) compares.clear();
+      compares.set(key, { stamps, answer });
+      return answer;
     },
   };
 }
