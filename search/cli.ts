@@ -19,6 +19,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   show: () => import('./commands/show.ts'),
   inspect: () => import('./commands/inspect.ts'),
   export: () => import('./commands/export.ts'),
+  worker: () => import('./commands/worker.ts'),
 };
 
 function usage(): string {

@@ -1,0 +1,63 @@
+/**
+ * `cellscape worker`: takes evaluation jobs from a search's Redis queue and runs them on this
+ * machine, until Ctrl-C or SIGTERM (which let running jobs finish first).
+ */
+import { z } from 'zod';
+import type { Command } from '../cli.ts';
+import { parseFlags } from '../run/flags.ts';
+import { DEFAULT_QUEUE, exposureWarning, parseRedisUrl } from '../executor/queue-redis.ts';
+import { DEFAULT_LEASE_MS, startQueueWorker } from '../executor/queue-worker.ts';
+
+const flagsSchema = z.strictObject({
+  redis: z.string({ error: 'required (redis://[:PASSWORD@]HOST:PORT)' }),
+  concurrency: z.coerce.number().int().min(1).default(1),
+  queue: z.string().regex(/^[^:]+$/, 'must not contain ":"').default(DEFAULT_QUEUE),
+  lease: z.coerce.number().positive().default(DEFAULT_LEASE_MS / 1000),
+  name: z.string().min(1).optional(),
+  help: z.boolean().optional(),
+});
+
+const HELP = `Usage: cellscape worker --redis URL [options]
+
+  --redis URL          the search's Redis: redis://[:PASSWORD@]HOST:PORT[/DB] (rediss:// for TLS)
+  --concurrency N      jobs run at once, each in its own process (default 1)
+  --queue NAME         queue to take jobs from (default ${DEFAULT_QUEUE}; the search's --queue)
+  --lease S            seconds a job stays claimed between renewals; after a crash, the job
+                       returns to the queue this long after its last renewal (default ${DEFAULT_LEASE_MS / 1000})
+  --name TEXT          how results name this machine (default the host name)
+
+Results name the machine and backend they ran on. Latency is not measured on workers.`;
+
+export const command: Command = {
+  summary: 'take evaluation jobs from a search\'s Redis queue and run them on this machine',
+  async run(argv) {
+    const { flags: f } = parseFlags(argv, flagsSchema, { booleans: ['help'] });
+    if (f.help) { console.log(HELP); return 0; }
+    const redis = parseRedisUrl(f.redis);
+    const warning = exposureWarning(redis);
+    if (warning) console.error(`warning: ${warning}`);
+    let lastError = '';
+    const worker = await startQueueWorker({
+      redis, queue: f.queue, concurrency: f.concurrency, leaseMs: Math.round(f.lease * 1000), name: f.name,
+      onError: (err) => {
+        // Reconnection errors repeat every retry; say each kind once.
+        if (err.message !== lastError) console.error(`worker: ${err.message}`);
+        lastError = err.message;
+      },
+      onJob: (id, outcome) => {
+        lastError = '';
+        console.log(outcome.ok
+          ? `${id}: accuracy ${outcome.result.accuracy.toFixed(4)} (${outcome.result.backend}, ${outcome.result.trainSeconds.toFixed(1)}s)`
+          : `${id}: failed (${outcome.kind}): ${outcome.error}`);
+      },
+    });
+    console.log(`worker ${worker.name}: taking jobs from queue '${f.queue}' at ${redis.where}, ${f.concurrency} at a time`);
+    await new Promise<void>((resolve) => {
+      const stop = () => { console.log('stopping: finishing running jobs'); resolve(); };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await worker.close();
+    return 0;
+  },
+};
