@@ -63,7 +63,7 @@ test('a search records every epoch: losses, snapshots (per step and per epoch), 
   const epochs = store.listEpochs(out.runId, null);
   assert.deepEqual(epochs.map((e) => e.epoch), [0, 1]);
   for (const e of epochs) {
-    assert.ok(e.trainLoss > 0 && e.valLoss > 0 && e.trainAccuracy >= 0 && e.valAccuracy <= 1 && e.seconds > 0, JSON.stringify(e));
+    assert.ok(e.trainLoss! > 0 && e.valLoss! > 0 && e.trainAccuracy! >= 0 && e.valAccuracy! <= 1 && e.seconds! > 0, JSON.stringify(e));
     assert.equal((e.genotype as { normal: unknown[] }).normal.length, 4);
   }
   assert.deepEqual(epochs[1].genotype, out.genotype);

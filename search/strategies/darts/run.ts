@@ -67,6 +67,9 @@ export interface DartsHooks {
   signal?: AbortSignal;
   /** Recorded with a new run. */
   commandLine?: string;
+  name?: string;
+  /** Package versions recorded with a new run; default node and tfjs-core. */
+  versions?: Record<string, string>;
 }
 
 export interface DartsOutcome {
@@ -108,9 +111,9 @@ export async function runDarts(config: Partial<DartsConfig> & Pick<DartsConfig, 
   const space = loadCellSpace(c.space);
   const backend = await initBackend({ backend: c.backend });
   const run = store.createRun({
-    name: `darts ${space.name} ${c.dataset}`, strategy: 'darts', spaceName: space.name, spaceDefinition: space.def, spaceHash: space.hash,
+    name: hooks.name ?? `darts-${space.name}-${new Date().toISOString().slice(0, 16)}`, strategy: 'darts', spaceName: space.name, spaceDefinition: space.def, spaceHash: space.hash,
     task: space.def.task, dataset: c.dataset, config: c as unknown as Record<string, unknown>, seed: c.seed, backend: backend.name,
-    versions: { node: process.version, tfjs: tf.version_core }, commandLine: hooks.commandLine ?? '',
+    versions: hooks.versions ?? { node: process.versions.node, '@tensorflow/tfjs-core': tf.version_core }, commandLine: hooks.commandLine ?? '',
   });
   return search(run.id, c, space, store, hooks, null);
 }
