@@ -33,7 +33,7 @@ const positive = z.coerce.number().positive();
 const flagsSchema = z.strictObject({
   space: z.string().default(DEFAULTS.space),
   strategy: z.enum(STRATEGIES).default('evolution'),
-  dataset: z.enum(DATASET_NAMES).default('fashion-mnist'),
+  dataset: z.string().optional(),
   budget: int(1).default(DEFAULTS.budget),
   population: int(2).optional(),
   sample: int(1).optional(),
@@ -78,7 +78,8 @@ const HELP = `Usage: cellscape search [options]
 
   --space FILE|NAME        space definition (default ${DEFAULTS.space}; shipped: space-defs/)
   --strategy S             evolution (aging) | moo (NSGA-II) | random   (default evolution)
-  --dataset NAME           ${DATASET_NAMES.join(' | ')}   (default fashion-mnist)
+  --dataset NAME           ${DATASET_NAMES.join(' | ')}   (default fashion-mnist;
+                           segmentation spaces: scenes-objects | scenes-context, default scenes-objects)
   --budget N               candidates to evaluate (default ${DEFAULTS.budget})
   --population P --sample S   evolution population and tournament size
   --workers N              worker threads (default one per core)
@@ -159,6 +160,14 @@ export function configFrom(f: Flags, spacePath: string): RunConfig {
   });
 }
 
+/** The data set, checked against the ones the space's task can train on. */
+async function datasetFor(given: string | undefined, task: string): Promise<string> {
+  const names: readonly string[] = task === 'segmentation' ? (await import('../evaluate/seg-proxy.ts')).SEG_DATASETS : DATASET_NAMES;
+  const name = given ?? names[0];
+  if (!names.includes(name)) throw new UsageError(`--dataset '${name}': a ${task} space trains on ${names.join(', ')}`);
+  return name;
+}
+
 async function backendName(f: Flags, config: RunConfig): Promise<string> {
   if (config.evaluator.kind === 'table') return 'table';
   // Chosen here once so that every worker uses the same backend and the run records it.
@@ -180,9 +189,7 @@ export const command: Command = {
     const spacePath = resolve(resolveSpacePath(f.space));
     const { def, space } = readSpace(spacePath);
     const config = configFrom(f, spacePath);
-    if (config.evaluator.kind === 'proxy' && space.def.task !== 'classification') {
-      throw new UsageError(`--space ${f.space}: the proxy evaluator trains classification spaces only (this one is ${space.def.task})`);
-    }
+    const dataset = await datasetFor(f.dataset, space.def.task);
     const backend = await backendName(f, config);
     const dbExisted = existsSync(f.db);
     const store = openStore(f.db);
@@ -190,12 +197,12 @@ export const command: Command = {
       const run = store.createRun({
         name: f.name ?? `${f.strategy}-${def.name}-${new Date().toISOString().slice(0, 16)}`,
         strategy: f.strategy, spaceName: def.name, spaceDefinition: def, spaceHash: space.hash, task: def.task,
-        dataset: f.dataset, config, seed: f.seed, backend, versions: packageVersions(),
+        dataset, config, seed: f.seed, backend, versions: packageVersions(),
         commandLine: ['cellscape', 'search', ...argv].join(' '),
       });
       store.addEvent(run.id, { level: 'info', kind: 'started', message: `started with ${config.workers} workers` });
       console.log(`run ${run.id} in ${f.db}${dbExisted ? '' : ' (new)'}: ${f.strategy} over ${def.name}, budget ${config.budget}, ` +
-        `${config.evaluator.kind === 'table' ? `table ${config.evaluator.path}` : `proxy training on ${f.dataset} (${backend})`}, ${config.workers} workers, seed ${f.seed}`);
+        `${config.evaluator.kind === 'table' ? `table ${config.evaluator.path}` : `proxy training on ${dataset} (${backend})`}, ${config.workers} workers, seed ${f.seed}`);
       return await runSession({ store, runId: run.id, space, workers: config.workers });
     } finally {
       store.close();
