@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../search/util/rng.ts';
 import type { BlockGenotype, CellGenotype, TabularCellGenotype } from '../search/space/types.ts';
+import { loadSpace, resolveSpacePath } from '../search/space/load.ts';
+import { buildNetwork } from '../search/space/build.ts';
 import { buildBlockNetwork, buildCellNetwork, buildNb201Network, type HeadKind, type Network } from '../search/nn/index.ts';
 
 /** Normal cell: the DARTS primitives; reduction cell: strided pools, factorized skip, strided sep/dil convs, a strided zero. */
@@ -47,7 +49,7 @@ export function perturbState(net: Network, seed: number): void {
     const leaf = name.slice(name.lastIndexOf('.') + 1);
     const draw: (() => number) | undefined = ({
       running_mean: () => 0.1 * rng.normal(),
-      running_var: () => uniform(0.5, 1.5),
+      running_var: () => uniform(1, 3),
       gamma: () => uniform(0.8, 1.2),
       beta: () => 0.1 * rng.normal(),
       bias: () => 0.1 * rng.normal(),
@@ -64,6 +66,21 @@ const block = (head: HeadKind, inShape: number[]): Network => buildBlockNetwork(
   head, stemChannels: 8, windowSize: 2,
 }, createRng(3));
 
+/** Every op of the seg-cells space, at 3 nodes per cell. */
+const DARTS_SEG: CellGenotype = {
+  normal: [['sep_conv_3x3', 0], ['win_attn', 1], ['global_attn', 2], ['dil_conv_3x3', 0], ['skip_connect', 3], ['max_pool_3x3', 1]],
+  normal_concat: [2, 3, 4],
+  reduce: [['sep_conv_5x5', 0], ['max_pool_3x3', 1], ['skip_connect', 0], ['none', 1], ['win_attn', 2], ['global_attn', 3]],
+  reduce_concat: [2, 3, 4],
+};
+
+/** A shipped segmentation space's network at 32x32 (blocks: a sampled genotype with the given head and spatial path). */
+function segSpace(name: string, choice: { head: string; spatialPath: boolean }, cells?: CellGenotype): Network {
+  const space = loadSpace(resolveSpacePath(name));
+  const genotype = { ...(cells ?? space.sample(createRng(8))), ...choice };
+  return buildNetwork(space, genotype as never, { inShape: [32, 32, 1], classes: 4, rng: createRng(5) });
+}
+
 /** 20x20 inputs make window attention pad (10 and 5 are not multiples of 4 or 2). */
 export const FIXTURES: Fixture[] = [
   { name: 'darts: DARTS primitives (normal + reduction)', build: () => buildCellNetwork(DARTS_ALL, { C: 8, layers: 4, classes: 10, inShape: [16, 16, 3] }, createRng(1)) },
@@ -73,6 +90,8 @@ export const FIXTURES: Fixture[] = [
   { name: 'block + upsample head', build: () => block('upsample', [20, 20, 3]) },
   { name: 'block + ppm head', build: () => block('ppm', [20, 20, 3]) },
   { name: 'block + fpn head', build: () => block('fpn', [20, 20, 3]) },
+  { name: 'seg-cells: 1/4..1/32 cells, spatial path, fpn', build: () => segSpace('seg-cells', { head: 'fpn', spatialPath: true }, DARTS_SEG) },
+  { name: 'seg-blocks: min-stride blocks, spatial path, ppm', build: () => segSpace('seg-blocks', { head: 'ppm', spatialPath: true }) },
 ];
 
 /** A seeded NHWC batch. */

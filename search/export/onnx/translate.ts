@@ -318,9 +318,47 @@ export class Translator {
         }
         return levelEnds(outs.map((o) => o.shape)).map((e) => outs[e]);
       }
+      case 'seg_cell_backbone': {
+        const stem = this.layer(child(m, 'stem', path), x, `${path}.stem`);
+        let [s0, s1] = [stem, stem];
+        const outs = [stem, ...child<Module>(m, 'cells', path).children().map(([n, cell]) => {
+          [s0, s1] = [s1, this.dartsCell(cell, s0, s1, `${path}.cells.${n}`)];
+          return s1;
+        })];
+        return levelEnds(outs.map((o) => o.shape)).map((e) => outs[e]);
+      }
+      case 'min_stride_backbone': {
+        const { minStride } = m.config as { minStride: number };
+        return this.backbone(child<Module>(m, 'inner', path), x, `${path}.inner`).filter((f) => x.shape[0] / f.shape[0] >= minStride);
+      }
+      case 'two_path_backbone':
+        return this.twoPath(m, x, path);
       default:
         throw new UnsupportedModuleError(`onnx export: ${path}: backbone kind '${m.kind}' is not supported`);
     }
+  }
+
+  /**
+   * BiSeNet-style fusion: context levels finer than the spatial path pass through; the others are
+   * resized to the spatial path's map, concatenated with it, fused (1x1 conv BN ReLU) and
+   * reweighted by channel attention (f + f * sigmoid(fc2(relu(fc1(mean f))))).
+   */
+  private twoPath(m: Module, x: Value, path: string): Value[] {
+    const g = this.g;
+    const context = this.backbone(child<Module>(m, 'context', path), x, `${path}.context`);
+    const sp = this.layer(child(m, 'spatial', path), x, `${path}.spatial`);
+    const [h, w] = sp.shape;
+    const fine = context.filter((f) => f.shape[0] > h);
+    const coarse = context.filter((f) => f.shape[0] <= h).map((f, i) => this.resize(f, h, w, `${path}.context_up.${i}`));
+    const parts = [sp, ...coarse];
+    const cat: Value = { name: g.op('Concat', parts.map((p) => p.name), `${path}.concat`, { axis: 1 }), shape: [h, w, parts.reduce((s, p) => s + p.shape[2], 0)] };
+    const f = this.layer(child(m, 'fuse', path), cat, `${path}.fuse`);
+    const att = child<Module>(m, 'attention', path);
+    const pooled = g.op('ReduceMean', [f.name], `${path}.attention.pool`, { axes: [2, 3], keepdims: 1 });
+    const hidden = g.op('Relu', [this.conv(child(att, 'fc1', `${path}.attention`), pooled, `${path}.attention.fc1`)], `${path}.attention.relu`);
+    const a = g.op('Sigmoid', [this.conv(child(att, 'fc2', `${path}.attention`), hidden, `${path}.attention.fc2`)], `${path}.attention.sigmoid`);
+    const fused = g.op('Add', [f.name, g.op('Mul', [f.name, a], `${path}.attention.scale`)], `${path}.attention`);
+    return [...fine, { name: fused, shape: f.shape }];
   }
 
   /** Bilinear resize with half-pixel centres (tfjs resizeBilinear(halfPixelCenters=true)); a no-op at the same size. */
