@@ -56,7 +56,7 @@ const paths = [
 for (const p of paths) {
   const cold = await timed(p);
   const warm = [await timed(p), await timed(p), await timed(p)].sort((a, b) => a.ms - b.ms)[1];
-  print({ what: 'api', path: p.replace(/\d+/g, ':n'), candidates: N, cold_ms: cold.ms, warm_ms: warm.ms, kb: Math.round(cold.bytes / 1024), status: cold.status });
+  print({ what: 'api', path: p.replace(/\d+/g, ':n'), candidates: N, first_ms: cold.ms, repeat_ms: warm.ms, kb: Math.round(cold.bytes / 1024), status: cold.status });
 }
 
 // Store → server-sent event delay (the server polls every 500 ms).

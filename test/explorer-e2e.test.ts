@@ -22,6 +22,7 @@ let browser: Browser;
 let page: Page;
 let runId: number;
 let dartsId: number;
+let blocksId: number;
 
 before(async () => {
   if (skip) return;
@@ -32,6 +33,7 @@ before(async () => {
   db = tempDb();
   runId = writeSampleRun(db.store, { name: 'e2e-evolution', candidates: 400, seed: 11, populationSize: 40 });
   dartsId = writeSampleDartsRun(db.store, { epochs: 12 });
+  blocksId = writeSampleRun(db.store, { name: 'e2e-blocks', family: 'block', candidates: 120, seed: 12 });
   explorer = await startExplorer({ dbPath: db.path, port: 0 });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -112,4 +114,15 @@ test('a DARTS run shows its weights heatmap and derived genotype', { skip }, asy
   // 14 edges × 12 epochs of weights in the heatmap.
   assert.equal(await page.locator('[data-testid="darts"] .heat svg rect').count(), 14 * 12);
   await page.screenshot({ path: 'test-output/explorer-darts.png', fullPage: true });
+});
+
+test('a candidate page draws a block genotype; compare overlays two fronts', { skip }, async () => {
+  const id = db.store.listCandidates(blocksId, { status: 'done', limit: 1 })[0].id;
+  await page.goto(`${explorer.url}/#/candidate/${id}`);
+  await page.waitForSelector('[data-family="block"] svg rect');
+  assert.deepEqual(JSON.parse((await page.locator('[data-testid="genotype"]').textContent())!), db.store.getCandidate(id)!.genotype);
+  await page.screenshot({ path: 'test-output/explorer-candidate.png', fullPage: true });
+  await page.goto(`${explorer.url}/#/compare?runs=${runId},${blocksId}&x=params&y=accuracy`);
+  await page.waitForSelector('[data-testid="compare"][data-runs="2"]');
+  await page.screenshot({ path: 'test-output/explorer-compare.png', fullPage: true });
 });

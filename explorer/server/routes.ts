@@ -123,6 +123,11 @@ export function createApi(store: Store, queries: Queries) {
     return fresh;
   };
 
+  const bodyOf = (runId: number, c: RunCache): string => {
+    c.body ??= JSON.stringify({ runId, count: c.columns.id.length, cursor: encodeCursor(c.cursor), columns: c.columns } satisfies CandidatesAnswer);
+    return c.body;
+  };
+
   const childrenOf = (runId: number, parentId: number) => {
     let entry = children.get(runId);
     if (!entry) { entry = { index: new Map(), upTo: 0 }; children.set(runId, entry); }
@@ -139,6 +144,12 @@ export function createApi(store: Store, queries: Queries) {
 
   return {
     summary,
+    /** Fills the caches of one run (the summary, its candidate columns and body, the default front). */
+    warm(runId: number): void {
+      const c = runCache(runId);
+      bodyOf(runId, c);
+      front(c, 'latency', 'accuracy');
+    },
     listRuns(query: unknown): { runs: RunSummary[] } {
       parse(emptyQuery, query, 'query');
       const now = Date.now();
@@ -160,11 +171,7 @@ export function createApi(store: Store, queries: Queries) {
     candidatesBody(runId: number, query: unknown): string {
       parse(emptyQuery, query, 'query');
       const c = runCache(runId);
-      if (c.body === undefined) {
-        const answer: CandidatesAnswer = { runId, count: c.columns.id.length, cursor: encodeCursor(c.cursor), columns: c.columns };
-        c.body = JSON.stringify(answer);
-      }
-      return c.body;
+      return bodyOf(runId, c);
     },
 
     front(runId: number, query: unknown): FrontAnswer {

@@ -109,6 +109,16 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
     server.once('error', reject);
     server.listen(options.port ?? 7070, options.host ?? '127.0.0.1', () => { server.off('error', reject); resolve(); });
   });
+  // Warm the caches one run at a time between requests, so that the first look at a large run
+  // does not pay for reading it (a few hundred ms per 100k candidates).
+  const warm = queries.runStamps().map((r) => r.id);
+  const warmNext = () => {
+    const runId = warm.shift();
+    if (runId === undefined || !server.listening) return;
+    try { api.warm(runId); } catch { /* a run deleted meanwhile: nothing to warm */ }
+    setImmediate(warmNext);
+  };
+  setImmediate(warmNext);
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
