@@ -1,0 +1,99 @@
+/**
+ * The proxy evaluator: a job's genotype is built into its network, trained from scratch on the
+ * proxy budget (seeded, stratified subsets of the train and validation splits, the same subsets
+ * for every candidate of a data set), and scored by validation accuracy, parameters, FLOPs
+ * (multiply-accumulates, as search/nn counts them) and latency as the job asks.
+ */
+import { threadId } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../backend/index.ts';
+import { loadDataset, type DatasetName } from '../data/registry.ts';
+import type { Dataset } from '../data/types.ts';
+import type { EpochRecord, EvalJob, EvalResult } from '../executor/job.ts';
+import { LatencyLock } from '../latency/lock.ts';
+import { latencyRuntime } from '../latency/runtimes.ts';
+import { predictLatency, readLatencyTable, type LatencyTable } from '../latency/table.ts';
+import type { Network } from '../nn/network.ts';
+import { parseSpaceDef, spaceFromDef } from '../space/load.ts';
+import { trainNetwork, type StepInfo } from '../train/loop.ts';
+import { createRng } from '../util/rng.ts';
+import { buildGenotypeNetwork } from './proxy-build.ts';
+
+export interface EvalContext {
+  /** The executor's shared latency lock (one SharedArrayBuffer for all workers). */
+  lock?: LatencyLock;
+  /** Worker name recorded in the result; default pid and thread. */
+  worker?: string;
+  onStep?: (info: StepInfo) => void;
+  onEpoch?: (record: EpochRecord) => void;
+  signal?: AbortSignal;
+}
+
+// One data set per worker, kept between jobs: loading and subsetting Fashion-MNIST costs more than a short proxy run.
+const datasets = new Map<string, Dataset>();
+function proxyData(job: EvalJob): Dataset {
+  const key = `${job.dataset}:${job.budget.trainImages}:${job.budget.valImages}`;
+  let d = datasets.get(key);
+  if (!d) {
+    d = loadDataset(job.dataset as DatasetName, { subset: { train: job.budget.trainImages, val: job.budget.valImages, test: 0 } });
+    datasets.clear();
+    datasets.set(key, d);
+  }
+  return d;
+}
+
+const tables = new Map<string, LatencyTable>();
+function table(path: string): LatencyTable {
+  let t = tables.get(path);
+  if (!t) tables.set(path, (t = readLatencyTable(path)));
+  return t;
+}
+
+async function latencyOf(job: EvalJob, net: Network, ctx: EvalContext): Promise<{ latencyMs: number | null; latencyIqrMs: number | null }> {
+  const spec = job.latency;
+  switch (spec.runtime) {
+    case 'none':
+      return { latencyMs: null, latencyIqrMs: null };
+    case 'lut': {
+      if (!spec.lutPath) throw new Error(`job ${job.candidateId}: latency runtime 'lut' needs lutPath`);
+      return { latencyMs: predictLatency(table(spec.lutPath), net, spec.lutPath), latencyIqrMs: null };
+    }
+    default: {
+      const m = await latencyRuntime(spec.runtime).measure(net, net.config.inShape, { warmup: spec.warmup, repeats: spec.repeats, lock: ctx.lock });
+      return { latencyMs: m.medianMs, latencyIqrMs: m.iqrMs };
+    }
+  }
+}
+
+export async function evaluateJob(job: EvalJob, ctx: EvalContext = {}): Promise<EvalResult> {
+  const backend = await initBackend({ backend: job.backend });
+  const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} spaceDef`));
+  const genotype = space.validate(job.genotype, `job ${job.candidateId} genotype`);
+  const data = proxyData(job);
+  const tensorsBefore = tf.memory().numTensors;
+  const net = buildGenotypeNetwork(space, genotype, { inShape: data.shape, classes: data.numClasses }, createRng(job.seed));
+  try {
+    const lock = ctx.lock;
+    const trained = await trainNetwork(net, data, {
+      epochs: job.budget.epochs, batchSize: job.budget.batchSize, learningRate: job.budget.learningRate, seed: job.seed,
+      beforeStep: lock ? () => lock.shared() : undefined,
+      onStep: ctx.onStep, onEpoch: ctx.onEpoch ? (r) => ctx.onEpoch!(r) : undefined, signal: ctx.signal,
+    });
+    const last = trained.epochs[trained.epochs.length - 1];
+    const latency = await latencyOf(job, net, ctx);
+    return {
+      accuracy: last?.valAccuracy ?? NaN,
+      ...latency,
+      params: net.paramCount(),
+      flops: net.flops(),
+      trainSeconds: trained.seconds,
+      epochs: trained.epochs,
+      backend: backend.name,
+      worker: ctx.worker ?? `pid ${process.pid} thread ${threadId}`,
+    };
+  } finally {
+    net.dispose();
+    const leaked = tf.memory().numTensors - tensorsBefore;
+    if (leaked !== 0) console.warn(`evaluateJob ${job.candidateId}: ${leaked} tensors not freed`);
+  }
+}
