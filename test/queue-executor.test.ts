@@ -3,14 +3,15 @@
  * processes, the search loop with the table evaluator and a short sleep per job. Every search
  * here must store the same candidates as the piscina pool does for the same seed, each once.
  */
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { openStore, type Store } from '../search/store/store.ts';
 import { createPoolExecutor } from '../search/executor/pool.ts';
-import { createQueueExecutor, jobIdOf } from '../search/executor/queue.ts';
+import { createQueueExecutor, jobIdOf, queueLatency } from '../search/executor/queue.ts';
+import { openQueueForRun, type QueueRunEvent } from '../search/executor/queue-session.ts';
 import { DEFAULT_QUEUE, parseRedisUrl } from '../search/executor/queue-redis.ts';
 import type { Executor } from '../search/executor/types.ts';
 import { runLoop, type LoopEnd } from '../search/run/loop.ts';
@@ -74,7 +75,9 @@ function finishedKeys(store: Store, runId: number): string[] {
 
 let redis: RedisServer;
 let reference: string[];
+/** Executors and workers a test opened, closed after it: a stalled-job check left running would apply its limit to later tests' jobs. */
 const opened: { close(): Promise<void> | void }[] = [];
+const closeOpened = async () => { for (const x of opened.splice(0).reverse()) await x.close(); };
 
 async function queueExecutor(namespace: string, maxAttempts = config.maxAttempts): Promise<Executor> {
   const ex = await createQueueExecutor({
@@ -117,8 +120,10 @@ before(async () => {
   }
 });
 
+afterEach(closeOpened);
+
 after(async () => {
-  for (const x of opened.reverse()) await x.close();
+  await closeOpened();
   await redis?.stop();
 });
 
@@ -204,4 +209,19 @@ test('a stopped search resumes onto the same queue: jobs waiting or done while i
   assert.ok([...starts.values()].every((n) => n === 1), JSON.stringify([...starts]));
   await Promise.all([w1.stop(), w2.stop()]);
   store.close();
+});
+
+test('a queue run records where its jobs go and that latency is looked up, never measured on workers', { skip }, async () => {
+  const events: QueueRunEvent[] = [];
+  const run = { id: 9, createdAt: 1 };
+  await assert.rejects(openQueueForRun(run, config, undefined, (e) => events.push(e)), /needs --redis URL/);
+  const ex = await openQueueForRun(run, config, redis.url, (e) => events.push(e));
+  await ex.close();
+  assert.equal(events.length, 1);
+  assert.match(events[0].message, /at 127\.0\.0\.1:\d+; latency from the benchmark table's column latency_ms/);
+  const proxy = await openQueueForRun(run, { ...config, evaluator: { kind: 'proxy' }, latency: { runtime: 'tfjs', warmup: 1, repeats: 5 } }, redis.url, (e) => events.push(e));
+  await proxy.close();
+  assert.match(events[1].message, /latency not measured: tfjs timings on heterogeneous queue workers/);
+  assert.equal(queueLatency({ runtime: 'tfjs', warmup: 1, repeats: 5 }).runtime, 'none');
+  assert.deepEqual(queueLatency({ runtime: 'lut', warmup: 0, repeats: 1, lutPath: 'l.json' }), { runtime: 'lut', warmup: 0, repeats: 1, lutPath: 'l.json' });
 });

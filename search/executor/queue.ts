@@ -35,7 +35,11 @@ export interface QueueExecutorOptions {
   namespace: string;
   /** Jobs out on the queue at once; the run's in-flight window is the natural choice. */
   slots: number;
-  /** Runs of a job whose workers keep vanishing before it fails (the run's maxAttempts). */
+  /**
+   * Runs of a job whose workers keep vanishing before it fails (the run's maxAttempts). BullMQ
+   * checks stalls per queue, so searches sharing a queue apply whichever limit checks first:
+   * give them the same --max-attempts, or their own --queue.
+   */
   maxAttempts: number;
   /** How often the search looks for jobs whose lease lapsed. */
   stalledCheckMs?: number;
