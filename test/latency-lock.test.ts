@@ -36,7 +36,7 @@ describe('LatencyLock', () => {
     assert.throws(() => new LatencyLock(new SharedArrayBuffer(4)), /needs 8 bytes/);
   });
 
-  test('readers in 3 workers and a writer in another never overlap, and the writer finishes while readers keep going', async () => {
+  test('readers in 3 workers and a writer in another never overlap, and the writer finishes while readers keep going', { timeout: 20_000 }, async () => {
     const lock = new LatencyLock();
     const counters = counterBuffer();
     const c = new Int32Array(counters);
@@ -52,9 +52,9 @@ describe('LatencyLock', () => {
     assert.equal(Atomics.load(c, 2), 0, 'overlaps seen');
     assert.ok(Atomics.load(c, 5) > 20, 'readers progressed');
     assert.deepEqual(lock.snapshot(), { state: 0, writersWaiting: 0 });
-  }, { timeout: 20_000 });
+  });
 
-  test('a waiting writer blocks new readers, and gets the lock when the holder releases', async () => {
+  test('a waiting writer blocks new readers, and gets the lock when the holder releases', { timeout: 20_000 }, async () => {
     const lock = new LatencyLock();
     const counters = counterBuffer();
     const c = new Int32Array(counters);
@@ -70,5 +70,5 @@ describe('LatencyLock', () => {
     assert.equal(Atomics.load(c, 4), 1);
     assert.ok(lock.tryAcquireShared(), 'free again');
     lock.releaseShared();
-  }, { timeout: 20_000 });
+  });
 });

@@ -12,10 +12,11 @@ import { ranks, rankCorrelation } from '../search/latency/rank.ts';
 import { tfjsRuntime } from '../search/latency/runtimes.ts';
 import { measureUnits, predictLatency, readLatencyTable, type LatencyTable } from '../search/latency/table.ts';
 import { latencyUnits } from '../search/latency/units.ts';
+import type { CellSpace } from '../search/space/cell.ts';
 import { loadSpace, resolveSpacePath } from '../search/space/load.ts';
 import { createRng } from '../search/util/rng.ts';
 
-const space = loadSpace(resolveSpacePath('darts-fmnist-small'));
+const space = <CellSpace>loadSpace(resolveSpacePath('darts-fmnist-small'));
 const net = () => buildGenotypeNetwork(space, space.sample(createRng(5)), spaceTarget(space), createRng(1));
 
 before(async () => { await initBackend(); });

@@ -6,12 +6,13 @@ import { evaluateJob } from '../search/evaluate/proxy.ts';
 import { buildGenotypeNetwork } from '../search/evaluate/proxy-build.ts';
 import type { EvalJob } from '../search/executor/job.ts';
 import { LatencyLock } from '../search/latency/lock.ts';
+import type { CellSpace } from '../search/space/cell.ts';
 import { loadSpace, readJsonFile, resolveSpacePath } from '../search/space/load.ts';
 import { createRng } from '../search/util/rng.ts';
 
 const spacePath = resolveSpacePath('darts-fmnist-small');
 const spaceDef = readJsonFile(spacePath);
-const space = loadSpace(spacePath);
+const space = <CellSpace>loadSpace(spacePath);
 const genotype = space.sample(createRng(11));
 
 const job = (over: Partial<EvalJob> = {}): EvalJob => ({
