@@ -30,29 +30,54 @@ export interface BatchNormTrainResult {
   variance: tf.Tensor1D;
 }
 
-/** y = (x - mean) / sqrt(var + eps) * gamma + beta over the batch of channels-last x. */
-export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 1e-5): BatchNormTrainResult {
+/**
+ * y = (x - mean) / sqrt(var + eps) * gamma + beta over the batch of channels-last x; without
+ * gamma and beta (non-affine, as DARTS' supernet) just the normalised x.
+ *
+ * The statistics are computed inside the custom op, where tfjs records nothing on the gradient
+ * tape: recorded, they would keep a full-size x - mean alive until the backward pass (DARTS
+ * supernets run out of wasm memory on such copies).
+ */
+export function batchNormTrain(x: tf.Tensor, gamma?: tf.Tensor1D, beta?: tf.Tensor1D, eps = 1e-5): BatchNormTrainResult {
   const n = x.size / x.shape[x.rank - 1];
-  const [mean, variance] = tf.tidy(() => {
-    const m = tf.div(channelSum(x), n);
-    return [m, tf.div(channelSum(tf.square(tf.sub(x, m))), n)] as tf.Tensor1D[];
-  });
-  const f = tf.customGrad((xi, g, b, save) => {
-    const xt = xi as tf.Tensor, gt = g as tf.Tensor1D, bt = b as tf.Tensor1D;
+  let mean: tf.Tensor1D | undefined, variance: tf.Tensor1D | undefined;
+  const normalise = (xt: tf.Tensor, save: (t: tf.Tensor[]) => void): tf.Tensor => {
+    // Kept past the op's own tidy; handed to the caller's scope below.
+    mean = tf.keep(tf.div(channelSum(xt), n) as tf.Tensor1D);
+    const centered = tf.sub(xt, mean);
+    variance = tf.keep(tf.div(channelSum(tf.square(centered)), n) as tf.Tensor1D);
     const rstd = tf.rsqrt(tf.add(variance, eps));
-    const xhat = tf.mul(tf.sub(xt, mean), rstd);
-    (save as (t: tf.Tensor[]) => void)([xhat, rstd, gt]);
-    return {
-      value: tf.add(tf.mul(xhat, gt), bt),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xh, rs, gm] = saved;
-        const dbeta = channelSum(dy);
-        const dgamma = channelSum(tf.mul(dy, xh));
-        // dx = gamma * rstd / n * (n * dy - sum(dy) - xhat * sum(dy * xhat))
-        const dx = tf.mul(tf.sub(tf.sub(tf.mul(dy, n), dbeta), tf.mul(xh, dgamma)), tf.div(tf.mul(gm, rs), n));
-        return [dx, dgamma, dbeta];
-      },
-    };
-  });
-  return { y: f(x, gamma, beta), mean, variance };
+    const xhat = tf.mul(centered, rstd);
+    save([xhat, rstd]);
+    return xhat;
+  };
+  // dx = gamma * rstd * (dy - (sum(dy) + xhat * sum(dy * xhat)) / n)
+  const inputGrad = (dy: tf.Tensor, xh: tf.Tensor, scale: tf.Tensor, dgamma: tf.Tensor, dbeta: tf.Tensor): tf.Tensor =>
+    tf.mul(tf.sub(dy, tf.add(tf.mul(xh, tf.div(dgamma, n)), tf.div(dbeta, n))), scale);
+  let y: tf.Tensor;
+  if (gamma && beta) {
+    y = tf.customGrad((xi, g, b, save) => {
+      const saveAll = save as (t: tf.Tensor[]) => void;
+      const xhat = normalise(xi as tf.Tensor, (t) => saveAll([...t, g as tf.Tensor]));
+      return {
+        value: tf.add(tf.mul(xhat, g as tf.Tensor), b as tf.Tensor),
+        gradFunc: (dy: tf.Tensor, [xh, rs, gm]: tf.Tensor[]) => {
+          const dbeta = channelSum(dy);
+          const dgamma = channelSum(tf.mul(dy, xh));
+          return [inputGrad(dy, xh, tf.mul(gm, rs), dgamma, dbeta), dgamma, dbeta];
+        },
+      };
+    })(x, gamma, beta);
+  } else if (!gamma && !beta) {
+    y = tf.customGrad((xi, save) => ({
+      value: normalise(xi as tf.Tensor, save as (t: tf.Tensor[]) => void),
+      gradFunc: (dy: tf.Tensor, [xh, rs]: tf.Tensor[]) => inputGrad(dy, xh, rs, channelSum(tf.mul(dy, xh)), channelSum(dy)),
+    }))(x);
+  } else {
+    throw new Error('batchNormTrain: give both gamma and beta, or neither');
+  }
+  const stats = [mean!, variance!];
+  const [m, v] = stats.map((t) => t.clone() as tf.Tensor1D);
+  tf.dispose(stats);
+  return { y, mean: m, variance: v };
 }

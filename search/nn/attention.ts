@@ -23,8 +23,9 @@ interface AttentionOptions { heads?: number; windowSize?: number; shift?: boolea
 function multiHead(tokens: tf.Tensor3D, qkv: Dense, proj: Dense, heads: number, bias?: (logits: tf.Tensor4D) => tf.Tensor4D): tf.Tensor3D {
   const [B, N, C] = tokens.shape;
   const dh = C / heads;
-  const packed = tf.transpose(tf.reshape(qkv.forward(tokens), [B, N, 3, heads, dh]), [2, 0, 3, 1, 4]);
-  const [q, k, v] = tf.unstack(packed) as tf.Tensor4D[];
+  // Split before going to [B, heads, N, dh]: wasm transposes rank 5 element by element (~20x rank 4).
+  const [q, k, v] = tf.split(tf.reshape(qkv.forward(tokens), [B * N, 3 * C]), 3, 1)
+    .map((t) => tf.transpose(tf.reshape(t, [B, N, heads, dh]), [0, 2, 1, 3]) as tf.Tensor4D);
   let logits = tf.matMul(tf.mul(q, 1 / Math.sqrt(dh)), k, false, true) as tf.Tensor4D;
   if (bias) logits = bias(logits);
   const out = tf.matMul(tf.softmax(logits), v);

@@ -1,43 +1,22 @@
 /** Primitive layers: convolution, normalisation, dense, activations, pooling, identity and zero. */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.ts';
-import { Layer, type ModuleConfig, type Shape } from './module.ts';
+import { batchNormInfer, batchNormTrain } from '../backend/fused.ts';
+import { registerDilatedGradients } from '../backend/dilated-grads.ts';
+import { Layer, type ChannelAffine, type Epilogue, type Fusable, type ModuleConfig, type Shape } from './module.ts';
 import { filled, heNormal, normalValues } from './init.ts';
 
 const convOut = (size: number, k: number, stride: number, pad: number, dilation: number): number =>
   Math.floor((size + 2 * pad - dilation * (k - 1) - 1) / stride) + 1;
 
 /**
- * Every s-th row and column starting at 0, built from pad/reshape/slice because tf.js has no
- * gradient for StridedSlice. Equals a strided window op for windows anchored at 0.
+ * Every s-th row and column starting at 0, as a strided 1x1 depthwise convolution with unit
+ * weights: tf.js has no gradient for StridedSlice, and the 6-D slice that could stand in for it
+ * runs element by element on wasm, while the depthwise backprop kernels are fast.
  */
 export function subsample(x: tf.Tensor4D, s: number): tf.Tensor4D {
   if (s === 1) return x;
-  return tf.tidy(() => {
-    const [b, h, w, c] = x.shape;
-    const oh = Math.ceil(h / s);
-    const ow = Math.ceil(w / s);
-    const padded = tf.pad(x, [[0, 0], [0, oh * s - h], [0, ow * s - w], [0, 0]]);
-    const blocks = tf.reshape(padded, [b, oh, s, ow, s, c]);
-    return tf.reshape(tf.slice(blocks, [0, 0, 0, 0, 0, 0], [b, oh, 1, ow, 1, c]), [b, oh, ow, c]) as tf.Tensor4D;
-  });
-}
-
-/**
- * Dilated convolution at stride 1 the way TensorFlow computes atrous convolution: the padded
- * input is split into dilation^2 interleaved sub-images (space-to-batch), convolved densely,
- * and interleaved back. tf.js has no gradient for dilated convolutions, but has one for these.
- */
-function atrous(x: tf.Tensor4D, d: number, pad: number, k: number, conv: (t: tf.Tensor4D, s: number, pad: number) => tf.Tensor4D): tf.Tensor4D {
-  const [, h, w] = x.shape;
-  const hp = h + 2 * pad;
-  const wp = w + 2 * pad;
-  const eh = (d - (hp % d)) % d;
-  const ew = (d - (wp % d)) % d;
-  const padded = tf.pad(x, [[0, 0], [pad, pad + eh], [pad, pad + ew], [0, 0]]);
-  const split = tf.spaceToBatchND(padded, [d, d], [[0, 0], [0, 0]]) as tf.Tensor4D;
-  if (split.shape[1] < k || split.shape[2] < k) throw new Error(`dilated conv: input ${h}x${w} too small for kernel ${k} at dilation ${d}`);
-  return tf.batchToSpaceND(conv(split, 1, 0), [d, d], [[0, eh], [0, ew]]) as tf.Tensor4D;
+  return tf.tidy(() => tf.depthwiseConv2d(x, tf.ones([1, 1, x.shape[3], 1]) as tf.Tensor4D, s, 0));
 }
 
 export interface Conv2dOptions {
@@ -54,7 +33,7 @@ export interface Conv2dOptions {
  * 2-D convolution with PyTorch's padding semantics (explicit symmetric padding, floor rounding).
  * Kernel layout is TF's HWIO ([k, k, cin, cout]); depthwise kernels are [k, k, cin, 1].
  */
-export class Conv2d extends Layer {
+export class Conv2d extends Layer implements Fusable {
   readonly kind = 'conv2d';
   readonly config: { cin: number; cout: number; kernel: number; stride: number; padding: number; dilation: number; groups: number; bias: boolean; layout: 'HWIO' };
   private readonly kernel: tf.Variable;
@@ -66,6 +45,8 @@ export class Conv2d extends Layer {
     const groups = o.groups ?? 1;
     if (groups !== 1 && !(groups === cin && cout === cin)) throw new Error(`conv2d supports groups 1 or depthwise (groups=cin=cout), got cin=${cin} cout=${cout} groups=${groups}`);
     const padding = o.padding ?? Math.floor((dilation * (kernel - 1)) / 2);
+    // tfjs itself refuses to differentiate dilated convs, whichever backend is (or will be) active.
+    if (dilation > 1) registerDilatedGradients();
     this.config = { cin, cout, kernel, stride: o.stride ?? 1, padding, dilation, groups, bias: o.bias ?? false, layout: 'HWIO' };
     const fanIn = (kernel * kernel * cin) / groups;
     const shape = groups === 1 ? [kernel, kernel, cin, cout] : [kernel, kernel, cin, 1];
@@ -73,15 +54,39 @@ export class Conv2d extends Layer {
     if (this.config.bias) this.bias = this.addParam('bias', [cout], filled(cout, 0));
   }
 
-  forward(x: tf.Tensor, _training: boolean): tf.Tensor {
+  forward(x: tf.Tensor, training: boolean): tf.Tensor { return this.forwardFused(x, training, { relu: false }); }
+
+  /**
+   * The convolution followed by a channel affine (folded into the filter and bias) and/or a ReLU;
+   * bias and ReLU run inside the convolution kernel where tfjs can fuse them.
+   */
+  forwardFused(x: tf.Tensor, _training: boolean, { affine, relu }: Epilogue): tf.Tensor {
     const { stride, padding, dilation, groups } = this.config;
+    const activation = relu ? 'relu' : 'linear';
     return tf.tidy(() => {
-      const k = this.kernel as unknown as tf.Tensor4D;
-      const conv = (t: tf.Tensor4D, s: number, pad: number): tf.Tensor4D => groups === 1
-        ? tf.conv2d(t, k, s, pad, 'NHWC')
-        : tf.depthwiseConv2d(t, k, s, pad, 'NHWC');
-      const y = dilation === 1 ? conv(x as tf.Tensor4D, stride, padding) : subsample(atrous(x as tf.Tensor4D, dilation, padding, this.config.kernel, conv), stride);
-      return this.bias ? tf.add(y, this.bias) : y;
+      let filter = this.kernel as unknown as tf.Tensor4D;
+      let bias = this.bias as tf.Tensor1D | undefined;
+      if (affine) {
+        // Output channel o is scaled by scale[o]: the last filter axis, or the input axis of a depthwise filter.
+        filter = tf.mul(filter, groups === 1 ? affine.scale : tf.reshape(affine.scale, [-1, 1]));
+        bias = (bias ? tf.add(tf.mul(bias, affine.scale), affine.shift) : affine.shift) as tf.Tensor1D;
+      }
+      const run = (input: tf.Tensor4D, strides: number, pad: number, dilations: number): tf.Tensor4D => {
+        // tfjs' fused-conv gradient refuses dilations; dilated convs add their bias separately.
+        if (dilations === 1 && (bias || relu)) {
+          const args = { x: input, filter, strides, pad, bias, activation } as const;
+          return groups === 1 ? tf.fused.conv2d(args) : tf.fused.depthwiseConv2d(args);
+        }
+        let y = groups === 1 ? tf.conv2d(input, filter, strides, pad, 'NHWC', dilations) : tf.depthwiseConv2d(input, filter, strides, pad, 'NHWC', dilations);
+        if (bias) y = tf.add(y, bias);
+        return relu ? tf.relu(y) : y;
+      };
+      const x4 = x as tf.Tensor4D;
+      if (dilation === 1 || stride === 1) return run(x4, stride, padding, dilation);
+      // tfjs allows strides or dilations above 1, not both. With stride == dilation and padding a
+      // multiple of it, every tap reads a pixel at a multiple of d: an undilated conv over those pixels.
+      if (stride === dilation && padding % dilation === 0) return run(subsample(x4, dilation), 1, padding / dilation, 1);
+      return subsample(run(x4, 1, padding, dilation), stride);
     });
   }
 
@@ -102,7 +107,7 @@ export class Conv2d extends Layer {
  * Batch normalisation over the channel (last) axis with PyTorch conventions: eps 1e-5,
  * running = (1 - momentum) * running + momentum * batch, the running variance unbiased.
  */
-export class BatchNorm extends Layer {
+export class BatchNorm extends Layer implements ChannelAffine {
   readonly kind = 'batch_norm';
   readonly config: { channels: number; affine: boolean; eps: number; momentum: number };
   private readonly gamma?: tf.Variable;
@@ -121,24 +126,33 @@ export class BatchNorm extends Layer {
     this.runningVar = this.addBuffer('running_var', [channels], filled(channels, 1));
   }
 
-  forward(x: tf.Tensor, training: boolean): tf.Tensor {
-    const { eps, momentum } = this.config;
+  /** Inference as y = x * scale + shift, from the running statistics. */
+  inferenceAffine(): { scale: tf.Tensor1D; shift: tf.Tensor1D } {
     return tf.tidy(() => {
-      let mean: tf.Tensor, variance: tf.Tensor;
-      if (training) {
-        const axes = x.shape.slice(0, -1).map((_, i) => i);
-        ({ mean, variance } = tf.moments(x, axes));
-        const n = x.size / x.shape[x.shape.length - 1];
-        const unbiased = n > 1 ? n / (n - 1) : 1;
-        // Assignments are not recorded on the gradient tape: the statistics stay state.
-        this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - momentum), tf.mul(mean, momentum)));
-        this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - momentum), tf.mul(variance, momentum * unbiased)));
-      } else {
-        mean = this.runningMean;
-        variance = this.runningVar;
+      const scale = tf.rsqrt(tf.add(this.runningVar, this.config.eps));
+      const gScale = (this.gamma ? tf.mul(scale, this.gamma) : scale) as tf.Tensor1D;
+      const shift = tf.neg(tf.mul(this.runningMean, gScale));
+      return { scale: gScale, shift: (this.beta ? tf.add(shift, this.beta) : shift) as tf.Tensor1D };
+    });
+  }
+
+  forward(x: tf.Tensor, training: boolean): tf.Tensor {
+    const { channels, eps, momentum } = this.config;
+    return tf.tidy(() => {
+      const gamma = this.gamma as tf.Tensor1D | undefined;
+      const beta = this.beta as tf.Tensor1D | undefined;
+      if (!training) {
+        return batchNormInfer(x, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D,
+          gamma ?? tf.ones([channels]), beta ?? tf.zeros([channels]), eps);
       }
-      const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
-      return this.gamma && this.beta ? tf.add(tf.mul(normed, this.gamma), this.beta) : normed;
+      // Closed-form gradient (search/backend/fused.ts): tfjs' own batchnorm gradient is slow on wasm.
+      const { y, mean, variance } = batchNormTrain(x, gamma, beta, eps);
+      const n = x.size / channels;
+      const unbiased = n > 1 ? n / (n - 1) : 1;
+      // Assignments are not recorded on the gradient tape: the statistics stay state.
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - momentum), tf.mul(mean, momentum)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - momentum), tf.mul(variance, momentum * unbiased)));
+      return y;
     });
   }
 
@@ -232,8 +246,15 @@ export class Pool2d extends Layer {
 
   forward(x: tf.Tensor, _training?: boolean): tf.Tensor {
     const { kernel, stride, padding } = this.config;
-    const pool = this.kind === 'max_pool' ? tf.maxPool : tf.avgPool;
-    return pool(x as tf.Tensor4D, kernel, stride, padding);
+    if (this.kind === 'max_pool') return tf.maxPool(x as tf.Tensor4D, kernel, stride, padding);
+    // A depthwise convolution with unit weights, divided by the count of real inputs: the wasm
+    // AvgPoolGrad kernel takes ~10x the depthwise backprop kernels on DARTS' shapes.
+    return tf.tidy(() => {
+      const [, h, w, c] = x.shape;
+      const sums = tf.depthwiseConv2d(x as tf.Tensor4D, tf.ones([kernel, kernel, c, 1]) as tf.Tensor4D, stride, padding);
+      const counts = tf.depthwiseConv2d(tf.ones([1, h, w, 1]) as tf.Tensor4D, tf.ones([kernel, kernel, 1, 1]) as tf.Tensor4D, stride, padding);
+      return tf.div(sums, counts);
+    });
   }
 
   outputShape([h, w, c]: Shape): Shape {

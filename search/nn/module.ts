@@ -110,7 +110,30 @@ export function latencyKey(opName: string, inShape: Shape, outShape: Shape): str
   return `${opName}@c${c}${oc !== c ? `o${oc}` : ''}s${stride}h${h}w${w}`;
 }
 
-/** Children applied in order. `kind` stays 'sequential' so exporters chain the children generically. */
+/** A per-channel y = x * scale + shift (an inference-mode batch norm), foldable into a preceding layer. */
+export interface ChannelAffine {
+  inferenceAffine(): { scale: tf.Tensor1D; shift: tf.Tensor1D };
+}
+
+/** What a layer applies to its own output when it absorbs the layers after it. */
+export interface Epilogue {
+  affine?: { scale: tf.Tensor1D; shift: tf.Tensor1D };
+  relu: boolean;
+}
+
+/** A layer (a convolution) that can run a following channel affine and/or ReLU inside its own kernel. */
+export interface Fusable {
+  forwardFused(x: tf.Tensor, training: boolean, epilogue: Epilogue): tf.Tensor;
+}
+
+const isFusable = (l: Layer): l is Layer & Fusable => typeof (l as Partial<Fusable>).forwardFused === 'function';
+const isChannelAffine = (l: Layer | undefined): l is Layer & ChannelAffine => typeof (l as Partial<ChannelAffine> | undefined)?.inferenceAffine === 'function';
+
+/**
+ * Children applied in order. `kind` stays 'sequential' so exporters chain the children generically.
+ * A convolution absorbs what follows it, with the same result: in inference a batch norm (folded
+ * into its weights and bias) and a ReLU, in training a ReLU — fewer passes over the feature maps.
+ */
 export class Sequential extends Layer {
   readonly kind = 'sequential';
   readonly config: ModuleConfig;
@@ -123,7 +146,27 @@ export class Sequential extends Layer {
   }
 
   forward(x: tf.Tensor, training: boolean): tf.Tensor {
-    return tf.tidy(() => this.layers.reduce((h, l) => l.forward(h, training), x));
+    return tf.tidy(() => {
+      let h = x;
+      let i = 0;
+      while (i < this.layers.length) {
+        const l = this.layers[i++];
+        if (!isFusable(l)) {
+          h = l.forward(h, training);
+          continue;
+        }
+        let affine: Epilogue['affine'];
+        const following = this.layers[i];
+        if (!training && isChannelAffine(following)) {
+          affine = following.inferenceAffine();
+          i++;
+        }
+        const relu = this.layers[i]?.kind === 'relu';
+        if (relu) i++;
+        h = l.forwardFused(h, training, { affine, relu });
+      }
+      return h;
+    });
   }
 
   outputShape(inShape: Shape): Shape {

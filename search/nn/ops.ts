@@ -74,9 +74,13 @@ export class FactorizedReduce extends Layer {
 
   forward(x: tf.Tensor, training: boolean): tf.Tensor {
     return tf.tidy(() => {
-      const r = tf.relu(x);
-      const [b, h, w, c] = r.shape;
-      const shifted = tf.pad(tf.slice(r, [0, 1, 1, 0], [b, h - 1, w - 1, c]), [[0, 0], [0, 1], [0, 1], [0, 0]]);
+      const r = tf.relu(x) as tf.Tensor4D;
+      // r shifted up-left by one pixel, zero at the far edge, as a 2x2 depthwise conv whose only
+      // unit tap is the bottom-right one: wasm runs Slice and Pad element by element, conv grads fast.
+      const c = r.shape[3];
+      const tap = tf.buffer([2, 2, c, 1]);
+      for (let i = 0; i < c; i++) tap.set(1, 1, 1, i, 0);
+      const shifted = tf.depthwiseConv2d(r, tap.toTensor() as tf.Tensor4D, 1, [[0, 0], [0, 1], [0, 1], [0, 0]]);
       const y = tf.concat([this.conv1.forward(r, training), this.conv2.forward(shifted, training)], 3);
       return this.bn.forward(y, training);
     });
