@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -70,8 +71,18 @@ async function timeNet(net: BenchNet, backend: string, threads: number, profile:
   if (profile) await profileTrain(net, opt, x, labels);
   const infer_ms = meanMs(() => inferStep(net, x));
   opt.dispose();
-  tf.dispose([x, labels, ...net.variables]);
+  tf.dispose([x, labels]);
+  net.dispose();
   return { net: net.name, backend, threads, train_ms: +train_ms.toFixed(2), infer_ms: +infer_ms.toFixed(2) };
+}
+
+/** Trainable parameters of the PyTorch reference nets, to check ours build the same networks. */
+function torchParams(): Record<string, number> | undefined {
+  if (!existsSync(torchRef) || !existsSync(python)) return undefined;
+  const code = 'import json, sys; sys.path.insert(0, sys.argv[1]); import torch_ref as t; '
+    + 'print(json.dumps({n: sum(p.numel() for p in f()[0].parameters()) for n, f in (("R1", t.r1), ("R2", t.r2))}))';
+  const r = spawnSync(python, ['-c', code, dirname(torchRef)], { encoding: 'utf8' });
+  return r.status === 0 ? JSON.parse(r.stdout) : undefined;
 }
 
 function runTorch(): Array<Omit<Timing, 'backend'>> {
@@ -90,8 +101,15 @@ async function main(): Promise<void> {
   } });
   const info = await initBackend({ backend: values.backend });
   const ours: Timing[] = [];
+  const refParams = values['no-torch'] ? undefined : torchParams();
   for (const build of [buildR1, buildR2]) {
-    const t = await timeNet(build(createRng(0)), info.name, info.threads, values.profile);
+    const net = build(createRng(0));
+    const torchCount = refParams?.[net.name];
+    if (torchCount !== undefined && torchCount !== net.paramCount) {
+      console.error(`bench: ${net.name} has ${net.paramCount} parameters, the PyTorch reference ${torchCount}: not the same network`);
+    }
+    console.log(JSON.stringify({ net: net.name, params: net.paramCount, ...(torchCount !== undefined ? { torch_params: torchCount } : {}) }));
+    const t = await timeNet(net, info.name, info.threads, values.profile);
     ours.push(t);
     console.log(JSON.stringify(t));
   }
