@@ -13,6 +13,7 @@ export interface Command {
 const commands: Record<string, () => Promise<{ command: Command }>> = {
   info: () => import('./commands/info.ts'),
   explore: () => import('./commands/explore.ts'),
+  lut: () => import('./commands/lut.ts'),
   search: () => import('./commands/search.ts'),
   resume: () => import('./commands/resume.ts'),
   runs: () => import('./commands/runs.ts'),

@@ -1,0 +1,113 @@
+/**
+ * `cellscape lut`: measures every unit (op, input shape, stride) the space's networks use, writes
+ * the lookup table, and reports how well summed entries rank measured whole networks (Spearman
+ * over a seeded sample of genotypes).
+ */
+import { parseArgs } from 'node:util';
+import type { Command } from '../cli.ts';
+import { initBackend } from '../backend/index.ts';
+import { buildGenotypeNetwork, spaceTarget } from '../evaluate/proxy-build.ts';
+import { rankCorrelation } from '../latency/rank.ts';
+import { tfjsRuntime } from '../latency/runtimes.ts';
+import { measureUnits, predictLatency, writeLatencyTable, type LatencyTable } from '../latency/table.ts';
+import { latencyUnits } from '../latency/units.ts';
+import type { Network } from '../nn/network.ts';
+import { loadSpace, resolveSpacePath, type LoadedSpace } from '../space/load.ts';
+import type { CellGenotype, Genotype } from '../space/types.ts';
+import { UsageError } from '../util/errors.ts';
+import { createProgress } from '../util/progress.ts';
+import { createRng } from '../util/rng.ts';
+
+const HELP = `Usage: cellscape lut --space FILE [--out lut.json] [--repeats N] [--warmup N] [--samples N] [--seed S] [--backend NAME]
+
+Measures a per-operation latency lookup table for a space at batch 1 and checks it on
+--samples random genotypes (default 20; 0 skips the check).`;
+
+/**
+ * Genotypes that together use every op at every position kind of the space's cells: one per op,
+ * with each node reading a cell input (stride 2 in reduction cells) and an earlier state.
+ */
+function coverageGenotypes(space: LoadedSpace): Genotype[] {
+  const def = space.def;
+  if (def.family === 'cell') {
+    const ops = def.cell.ops.filter((op) => op !== 'none');
+    const concat = Array.from({ length: def.cell.nodes }, (_, i) => i + 2);
+    return ops.map((op): CellGenotype => {
+      const half = Array.from({ length: def.cell.nodes }, (_, n): [string, number][] => [[op, 0], [op, n + 1]]).flat();
+      return { normal: half, normal_concat: concat, reduce: half, reduce_concat: concat };
+    });
+  }
+  if (def.family === 'tabular-cell') {
+    return def.cell.ops.filter((op) => op !== 'none').map((op) => ({ nodes: Array.from({ length: def.cell.nodes - 1 }, (_, i) => Array<string>(i + 1).fill(op)) }));
+  }
+  throw new UsageError(`space '${space.name}': lookup tables of ${def.family} spaces are not supported yet`);
+}
+
+function positiveInt(value: string | undefined, flag: string, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag} must be an integer >= ${min}, got '${value}'`);
+  return n;
+}
+
+export const command: Command = {
+  summary: 'Measure a per-operation latency lookup table for a space and check how well it ranks networks',
+  async run(argv) {
+    let values;
+    try {
+      ({ values } = parseArgs({ args: argv, options: {
+        space: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, warmup: { type: 'string' },
+        samples: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      } }));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    if (values.help) { console.log(HELP); return 0; }
+    if (!values.space) throw new UsageError(`--space is required\n\n${HELP}`);
+    const out = values.out ?? 'lut.json';
+    const repeats = positiveInt(values.repeats, 'repeats', 20);
+    const warmup = positiveInt(values.warmup, 'warmup', 5, 0);
+    const samples = positiveInt(values.samples, 'samples', 20, 0);
+    const seed = positiveInt(values.seed, 'seed', 0, 0);
+    const space = loadSpace(resolveSpacePath(values.space));
+    const backend = await initBackend({ backend: values.backend });
+    const target = spaceTarget(space);
+    const rng = createRng(seed);
+
+    const build = (g: Genotype): Network => buildGenotypeNetwork(space, g, target, createRng(seed));
+    const sampled = Array.from({ length: samples }, () => space.sample(rng));
+    const coverage = coverageGenotypes(space);
+    // Units of every network, built one at a time; measuring needs them alive, so keep the nets until done.
+    const nets = [...coverage, ...sampled].map(build);
+    try {
+      const units = nets.flatMap((n) => latencyUnits(n));
+      const distinct = new Set(units.map((u) => u.key)).size;
+      const progress = createProgress({ label: 'lut', total: distinct + samples });
+      const entries = await measureUnits(units, { warmup, repeats }, (key) => progress.tick(1, key));
+      const table: LatencyTable = {
+        version: 1, runtime: tfjsRuntime.name, backend: backend.name, threads: backend.threads, space: space.name, spaceHash: space.hash,
+        inShape: target.inShape, warmup, repeats, created: new Date().toISOString(), entries,
+      };
+      const measured: number[] = [];
+      const predicted: number[] = [];
+      for (const net of nets.slice(coverage.length)) {
+        const m = await tfjsRuntime.measure(net, target.inShape, { warmup, repeats });
+        measured.push(m.medianMs);
+        predicted.push(predictLatency(table, net));
+        progress.tick(1, `network ${measured.length}/${samples}`);
+      }
+      progress.finish();
+      const rho = samples >= 2 ? rankCorrelation(predicted, measured) : NaN;
+      table.check = { samples, spearman: Number.isFinite(rho) ? rho : null };
+      writeLatencyTable(out, table);
+      console.log(`${out}: ${distinct} entries for space '${space.name}' on ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}), ${repeats} repeats after ${warmup} warm-up`);
+      if (samples >= 2) {
+        const ratio = predicted.reduce((s, p, i) => s + p / measured[i], 0) / samples;
+        console.log(`check on ${samples} sampled genotypes: Spearman rank correlation ${rho.toFixed(3)}; predicted/measured ${ratio.toFixed(2)} on average`);
+      }
+      return 0;
+    } finally {
+      nets.forEach((n) => n.dispose());
+    }
+  },
+};
