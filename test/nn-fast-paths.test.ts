@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../search/backend/index.ts';
 import { createRng } from '../search/util/rng.ts';
-import { BatchNorm, Conv2d, FactorizedReduce, OPS, Pool2d, ReLU, Sequential, mbconv, subsample, type Layer } from '../search/nn/index.ts';
+import { BatchNorm, Conv2d, FactorizedReduce, MixedOp, OPS, Pool2d, ReLU, Sequential, mbconv, subsample, type Layer } from '../search/nn/index.ts';
 
 before(async () => {
   await initBackend({ backend: 'wasm' });
@@ -145,6 +145,27 @@ test('a conv absorbs the ReLU after it, and in inference the batch norm too, wit
     close(withBn.forward(x, false), tf.relu(bn.forward(conv.forward(x, false), false)), `conv+bn+relu groups=${groups}`);
     for (const training of [false, true]) close(withoutBn.forward(x, training), tf.relu(conv.forward(x, training)), `conv+relu training=${training} groups=${groups}`);
   }
+});
+
+test('MixedOp: value and gradients (input, mixing weights, op weights) equal the plain sum of weighted ops', () => {
+  const mixed = new MixedOp(['none', 'max_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'dil_conv_3x3'], 4, 2, createRng(12));
+  const x = randomInput([2, 7, 7, 4], 13);
+  const weights = tf.variable(tf.tensor1d([0.3, -0.2, 0.5, 0.8, 0.1]));
+  const named = [{ name: 'x', variable: tf.variable(x) }, { name: 'weights', variable: weights }, ...mixed.variables()];
+  const probe = randomInput([2, 4, 4, 4], 14);
+  const grads = (f: () => tf.Tensor): Map<string, tf.Tensor> => {
+    const { grads: g } = tf.variableGrads(() => tf.sum(tf.mul(f(), probe)), named.map((v) => v.variable));
+    return new Map(named.map((v) => [v.name, g[v.variable.name]]));
+  };
+  const xv = named[0].variable;
+  const got = grads(() => mixed.forwardWeighted(xv, weights, true));
+  const want = grads(() => {
+    const w = tf.unstack(weights);
+    return tf.addN(mixed.ops.items.map((op, k) => tf.mul(op.forward(xv, true), w[k])));
+  });
+  close(mixed.forwardWeighted(x, weights, false), tf.addN(mixed.ops.items.map((op, k) => tf.mul(op.forward(x, false), weights.dataSync()[k]))), 'value');
+  for (const [name, g] of want) close(got.get(name)!, g, name, 1e-4);
+  assert.equal(got.get('weights')!.dataSync()[0], 0, 'the zero op gets no gradient');
 });
 
 test('every DARTS and block op, stride 1 and 2, affine and not: wasm forward and gradients equal cpu', async () => {

@@ -247,14 +247,22 @@ export class Pool2d extends Layer {
   forward(x: tf.Tensor, _training?: boolean): tf.Tensor {
     const { kernel, stride, padding } = this.config;
     if (this.kind === 'max_pool') return tf.maxPool(x as tf.Tensor4D, kernel, stride, padding);
-    // A depthwise convolution with unit weights, divided by the count of real inputs: the wasm
-    // AvgPoolGrad kernel takes ~10x the depthwise backprop kernels on DARTS' shapes.
-    return tf.tidy(() => {
-      const [, h, w, c] = x.shape;
-      const sums = tf.depthwiseConv2d(x as tf.Tensor4D, tf.ones([kernel, kernel, c, 1]) as tf.Tensor4D, stride, padding);
+    // Window sums as a depthwise convolution with unit weights, divided by the count of real
+    // inputs; the gradient is the depthwise input-gradient kernel on dy / count. tfjs' AvgPoolGrad
+    // takes ~10x that on wasm, and divides by the whole window even where padding was excluded.
+    const [, h, w, c] = x.shape;
+    const attrs = { strides: stride, pad: padding, dilations: 1, inputShape: x.shape };
+    const pool = tf.customGrad((xi, save) => {
+      const ones = tf.ones([kernel, kernel, c, 1]) as tf.Tensor4D;
       const counts = tf.depthwiseConv2d(tf.ones([1, h, w, 1]) as tf.Tensor4D, tf.ones([kernel, kernel, 1, 1]) as tf.Tensor4D, stride, padding);
-      return tf.div(sums, counts);
+      (save as (t: tf.Tensor[]) => void)([ones, counts]);
+      return {
+        value: tf.div(tf.depthwiseConv2d(xi as tf.Tensor4D, ones, stride, padding), counts),
+        gradFunc: (dy: tf.Tensor, [filter, n]: tf.Tensor[]) =>
+          tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: tf.div(dy, n), filter }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
+      };
     });
+    return pool(x);
   }
 
   outputShape([h, w, c]: Shape): Shape {
