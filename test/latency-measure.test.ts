@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../search/backend/index.ts';
-import { buildGenotypeNetwork, spaceTarget } from '../search/evaluate/proxy-build.ts';
+import { buildNetwork } from '../search/space/build.ts';
 import { quantile } from '../search/latency/measure.ts';
 import { ranks, rankCorrelation } from '../search/latency/rank.ts';
 import { tfjsRuntime } from '../search/latency/runtimes.ts';
@@ -17,7 +17,7 @@ import { loadSpace, resolveSpacePath } from '../search/space/load.ts';
 import { createRng } from '../search/util/rng.ts';
 
 const space = <CellSpace>loadSpace(resolveSpacePath('darts-fmnist-small'));
-const net = () => buildGenotypeNetwork(space, space.sample(createRng(5)), spaceTarget(space), createRng(1));
+const net = () => buildNetwork(space, space.sample(createRng(5)), { rng: createRng(1) });
 
 before(async () => { await initBackend(); });
 

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { evaluateJob } from '../search/evaluate/proxy.ts';
-import { buildGenotypeNetwork } from '../search/evaluate/proxy-build.ts';
+import { buildNetwork } from '../search/space/build.ts';
 import type { EvalJob } from '../search/executor/job.ts';
 import { LatencyLock } from '../search/latency/lock.ts';
 import type { CellSpace } from '../search/space/cell.ts';
@@ -28,7 +28,7 @@ describe('evaluateJob', () => {
     const before = tf.memory().numTensors;
     const r = await evaluateJob(job(), { lock, worker: 'test' });
     assert.equal(tf.memory().numTensors, before, 'tensor count');
-    const net = buildGenotypeNetwork(space, genotype, { inShape: [28, 28, 1], classes: 10 }, createRng(0));
+    const net = buildNetwork(space, genotype, { inShape: [28, 28, 1], classes: 10, rng: createRng(0) });
     assert.equal(r.params, net.paramCount());
     assert.equal(r.flops, net.flops());
     net.dispose();

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../cli.ts';
 import { initBackend } from '../backend/index.ts';
-import { buildGenotypeNetwork, spaceTarget } from '../evaluate/proxy-build.ts';
+import { buildNetwork } from '../space/build.ts';
 import { rankCorrelation } from '../latency/rank.ts';
 import { tfjsRuntime } from '../latency/runtimes.ts';
 import { measureUnits, predictLatency, writeLatencyTable, type LatencyTable } from '../latency/table.ts';
@@ -71,10 +71,10 @@ export const command: Command = {
     const seed = positiveInt(values.seed, 'seed', 0, 0);
     const space = loadSpace(resolveSpacePath(values.space));
     const backend = await initBackend({ backend: values.backend });
-    const target = spaceTarget(space);
+    const inShape = [...space.def.input.shape];
     const rng = createRng(seed);
 
-    const build = (g: Genotype): Network => buildGenotypeNetwork(space, g, target, createRng(seed));
+    const build = (g: Genotype): Network => buildNetwork(space, g, { rng: createRng(seed) });
     const sampled = Array.from({ length: samples }, () => space.sample(rng));
     const coverage = coverageGenotypes(space);
     // Units of every network, built one at a time; measuring needs them alive, so keep the nets until done.
@@ -86,12 +86,12 @@ export const command: Command = {
       const entries = await measureUnits(units, { warmup, repeats }, (key) => progress.tick(1, key));
       const table: LatencyTable = {
         version: 1, runtime: tfjsRuntime.name, backend: backend.name, threads: backend.threads, space: space.name, spaceHash: space.hash,
-        inShape: target.inShape, warmup, repeats, created: new Date().toISOString(), entries,
+        inShape, warmup, repeats, created: new Date().toISOString(), entries,
       };
       const measured: number[] = [];
       const predicted: number[] = [];
       for (const net of nets.slice(coverage.length)) {
-        const m = await tfjsRuntime.measure(net, target.inShape, { warmup, repeats });
+        const m = await tfjsRuntime.measure(net, inShape, { warmup, repeats });
         measured.push(m.medianMs);
         predicted.push(predictLatency(table, net));
         progress.tick(1, `network ${measured.length}/${samples}`);

@@ -11,13 +11,12 @@ import { loadDataset, type DatasetName } from '../data/registry.ts';
 import type { Dataset } from '../data/types.ts';
 import type { EpochRecord, EvalJob, EvalResult } from '../executor/job.ts';
 import { LatencyLock } from '../latency/lock.ts';
-import { latencyRuntime } from '../latency/runtimes.ts';
-import { predictLatency, readLatencyTable, type LatencyTable } from '../latency/table.ts';
-import type { Network } from '../nn/network.ts';
+import { jobLatency } from './job-latency.ts';
 import { parseSpaceDef, spaceFromDef } from '../space/load.ts';
 import { trainNetwork, type StepInfo } from '../train/loop.ts';
 import { createRng } from '../util/rng.ts';
-import { buildGenotypeNetwork } from './proxy-build.ts';
+import { buildNetwork } from '../space/build.ts';
+import { evaluateSegmentationJob } from './seg-proxy.ts';
 
 export interface EvalContext {
   /** The executor's shared latency lock (one SharedArrayBuffer for all workers). */
@@ -42,36 +41,14 @@ function proxyData(job: EvalJob): Dataset {
   return d;
 }
 
-const tables = new Map<string, LatencyTable>();
-function table(path: string): LatencyTable {
-  let t = tables.get(path);
-  if (!t) tables.set(path, (t = readLatencyTable(path)));
-  return t;
-}
-
-async function latencyOf(job: EvalJob, net: Network, ctx: EvalContext): Promise<{ latencyMs: number | null; latencyIqrMs: number | null }> {
-  const spec = job.latency;
-  switch (spec.runtime) {
-    case 'none':
-      return { latencyMs: null, latencyIqrMs: null };
-    case 'lut': {
-      if (!spec.lutPath) throw new Error(`job ${job.candidateId}: latency runtime 'lut' needs lutPath`);
-      return { latencyMs: predictLatency(table(spec.lutPath), net, spec.lutPath), latencyIqrMs: null };
-    }
-    default: {
-      const m = await latencyRuntime(spec.runtime).measure(net, net.config.inShape, { warmup: spec.warmup, repeats: spec.repeats, lock: ctx.lock });
-      return { latencyMs: m.medianMs, latencyIqrMs: m.iqrMs };
-    }
-  }
-}
-
 export async function evaluateJob(job: EvalJob, ctx: EvalContext = {}): Promise<EvalResult> {
   const backend = await initBackend({ backend: job.backend });
+  if (job.task === 'segmentation') return evaluateSegmentationJob(job, ctx);
   const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} spaceDef`));
   const genotype = space.validate(job.genotype, `job ${job.candidateId} genotype`);
   const data = proxyData(job);
   const tensorsBefore = tf.memory().numTensors;
-  const net = buildGenotypeNetwork(space, genotype, { inShape: data.shape, classes: data.numClasses }, createRng(job.seed));
+  const net = buildNetwork(space, genotype, { inShape: [...data.shape], classes: data.numClasses, rng: createRng(job.seed) });
   try {
     const lock = ctx.lock;
     const trained = await trainNetwork(net, data, {
@@ -80,7 +57,7 @@ export async function evaluateJob(job: EvalJob, ctx: EvalContext = {}): Promise<
       onStep: ctx.onStep, onEpoch: ctx.onEpoch ? (r) => ctx.onEpoch!(r) : undefined, signal: ctx.signal,
     });
     const last = trained.epochs[trained.epochs.length - 1];
-    const latency = await latencyOf(job, net, ctx);
+    const latency = await jobLatency(job, net, ctx.lock);
     return {
       accuracy: last?.valAccuracy ?? NaN,
       ...latency,

@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { loadSceneDataset } from '../data/segmentation/builtin.ts';
 import type { SceneVariant } from '../data/segmentation/scenes.ts';
 import type { SegDataset } from '../data/segmentation/types.ts';
-import type { EvalJob, EvalResult, LatencySpec } from '../executor/job.ts';
-import type { Network } from '../nn/network.ts';
+import type { EvalJob, EvalResult } from '../executor/job.ts';
+import type { LatencyLock } from '../latency/lock.ts';
+import { jobLatency } from './job-latency.ts';
 import { buildNetwork } from '../space/build.ts';
 import { parseSpaceDef, spaceFromDef } from '../space/load.ts';
 import { UsageError } from '../util/errors.ts';
@@ -23,41 +24,18 @@ export function segmentationDataset(name: string, counts: { train: number; val: 
   return loadSceneDataset({ variant: name.slice('scenes-'.length) as SceneVariant, counts: { ...counts, test: 0 }, seed });
 }
 
-/** Median and interquartile range of batch-1 forward passes, after warm-up. */
-export async function measureLatency(net: Network, spec: LatencySpec): Promise<{ ms: number; iqr: number } | null> {
-  if (spec.runtime === 'none') return null;
-  if (spec.runtime !== 'tfjs') throw new UsageError(`segmentation proxy measures latency on tfjs only, not ${spec.runtime}`);
-  const x = tf.zeros([1, ...net.config.inShape]);
-  const times: number[] = [];
-  try {
-    for (let i = 0; i < spec.warmup + spec.repeats; i++) {
-      const t0 = performance.now();
-      const y = net.forward(x, false);
-      await y.data();
-      y.dispose();
-      if (i >= spec.warmup) times.push(performance.now() - t0);
-    }
-  } finally {
-    x.dispose();
-  }
-  times.sort((a, b) => a - b);
-  const q = (p: number): number => times[Math.min(times.length - 1, Math.floor(p * times.length))];
-  return { ms: q(0.5), iqr: q(0.75) - q(0.25) };
-}
-
-export async function evaluateSegmentationJob(job: EvalJob, o: { worker?: string; data?: SegDataset } = {}): Promise<EvalResult & { pixelAccuracy: number }> {
+export async function evaluateSegmentationJob(job: EvalJob, o: { worker?: string; data?: SegDataset; lock?: LatencyLock } = {}): Promise<EvalResult & { pixelAccuracy: number }> {
   const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} space`));
   const data = o.data ?? segmentationDataset(job.dataset, { train: job.budget.trainImages, val: job.budget.valImages });
   const net = buildNetwork(space, job.genotype, { task: 'segmentation', classes: data.numClasses, inShape: [...data.shape], rng: createRng(job.seed) });
   try {
     const trained = await trainSegmentation(net, data, { epochs: job.budget.epochs, batchSize: job.budget.batchSize, learningRate: job.budget.learningRate, seed: job.seed });
     const last = trained.epochs[trained.epochs.length - 1];
-    const latency = await measureLatency(net, job.latency);
+    const latency = await jobLatency(job, net, o.lock);
     return {
       accuracy: last.valMiou,
       pixelAccuracy: last.valPixelAccuracy,
-      latencyMs: latency?.ms ?? null,
-      latencyIqrMs: latency?.iqr ?? null,
+      ...latency,
       params: net.paramCount(),
       flops: net.flops(),
       trainSeconds: trained.seconds,

@@ -24,14 +24,14 @@ export const tfjsRuntime: LatencyRuntime = {
   },
 };
 
-const runtimes = new Map<string, LatencyRuntime>([[tfjsRuntime.name, tfjsRuntime]]);
+// onnxruntime-node is loaded only by runs that measure on it.
+const runtimes: Record<string, () => Promise<LatencyRuntime>> = {
+  tfjs: async () => tfjsRuntime,
+  onnxruntime: async () => (await import('../export/onnx/runtime.ts')).onnxRuntime,
+};
 
-export function registerLatencyRuntime(rt: LatencyRuntime): void {
-  runtimes.set(rt.name, rt);
-}
-
-export function latencyRuntime(name: string): LatencyRuntime {
-  const rt = runtimes.get(name);
-  if (!rt) throw new Error(`no latency runtime '${name}' is registered (known: ${[...runtimes.keys()].join(', ')}); see search/latency/runtimes.ts`);
-  return rt;
+export async function latencyRuntime(name: string): Promise<LatencyRuntime> {
+  const load = runtimes[name];
+  if (!load) throw new Error(`no latency runtime '${name}' (known: ${Object.keys(runtimes).join(', ')})`);
+  return load();
 }

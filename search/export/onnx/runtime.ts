@@ -6,6 +6,8 @@ import * as ort from 'onnxruntime-node';
 import type { Shape } from '../../nn/module.ts';
 import type { Network } from '../../nn/network.ts';
 import { createRng } from '../../util/rng.ts';
+import { summarise, type LatencyMeasurement, type MeasureOptions } from '../../latency/measure.ts';
+import type { LatencyRuntime } from '../../latency/runtimes.ts';
 import { exportOnnx, ONNX_INPUT, ONNX_OUTPUT } from './export.ts';
 
 /** One thread, no inter-op parallelism: the conditions every latency in a run is taken under. */
@@ -23,54 +25,31 @@ export async function runOnnx(session: ort.InferenceSession, x: Float32Array, sh
   return { data: y.data as Float32Array, dims: [...y.dims] };
 }
 
-export interface LatencyMeasurement {
-  medianMs: number;
-  /** Interquartile range (q3 - q1) of the timed runs. */
-  iqrMs: number;
-  q1Ms: number;
-  q3Ms: number;
-  runs: number;
-  runtime: 'onnxruntime';
-}
-
-export interface LatencyOptions {
-  warmup: number;
-  repeats: number;
-  /** Seeds the random input (values do not change the time, but a run stays reproducible). */
-  seed?: number;
-}
-
-/** Linear-interpolated quantile of sorted values (numpy's default). */
-function quantile(sorted: number[], q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
 /**
- * Exports `network` to ONNX at `inShape` ([h, w, c]) and times single-image inference in
- * onnxruntime. The caller serialises measurements (the latency lock): nothing else should run.
+ * Latency on onnxruntime: the network is exported to ONNX at `inShape` ([h, w, c]) and
+ * single-image inference is timed while the latency lock is held exclusive.
  */
-export async function measureOnnxLatency(network: Network, inShape: Shape, o: LatencyOptions): Promise<LatencyMeasurement> {
-  if (!(o.repeats >= 1)) throw new Error(`onnx latency: repeats must be at least 1, got ${o.repeats}`);
-  const session = await openOnnxSession(exportOnnx(network, { inShape }));
-  try {
-    const rng = createRng(o.seed ?? 0);
-    const x = Float32Array.from({ length: inShape.reduce((a, b) => a * b, 1) }, () => rng.normal());
-    const feeds = { [ONNX_INPUT]: new ort.Tensor('float32', x, [1, ...inShape]) };
-    for (let i = 0; i < o.warmup; i++) await session.run(feeds);
-    const times: number[] = [];
-    for (let i = 0; i < o.repeats; i++) {
-      const t0 = performance.now();
-      await session.run(feeds);
-      times.push(performance.now() - t0);
+export const onnxRuntime: LatencyRuntime = {
+  name: 'onnxruntime',
+  async measure(network: Network, inShape: Shape, o: MeasureOptions): Promise<LatencyMeasurement> {
+    if (!(o.repeats >= 1)) throw new Error(`onnx latency: repeats must be at least 1, got ${o.repeats}`);
+    const session = await openOnnxSession(exportOnnx(network, { inShape }));
+    o.lock?.acquireExclusive();
+    try {
+      const rng = createRng(0);
+      const x = Float32Array.from({ length: inShape.reduce((a, b) => a * b, 1) }, () => rng.normal());
+      const feeds = { [ONNX_INPUT]: new ort.Tensor('float32', x, [1, ...inShape]) };
+      for (let i = 0; i < o.warmup; i++) await session.run(feeds);
+      const times: number[] = [];
+      for (let i = 0; i < o.repeats; i++) {
+        const t0 = performance.now();
+        await session.run(feeds);
+        times.push(performance.now() - t0);
+      }
+      return summarise(times);
+    } finally {
+      o.lock?.releaseExclusive();
+      await session.release();
     }
-    times.sort((a, b) => a - b);
-    const q1Ms = quantile(times, 0.25);
-    const q3Ms = quantile(times, 0.75);
-    return { medianMs: quantile(times, 0.5), iqrMs: q3Ms - q1Ms, q1Ms, q3Ms, runs: o.repeats, runtime: 'onnxruntime' };
-  } finally {
-    await session.release();
-  }
-}
+  },
+};
