@@ -5,15 +5,17 @@
  */
 import { failureOf } from './serve.ts';
 import { runTask } from './run-task.ts';
+import { LatencyLock } from '../latency/lock.ts';
 import type { Executor, Outcome, RunningTask, Task } from './types.ts';
 
 export function createInProcessExecutor(): Executor {
+  const lock = new LatencyLock();
   return {
     slots: 1,
     start(task: Task): RunningTask {
       let settle!: (o: Outcome) => void;
       const aborted = new Promise<Outcome>((resolve) => { settle = resolve; });
-      const ran = runTask(task).then((r): Outcome => ({ ok: true, ...r }), failureOf);
+      const ran = runTask(task, { lock }).then((r): Outcome => ({ ok: true, ...r }), failureOf);
       return {
         done: Promise.race([ran, aborted]),
         lastBeat: () => Date.now(),

@@ -1,7 +1,15 @@
 /**
  * Runs one task in the current thread: the code a pool worker and the in-process executor share.
  * Tables and spaces are loaded once per thread and kept, since every job of a run names the same.
+ *
+ * Every import here is static: piscina loads a worker module through require(), which tsx
+ * compiles, but its ESM hooks are not active in worker threads on Node 20, so a dynamic
+ * import() of a .ts file fails there with "Unknown file extension".
  */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../backend/index.ts';
+import { evaluateJob } from '../evaluate/proxy.ts';
+import { evaluateSegmentationJob } from '../evaluate/seg-proxy.ts';
 import { threadId } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadTable, createTableEvaluator, type Table } from '../evaluate/table.ts';
@@ -10,9 +18,7 @@ import { formatNb201 } from '../space/tabular-cell.ts';
 import type { Genotype, TabularCellGenotype } from '../space/types.ts';
 import type { EvalJob, EvalResult } from './job.ts';
 import type { EvaluatorSpec, Task, TensorCount } from './types.ts';
-
-// TODO(proxy): import the module by literal once search/evaluate/proxy.ts is committed.
-const proxyModule = '../evaluate/proxy.ts';
+import type { LatencyLock } from '../latency/lock.ts';
 
 const tables = new Map<string, Table>();
 const spaces = new Map<string, LoadedSpace>();
@@ -46,21 +52,27 @@ async function lookUp(job: EvalJob, spec: Extract<EvaluatorSpec, { kind: 'table'
   };
 }
 
-async function train(job: EvalJob): Promise<{ result: EvalResult; tensors: TensorCount }> {
-  const [tf, { initBackend }, { evaluateJob }] = await Promise.all([
-    import('@tensorflow/tfjs'), import('../backend/index.ts'),
-    import(proxyModule) as Promise<{ evaluateJob(job: EvalJob): Promise<EvalResult> }>,
-  ]);
+/** What the thread running a task offers it. */
+export interface TaskContext {
+  /** A sign of life, called on every training step (steps do not let timers run). */
+  beat?: () => void;
+  /** The latency lock shared by every worker of the executor. */
+  lock?: LatencyLock;
+}
+
+async function train(job: EvalJob, ctx: TaskContext): Promise<{ result: EvalResult; tensors: TensorCount }> {
   // Once per thread: later calls return the backend already chosen.
   await initBackend({ backend: job.backend });
   const before = tf.memory().numTensors;
-  const result = await evaluateJob(job);
+  const result = job.task === 'segmentation'
+    ? await evaluateSegmentationJob(job, { worker: workerName() })
+    : await evaluateJob(job, { lock: ctx.lock, worker: workerName(), onStep: ctx.beat });
   return { result, tensors: { before, after: tf.memory().numTensors } };
 }
 
-export async function runTask(task: Task): Promise<{ result: EvalResult; tensors: TensorCount | null }> {
+export async function runTask(task: Task, ctx: TaskContext = {}): Promise<{ result: EvalResult; tensors: TensorCount | null }> {
   switch (task.evaluator.kind) {
     case 'table': return { result: await lookUp(task.job, task.evaluator), tensors: null };
-    case 'proxy': return train(task.job);
+    case 'proxy': return train(task.job, ctx);
   }
 }

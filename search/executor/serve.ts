@@ -1,13 +1,15 @@
 /**
  * The worker side of the pool: wraps the task runner so that the worker shows signs of life
  * while it runs a task (a counter in a SharedArrayBuffer slot, bumped on a timer, which only
- * fires while the thread's event loop turns) and so that an error crosses back as data with its
+ * fires while the thread's event loop turns, and on every training step, which does not let it turn) and so that an error crosses back as data with its
  * kind, not as an exception whose class the structured clone would lose.
  */
 import { workerData } from 'node:worker_threads';
 import { UsageError } from '../util/errors.ts';
 import type { EvalResult } from './job.ts';
 import type { Outcome, Task, TensorCount } from './types.ts';
+import type { TaskContext } from './run-task.ts';
+import { LatencyLock } from '../latency/lock.ts';
 
 /** What the pool posts to a worker: the task and the heartbeat slot it owns while running it. */
 export interface WireTask {
@@ -28,14 +30,16 @@ export function failureOf(err: unknown): Outcome {
   return { ok: false, kind: e instanceof UsageError ? 'usage' : 'error', error: e.message, stack: e.stack };
 }
 
-export function serveTasks(run: (task: Task) => Promise<{ result: EvalResult; tensors: TensorCount | null }>) {
+export function serveTasks(run: (task: Task, ctx: TaskContext) => Promise<{ result: EvalResult; tensors: TensorCount | null }>) {
   const data = workerData as PoolWorkerData;
   const beats = new Int32Array(data.beats);
+  const lock = new LatencyLock(data.latencyLock);
   return async ({ task, slot }: WireTask): Promise<Outcome> => {
-    Atomics.add(beats, slot, 1);
-    const timer = setInterval(() => Atomics.add(beats, slot, 1), data.heartbeatMs);
+    const beat = () => { Atomics.add(beats, slot, 1); };
+    beat();
+    const timer = setInterval(beat, data.heartbeatMs);
     try {
-      const { result, tensors } = await run(task);
+      const { result, tensors } = await run(task, { beat, lock });
       return { ok: true, result, tensors };
     } catch (err) {
       return failureOf(err);

@@ -27,9 +27,13 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/** Cell keys run to hundreds of characters: the text view shows their start (--json has them whole). */
+const KEY_WIDTH = 72;
+const shortKey = (key: string): string => (key.length > KEY_WIDTH ? `${key.slice(0, KEY_WIDTH - 1)}…` : key);
+
 export function formatFront(front: readonly Candidate[]): string {
   return table(['id', 'accuracy', 'latency', 'params', 'FLOPs', 'key'], front.map((c) => [
-    String(c.id), fmt(c.accuracy, 4), fmt(c.latencyMs, 2, ' ms'), count(c.params), count(c.flops), c.key,
+    String(c.id), fmt(c.accuracy, 4), fmt(c.latencyMs, 2, ' ms'), count(c.params), count(c.flops), shortKey(c.key),
   ]));
 }
 

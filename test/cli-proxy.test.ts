@@ -1,0 +1,37 @@
+/** One real search end to end: proxy training of DARTS cells on Fashion-MNIST at a tiny budget, on the pool. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStore } from '../search/store/store.ts';
+import { tempDir } from './executor-fixtures.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+test('cellscape search trains real candidates on 2 workers, stores their results and epochs, and leaks no tensors', () => {
+  const db = join(tempDir(), 'proxy.db');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'search/cli.ts'), 'search', '--budget', '3', '--population', '2',
+    '--sample', '1', '--workers', '2', '--epochs', '1', '--train-images', '64', '--val-images', '64', '--batch-size', '32',
+    '--latency-repeats', '3', '--latency-warmup', '1', '--seed', '2', '--db', db], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /run 1 finished: 3 done, 0 failed of 3/);
+  const store = openStore(db, { readonly: true });
+  try {
+    const run = store.getRun(1)!;
+    assert.equal(run.spaceName, 'darts-fmnist-small');
+    assert.notEqual(run.backend, 'table');
+    const done = store.listCandidates(1, { status: 'done' });
+    assert.equal(done.length, 3);
+    for (const c of done) {
+      assert.ok(c.accuracy! >= 0 && c.accuracy! <= 1, `accuracy ${c.accuracy}`);
+      assert.ok(c.latencyMs! > 0 && c.params! > 0, `latency ${c.latencyMs}, params ${c.params}`);
+      const tensors = (c.extra as { tensors: { before: number; after: number } }).tensors;
+      assert.equal(tensors.after, tensors.before, `candidate ${c.id} left tensors behind`);
+      assert.equal(store.listEpochs(1, c.id).length, 1);
+    }
+    assert.equal(new Set(done.map((c) => (c.extra as { worker: string }).worker)).size, 2, 'both workers trained');
+  } finally {
+    store.close();
+  }
+});
