@@ -197,7 +197,14 @@ export class MixedOp extends Layer implements WeightedLayer {
     return tf.tidy(() => {
       const live = this.ops.items.flatMap((op, k) => (op instanceof Zero ? [] : [k]));
       if (live.length === 0) return tf.zeros(this.outputShapeOf(x));
-      return weightedSum(live.map((k) => this.ops.items[k].forward(x, training)), weights as tf.Tensor1D, live);
+      // The conv ops all start with ReLU(x): computed once, it is one pass (and one kept tensor) per edge instead of four.
+      let relu: tf.Tensor | undefined;
+      const run = (op: Layer): tf.Tensor => {
+        if (!(op instanceof Sequential) || op.children()[0]?.[1].kind !== 'relu') return op.forward(x, training);
+        relu ??= tf.relu(x);
+        return op.forwardFrom(relu, training, 1);
+      };
+      return weightedSum(live.map((k) => run(this.ops.items[k])), weights as tf.Tensor1D, live);
     });
   }
 

@@ -145,10 +145,13 @@ export class Sequential extends Layer {
     this.config = label ? { label } : {};
   }
 
-  forward(x: tf.Tensor, training: boolean): tf.Tensor {
+  forward(x: tf.Tensor, training: boolean): tf.Tensor { return this.forwardFrom(x, training, 0); }
+
+  /** The layers from index `start` on; a caller that already applied the first ones (e.g. a shared ReLU) skips them. */
+  forwardFrom(x: tf.Tensor, training: boolean, start: number): tf.Tensor {
     return tf.tidy(() => {
       let h = x;
-      let i = 0;
+      let i = start;
       while (i < this.layers.length) {
         const l = this.layers[i++];
         if (!isFusable(l)) {
