@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --backend NAME] [--profile] [--no-torch]`: times the yardstick nets R1 and R2
  * (shared/bench/REFERENCE_NETS.md) on the chosen TensorFlow.js backend, runs the PyTorch
- * reference in the same run when present, and prints JSON lines plus the ratios.
+ * reference in the same run when present, and prints JSON lines plus the ratios. A line per net
+ * gives its parameter count next to the PyTorch reference's (a mismatch is reported on stderr).
  * --profile also prints where a training step spends its time, per kernel.
  */
 import { spawnSync } from 'node:child_process';
