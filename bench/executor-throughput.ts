@@ -4,6 +4,7 @@
  * worker's warm-up job (backend start, data load). Prints JSON lines and the speed-up. On a
  * shared machine the figures move with everyone else's load: read them as rough.
  */
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createPoolExecutor } from '../search/executor/pool.ts';
 import type { Executor, Task } from '../search/executor/types.ts';
@@ -34,7 +35,7 @@ for (const workers of [1, 2]) {
     await drain(ex, proxyTasks(workers, { seed: 99, trainImages }));
     const { seconds, failed } = await drain(ex, proxyTasks(jobs, { seed: 1, trainImages }));
     rates[workers] = (jobs / seconds) * 3600;
-    console.log(JSON.stringify({ workers, jobs, trainImages, seconds: +seconds.toFixed(1), candidatesPerHour: Math.round(rates[workers]), failed }));
+    console.log(JSON.stringify({ workers, jobs, trainImages, loadAverage1m: +os.loadavg()[0].toFixed(2), seconds: +seconds.toFixed(1), candidatesPerHour: Math.round(rates[workers]), failed }));
   } finally {
     await ex.close();
   }

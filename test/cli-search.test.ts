@@ -126,6 +126,13 @@ test('bad input: errors name the flag or the run, and stored runs are left as th
     assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
   }
   assert.deepEqual(readFileSync(db), before);
+
+  const notADb = join(dir, 'notes.db');
+  writeFileSync(notADb, 'my notes, not a database\n');
+  const r = cellscape(['runs', '--db', notADb]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--db .*notes\.db: file is not a database/);
+  assert.equal(readFileSync(notADb, 'utf8'), 'my notes, not a database\n');
 });
 
 test('resume refuses a run whose space file changed since it started', async () => {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { Command } from '../cli.ts';
 import { UsageError } from '../util/errors.ts';
-import { openStore } from '../store/store.ts';
+import { openStore, type Store } from '../store/store.ts';
 import { defaultWorkers } from '../executor/pool.ts';
 import { runConfigSchema } from '../run/config.ts';
 import { parseFlags } from '../run/flags.ts';
@@ -31,8 +31,14 @@ export function runIdOf(positionals: string[], usage: string): number {
   return id.data;
 }
 
-export function requireDb(path: string): void {
+/** Opens an existing run database; a missing or unreadable file is the user's to fix, named by its flag. */
+export function openDb(path: string, options: { readonly?: boolean } = {}): Store {
   if (!existsSync(path)) throw new UsageError(`--db ${path}: no such database (runs are stored by cellscape search)`);
+  try {
+    return openStore(path, options);
+  } catch (err) {
+    throw new UsageError(`--db ${path}: ${(err as Error).message}`);
+  }
 }
 
 const USAGE = 'Usage: cellscape resume RUN [--db FILE] [--workers N] [--force]';
@@ -43,8 +49,7 @@ export const command: Command = {
     const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ['force', 'help'], positionals: 1 });
     if (flags.help) { console.log(USAGE); return 0; }
     const runId = runIdOf(positionals, USAGE);
-    requireDb(flags.db);
-    const store = openStore(flags.db);
+    const store = openDb(flags.db);
     try {
       const run = store.getRun(runId);
       if (!run) throw new UsageError(`no run ${runId} in ${flags.db} (see cellscape runs --db ${flags.db})`);

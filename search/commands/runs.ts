@@ -1,10 +1,9 @@
 /** `cellscape runs`: the runs of a database, newest first. */
 import { z } from 'zod';
 import type { Command } from '../cli.ts';
-import { openStore } from '../store/store.ts';
 import { parseFlags } from '../run/flags.ts';
 import { table } from '../run/report.ts';
-import { requireDb } from './resume.ts';
+import { openDb } from './resume.ts';
 
 const flagsSchema = z.strictObject({ db: z.string().default('runs.db'), json: z.boolean().optional(), help: z.boolean().optional() });
 
@@ -13,8 +12,7 @@ export const command: Command = {
   async run(argv) {
     const { flags } = parseFlags(argv, flagsSchema, { booleans: ['json', 'help'] });
     if (flags.help) { console.log('Usage: cellscape runs [--db FILE] [--json]'); return 0; }
-    requireDb(flags.db);
-    const store = openStore(flags.db);
+    const store = openDb(flags.db);
     try {
       const runs = store.listRuns();
       if (flags.json) {

@@ -2,11 +2,10 @@
 import { z } from 'zod';
 import type { Command } from '../cli.ts';
 import { UsageError } from '../util/errors.ts';
-import { openStore } from '../store/store.ts';
 import { runConfigSchema, type RunConfig } from '../run/config.ts';
 import { parseFlags } from '../run/flags.ts';
 import { formatCounts, formatFront, frontOf, table } from '../run/report.ts';
-import { requireDb, runIdOf } from './resume.ts';
+import { openDb, runIdOf } from './resume.ts';
 
 const flagsSchema = z.strictObject({ db: z.string().default('runs.db'), json: z.boolean().optional(), help: z.boolean().optional() });
 const USAGE = 'Usage: cellscape show RUN [--db FILE] [--json]';
@@ -17,8 +16,7 @@ export const command: Command = {
     const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ['json', 'help'], positionals: 1 });
     if (flags.help) { console.log(USAGE); return 0; }
     const runId = runIdOf(positionals, USAGE);
-    requireDb(flags.db);
-    const store = openStore(flags.db, { readonly: true });
+    const store = openDb(flags.db, { readonly: true });
     try {
       const run = store.getRunSummary(runId);
       if (!run) throw new UsageError(`no run ${runId} in ${flags.db} (see cellscape runs --db ${flags.db})`);
