@@ -26,6 +26,7 @@ import { archStepFirstOrder, archStepSecondOrder, createArchOptimizer, weightSte
 import { dartsConfig, type DartsConfig } from '../search/strategies/darts/config.ts';
 import { detectCollapse } from '../search/strategies/darts/collapse.ts';
 import { runDarts } from '../search/strategies/darts/run.ts';
+import { measureSiteLatencies, supernetSites } from '../search/strategies/darts/latency.ts';
 import { classificationTensors } from '../search/train/labels.ts';
 import { trainNetwork } from '../search/train/loop.ts';
 import { createStepper } from '../search/train/optimizer.ts';
@@ -72,12 +73,15 @@ function stepTimes(): void {
   stepper.dispose(); opt.dispose(); net.dispose(); arch.dispose();
 }
 
+// One op-latency table for every search here, so that settings differ by their loss, not by measurement noise.
+const opTable = (() => { const net = buildSupernet(space, { rng: createRng(0) }); const t = measureSiteLatencies(supernetSites(net)); net.dispose(); return t; })();
+
 const dir = mkdtempSync(join(tmpdir(), 'darts-bench-'));
 const store = openStore(join(dir, 'runs.db'));
 
 async function search(over: Partial<DartsConfig>, label: string): Promise<{ genotype: CellGenotype; seconds: number; epochs: { paramFree: number; expectedMs: number }[] }> {
   const t0 = performance.now();
-  const out = await runDarts({ ...base, ...over }, store, { progress: true, log: (l) => console.error(`[${label}] ${l}`) });
+  const out = await runDarts({ ...base, ...over }, store, { progress: true, opLatency: (k) => opTable.get(k), log: (l) => console.error(`[${label}] ${l}`) });
   const seconds = (performance.now() - t0) / 1000;
   return { genotype: out.genotype!, seconds, epochs: out.epochs.map((e) => ({ paramFree: e.collapse.parameterFree, expectedMs: Number(e.expectedLatencyMs.toFixed(4)) })) };
 }
