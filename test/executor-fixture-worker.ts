@@ -1,6 +1,7 @@
 /**
  * A pool worker for the executor tests that misbehaves on request: the job's key says how
- * (ok, sleep:MS, throw, exit, hang, oom, once-hang:FILE). It uses the real serveTasks wrapper, so the
+ * (ok, sleep:MS, throw, exit, hang, oom, once-hang:FILE, and with the latency lock:
+ * hold-exit, hold-hang, wait-exit (waits for exclusive behind a holder, then dies), exclusive). It uses the real serveTasks wrapper, so the
  * heartbeat and error transport under test are the production ones.
  */
 import { existsSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ function hang(): never {
   for (;;) { /* spin */ }
 }
 
-export default serveTasks(async ({ job }) => {
+export default serveTasks(async ({ job }, { lock }) => {
   const [mode, arg] = job.key.split(':');
   switch (mode) {
     case 'ok': return { result: result(job.candidateId / 100), tensors: null };
@@ -29,6 +30,9 @@ export default serveTasks(async ({ job }) => {
     case 'once-hang':
       if (!existsSync(arg)) { writeFileSync(arg, ''); hang(); }
       return { result: result(0.5), tensors: null };
+    case 'hold-exit': lock!.acquireShared(); process.exit(3);
+    case 'hold-hang': lock!.acquireShared(); hang();
+    case 'exclusive': lock!.acquireExclusive(); lock!.releaseExclusive(); return { result: result(0.7), tensors: null };
     case 'oom': {
       const hog: number[][] = [];
       for (;;) hog.push(new Array(1e6).fill(hog.length));

@@ -118,3 +118,25 @@ test('pool: a hung worker stops beating while a busy one beats; aborting it free
     await ex.close();
   }
 });
+
+test('pool: a worker that dies or is stopped holding the latency lock does not leave the others waiting for it', async () => {
+  const ex = createPoolExecutor({ workers: 2, filename: fixture, heartbeatMs: 40 });
+  const within = <T>(p: Promise<T>, what: string) => Promise.race([
+    p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: still waiting for the lock`)), 8000).unref()),
+  ]);
+  try {
+    const [died] = await runAll(ex, [fixtureTask(1, 'hold-exit')]);
+    assert.ok(!died.ok && died.kind === 'crash', JSON.stringify(died));
+    const measured = await within(ex.start(fixtureTask(2, 'exclusive')).done, 'after a crash');
+    assert.ok(measured.ok);
+
+    const hung = ex.start(fixtureTask(3, 'hold-hang'));
+    await new Promise((r) => setTimeout(r, 500));
+    hung.abort('timeout', 'over its time limit');
+    assert.equal((await hung.done).ok, false);
+    const again = await within(ex.start(fixtureTask(4, 'exclusive')).done, 'after a stopped worker');
+    assert.ok(again.ok);
+  } finally {
+    await ex.close();
+  }
+});

@@ -12,7 +12,11 @@
  */
 import os from 'node:os';
 import { Piscina } from 'piscina';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Worker } from 'node:worker_threads';
 import { LatencyLock } from '../latency/lock.ts';
+import { BEAT, CELLS, THREAD, releaseDeadHolds } from './lock-holds.ts';
 import type { PoolWorkerData, WireTask } from './serve.ts';
 import type { Executor, FailureKind, Outcome, RunningTask, Task } from './types.ts';
 
@@ -30,6 +34,7 @@ export interface PoolOptions {
 }
 
 export const DEFAULT_HEARTBEAT_MS = 2000;
+const EXIT_GRACE_MS = 300;
 
 export const defaultWorkers = (): number => Math.max(1, os.availableParallelism());
 
@@ -42,11 +47,10 @@ function classify(err: Error & { code?: string }): FailureKind {
 export function createPoolExecutor(o: PoolOptions = {}): Executor {
   const slots = o.workers ?? defaultWorkers();
   const heartbeatMs = o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-  const beatsBuffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * slots);
-  const beats = new Int32Array(beatsBuffer);
-  const workerData: PoolWorkerData = {
-    beats: beatsBuffer, heartbeatMs, latencyLock: o.latencyLock ?? LatencyLock.createBuffer(),
-  };
+  const cellsBuffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * CELLS * slots);
+  const cells = new Int32Array(cellsBuffer);
+  const latencyLock = o.latencyLock ?? LatencyLock.createBuffer();
+  const workerData: PoolWorkerData = { cells: cellsBuffer, heartbeatMs, latencyLock };
   const pool = new Piscina({
     filename: o.filename ?? new URL('./worker.ts', import.meta.url).href,
     minThreads: slots,
@@ -61,10 +65,19 @@ export function createPoolExecutor(o: PoolOptions = {}): Executor {
 
   const free = Array.from({ length: slots }, (_, i) => i);
   const watched = new Map<number, { seen: number; at: number }>();
+  /** The thread running each slot's task, found by the id it wrote, kept so its exit can be awaited. */
+  const threadOf = new Map<number, Worker>();
+  const findThread = (slot: number): Worker | undefined => {
+    const tid = Atomics.load(cells, slot * CELLS + THREAD);
+    const t = threadOf.get(slot) ?? (tid === 0 ? undefined : pool.threads.find((w) => w.threadId === tid));
+    if (t) threadOf.set(slot, t);
+    return t;
+  };
   const monitor = setInterval(() => {
     for (const [slot, w] of watched) {
-      const v = Atomics.load(beats, slot);
+      const v = Atomics.load(cells, slot * CELLS + BEAT);
       if (v !== w.seen) { w.seen = v; w.at = Date.now(); }
+      findThread(slot);
     }
   }, heartbeatMs);
   monitor.unref();
@@ -74,17 +87,29 @@ export function createPoolExecutor(o: PoolOptions = {}): Executor {
     start(task: Task): RunningTask {
       const slot = free.pop();
       if (slot === undefined) throw new Error(`executor: all ${slots} workers are busy`);
-      const beat = { seen: Atomics.load(beats, slot), at: Date.now() };
+      const beat = { seen: Atomics.load(cells, slot * CELLS + BEAT), at: Date.now() };
+      Atomics.store(cells, slot * CELLS + THREAD, 0);
       watched.set(slot, beat);
       const controller = new AbortController();
       let stopped: { kind: FailureKind; message: string } | undefined;
-      const release = () => { watched.delete(slot); free.push(slot); };
+      const release = () => { watched.delete(slot); threadOf.delete(slot); free.push(slot); };
+      // The worker is gone or going: once its thread has exited, give back the lock it held.
+      const bury = async () => {
+        const thread = findThread(slot);
+        // threadId turns -1 when the thread stops; an unseen thread gets a moment to finish terminating.
+        if (!thread) await sleep(EXIT_GRACE_MS);
+        else if (thread.threadId !== -1) await Promise.race([once(thread, 'exit'), sleep(5 * EXIT_GRACE_MS)]);
+        releaseDeadHolds(latencyLock, cells, slot);
+      };
       const wire: WireTask = { task, slot };
       const done = (pool.run(wire, { signal: controller.signal }) as Promise<Outcome>).then(
         (outcome) => outcome,
-        (err: Error): Outcome => (stopped
-          ? { ok: false, kind: stopped.kind, error: stopped.message }
-          : { ok: false, kind: classify(err), error: err.message, stack: err.stack }),
+        async (err: Error): Promise<Outcome> => {
+          await bury();
+          return stopped
+            ? { ok: false, kind: stopped.kind, error: stopped.message }
+            : { ok: false, kind: classify(err), error: err.message, stack: err.stack };
+        },
       ).finally(release);
       return {
         done,

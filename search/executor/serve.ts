@@ -9,7 +9,8 @@ import { UsageError } from '../util/errors.ts';
 import type { EvalResult } from './job.ts';
 import type { Outcome, Task, TensorCount } from './types.ts';
 import type { TaskContext } from './run-task.ts';
-import { LatencyLock } from '../latency/lock.ts';
+import { threadId } from 'node:worker_threads';
+import { BEAT, CELLS, THREAD, TrackedLock } from './lock-holds.ts';
 
 /** What the pool posts to a worker: the task and the heartbeat slot it owns while running it. */
 export interface WireTask {
@@ -19,7 +20,8 @@ export interface WireTask {
 
 /** workerData of every pool worker. */
 export interface PoolWorkerData {
-  beats: SharedArrayBuffer;
+  /** CELLS Int32 cells per slot (see lock-holds.ts). */
+  cells: SharedArrayBuffer;
   heartbeatMs: number;
   /** The latency measurement lock shared by all workers of the pool (search/latency/lock.ts). */
   latencyLock: SharedArrayBuffer;
@@ -32,10 +34,12 @@ export function failureOf(err: unknown): Outcome {
 
 export function serveTasks(run: (task: Task, ctx: TaskContext) => Promise<{ result: EvalResult; tensors: TensorCount | null }>) {
   const data = workerData as PoolWorkerData;
-  const beats = new Int32Array(data.beats);
-  const lock = new LatencyLock(data.latencyLock);
+  const cells = new Int32Array(data.cells);
   return async ({ task, slot }: WireTask): Promise<Outcome> => {
-    const beat = () => { Atomics.add(beats, slot, 1); };
+    const base = slot * CELLS;
+    Atomics.store(cells, base + THREAD, threadId);
+    const lock = new TrackedLock(data.latencyLock, cells, base);
+    const beat = () => { Atomics.add(cells, base + BEAT, 1); };
     beat();
     const timer = setInterval(beat, data.heartbeatMs);
     try {
