@@ -4,7 +4,8 @@
  * (FBNet). It is differentiable in alpha and enters the architecture loss in one of two forms:
  *
  *   linear:          CE + w * R                       (with a target: CE + w * max(R - 1, 0))
- *   multiplicative:  CE * R^w                         (FBNet/MnasNet's multiplicative shape)
+ *   multiplicative:  CE * R^w                         (MnasNet's soft form; FBNet multiplies CE by a
+ *                                                     power of log-latency, the same shape in spirit)
  *
  * where R = expected latency / T and T is the target when given, else the expected latency at
  * uniform weights, so that w is unit-free and comparable across spaces and tables.

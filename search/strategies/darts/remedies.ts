@@ -5,7 +5,7 @@
  * log-sum-exp of the edge's alphas. Its gradient is the softmax itself, so it pulls every alpha
  * down in proportion to its mixing weight: no op runs away with the edge, and the weights stay
  * closer to uniform, so that the choice reflects the ops' merit rather than early training speed.
- * The weight rises linearly over the search epochs, as the paper schedules it.
+ * Here its weight ramps linearly from weight/epochs at the first epoch to `weight` at the last.
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
