@@ -10,6 +10,15 @@ import { createPoolExecutor } from '../search/executor/pool.ts';
 import type { Executor, Task } from '../search/executor/types.ts';
 import { proxyTasks } from './executor-jobs.ts';
 
+function machineTimes(): { idle: number; total: number } {
+  let idle = 0, total = 0;
+  for (const c of os.cpus()) {
+    idle += c.times.idle;
+    total += c.times.idle + c.times.user + c.times.sys + c.times.nice + c.times.irq;
+  }
+  return { idle, total };
+}
+
 /** Runs the tasks keeping every slot busy; returns wall seconds and the failures. */
 async function drain(ex: Executor, tasks: Task[]): Promise<{ seconds: number; failed: string[] }> {
   const queue = [...tasks];
@@ -33,9 +42,17 @@ for (const workers of [1, 2]) {
   const ex = createPoolExecutor({ workers });
   try {
     await drain(ex, proxyTasks(workers, { seed: 99, trainImages }));
+    const [cpu0, machine0] = [process.cpuUsage(), machineTimes()];
     const { seconds, failed } = await drain(ex, proxyTasks(jobs, { seed: 1, trainImages }));
+    const cpu = process.cpuUsage(cpu0);
+    const machine = machineTimes();
     rates[workers] = (jobs / seconds) * 3600;
-    console.log(JSON.stringify({ workers, jobs, trainImages, loadAverage1m: +os.loadavg()[0].toFixed(2), seconds: +seconds.toFixed(1), candidatesPerHour: Math.round(rates[workers]), failed }));
+    console.log(JSON.stringify({
+      workers, jobs, trainImages, loadAverage1m: +os.loadavg()[0].toFixed(2),
+      // Cores this process kept busy, and how idle the machine was: with no idle left, other
+      // people's work decides the figure, not the pool.
+      coresUsed: +((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2),
+      machineIdle: +((machine.idle - machine0.idle) / (machine.total - machine0.total)).toFixed(2), seconds: +seconds.toFixed(1), candidatesPerHour: Math.round(rates[workers]), failed }));
   } finally {
     await ex.close();
   }
