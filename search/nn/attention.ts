@@ -45,6 +45,47 @@ function roll(x: tf.Tensor4D, shift: number): tf.Tensor4D {
 }
 
 /**
+ * Row of the relative position bias table for each (query, key) pair of a ws x ws window, [n * n]:
+ * (dy + W - 1) * (2W - 1) + (dx + W - 1), offsets measured in the table's window size W. Pure, so
+ * the ONNX exporter folds the same bias into a constant.
+ */
+export function relativePositionIndex(tableWindow: number, ws: number): Int32Array {
+  const W = tableWindow;
+  const n = ws * ws;
+  const idx = new Int32Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const dy = Math.floor(i / ws) - Math.floor(j / ws);
+      const dx = (i % ws) - (j % ws);
+      idx[i * n + j] = (dy + W - 1) * (2 * W - 1) + (dx + W - 1);
+    }
+  }
+  return idx;
+}
+
+/** Swin's mask for windows shifted by s on a padded hp x wp map: -100 between tokens of different regions, [nW, n, n]. */
+export function shiftedWindowMask(hp: number, wp: number, ws: number, s: number): Float32Array {
+  const region = (p: number, size: number): number => (p < size - ws ? 0 : p < size - s ? 1 : 2);
+  const label = (y: number, x: number): number => region(y, hp) * 3 + region(x, wp);
+  const n = ws * ws;
+  const nh = hp / ws;
+  const nw = wp / ws;
+  const mask = new Float32Array(nh * nw * n * n);
+  for (let wy = 0; wy < nh; wy++) {
+    for (let wx = 0; wx < nw; wx++) {
+      const base = (wy * nw + wx) * n * n;
+      for (let i = 0; i < n; i++) {
+        const li = label(wy * ws + Math.floor(i / ws), wx * ws + (i % ws));
+        for (let j = 0; j < n; j++) {
+          if (li !== label(wy * ws + Math.floor(j / ws), wx * ws + (j % ws))) mask[base + i * n + j] = -100;
+        }
+      }
+    }
+  }
+  return mask;
+}
+
+/**
  * Swin window multi-head self-attention (the part inside the residual): windows of ws x ws tokens,
  * a learned relative position bias table of (2ws-1)^2 x heads, and on shifted uses a cyclic shift
  * by ws/2 with the mask that keeps attention inside each original region. Inputs whose side is not
@@ -78,43 +119,6 @@ export class WindowAttention extends Layer {
     return { ws, shift: shift && !small ? Math.floor(ws / 2) : 0, hp: Math.ceil(h / ws) * ws, wp: Math.ceil(w / ws) * ws };
   }
 
-  /** Table row for each (query, key) pair of a ws x ws window, offsets measured in the table's window size. */
-  private relativeIndex(ws: number): Int32Array {
-    const W = this.config.windowSize;
-    const n = ws * ws;
-    const idx = new Int32Array(n * n);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        const dy = Math.floor(i / ws) - Math.floor(j / ws);
-        const dx = (i % ws) - (j % ws);
-        idx[i * n + j] = (dy + W - 1) * (2 * W - 1) + (dx + W - 1);
-      }
-    }
-    return idx;
-  }
-
-  /** Swin's mask for shifted windows: -100 between tokens from different regions, [nW, N, N]. */
-  private shiftMask(hp: number, wp: number, ws: number, s: number): Float32Array {
-    const region = (p: number, size: number): number => (p < size - ws ? 0 : p < size - s ? 1 : 2);
-    const label = (y: number, x: number): number => region(y, hp) * 3 + region(x, wp);
-    const n = ws * ws;
-    const nh = hp / ws;
-    const nw = wp / ws;
-    const mask = new Float32Array(nh * nw * n * n);
-    for (let wy = 0; wy < nh; wy++) {
-      for (let wx = 0; wx < nw; wx++) {
-        const base = (wy * nw + wx) * n * n;
-        for (let i = 0; i < n; i++) {
-          const li = label(wy * ws + Math.floor(i / ws), wx * ws + (i % ws));
-          for (let j = 0; j < n; j++) {
-            if (li !== label(wy * ws + Math.floor(j / ws), wx * ws + (j % ws))) mask[base + i * n + j] = -100;
-          }
-        }
-      }
-    }
-    return mask;
-  }
-
   forward(x: tf.Tensor, _training: boolean): tf.Tensor {
     const { heads, channels: C } = this.config;
     return tf.tidy(() => {
@@ -126,8 +130,8 @@ export class WindowAttention extends Layer {
       let t = tf.pad(x as tf.Tensor4D, [[0, 0], [0, hp - h], [0, wp - w], [0, 0]]);
       if (shift) t = roll(t, -shift);
       const windows = tf.reshape(tf.transpose(tf.reshape(t, [b, nh, ws, nw, ws, C]), [0, 1, 3, 2, 4, 5]), [b * nh * nw, n, C]) as tf.Tensor3D;
-      const relBias = tf.transpose(tf.reshape(tf.gather(this.table, tf.tensor1d(this.relativeIndex(ws), 'int32')), [n, n, heads]), [2, 0, 1]);
-      const mask = shift ? tf.reshape(tf.tensor(this.shiftMask(hp, wp, ws, shift)), [nh * nw, 1, n, n]) : undefined;
+      const relBias = tf.transpose(tf.reshape(tf.gather(this.table, tf.tensor1d(relativePositionIndex(this.config.windowSize, ws), 'int32')), [n, n, heads]), [2, 0, 1]);
+      const mask = shift ? tf.reshape(tf.tensor(shiftedWindowMask(hp, wp, ws, shift)), [nh * nw, 1, n, n]) : undefined;
       const out = multiHead(windows, this.qkv, this.proj, heads, (logits) => {
         const biased = tf.add(logits, relBias) as tf.Tensor4D;
         if (!mask) return biased;

@@ -8,8 +8,9 @@
 import type { Layer, Module, Shape } from '../../nn/module.ts';
 import { levelEnds } from '../../nn/network.ts';
 import { adaptivePoolMatrix } from '../../nn/heads.ts';
+import { shiftedWindowMask } from '../../nn/attention.ts';
 import type { GraphBuilder } from './graph.ts';
-import { relativeBias, shiftedWindowMask } from './window.ts';
+import { relativeBias } from './window.ts';
 
 export interface Value { name: string; shape: Shape }
 
