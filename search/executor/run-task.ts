@@ -9,7 +9,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend/index.ts';
 import { evaluateJob } from '../evaluate/proxy.ts';
-import { evaluateSegmentationJob } from '../evaluate/seg-proxy.ts';
 import { threadId } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadTable, createTableEvaluator, type Table } from '../evaluate/table.ts';
@@ -64,9 +63,8 @@ async function train(job: EvalJob, ctx: TaskContext): Promise<{ result: EvalResu
   // Once per thread: later calls return the backend already chosen.
   await initBackend({ backend: job.backend });
   const before = tf.memory().numTensors;
-  const result = job.task === 'segmentation'
-    ? await evaluateSegmentationJob(job, { worker: workerName() })
-    : await evaluateJob(job, { lock: ctx.lock, worker: workerName(), onStep: ctx.beat });
+  // evaluateJob routes segmentation jobs to their own evaluator.
+  const result = await evaluateJob(job, { lock: ctx.lock, worker: workerName(), onStep: ctx.beat });
   return { result, tensors: { before, after: tf.memory().numTensors } };
 }
 
