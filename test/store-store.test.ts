@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore, type NewRun } from '../search/store/store.ts';
-import { schemaVersion } from '../search/store/migrations.ts';
+import { migrations, schemaVersion } from '../search/store/migrations.ts';
+import { paretoFront } from '../search/objectives/pareto.ts';
+import { createRng } from '../search/util/rng.ts';
 
 function tempDb(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'cellscape-store-'));
@@ -214,5 +216,46 @@ test('a transaction that throws leaves nothing behind', (t) => {
   }), /crash/);
   assert.equal(s.listCandidates(run.id).length, 0);
   assert.equal(s.getRun(run.id)!.state, null);
+  s.close();
+});
+
+test('a version-1 database gains the covering indexes on open and keeps its rows', (t) => {
+  const path = tempDb(t);
+  const raw = new Database(path);
+  raw.exec(migrations[0]);
+  raw.pragma('user_version = 1');
+  raw.prepare(`INSERT INTO runs (name, strategy, space_name, space_json, space_hash, task, dataset, config_json, seed, backend,
+    versions_json, command_line, status, created_at, updated_at) VALUES ('old', 'random', 's', '{}', 'h', 'classification', 'd', '{}', 1, 'cpu', '{}', 'c', 'finished', 1, 1)`).run();
+  raw.close();
+  assert.throws(() => openStore(path, { readonly: true }), /open it once read-write/);
+  const s = openStore(path);
+  assert.equal(s.schemaVersion(), schemaVersion);
+  assert.equal(s.listRuns()[0].name, 'old');
+  s.close();
+  const check = new Database(path, { readonly: true });
+  const plan = check.prepare("EXPLAIN QUERY PLAN SELECT accuracy, latency_ms FROM candidates WHERE run_id = 1 AND status = 'done'").all() as { detail: string }[];
+  check.close();
+  assert.match(plan.map((p) => p.detail).join(' '), /COVERING INDEX/);
+});
+
+test('the front size counted in SQL matches the non-dominated sort, ties and duplicates included', (t) => {
+  const s = openStore(tempDb(t));
+  const run = s.createRun(newRun);
+  const rng = createRng(5);
+  // Coarse grids make equal accuracies, equal latencies and exact duplicates common.
+  const points: [number, number][] = [];
+  for (let i = 0; i < 300; i++) {
+    const p: [number, number] = [rng.int(12) / 12, 1 + rng.int(15)];
+    points.push(p);
+    const { id } = s.insertCandidate(run.id, { genotype: {}, key: `k${i}` });
+    s.markRunning(id, 'w');
+    s.completeCandidate(id, { accuracy: p[0], latencyMs: p[1] });
+  }
+  // Unmeasured latency and unfinished candidates are left out.
+  const { id: noLatency } = s.insertCandidate(run.id, { genotype: {}, key: 'no-latency' });
+  s.markRunning(noLatency, 'w');
+  s.completeCandidate(noLatency, { accuracy: 2 });
+  s.insertCandidate(run.id, { genotype: {}, key: 'pending' });
+  assert.equal(s.getRunSummary(run.id)!.frontSize, paretoFront(points, ['max', 'min']).length);
   s.close();
 });

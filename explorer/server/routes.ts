@@ -144,11 +144,14 @@ export function createApi(store: Store, queries: Queries) {
 
   return {
     summary,
-    /** Fills the caches of one run (the summary, its candidate columns and body, the default front). */
-    warm(runId: number): void {
-      const c = runCache(runId);
-      bodyOf(runId, c);
-      front(c, 'latency', 'accuracy');
+    /** Steps that fill the caches of one run (its candidate columns, their body, the default front, the children index), to run one per tick. */
+    warmSteps(runId: number): (() => void)[] {
+      return [
+        () => runCache(runId),
+        () => bodyOf(runId, runCache(runId)),
+        () => front(runCache(runId), 'latency', 'accuracy'),
+        () => childrenOf(runId, 0),
+      ];
     },
     listRuns(query: unknown): { runs: RunSummary[] } {
       parse(emptyQuery, query, 'query');

@@ -8,7 +8,6 @@
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { migrations, schemaVersion } from './migrations.ts';
-import { paretoFront } from '../objectives/pareto.ts';
 
 export type RunStatus = 'running' | 'stopped' | 'finished' | 'failed';
 export type CandidateStatus = 'pending' | 'running' | 'done' | 'failed' | 'stale';
@@ -221,6 +220,17 @@ const sortColumns: Record<CandidateSort, string> = {
 
 type Row = Record<string, any>;
 
+/**
+ * Size of the (max accuracy, min latency) front, counted inside SQLite from the covering index
+ * candidates_front so that no row reaches JavaScript. In order of accuracy descending, latency
+ * ascending, a point is dominated iff an earlier point that is not equal to it has a latency no
+ * greater than its own: the GROUPS frame excludes the equal points (peers), which share a front.
+ */
+const frontSizeSql = `SELECT COUNT(*) FROM (
+    SELECT latency_ms AS l, MIN(latency_ms) OVER (ORDER BY accuracy DESC, latency_ms ASC GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS m
+    FROM candidates WHERE run_id = ? AND status = 'done' AND accuracy IS NOT NULL AND latency_ms IS NOT NULL)
+  WHERE m IS NULL OR l < m`;
+
 export type Store = ReturnType<typeof openStore>;
 
 export function openStore(path: string, options: OpenOptions = {}) {
@@ -334,9 +344,8 @@ export function openStore(path: string, options: OpenOptions = {}) {
       counts.total += r.n;
     }
     const best = stmt("SELECT MAX(accuracy) AS a FROM candidates WHERE run_id = ? AND status = 'done'").get(run.id) as Row;
-    const pts = (stmt("SELECT accuracy, latency_ms FROM candidates WHERE run_id = ? AND status = 'done' AND accuracy IS NOT NULL AND latency_ms IS NOT NULL")
-      .all(run.id) as Row[]).map((r) => [r.accuracy as number, r.latency_ms as number]);
-    return { ...run, counts, bestAccuracy: best.a ?? null, frontSize: paretoFront(pts, ['max', 'min']).length };
+    const front = stmt(frontSizeSql).pluck().get(run.id) as number;
+    return { ...run, counts, bestAccuracy: best.a ?? null, frontSize: front };
   };
 
   return {
