@@ -18,7 +18,8 @@ export interface Batch {
   position: BatchPosition;
 }
 
-export interface BatchOptions {
+/** The options of every batcher, classification or segmentation. */
+export interface BaseBatchOptions {
   batchSize: number;
   seed: number;
   /** Per-channel normalisation in [0,1] pixel units (a Dataset's mean and std). */
@@ -28,6 +29,9 @@ export interface BatchOptions {
   shuffle?: boolean;
   /** Leave out the last, smaller batch of each epoch. Default false. */
   dropLast?: boolean;
+}
+
+export interface BatchOptions extends BaseBatchOptions {
   augment?: AugmentConfig | null;
   /** Where to start, e.g. a checkpoint's position. Default epoch 0, batch 0. */
   start?: BatchPosition;
@@ -43,6 +47,12 @@ export interface Batcher {
   restOfEpoch(): Generator<Batch>;
 }
 
+/** How many batches an epoch of `count` images gives; throws unless the batch size is a positive integer. */
+export function epochBatchCount(count: number, batchSize: number, dropLast: boolean): number {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+  return dropLast ? Math.floor(count / batchSize) : Math.ceil(count / batchSize);
+}
+
 /** The order in which epoch `epoch` visits positions 0..count-1. */
 export function epochOrder(count: number, seed: number, epoch: number, shuffle = true): Int32Array {
   const order = Int32Array.from({ length: count }, (_, i) => i);
@@ -51,9 +61,8 @@ export function epochOrder(count: number, seed: number, epoch: number, shuffle =
 
 export function createBatcher(split: Split, shape: Shape, opts: BatchOptions): Batcher {
   const { batchSize, seed, mean, std, shuffle = true, dropLast = false, augment = null } = opts;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+  const batchesPerEpoch = epochBatchCount(split.count, batchSize, dropLast);
   if (mean.length !== shape[2] || std.length !== shape[2]) throw new Error(`mean/std need ${shape[2]} channels`);
-  const batchesPerEpoch = dropLast ? Math.floor(split.count / batchSize) : Math.ceil(split.count / batchSize);
   let { epoch, batch } = opts.start ?? { epoch: 0, batch: 0 };
   if (!(epoch >= 0 && batch >= 0 && batch < Math.max(1, batchesPerEpoch))) throw new Error(`start position ${epoch}:${batch} is outside the ${batchesPerEpoch} batches of an epoch`);
   const size = imageSize(shape);

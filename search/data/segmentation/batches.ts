@@ -3,7 +3,7 @@
  * seeded, resumable order of ../batches.ts; a horizontal flip (the only augmentation here) is
  * drawn per image from (seed, epoch, batch) and applied to image and mask alike.
  */
-import { epochOrder } from '../batches.ts';
+import { epochBatchCount, epochOrder, type BaseBatchOptions } from '../batches.ts';
 import { IDENTITY, writeAugmented } from '../augment.ts';
 import { deriveRng, STREAM } from '../seeds.ts';
 import { imageSize, type Shape } from '../types.ts';
@@ -11,25 +11,18 @@ import type { SegSplit } from './types.ts';
 
 export interface SegBatch { x: Float32Array; y: Int32Array; size: number }
 
-export interface SegBatchOptions {
-  batchSize: number;
-  seed: number;
-  mean: readonly number[];
-  std: readonly number[];
-  shuffle?: boolean;
-  dropLast?: boolean;
+export interface SegBatchOptions extends BaseBatchOptions {
   flip?: boolean;
 }
 
 /** The batches of epoch `epoch`, in order. */
 export function* segBatches(split: SegSplit, shape: Shape, epoch: number, o: SegBatchOptions): Generator<SegBatch> {
   const { batchSize, seed, mean, std, shuffle = true, dropLast = false, flip = false } = o;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+  const batches = epochBatchCount(split.count, batchSize, dropLast);
   const size = imageSize(shape);
   const [h, w] = shape;
   const px = h * w;
   const order = epochOrder(split.count, seed, epoch, shuffle);
-  const batches = dropLast ? Math.floor(split.count / batchSize) : Math.ceil(split.count / batchSize);
   for (let b = 0; b < batches; b++) {
     const n = Math.min(batchSize, split.count - b * batchSize);
     const x = new Float32Array(n * size);
