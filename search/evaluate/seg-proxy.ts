@@ -6,7 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadSceneDataset } from '../data/segmentation/builtin.ts';
 import type { SceneVariant } from '../data/segmentation/scenes.ts';
-import type { SegDataset } from '../data/segmentation/types.ts';
+import type { SegDataset, SegSplit } from '../data/segmentation/types.ts';
+import { segBatches } from '../data/segmentation/batches.ts';
+import type { Network } from '../nn/network.ts';
+import { encodeSegSample, PREVIEW_SAMPLES, type SegPreview, type SegPreviewSample } from './seg-preview.ts';
 import type { EvalJob, EvalResult } from '../executor/job.ts';
 import type { LatencyLock } from '../latency/lock.ts';
 import { jobLatency } from './job-latency.ts';
@@ -14,7 +17,7 @@ import { buildNetwork } from '../space/build.ts';
 import { parseSpaceDef, spaceFromDef } from '../space/load.ts';
 import { UsageError } from '../util/errors.ts';
 import { createRng } from '../util/rng.ts';
-import { trainSegmentation } from './seg-train.ts';
+import { trainSegmentation, type SegTrainData } from './seg-train.ts';
 
 export const SEG_DATASETS = ['scenes-objects', 'scenes-context'] as const;
 
@@ -24,6 +27,26 @@ export function segmentationDataset(name: string, counts: { train: number; val: 
   return loadSceneDataset({ variant: name.slice('scenes-'.length) as SceneVariant, counts: { ...counts, test: 0 }, seed });
 }
 
+/** The first `count` validation images with their masks and the network's argmax prediction. */
+export async function predictPreview(net: Pick<Network, 'forward'>, data: SegTrainData & Pick<SegDataset, 'classNames'>, split: SegSplit, count = PREVIEW_SAMPLES): Promise<SegPreview> {
+  const [height, width, channels] = data.shape;
+  const n = Math.min(count, split.count);
+  const px = height * width;
+  const samples: SegPreviewSample[] = [];
+  if (n > 0) {
+    const first: SegSplit = { images: split.images.subarray(0, n * px * channels), masks: split.masks.subarray(0, n * px), count: n };
+    const [b] = segBatches(first, data.shape, 0, { batchSize: n, seed: 0, mean: data.mean, std: data.std, shuffle: false });
+    const pred = tf.tidy(() => tf.argMax(net.forward(tf.tensor4d(b.x, [n, height, width, channels]), false), -1));
+    const classes = Uint8Array.from(await pred.data());
+    pred.dispose();
+    for (let i = 0; i < n; i++) {
+      samples.push(encodeSegSample(first.images.subarray(i * px * channels, (i + 1) * px * channels), channels,
+        first.masks.subarray(i * px, (i + 1) * px), classes.subarray(i * px, (i + 1) * px), height, width));
+    }
+  }
+  return { height, width, classNames: data.classNames, ignoreLabel: data.ignoreLabel, samples };
+}
+
 export async function evaluateSegmentationJob(job: EvalJob, o: { worker?: string; data?: SegDataset; lock?: LatencyLock } = {}): Promise<EvalResult & { pixelAccuracy: number }> {
   const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} space`));
   const data = o.data ?? segmentationDataset(job.dataset, { train: job.budget.trainImages, val: job.budget.valImages });
@@ -31,10 +54,13 @@ export async function evaluateSegmentationJob(job: EvalJob, o: { worker?: string
   try {
     const trained = await trainSegmentation(net, data, { epochs: job.budget.epochs, batchSize: job.budget.batchSize, learningRate: job.budget.learningRate, seed: job.seed });
     const last = trained.epochs[trained.epochs.length - 1];
+    const preview = await predictPreview(net, data, data.val);
     const latency = await jobLatency(job, net, o.lock);
     return {
       accuracy: last.valMiou,
       pixelAccuracy: last.valPixelAccuracy,
+      // Kept with the candidate for the explorer: pixel accuracy beside the mIoU, and a few validation masks.
+      extra: { pixelAccuracy: last.valPixelAccuracy, segmentation: preview },
       ...latency,
       params: net.paramCount(),
       flops: net.flops(),

@@ -60,4 +60,6 @@ export interface EvalResult {
   epochs: EpochRecord[];
   backend: string;
   worker: string;
+  /** Evaluator-specific data kept with the candidate (its `extra` JSON), e.g. a segmentation preview. */
+  extra?: Record<string, unknown>;
 }

@@ -216,7 +216,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopEnd> {
         store.completeCandidate(id, {
           ...metrics, latencyIqrMs: r.latencyIqrMs, trainSeconds: r.trainSeconds,
           score: c.fitness.kind === 'metric' ? null : fitnessOf(metrics, c.fitness),
-          extra: { worker: r.worker, backend: r.backend, ...(outcome.tensors ? { tensors: outcome.tensors } : {}) },
+          extra: { ...r.extra, worker: r.worker, backend: r.backend, ...(outcome.tensors ? { tensors: outcome.tensors } : {}) },
         });
         for (const e of r.epochs) store.addEpoch(runId, { candidateId: id, ...e });
         if (outcome.tensors && outcome.tensors.after !== outcome.tensors.before) {
