@@ -5,7 +5,9 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../search/cli.ts', import.meta.url));
-const child = spawn(process.execPath, ['--import', 'tsx', cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+// An absolute loader URL: a bare `--import tsx` would be resolved from the user's working directory.
+const tsx = import.meta.resolve('tsx');
+const child = spawn(process.execPath, ['--import', tsx, cli, ...process.argv.slice(2)], { stdio: 'inherit' });
 // The terminal sends Ctrl-C to the whole process group, so the child already has it: the shim
 // only waits. A SIGTERM aimed at the shim alone is passed on.
 process.on('SIGINT', () => {});

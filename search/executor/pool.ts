@@ -52,7 +52,7 @@ export function createPoolExecutor(o: PoolOptions = {}): Executor {
   const latencyLock = o.latencyLock ?? LatencyLock.createBuffer();
   const workerData: PoolWorkerData = { cells: cellsBuffer, heartbeatMs, latencyLock };
   const pool = new Piscina({
-    filename: o.filename ?? new URL('./worker.ts', import.meta.url).href,
+    filename: o.filename ?? new URL('./worker-entry.mjs', import.meta.url).href,
     minThreads: slots,
     maxThreads: slots,
     concurrentTasksPerWorker: 1,
