@@ -1,4 +1,4 @@
-/** Entry module of a pool worker thread (loaded by piscina under the parent's `--import tsx`). */
+/** A pool worker thread's task handler (loaded through worker-entry.mjs). */
 import { serveTasks } from './serve.ts';
 import { runTask } from './run-task.ts';
 
