@@ -6,10 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.ts';
 import type { BlockGenotype, BlockLayer, Task } from '../space/types.ts';
-import { Layer, ModuleList, type ModuleConfig, type Shape } from './module.ts';
+import { Layer, ModuleList, chainFlops, chainShapes, type ModuleConfig, type Shape } from './module.ts';
 import { convBnRelu, mbconv } from './ops.ts';
 import { GlobalAttention, WindowAttention, attentionOp } from './attention.ts';
-import { Backbone, Network, levelEnds, type BackboneOutput } from './network.ts';
+import { Backbone, Network, atLevelEnds, type BackboneOutput } from './network.ts';
 import { buildHead, type HeadKind } from './heads.ts';
 
 /** Layer ops of block spaces: `conv` (conv-BN-ReLU), `mbconv`, `attention` (global), `win_attn`. */
@@ -65,30 +65,19 @@ export class BlockBackbone extends Backbone {
   run(x: tf.Tensor, training: boolean): BackboneOutput {
     let h = this.stem.forward(x, training);
     const outs = [h, ...this.layers().map((l) => (h = l.forward(h, training)))];
-    return { features: levelEnds(this.unitShapes(x.shape.slice(1))).map((e) => outs[e]) };
+    return { features: atLevelEnds(this.unitShapes(x.shape.slice(1)), outs) };
   }
 
-  private unitShapes(inShape: Shape): Shape[] {
-    let s = this.stem.outputShape(inShape);
-    return [s, ...this.layers().map((l) => (s = l.outputShape(s)))];
-  }
+  private unitShapes(inShape: Shape): Shape[] { return chainShapes([this.stem, ...this.layers()], inShape); }
 
   featureShapes(inShape: Shape): Shape[] {
     const shapes = this.unitShapes(inShape);
-    return levelEnds(shapes).map((e) => shapes[e]);
+    return atLevelEnds(shapes, shapes);
   }
 
   auxShape(): undefined { return undefined; }
 
-  flops(inShape: Shape): number {
-    let s = this.stem.outputShape(inShape);
-    let total = this.stem.flops(inShape);
-    for (const l of this.layers()) {
-      total += l.flops(s);
-      s = l.outputShape(s);
-    }
-    return total;
-  }
+  flops(inShape: Shape): number { return chainFlops([this.stem, ...this.layers()], inShape); }
 }
 
 export interface BlockNetworkOptions {

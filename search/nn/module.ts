@@ -176,15 +176,24 @@ export class Sequential extends Layer {
     return this.layers.reduce((s, l) => l.outputShape(s), inShape);
   }
 
-  flops(inShape: Shape): number {
-    let s = inShape;
-    let total = 0;
-    for (const l of this.layers) {
-      total += l.flops(s);
-      s = l.outputShape(s);
-    }
-    return total;
+  flops(inShape: Shape): number { return chainFlops(this.layers, inShape); }
+}
+
+/** Each layer's output shape when `layers` are applied one after another to `inShape`. */
+export function chainShapes(layers: readonly Layer[], inShape: Shape): Shape[] {
+  let s = inShape;
+  return layers.map((l) => (s = l.outputShape(s)));
+}
+
+/** MACs per image of `layers` applied one after another to `inShape`. */
+export function chainFlops(layers: readonly Layer[], inShape: Shape): number {
+  let s = inShape;
+  let total = 0;
+  for (const l of layers) {
+    total += l.flops(s);
+    s = l.outputShape(s);
   }
+  return total;
 }
 
 /** x + inner(x); the inner layer must keep the shape. */

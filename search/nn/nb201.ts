@@ -7,11 +7,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.ts';
 import type { TabularCellGenotype, Task } from '../space/types.ts';
-import { Layer, ModuleList, Sequential, type ModuleConfig, type Shape } from './module.ts';
+import { Layer, ModuleList, Sequential, chainFlops, chainShapes, type ModuleConfig, type Shape } from './module.ts';
 import { BatchNorm, Conv2d, ReLU } from './layers.ts';
 import { ResNetBasicBlock, buildOp } from './ops.ts';
 import { isWeighted, type EdgeFactory } from './cell.ts';
-import { Backbone, Network, levelEnds, type BackboneOutput, type ForwardContext } from './network.ts';
+import { Backbone, Network, atLevelEnds, type BackboneOutput, type ForwardContext } from './network.ts';
 import { buildHead, type HeadKind } from './heads.ts';
 
 /** A cell as a Layer; weighted (supernet) edges read their mixing weights from `ctx.normal`, [edges, ops]. */
@@ -98,31 +98,21 @@ export class Nb201Backbone extends Backbone {
       outs.push(h);
     }
     outs.push(this.lastAct.forward(h, training));
-    return { features: levelEnds(this.unitShapes(x.shape.slice(1))).map((e) => outs[e]) };
+    return { features: atLevelEnds(this.unitShapes(x.shape.slice(1)), outs) };
   }
 
   private unitShapes(inShape: Shape): Shape[] {
-    let s = this.stem.outputShape(inShape);
-    const shapes = this.units.items.map((u) => (s = u.outputShape(s)));
-    return [...shapes, s];
+    return chainShapes([...this.units.items, this.lastAct], this.stem.outputShape(inShape));
   }
 
   featureShapes(inShape: Shape): Shape[] {
     const shapes = this.unitShapes(inShape);
-    return levelEnds(shapes).map((e) => shapes[e]);
+    return atLevelEnds(shapes, shapes);
   }
 
   auxShape(): undefined { return undefined; }
 
-  flops(inShape: Shape): number {
-    let s = this.stem.outputShape(inShape);
-    let total = this.stem.flops(inShape);
-    for (const u of this.units.items) {
-      total += u.flops(s);
-      s = u.outputShape(s);
-    }
-    return total;
-  }
+  flops(inShape: Shape): number { return chainFlops([this.stem, ...this.units.items], inShape); }
 }
 
 export interface Nb201Options {

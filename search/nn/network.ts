@@ -111,3 +111,8 @@ export function levelEnds(shapes: Shape[]): number[] {
   });
   return ends;
 }
+
+/** The items (a backbone's unit outputs or their shapes) at the level ends of `unitShapes`. */
+export function atLevelEnds<T>(unitShapes: Shape[], items: readonly T[]): T[] {
+  return levelEnds(unitShapes).map((e) => items[e]);
+}

@@ -6,7 +6,7 @@
  * training-only parts (auxiliary heads, drop path) are left out.
  */
 import type { Layer, Module, Shape } from '../../nn/module.ts';
-import { levelEnds } from '../../nn/network.ts';
+import { atLevelEnds } from '../../nn/network.ts';
 import { adaptivePoolMatrix } from '../../nn/heads.ts';
 import { shiftedWindowMask } from '../../nn/attention.ts';
 import type { GraphBuilder } from './graph.ts';
@@ -303,13 +303,13 @@ export class Translator {
           [s0, s1] = [s1, this.dartsCell(cell, s0, s1, `${path}.cells.${n}`)];
           return s1;
         });
-        return levelEnds(outs.map((o) => o.shape)).map((e) => outs[e]);
+        return atLevelEnds(outs.map((o) => o.shape), outs);
       }
       case 'nb201_backbone': {
         let h = this.layer(child(m, 'stem', path), x, `${path}.stem`);
         const outs = child<Module>(m, 'cells', path).children().map(([n, u]) => (h = this.layer(u as Layer, h, `${path}.cells.${n}`)));
         outs.push(this.layer(child(m, 'lastact', path), h, `${path}.lastact`));
-        return levelEnds(outs.map((o) => o.shape)).map((e) => outs[e]);
+        return atLevelEnds(outs.map((o) => o.shape), outs);
       }
       case 'block_backbone': {
         let h = this.layer(child(m, 'stem', path), x, `${path}.stem`);
@@ -317,7 +317,7 @@ export class Translator {
         for (const [s, stage] of child<Module>(m, 'stages', path).children()) {
           for (const [i, l] of stage.children()) outs.push(h = this.layer(l as Layer, h, `${path}.stages.${s}.${i}`));
         }
-        return levelEnds(outs.map((o) => o.shape)).map((e) => outs[e]);
+        return atLevelEnds(outs.map((o) => o.shape), outs);
       }
       case 'seg_cell_backbone': {
         const stem = this.layer(child(m, 'stem', path), x, `${path}.stem`);
@@ -326,7 +326,7 @@ export class Translator {
           [s0, s1] = [s1, this.dartsCell(cell, s0, s1, `${path}.cells.${n}`)];
           return s1;
         })];
-        return levelEnds(outs.map((o) => o.shape)).map((e) => outs[e]);
+        return atLevelEnds(outs.map((o) => o.shape), outs);
       }
       case 'min_stride_backbone': {
         const { minStride } = m.config as { minStride: number };
