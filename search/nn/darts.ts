@@ -9,11 +9,10 @@ import type { CellGenotype, Task } from '../space/types.ts';
 import { Layer, ModuleList, Sequential, type ModuleConfig, type Shape } from './module.ts';
 import { BatchNorm, Conv2d, Dense, GlobalAvgPool, Pool2d, ReLU, Zero } from './layers.ts';
 import { buildOp } from './ops.ts';
-import { DartsCell, defaultEdgeFactory, genotypeWiring, supernetWiring, type CellEdgeWiring, type EdgeFactory, type WeightedLayer } from './cell.ts';
-import { Backbone, Network, levelEnds, type BackboneOutput, type ForwardContext } from './network.ts';
+import { DartsCell, defaultEdgeFactory, genotypeWiring, supernetWiring, type EdgeFactory, type WeightedLayer } from './cell.ts';
+import { Backbone, Network, atLevelEnds, type BackboneOutput, type ForwardContext } from './network.ts';
+import { buildCellStack, cellStackFlops, cellStackShapes, runCellStack, type CellPlan } from './cell-stack.ts';
 import { buildHead, type HeadKind } from './heads.ts';
-
-interface CellPlan { normal: CellEdgeWiring[]; normalConcat: number[]; reduce: CellEdgeWiring[]; reduceConcat: number[] }
 
 export class DartsBackbone extends Backbone {
   readonly kind = 'darts_backbone';
@@ -26,69 +25,31 @@ export class DartsBackbone extends Backbone {
     const stemMultiplier = o.stemMultiplier ?? 3;
     const { C, layers } = o;
     this.config = { C, layers, stemMultiplier, inChannels: o.inChannels, auxAfter: Math.floor((2 * layers) / 3) };
-    let cCurr = stemMultiplier * C;
+    const stemChannels = stemMultiplier * C;
     this.stem = this.addChild('stem', new Sequential([
-      ['conv', new Conv2d(o.inChannels, cCurr, 3, rng)],
-      ['bn', new BatchNorm(cCurr)],
+      ['conv', new Conv2d(o.inChannels, stemChannels, 3, rng)],
+      ['bn', new BatchNorm(stemChannels)],
     ]));
-    let [cPrevPrev, cPrev] = [cCurr, cCurr];
-    cCurr = C;
-    let reductionPrev = false;
-    const cells: DartsCell[] = [];
-    for (let i = 0; i < layers; i++) {
-      const reduction = i === Math.floor(layers / 3) || i === Math.floor((2 * layers) / 3);
-      if (reduction) cCurr *= 2;
-      const cell = new DartsCell({
-        cPrevPrev, cPrev, C: cCurr, reduction, reductionPrev, cellIndex: i, affine: o.affine,
-        edges: reduction ? plan.reduce : plan.normal, concat: reduction ? plan.reduceConcat : plan.normalConcat,
-      }, rng, factory);
-      cells.push(cell);
-      reductionPrev = reduction;
-      [cPrevPrev, cPrev] = [cPrev, cell.outChannels];
-    }
-    this.cells = this.addChild('cells', new ModuleList(cells));
+    const reductions = [Math.floor(layers / 3), Math.floor((2 * layers) / 3)];
+    this.cells = this.addChild('cells', new ModuleList(buildCellStack(plan, { stemChannels, C, layers, reductions, affine: o.affine }, rng, factory)));
   }
 
   run(x: tf.Tensor, training: boolean, ctx: ForwardContext = {}): BackboneOutput {
-    let s0 = this.stem.forward(x, training);
-    let s1 = s0;
-    const outs: tf.Tensor[] = [];
-    let auxInput: tf.Tensor | undefined;
-    this.cells.items.forEach((cell, i) => {
-      const weights = cell.config.reduction ? ctx.reduce : ctx.normal;
-      [s0, s1] = [s1, cell.forward(s0, s1, training, { weights, dropPathProb: ctx.dropPathProb, rng: ctx.rng })];
-      outs.push(s1);
-      if (i === this.config.auxAfter) auxInput = s1;
-    });
-    const ends = levelEnds(this.cellShapes(x.shape.slice(1)));
-    return { features: ends.map((e) => outs[e]), auxInput };
+    const outs = runCellStack(this.cells.items, this.stem.forward(x, training), training, ctx);
+    return { features: atLevelEnds(this.cellShapes(x.shape.slice(1)), outs), auxInput: outs[this.config.auxAfter] };
   }
 
-  private cellShapes(inShape: Shape): Shape[] {
-    let s0 = this.stem.outputShape(inShape);
-    let s1 = s0;
-    return this.cells.items.map((cell) => {
-      [s0, s1] = [s1, cell.outputShape(s0, s1)];
-      return s1;
-    });
-  }
+  private cellShapes(inShape: Shape): Shape[] { return cellStackShapes(this.cells.items, this.stem.outputShape(inShape)); }
 
   featureShapes(inShape: Shape): Shape[] {
     const shapes = this.cellShapes(inShape);
-    return levelEnds(shapes).map((e) => shapes[e]);
+    return atLevelEnds(shapes, shapes);
   }
 
   auxShape(inShape: Shape): Shape { return this.cellShapes(inShape)[this.config.auxAfter]; }
 
   flops(inShape: Shape): number {
-    let total = this.stem.flops(inShape);
-    let s0 = this.stem.outputShape(inShape);
-    let s1 = s0;
-    for (const cell of this.cells.items) {
-      total += cell.flops(s0, s1);
-      [s0, s1] = [s1, cell.outputShape(s0, s1)];
-    }
-    return total;
+    return this.stem.flops(inShape) + cellStackFlops(this.cells.items, this.stem.outputShape(inShape));
   }
 }
 

@@ -13,10 +13,9 @@ import type { Rng } from '../util/rng.ts';
 import { Module, ModuleList, Sequential, type ModuleConfig, type Shape } from './module.ts';
 import { BatchNorm, Conv2d, ReLU } from './layers.ts';
 import { convBnRelu } from './ops.ts';
-import { DartsCell, type CellEdgeWiring, type EdgeFactory } from './cell.ts';
-import { Backbone, levelEnds, type BackboneOutput, type ForwardContext } from './network.ts';
-
-export interface SegCellPlan { normal: CellEdgeWiring[]; normalConcat: number[]; reduce: CellEdgeWiring[]; reduceConcat: number[] }
+import type { DartsCell, EdgeFactory } from './cell.ts';
+import { buildCellStack, cellStackFlops, cellStackShapes, runCellStack, type CellPlan } from './cell-stack.ts';
+import { Backbone, atLevelEnds, type BackboneOutput, type ForwardContext } from './network.ts';
 
 /** Cell indices of the three reductions of a `layers`-cell segmentation backbone. */
 export function segReductions(layers: number): number[] {
@@ -33,7 +32,7 @@ export class SegCellBackbone extends Backbone {
   private readonly stem: Sequential;
   readonly cells: ModuleList<DartsCell>;
 
-  constructor(plan: SegCellPlan, o: { C: number; layers: number; inChannels: number; stemMultiplier?: number; affine?: boolean }, rng: Rng, factory: EdgeFactory) {
+  constructor(plan: CellPlan, o: { C: number; layers: number; inChannels: number; stemMultiplier?: number; affine?: boolean }, rng: Rng, factory: EdgeFactory) {
     super();
     const reductions = segReductions(o.layers);
     const stemChannels = (o.stemMultiplier ?? 2) * o.C;
@@ -44,60 +43,28 @@ export class SegCellBackbone extends Backbone {
       ['conv1', new Conv2d(Math.max(8, stemChannels >> 1), stemChannels, 3, rng, { stride: 2 })],
       ['bn1', new BatchNorm(stemChannels)],
     ]));
-    let [cPrevPrev, cPrev, cCurr] = [stemChannels, stemChannels, o.C];
-    let reductionPrev = false;
-    const cells: DartsCell[] = [];
-    for (let i = 0; i < o.layers; i++) {
-      const reduction = reductions.includes(i);
-      if (reduction) cCurr *= 2;
-      const cell = new DartsCell({
-        cPrevPrev, cPrev, C: cCurr, reduction, reductionPrev, cellIndex: i, affine: o.affine,
-        edges: reduction ? plan.reduce : plan.normal, concat: reduction ? plan.reduceConcat : plan.normalConcat,
-      }, rng, factory);
-      cells.push(cell);
-      reductionPrev = reduction;
-      [cPrevPrev, cPrev] = [cPrev, cell.outChannels];
-    }
-    this.cells = this.addChild('cells', new ModuleList(cells));
+    this.cells = this.addChild('cells', new ModuleList(buildCellStack(plan, { stemChannels, C: o.C, layers: o.layers, reductions, affine: o.affine }, rng, factory)));
   }
 
   run(x: tf.Tensor, training: boolean, ctx: ForwardContext = {}): BackboneOutput {
-    let s0 = this.stem.forward(x, training);
-    let s1 = s0;
-    const outs: tf.Tensor[] = [s0];
-    for (const cell of this.cells.items) {
-      const weights = cell.config.reduction ? ctx.reduce : ctx.normal;
-      [s0, s1] = [s1, cell.forward(s0, s1, training, { weights, dropPathProb: ctx.dropPathProb, rng: ctx.rng })];
-      outs.push(s1);
-    }
-    return { features: levelEnds(this.unitShapes(x.shape.slice(1))).map((e) => outs[e]) };
+    const s0 = this.stem.forward(x, training);
+    return { features: atLevelEnds(this.unitShapes(x.shape.slice(1)), [s0, ...runCellStack(this.cells.items, s0, training, ctx)]) };
   }
 
   private unitShapes(inShape: Shape): Shape[] {
-    let s0 = this.stem.outputShape(inShape);
-    let s1 = s0;
-    return [s0, ...this.cells.items.map((cell) => {
-      [s0, s1] = [s1, cell.outputShape(s0, s1)];
-      return s1;
-    })];
+    const s0 = this.stem.outputShape(inShape);
+    return [s0, ...cellStackShapes(this.cells.items, s0)];
   }
 
   featureShapes(inShape: Shape): Shape[] {
     const shapes = this.unitShapes(inShape);
-    return levelEnds(shapes).map((e) => shapes[e]);
+    return atLevelEnds(shapes, shapes);
   }
 
   auxShape(): undefined { return undefined; }
 
   flops(inShape: Shape): number {
-    let total = this.stem.flops(inShape);
-    let s0 = this.stem.outputShape(inShape);
-    let s1 = s0;
-    for (const cell of this.cells.items) {
-      total += cell.flops(s0, s1);
-      [s0, s1] = [s1, cell.outputShape(s0, s1)];
-    }
-    return total;
+    return this.stem.flops(inShape) + cellStackFlops(this.cells.items, this.stem.outputShape(inShape));
   }
 }
 

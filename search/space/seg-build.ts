@@ -8,7 +8,8 @@ import { buildHead } from '../nn/heads.ts';
 import { BlockBackbone } from '../nn/block.ts';
 import { MixedOp } from '../nn/darts.ts';
 import { defaultEdgeFactory, genotypeWiring, supernetWiring, type EdgeFactory } from '../nn/cell.ts';
-import { MinStrideBackbone, SegCellBackbone, TwoPathBackbone, type SegCellPlan } from '../nn/seg-backbones.ts';
+import type { CellPlan } from '../nn/cell-stack.ts';
+import { MinStrideBackbone, SegCellBackbone, TwoPathBackbone } from '../nn/seg-backbones.ts';
 import type { Shape } from '../nn/module.ts';
 import { createRng, type Rng } from '../util/rng.ts';
 import type { BuildOptions } from './build.ts';
@@ -37,7 +38,7 @@ export function buildSegmentationNetwork(space: CellSpace | BlockSpace, genotype
   if (space.family === 'cell') {
     const valid = space.validate(genotype);
     const g = canonicalCell(valid);
-    const plan: SegCellPlan = { normal: genotypeWiring(g.normal), normalConcat: g.normal_concat, reduce: genotypeWiring(g.reduce), reduceConcat: g.reduce_concat };
+    const plan: CellPlan = { normal: genotypeWiring(g.normal), normalConcat: g.normal_concat, reduce: genotypeWiring(g.reduce), reduceConcat: g.reduce_concat };
     const backbone = new SegCellBackbone(plan, { C: space.def.network.C, layers: space.def.network.layers, inChannels: inShape[2] }, rng, defaultEdgeFactory);
     return finish(space, backbone, segmentationChoice(space, valid), inShape, classes, rng, { genotype: valid });
   }
