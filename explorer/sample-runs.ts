@@ -7,6 +7,7 @@
 import type { Store } from '../search/store/store.ts';
 import { createRng, type Rng } from '../search/util/rng.ts';
 import type { BlockGenotype, CellEdge, CellGenotype, TabularCellGenotype } from '../search/space/types.ts';
+import { encodeSegSample, type SegPreview } from '../search/evaluate/seg-preview.ts';
 
 export const DARTS_OPS = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'];
 const OP_COST: Record<string, number> = {
@@ -153,6 +154,58 @@ export function writeSampleDartsRun(store: Store, opts: { name?: string; epochs:
       valLoss: 2.4 * Math.exp(-epoch / 7), valAccuracy: 0.38 + 0.48 * (1 - Math.exp(-epoch / 5)), seconds: 30, genotype,
     });
   }
+  store.updateRunStatus(runId, 'finished');
+  return runId;
+}
+
+const SEG_CLASSES = ['background', 'garment', 'digit'];
+
+/** A 32x32 scene: a square and a disc on a gradient, its mask (ignore band at the edges), and a slightly wrong prediction. */
+function sampleScene(rng: Rng, size = 32): { image: Uint8Array; truth: Uint8Array; predicted: Uint8Array } {
+  const image = new Uint8Array(size * size);
+  const truth = new Uint8Array(size * size);
+  const predicted = new Uint8Array(size * size);
+  const sq = { x: 2 + rng.int(12), y: 2 + rng.int(12), s: 8 + rng.int(8) };
+  const disc = { x: 8 + rng.int(16), y: 8 + rng.int(16), r: 4 + rng.int(5) };
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const i = y * size + x;
+      const inSq = x >= sq.x && x < sq.x + sq.s && y >= sq.y && y < sq.y + sq.s;
+      const inDisc = (x - disc.x) ** 2 + (y - disc.y) ** 2 <= disc.r ** 2;
+      truth[i] = inDisc ? 2 : inSq ? 1 : 0;
+      image[i] = inDisc ? 230 : inSq ? 150 : 20 + x * 2;
+      if (Math.abs((x - disc.x) ** 2 + (y - disc.y) ** 2 - disc.r ** 2) <= disc.r) truth[i] = 255; // boundary band: ignored
+      predicted[i] = (x - disc.x - 1) ** 2 + (y - disc.y) ** 2 <= disc.r ** 2 ? 2 : inSq && x > sq.x ? 1 : 0;
+    }
+  }
+  return { image, truth, predicted };
+}
+
+/** A segmentation run whose candidates carry mIoU as accuracy, pixel accuracy and a preview of 3 validation scenes, as the evaluator stores them. */
+export function writeSampleSegmentationRun(store: Store, opts: { name?: string; candidates: number; seed?: number }): number {
+  const rng = createRng(opts.seed ?? 21);
+  const runId = store.createRun({
+    name: opts.name ?? 'segmentation-blocks', strategy: 'evolution', spaceName: 'seg-blocks', spaceDefinition: { family: 'block' },
+    spaceHash: 'hash-seg', task: 'segmentation', dataset: 'scenes-objects', config: { populationSize: 8 },
+    seed: opts.seed ?? 21, backend: 'wasm', versions: { cellscape: '0.1.0' }, commandLine: 'cellscape search --dataset scenes-objects (sample)',
+  }).id;
+  store.transaction(() => {
+    for (let k = 0; k < opts.candidates; k++) {
+      const g = sampleBlocks(rng);
+      const { id } = store.insertCandidate(runId, { genotype: g, key: `seg:${k}:${JSON.stringify(g)}`, generation: Math.floor(k / 8) });
+      const size = cost(g);
+      const miou = Math.min(0.95, 0.3 + 0.4 * (1 - Math.exp(-size / 4)) + 0.03 * rng.normal());
+      const preview: SegPreview = {
+        height: 32, width: 32, classNames: SEG_CLASSES, ignoreLabel: 255,
+        samples: [0, 1, 2].map(() => { const s = sampleScene(rng); return encodeSegSample(s.image, 1, s.truth, s.predicted, 32, 32); }),
+      };
+      store.markRunning(id, 'sample');
+      store.completeCandidate(id, {
+        accuracy: miou, params: Math.round(3e5 + 3e5 * size), flops: Math.round(1e7 * size), latencyMs: 2 + size * 1.5, trainSeconds: 30,
+        extra: { pixelAccuracy: Math.min(0.99, miou + 0.2), segmentation: preview, worker: 'sample', backend: 'wasm' },
+      });
+    }
+  });
   store.updateRunStatus(runId, 'finished');
   return runId;
 }

@@ -5,12 +5,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { startExplorer, type Explorer } from '../explorer/server/server.ts';
-import { addSampleCandidates, writeSampleDartsRun, writeSampleRun } from '../explorer/sample-runs.ts';
+import { addSampleCandidates, writeSampleDartsRun, writeSampleRun, writeSampleSegmentationRun } from '../explorer/sample-runs.ts';
+import { decodeMask } from '../search/evaluate/seg-preview.ts';
 import { createRng } from '../search/util/rng.ts';
 import type { CandidatesAnswer, CompareAnswer, DartsAnswer, FrontAnswer, ProgressAnswer, RunSummary, CandidateDetail } from '../explorer/server/api-types.ts';
 import { bruteFront, tempDb } from './explorer-helpers.ts';
@@ -21,12 +22,14 @@ let explorer: Explorer;
 let runId: number;
 let otherId: number;
 let dartsId: number;
+let segId: number;
 
 before(async () => {
   db = tempDb();
   runId = writeSampleRun(db.store, { name: 'api-evolution', candidates: 120, seed: 3, populationSize: 20, running: true });
   otherId = writeSampleRun(db.store, { name: 'api-blocks', family: 'block', candidates: 60, seed: 4 });
   dartsId = writeSampleDartsRun(db.store, { epochs: 4 });
+  segId = writeSampleSegmentationRun(db.store, { candidates: 4 });
   // A stand-in app next to a secret the static server must never hand out.
   dist = mkdtempSync(join(tmpdir(), 'cellscape-dist-'));
   writeFileSync(join(dist, 'index.html'), '<!doctype html><title>app</title>');
@@ -62,7 +65,7 @@ async function json<T>(path: string, status = 200): Promise<T> {
 
 test('the runs list summarizes what the store holds', async () => {
   const { runs } = await json<{ runs: RunSummary[] }>('/api/runs');
-  assert.deepEqual(runs.map((r) => r.id).sort(), [runId, otherId, dartsId].sort());
+  assert.deepEqual(runs.map((r) => r.id).sort(), [runId, otherId, dartsId, segId].sort());
   const r = runs.find((x) => x.id === runId)!;
   const done = db.store.listCandidates(runId, { status: 'done' });
   assert.equal(r.candidates, done.length);
@@ -170,4 +173,49 @@ test('the event stream delivers a candidate stored after it opened', async () =>
   assert.equal(after.count, db.store.listCandidates(runId, { status: 'done' }).length);
   const f = await json<FrontAnswer>(`/api/runs/${runId}/front?x=latency&y=accuracy`);
   assert.deepEqual([...f.ids].sort((p, q) => p - q), bruteFront(db.store, runId, 'accuracy', 'latencyMs'));
+});
+
+test('a segmentation candidate comes with its pixel accuracy and validation samples', async () => {
+  const stored = db.store.listCandidates(segId, { status: 'done' })[2];
+  const { candidate } = await json<{ candidate: CandidateDetail }>(`/api/candidates/${stored.id}`);
+  const extra = stored.extra as { pixelAccuracy: number; segmentation: { samples: { truth: string; predicted: string }[] } };
+  assert.equal(candidate.accuracy, stored.accuracy);
+  assert.equal(candidate.pixelAccuracy, extra.pixelAccuracy);
+  assert.equal(candidate.segmentation!.samples.length, 3);
+  assert.deepEqual(decodeMask(candidate.segmentation!.samples[1].predicted), decodeMask(extra.segmentation.samples[1].predicted));
+  assert.equal((candidate.extra as Record<string, unknown>).segmentation, undefined, 'the preview is not sent twice');
+  // A classification candidate has neither.
+  const { candidate: plain } = await json<{ candidate: CandidateDetail }>(`/api/candidates/${db.store.listCandidates(runId, { limit: 1 })[0].id}`);
+  assert.equal(plain.segmentation, null);
+  assert.equal(plain.pixelAccuracy, null);
+});
+
+test('exported files registered for a candidate are served, and nothing else', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'cellscape-exported-'));
+  try {
+    writeFileSync(join(out, 'genotype.json'), '{"format":"cellscape-genotype"}');
+    writeFileSync(join(out, 'model.onnx'), Buffer.from([8, 7, 1, 2]));
+    writeFileSync(join(out, 'group1-shard1of1.bin'), Buffer.alloc(16, 3));
+    writeFileSync(join(out, 'model.json'), JSON.stringify({ weightsManifest: [{ paths: ['group1-shard1of1.bin', '../secret.bin'], weights: [] }] }));
+    writeFileSync(join(out, 'other.txt'), 'NOT REGISTERED');
+    const [id, bare] = db.store.listCandidates(segId, { limit: 2 }).map((c) => c.id);
+    db.store.mergeCandidateExtra(id, { exports: { json: join(out, 'genotype.json'), tfjs: out, onnx: join(out, 'model.onnx') } });
+    const { candidate } = await json<{ candidate: CandidateDetail }>(`/api/candidates/${id}`);
+    assert.deepEqual(candidate.downloads.map((d) => [d.kind, d.name, d.bytes]),
+      [['genotype', 'genotype.json', '{"format":"cellscape-genotype"}'.length], ['onnx', 'model.onnx', 4], ['tfjs', 'model.json', readFileSync(join(out, 'model.json')).length], ['tfjs', 'group1-shard1of1.bin', 16]]);
+    assert.equal(candidate.segmentation!.samples.length, 3, 'registering exports keeps the rest of extra');
+    const onnx = await get(candidate.downloads[1].url);
+    assert.equal(onnx.status, 200);
+    assert.match(onnx.type, /octet-stream/);
+    assert.equal((await get(candidate.downloads[0].url)).body, '{"format":"cellscape-genotype"}');
+    for (const name of ['other.txt', '..%2fsecret.bin', '..%2f..%2f..%2fetc%2fpasswd', '%2e%2e%2fother.txt', encodeURIComponent(join(out, 'other.txt')), 'model.json%00', '%E0%A4%A']) {
+      const r = await get(`/api/candidates/${id}/files/${name}`);
+      assert.ok(r.status === 404 || r.status === 400, `${name} answered ${r.status}`);
+      assert.doesNotMatch(r.body, /NOT REGISTERED|root:/, name);
+    }
+    assert.equal((await get(`/api/candidates/${bare}/files/genotype.json`)).status, 404, 'another candidate registered nothing');
+    assert.deepEqual((await json<{ candidate: CandidateDetail }>(`/api/candidates/${bare}`)).candidate.downloads, []);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });

@@ -84,6 +84,10 @@ test('model export reuses the weights a run kept: TF.js and ONNX give the kept n
     await saveTfjsModel(kept, net, buildGenotypeExport({ space, genotype, network: net }), null);
     const out = join(dir, 'out');
     assert.equal(await quiet(['1', '--db', db, '--best', '--format', 'json,tfjs,onnx', '--out', out, '--backend', 'cpu']), 0);
+    // The files are registered with the candidate (for the explorer's downloads); its other extra data stays.
+    const registered = openStore(db, { readonly: true });
+    assert.deepEqual(registered.getCandidate(ids[0])!.extra, { weightsDir: kept, exports: { json: join(out, 'genotype.json'), tfjs: out, onnx: join(out, 'model.onnx') } });
+    registered.close();
     const shape = [2, 28, 28, 1];
     const x = randomInput(shape, 1);
     const expected = tf.tidy(() => net.forward(tf.tensor(x, shape), false).dataSync());

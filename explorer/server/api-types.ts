@@ -120,6 +120,24 @@ export interface CandidateRef {
   latency: number | null;
 }
 
+/** A segmentation candidate's validation samples (written by search/evaluate/seg-preview.ts). */
+export interface SegPreview {
+  height: number;
+  width: number;
+  classNames: string[];
+  ignoreLabel: number;
+  /** image: a PNG data URL; truth, predicted: class bytes, zlib-deflated, base64. */
+  samples: { image: string; truth: string; predicted: string }[];
+}
+
+/** A file `cellscape export` wrote for a candidate, served read-only at `url`. */
+export interface DownloadFile {
+  kind: 'genotype' | 'tfjs' | 'onnx';
+  name: string;
+  bytes: number;
+  url: string;
+}
+
 export interface CandidateDetail {
   id: number;
   runId: number;
@@ -138,6 +156,10 @@ export interface CandidateDetail {
   worker: string | null;
   error: string | null;
   extra: unknown;
+  /** Segmentation candidates: pixel accuracy beside the mIoU (accuracy), and validation samples. */
+  pixelAccuracy: number | null;
+  segmentation: SegPreview | null;
+  downloads: DownloadFile[];
   createdAt: number;
   finishedAt: number | null;
   parents: CandidateRef[];

@@ -12,7 +12,8 @@ import {
 } from './api-types.ts';
 import { encodeCursor, type Cursor, type Queries } from './queries.ts';
 import { frontIds, frontPoints, progressCurve, progressObjectives, referencePoint } from './analysis.ts';
-import type { CandidateColumns } from './api-types.ts';
+import type { CandidateColumns, SegPreview } from './api-types.ts';
+import { publicFiles, registeredFiles } from './downloads.ts';
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
@@ -28,6 +29,14 @@ const compareQuery = z.object({
   x: metric.default('latency'),
   y: metric.default('accuracy'),
 }).strict();
+
+const segPreviewSchema: z.ZodType<SegPreview> = z.object({
+  height: z.number().int().positive(),
+  width: z.number().int().positive(),
+  classNames: z.array(z.string()),
+  ignoreLabel: z.number().int(),
+  samples: z.array(z.object({ image: z.string().startsWith('data:image/png;base64,'), truth: z.string(), predicted: z.string() })),
+});
 
 export function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const r = schema.safeParse(value);
@@ -212,13 +221,25 @@ export function createApi(store: Store, queries: Queries) {
         candidate: {
           id: c.id, runId: c.runId, runName: run.name, status: c.status, key: c.key, generation: c.generation,
           genotype: c.genotype, accuracy: c.accuracy, latency: c.latencyMs, latencyIqr: c.latencyIqrMs, params: c.params,
-          flops: c.flops, score: c.score, trainSeconds: c.trainSeconds, worker: c.worker, error: c.error, extra: c.extra,
+          flops: c.flops, score: c.score, trainSeconds: c.trainSeconds, worker: c.worker, error: c.error,
+          // The preview is answered once, checked, as `segmentation`.
+          extra: c.extra && Object.fromEntries(Object.entries(c.extra).filter(([k]) => k !== 'segmentation')),
+          pixelAccuracy: typeof c.extra?.pixelAccuracy === 'number' ? c.extra.pixelAccuracy : null,
+          segmentation: segPreviewSchema.safeParse(c.extra?.segmentation).data ?? null,
+          downloads: publicFiles(registeredFiles(c.id, c.extra)),
           createdAt: c.createdAt, finishedAt: c.finishedAt,
           parents: c.parentIds.map((p) => queries.candidateRef(p)).filter((r) => r !== undefined),
           children: childrenOf(c.runId, c.id),
           epochs: store.listEpochs(c.runId, c.id).map(epochRow),
         },
       };
+    },
+
+    /** The files `cellscape export` registered for a candidate (with their paths: server only). */
+    files(candidateId: number) {
+      const c = store.getCandidate(candidateId);
+      if (!c) throw new HttpError(404, `no candidate with id ${candidateId}`);
+      return registeredFiles(c.id, c.extra);
     },
 
     compare(query: unknown): CompareAnswer {

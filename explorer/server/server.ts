@@ -12,6 +12,7 @@ import { openQueries } from './queries.ts';
 import { createApi, HttpError, parseId } from './routes.ts';
 import { serveStatic } from './static.ts';
 import { streamRunEvents } from './events.ts';
+import { serveRegistered } from './downloads.ts';
 
 export const DEFAULT_DIST = fileURLToPath(new URL('../dist', import.meta.url));
 
@@ -72,6 +73,13 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
       }
     }
     if (parts[0] === 'candidates' && parts.length === 2) return json(res, 200, api.candidate(parseId(parts[1], 'candidate id'), query));
+    if (parts[0] === 'candidates' && parts.length === 4 && parts[2] === 'files') {
+      const files = api.files(parseId(parts[1], 'candidate id'));
+      let name: string;
+      try { name = decodeURIComponent(parts[3]); } catch { throw new HttpError(400, 'file name: malformed escape'); }
+      if (!serveRegistered(files, name, req, res)) throw new HttpError(404, `candidate ${parts[1]} has no exported file named '${name}'`);
+      return;
+    }
     if (parts[0] === 'compare' && parts.length === 1) return json(res, 200, api.compare(query));
     throw new HttpError(404, `no such endpoint: ${url.pathname}`);
   };

@@ -4,7 +4,7 @@
  * TF.js model (model.json + shards) and/or an ONNX model (model.onnx, checked in onnxruntime).
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../cli.ts';
 import { UsageError } from '../util/errors.ts';
@@ -176,6 +176,18 @@ export const command: Command = {
       }
       console.log(`candidate ${candidate.id} of run ${runId}: ${doc.description}`);
       for (const w of written) console.log(`wrote ${w}`);
+      // Registered with the candidate so that the explorer offers these files (and only these) for download.
+      const out = resolve(v.out);
+      const files = { ...(formats.includes('json') ? { json: join(out, 'genotype.json') } : {}), ...(formats.includes('tfjs') ? { tfjs: out } : {}), ...(formats.includes('onnx') ? { onnx: join(out, 'model.onnx') } : {}) };
+      try {
+        const rw = openStore(dbPath);
+        try {
+          const previous = rw.getCandidate(candidate.id)?.extra?.exports;
+          rw.mergeCandidateExtra(candidate.id, { exports: { ...(previous && typeof previous === 'object' ? previous : {}), ...files } });
+        } finally { rw.close(); }
+      } catch (err) {
+        console.error(`warning: the files are written but could not be registered in ${dbPath}: ${(err as Error).message}`);
+      }
     } finally {
       net.dispose();
     }

@@ -426,6 +426,15 @@ export function openStore(path: string, options: OpenOptions = {}) {
         touchRun((stmt('SELECT run_id FROM candidates WHERE id = ?').get(candidateId) as Row).run_id);
       });
     },
+    /** Sets top-level keys of a candidate's extra JSON, keeping the others (e.g. where `cellscape export` wrote its files). */
+    mergeCandidateExtra(candidateId: number, patch: Record<string, unknown>): void {
+      tx(() => {
+        const row = stmt('SELECT extra_json FROM candidates WHERE id = ?').get(candidateId) as Row | undefined;
+        if (!row) throw new Error(`store: no candidate with id ${candidateId}`);
+        const extra = { ...parseNullable(record, row.extra_json, `candidates.extra_json of candidate ${candidateId}`), ...patch };
+        stmt('UPDATE candidates SET extra_json = ? WHERE id = ?').run(JSON.stringify(extra), candidateId);
+      });
+    },
     failCandidate(candidateId: number, error: string): void {
       tx(() => {
         changed(stmt("UPDATE candidates SET status = 'failed', error = ?, finished_at = ? WHERE id = ?").run(error, now(), candidateId),
