@@ -113,6 +113,7 @@ test('bad input: errors name the flag or the run, and stored runs are left as th
     [['search', '--budget', 'many', '--db', db], /--budget 'many'/],
     [['search', '--strategy', 'annealing', '--db', db], /--strategy 'annealing'/],
     [['search', '--bogus', '--db', db], /Unknown option '--bogus'/],
+    [['search', '--executor', 'queue', '--db', db], /--executor queue: needs --redis URL/],
     [['search', '--evaluator', 'table:/no/such.csv', '--accuracy-col', 'a', '--db', db], /\/no\/such\.csv: cannot read/],
     [['search', '--space', 'nb201', '--evaluator', `table:${tablePath}`, '--accuracy-col', 'top1', '--db', db], /no column 'top1'/],
     [['resume', '7', '--db', db], /no run 7 in/],

@@ -13,11 +13,15 @@ import { runConfigSchema } from '../run/config.ts';
 import { parseFlags } from '../run/flags.ts';
 import { checkInputs } from '../run/record.ts';
 import { runSession } from '../run/session.ts';
+import { openQueueForRun } from '../executor/queue-session.ts';
+import { dartsResumeCommand } from '../strategies/darts/command.ts';
 
 const flagsSchema = z.strictObject({
   db: z.string().default('runs.db'),
   workers: z.coerce.number().int().min(1).optional(),
   force: z.boolean().optional(),
+  redis: z.string().optional(),
+  queue: z.string().optional(),
   help: z.boolean().optional(),
 });
 
@@ -41,7 +45,7 @@ export function openDb(path: string, options: { readonly?: boolean } = {}): Stor
   }
 }
 
-const USAGE = 'Usage: cellscape resume RUN [--db FILE] [--workers N] [--force]';
+const USAGE = 'Usage: cellscape resume RUN [--db FILE] [--workers N] [--force] [--redis URL [--queue NAME]]';
 
 export const command: Command = {
   summary: 'continue a stopped, failed or killed search run',
@@ -54,6 +58,8 @@ export const command: Command = {
       const run = store.getRun(runId);
       if (!run) throw new UsageError(`no run ${runId} in ${flags.db} (see cellscape runs --db ${flags.db})`);
       if (run.status === 'finished') throw new UsageError(`run ${runId} is finished; nothing to resume (cellscape show ${runId})`);
+      // DARTS resumes from its checkpoint files, not from a strategy state.
+      if (run.strategy === 'darts') return await dartsResumeCommand(runId, flags.db);
       const parsed = runConfigSchema.safeParse(run.config);
       if (!parsed.success) throw new UsageError(`run ${runId} was not started by cellscape search (its config does not describe a search): ${parsed.error.issues[0].message}`);
       const config = parsed.data;
@@ -73,7 +79,10 @@ export const command: Command = {
       });
       const k = store.getRunSummary(runId)!.counts;
       console.log(`resuming run ${runId} (${run.status}): ${k.done} done, ${k.failed} failed, ${k.pending + k.running + k.stale} to (re)run, budget ${config.budget}`);
-      return await runSession({ store, runId, space, workers });
+      const executor = flags.redis
+        ? await openQueueForRun(run, config, flags.redis, (e) => store.addEvent(runId, e), flags.queue)
+        : undefined;
+      return await runSession({ store, runId, space, workers, executor });
     } finally {
       store.close();
     }

@@ -4,6 +4,7 @@
  * With no flags: a small aging-evolution search of the DARTS-style Fashion-MNIST space, sized to
  * finish in about ten minutes on two cores.
  */
+import { openQueueForRun } from '../executor/queue-session.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -75,6 +76,9 @@ const flagsSchema = z.strictObject({
   'time-limit': positive.optional(),
   'stale-after': positive.default(120),
   'max-memory': int(16).optional(),
+  executor: z.enum(['pool', 'queue']).default('pool'),
+  redis: z.string().optional(),
+  queue: z.string().optional(),
   help: z.boolean().optional(),
 });
 type Flags = z.output<typeof flagsSchema>;
@@ -97,7 +101,8 @@ const HELP = `Usage: cellscape search [options]
       --accuracy-col C --latency-col C --params-col C --flops-col C --arch-col C --eval-delay-ms MS
   --epochs E --train-images N --val-images N --batch-size B --lr LR   proxy training budget
   --latency tfjs|onnxruntime|none --latency-repeats N --latency-warmup N
-  --in-flight N --max-attempts N --time-limit S --stale-after S --max-memory MB`;
+  --in-flight N --max-attempts N --time-limit S --stale-after S --max-memory MB
+  --executor pool|queue --redis URL [--queue NAME]   evaluate on workers that pull from Redis (cellscape worker)`;
 
 function fitnessOf(f: Flags): Fitness {
   switch (f.score) {
@@ -191,6 +196,7 @@ export const command: Command = {
     if ((s >= 0 && argv[s + 1] === 'darts') || argv.includes('--strategy=darts')) return (await import('../strategies/darts/command.ts')).dartsSearchCommand(argv);
     const { flags: f } = parseFlags(argv, flagsSchema, { booleans: ['help'] });
     if (f.help) { console.log(HELP); return 0; }
+    if (f.executor === 'queue' && !f.redis) throw new UsageError('--executor queue: needs --redis URL (redis://[:PASSWORD@]HOST:PORT)');
     const spacePath = resolve(resolveSpacePath(f.space));
     const { def, space } = readSpace(spacePath);
     const config = configFrom(f, spacePath);
@@ -208,7 +214,10 @@ export const command: Command = {
       store.addEvent(run.id, { level: 'info', kind: 'started', message: `started with ${config.workers} workers` });
       console.log(`run ${run.id} in ${f.db}${dbExisted ? '' : ' (new)'}: ${f.strategy} over ${def.name}, budget ${config.budget}, ` +
         `${config.evaluator.kind === 'table' ? `table ${config.evaluator.path}` : `proxy training on ${dataset} (${backend})`}, ${config.workers} workers, seed ${f.seed}`);
-      return await runSession({ store, runId: run.id, space, workers: config.workers });
+      const executor = f.executor === 'queue'
+        ? await openQueueForRun(run, config, f.redis, (e) => store.addEvent(run.id, e), f.queue)
+        : undefined;
+      return await runSession({ store, runId: run.id, space, workers: config.workers, executor });
     } finally {
       store.close();
     }
