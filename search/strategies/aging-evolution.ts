@@ -7,10 +7,10 @@
  */
 import { z } from 'zod';
 import type { Genotype, Space } from '../space/types.ts';
-import { createRng, type Rng } from '../util/rng.ts';
+import type { Rng } from '../util/rng.ts';
 import { constraintSchema, fitnessOf, fitnessSchema, violationOf } from './fitness.ts';
-import { createLedger, DEFAULT_RETRIES, ledgerStateSchema, memberSchema, restoreMember, rngStateSchema, type Member } from './ledger.ts';
-import { isFailure, type Proposal, type Strategy } from './types.ts';
+import { askUpTo, DEFAULT_RETRIES, ledgerStateSchema, memberSchema, restoreMember, rngStateSchema, settleAll, startStrategy, type Member } from './ledger.ts';
+import type { Proposal, Strategy } from './types.ts';
 
 export const agingOptionsSchema = z.strictObject({
   populationSize: z.int().min(2).default(50),
@@ -45,9 +45,7 @@ export function createAgingEvolution<G extends Genotype>(
   start: { seed: number } | { state: unknown },
 ): Strategy<G> {
   const o = agingOptionsSchema.parse(options);
-  const saved = 'state' in start ? stateSchema.parse(start.state) : undefined;
-  const rng = createRng(saved ? saved.rng : (start as { seed: number }).seed);
-  const ledger = createLedger(space, saved?.ledger);
+  const { saved, rng, ledger } = startStrategy(space, stateSchema, start);
   let sampled = saved?.sampled ?? 0;
   const population: Member<G>[] = (saved?.population ?? []).map((m) => restoreMember(space, m));
 
@@ -75,22 +73,12 @@ export function createAgingEvolution<G extends Genotype>(
 
   return {
     kind: 'aging-evolution',
-    ask(n) {
-      const out: Proposal<G>[] = [];
-      for (let i = 0; i < n; i++) {
-        const p = sampled < o.populationSize || population.length === 0 ? sample() : child();
-        if (!p) break;
-        out.push(p);
-      }
-      return out;
-    },
+    ask: (n) => askUpTo(n, () => (sampled < o.populationSize || population.length === 0 ? sample() : child())),
     tell(results) {
-      for (const r of results) {
-        const p = ledger.settle(r);
-        if (isFailure(r)) continue;
-        population.push({ key: p.key, genotype: p.genotype, generation: p.generation, metrics: r.metrics });
+      settleAll(ledger, results, (m) => {
+        population.push(m);
         if (population.length > o.populationSize) population.shift();
-      }
+      });
     },
     state: () => ({ kind: 'aging-evolution', rng: rng.state(), ledger: ledger.state(), sampled, population }),
   };

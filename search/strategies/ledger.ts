@@ -1,11 +1,13 @@
 /**
  * What every ask/tell strategy keeps: the keys it has proposed (so that it never proposes an
- * architecture twice) and the proposals still awaiting a result.
+ * architecture twice), the proposals still awaiting a result, and its generator; and how it
+ * starts, asks and settles with them.
  */
 import { z } from 'zod';
 import type { Genotype, Space } from '../space/types.ts';
 import type { Metrics } from '../objectives/metrics.ts';
-import type { Proposal, Result } from './types.ts';
+import { createRng, type Rng } from '../util/rng.ts';
+import { isFailure, type Proposal, type Result } from './types.ts';
 
 /** Draws per proposal before concluding that the neighbourhood (or space) holds nothing new. */
 export const DEFAULT_RETRIES = 32;
@@ -89,4 +91,41 @@ export function createLedger<G extends Genotype>(space: Space<G>, saved?: Ledger
       return { seen: [...seen], pending: [...pending.values()] };
     },
   };
+}
+
+export type Ledger<G extends Genotype> = ReturnType<typeof createLedger<G>>;
+
+/** The state every strategy saves; a strategy's own schema extends it. */
+export interface SavedBookkeeping { rng: z.infer<typeof rngStateSchema>; ledger: LedgerState }
+
+/**
+ * A strategy's saved state checked against its schema (none when starting from a seed), and
+ * the generator and ledger it continues with.
+ */
+export function startStrategy<G extends Genotype, S extends SavedBookkeeping>(
+  space: Space<G>,
+  stateSchema: z.ZodType<S>,
+  start: { seed: number } | { state: unknown },
+): { saved: S | undefined; rng: Rng; ledger: Ledger<G> } {
+  const saved = 'state' in start ? stateSchema.parse(start.state) : undefined;
+  return { saved, rng: createRng(saved ? saved.rng : (start as { seed: number }).seed), ledger: createLedger(space, saved?.ledger) };
+}
+
+/** Up to n proposals from `next`, stopping at the first it cannot make (nothing unseen within its retries). */
+export function askUpTo<G extends Genotype>(n: number, next: () => Proposal<G> | undefined): Proposal<G>[] {
+  const out: Proposal<G>[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = next();
+    if (!p) break;
+    out.push(p);
+  }
+  return out;
+}
+
+/** Closes the proposals `results` answer, in order; each successful one is handed to `keep` as a member. */
+export function settleAll<G extends Genotype>(ledger: Ledger<G>, results: readonly Result[], keep: (m: Member<G>) => void): void {
+  for (const r of results) {
+    const p = ledger.settle(r);
+    if (!isFailure(r)) keep({ key: p.key, genotype: p.genotype, generation: p.generation, metrics: r.metrics });
+  }
 }

@@ -7,13 +7,12 @@
  */
 import { z } from 'zod';
 import type { Genotype, Space } from '../space/types.ts';
-import { createRng } from '../util/rng.ts';
 import { metricDirection, objectiveVector, type Metrics } from '../objectives/metrics.ts';
 import { crowdingDistance, type Direction } from '../objectives/pareto.ts';
 import { constrainedSort } from '../objectives/constraints.ts';
 import { constraintSchema, fitnessOf, fitnessSchema, metricSchema, violationOf } from './fitness.ts';
-import { createLedger, DEFAULT_RETRIES, ledgerStateSchema, memberSchema, restoreMember, rngStateSchema, type Member } from './ledger.ts';
-import { isFailure, type Proposal, type Strategy } from './types.ts';
+import { askUpTo, DEFAULT_RETRIES, ledgerStateSchema, memberSchema, restoreMember, rngStateSchema, settleAll, startStrategy, type Member } from './ledger.ts';
+import type { Proposal, Strategy } from './types.ts';
 
 export const nsga2OptionsSchema = z.strictObject({
   populationSize: z.int().min(2).default(50),
@@ -42,9 +41,7 @@ export function createNsga2<G extends Genotype>(
   start: { seed: number } | { state: unknown },
 ): Strategy<G> {
   const o = nsga2OptionsSchema.parse(options);
-  const saved = 'state' in start ? stateSchema.parse(start.state) : undefined;
-  const rng = createRng(saved ? saved.rng : (start as { seed: number }).seed);
-  const ledger = createLedger(space, saved?.ledger);
+  const { saved, rng, ledger } = startStrategy(space, stateSchema, start);
   let generation = saved?.generation ?? 0;
   let parents: Member<G>[] = (saved?.parents ?? []).map((m) => restoreMember(space, m));
   let offspring: Member<G>[] = (saved?.offspring ?? []).map((m) => restoreMember(space, m));
@@ -99,27 +96,17 @@ export function createNsga2<G extends Genotype>(
 
   return {
     kind: 'nsga2',
-    ask(n) {
-      const out: Proposal<G>[] = [];
-      for (let i = 0; i < n; i++) {
-        const p = parents.length === 0 ? sample() : child();
-        if (!p) break;
-        out.push(p);
-      }
-      return out;
-    },
+    ask: (n) => askUpTo(n, () => (parents.length === 0 ? sample() : child())),
     tell(results) {
-      for (const r of results) {
-        const p = ledger.settle(r);
-        if (isFailure(r)) continue;
-        offspring.push({ key: p.key, genotype: p.genotype, generation: p.generation, metrics: r.metrics });
+      settleAll(ledger, results, (m) => {
+        offspring.push(m);
         if (offspring.length >= o.populationSize) {
           if (parents.length > 0) generation++;
           parents = select([...parents, ...offspring], o.populationSize);
           offspring = [];
           ranked = rankMembers(parents);
         }
-      }
+      });
     },
     state: () => ({ kind: 'nsga2', rng: rng.state(), ledger: ledger.state(), generation, parents, offspring }),
   };

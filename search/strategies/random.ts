@@ -4,8 +4,7 @@
  */
 import { z } from 'zod';
 import type { Genotype, Space } from '../space/types.ts';
-import { createRng } from '../util/rng.ts';
-import { createLedger, DEFAULT_RETRIES, ledgerStateSchema, rngStateSchema } from './ledger.ts';
+import { askUpTo, DEFAULT_RETRIES, ledgerStateSchema, rngStateSchema, startStrategy } from './ledger.ts';
 import type { Strategy } from './types.ts';
 
 export const randomOptionsSchema = z.strictObject({
@@ -25,21 +24,11 @@ export function createRandomSearch<G extends Genotype>(
   start: { seed: number } | { state: unknown },
 ): Strategy<G> {
   const o = randomOptionsSchema.parse(options);
-  const saved = 'state' in start ? stateSchema.parse(start.state) : undefined;
-  const rng = createRng(saved ? saved.rng : (start as { seed: number }).seed);
-  const ledger = createLedger(space, saved?.ledger);
+  const { rng, ledger } = startStrategy(space, stateSchema, start);
 
   return {
     kind: 'random',
-    ask(n) {
-      const out = [];
-      for (let i = 0; i < n; i++) {
-        const p = ledger.propose(() => space.sample(rng), { generation: 0 }, o.retries);
-        if (!p) break;
-        out.push(p);
-      }
-      return out;
-    },
+    ask: (n) => askUpTo(n, () => ledger.propose(() => space.sample(rng), { generation: 0 }, o.retries)),
     tell(results) {
       // Random search learns nothing from results, failed or not; it only closes the proposals.
       for (const r of results) ledger.settle(r);
