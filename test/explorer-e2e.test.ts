@@ -1,17 +1,21 @@
 /**
  * End to end in Debian's Chromium (never a downloaded browser): builds the app if needed,
  * serves a database filled through the store, loads a run, checks the plotted points and front,
- * switches axes, clicks a front point and reads its genotype, and saves screenshots.
+ * switches axes, clicks a front point and reads its genotype, shows a segmentation candidate's
+ * masks and exported files, and saves screenshots.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startExplorer, appIsBuilt, type Explorer } from '../explorer/server/server.ts';
-import { addSampleCandidates, writeSampleDartsRun, writeSampleRun } from '../explorer/sample-runs.ts';
+import { addSampleCandidates, writeSampleDartsRun, writeSampleRun, writeSampleSegmentationRun } from '../explorer/sample-runs.ts';
 import { createRng } from '../search/util/rng.ts';
 import { bruteFront, tempDb } from './explorer-helpers.ts';
+import { decodeMask, type SegPreview } from '../search/evaluate/seg-preview.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}`;
@@ -23,6 +27,8 @@ let page: Page;
 let runId: number;
 let dartsId: number;
 let blocksId: number;
+let segId: number;
+let exported: string;
 
 before(async () => {
   if (skip) return;
@@ -34,6 +40,8 @@ before(async () => {
   runId = writeSampleRun(db.store, { name: 'e2e-evolution', candidates: 400, seed: 11, populationSize: 40 });
   dartsId = writeSampleDartsRun(db.store, { epochs: 12 });
   blocksId = writeSampleRun(db.store, { name: 'e2e-blocks', family: 'block', candidates: 120, seed: 12 });
+  segId = writeSampleSegmentationRun(db.store, { candidates: 6 });
+  exported = mkdtempSync(join(tmpdir(), 'cellscape-e2e-export-'));
   explorer = await startExplorer({ dbPath: db.path, port: 0 });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -48,6 +56,7 @@ after(async () => {
   await browser?.close();
   await explorer?.close();
   db?.cleanup();
+  if (exported) rmSync(exported, { recursive: true, force: true });
 });
 
 const plot = () => page.locator('[data-testid="pareto"]');
@@ -125,4 +134,30 @@ test('a candidate page draws a block genotype; compare overlays two fronts', { s
   await page.goto(`${explorer.url}/#/compare?runs=${runId},${blocksId}&x=params&y=accuracy`);
   await page.waitForSelector('[data-testid="compare"][data-runs="2"]');
   await page.screenshot({ path: 'test-output/explorer-compare.png', fullPage: true });
+});
+
+test('a segmentation candidate shows mIoU, pixel accuracy, its samples as masks, and its exported files', { skip }, async () => {
+  const c = db.store.listCandidates(segId, { status: 'done', limit: 1 })[0];
+  writeFileSync(join(exported, 'genotype.json'), JSON.stringify({ genotype: c.genotype }));
+  writeFileSync(join(exported, 'model.onnx'), Buffer.alloc(64, 1));
+  db.store.mergeCandidateExtra(c.id, { exports: { json: join(exported, 'genotype.json'), onnx: join(exported, 'model.onnx') } });
+  await page.goto(`${explorer.url}/#/candidate/${c.id}`);
+  await page.waitForSelector('[data-testid="seg-preview"]');
+  assert.equal(await page.locator('[data-testid="seg-sample"]').count(), 3);
+  // Ground truth and prediction of each sample painted on canvases.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="seg-preview"] canvas[data-painted="true"]').length === 6);
+  const grey = await page.locator('[data-testid="seg-preview"] canvas').first().evaluate((el) => {
+    const d = (el as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 32, 32).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] === 0x9c && d[i + 1] === 0xa3 && d[i + 2] === 0xaf) n++;
+    return n;
+  });
+  const preview = (c.extra as { segmentation: SegPreview }).segmentation;
+  const ignored = decodeMask(preview.samples[0].truth).filter((v) => v === preview.ignoreLabel).length;
+  assert.equal(grey, ignored, 'ignored pixels drawn grey');
+  assert.match((await page.locator('.kv').textContent())!, /mIoU.*Pixel accuracy/s);
+  assert.deepEqual(await page.locator('[data-testid="downloads"] a').allTextContents(), ['genotype.json', 'model.onnx']);
+  const body = await page.evaluate(async (url) => (await fetch(url)).text(), (await page.locator('[data-testid="downloads"] a').first().getAttribute('href'))!);
+  assert.deepEqual(JSON.parse(body), { genotype: c.genotype });
+  await page.screenshot({ path: 'test-output/explorer-segmentation.png', fullPage: true });
 });
