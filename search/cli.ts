@@ -5,28 +5,29 @@
 import { UsageError } from './util/errors.ts';
 
 export interface Command {
-  summary: string;
   /** Returns the process exit code. */
   run(argv: string[]): Promise<number>;
 }
 
-const commands: Record<string, () => Promise<{ command: Command }>> = {
-  info: () => import('./commands/info.ts'),
-  explore: () => import('./commands/explore.ts'),
-  lut: () => import('./commands/lut.ts'),
-  search: () => import('./commands/search.ts'),
-  resume: () => import('./commands/resume.ts'),
-  runs: () => import('./commands/runs.ts'),
-  show: () => import('./commands/show.ts'),
-  inspect: () => import('./commands/inspect.ts'),
-  export: () => import('./commands/export.ts'),
-  worker: () => import('./commands/worker.ts'),
+// Summaries live here, not in the command modules, so that the usage text loads none of them.
+const commands: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
+  search: { summary: 'run an evolutionary, multi-objective, random or DARTS architecture search', load: () => import('./commands/search.ts') },
+  resume: { summary: 'continue a stopped, failed or killed search run', load: () => import('./commands/resume.ts') },
+  runs: { summary: 'list the runs of a database', load: () => import('./commands/runs.ts') },
+  show: { summary: 'show a run: configuration, status, Pareto front, failures', load: () => import('./commands/show.ts') },
+  explore: { summary: 'serve the visual explorer over a runs database (read-only, live updates)', load: () => import('./commands/explore.ts') },
+  inspect: { summary: 'describe a genotype and count the parameters and MACs of its network', load: () => import('./commands/inspect.ts') },
+  export: { summary: 'export a candidate as genotype JSON, a trained TF.js model or an ONNX model', load: () => import('./commands/export.ts') },
+  lut: { summary: 'measure a per-operation latency table for a space and check how well it ranks networks', load: () => import('./commands/lut.ts') },
+  worker: { summary: "take evaluation jobs from a search's Redis queue and run them on this machine", load: () => import('./commands/worker.ts') },
+  info: { summary: 'print the backend in use, its threads, the data sets present and versions', load: () => import('./commands/info.ts') },
 };
 
 function usage(): string {
-  const lines = ['Usage: cellscape <command> [options]', '', 'Commands:'];
-  return lines.join('\n') + '\n' + Object.keys(commands).sort().map((c) => `  ${c}`).join('\n') +
-    '\n\nRun `cellscape <command> --help` for the options of a command.';
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return ['Usage: cellscape <command> [options]', '', 'Commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '', 'Run `cellscape <command> --help` for the options of a command.'].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -35,13 +36,13 @@ export async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return name ? 0 : 2;
   }
-  const load = commands[name];
-  if (!load) {
+  const entry = commands[name];
+  if (!entry) {
     console.error(`cellscape: unknown command '${name}'.\n\n${usage()}`);
     return 2;
   }
   try {
-    const { command } = await load();
+    const { command } = await entry.load();
     return await command.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {

@@ -10,7 +10,6 @@ reading the database read-only: it can watch a search that is running on the sam
 Listens on the loopback interface unless --host says otherwise.`;
 
 export const command: Command = {
-  summary: 'Serve the visual explorer over a runs database (read-only, live updates)',
   async run(argv) {
     let values;
     try {

@@ -60,7 +60,6 @@ function real(name: string, v: string | undefined, min: number): number | undefi
 }
 
 export const command: Command = {
-  summary: 'Export a candidate as genotype JSON, a trained TF.js model or an ONNX model',
   async run(argv) {
     let parsed;
     try {

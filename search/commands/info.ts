@@ -20,7 +20,6 @@ async function datasets(): Promise<unknown> {
 }
 
 export const command: Command = {
-  summary: 'Print the backend in use, its threads, the data sets present and versions',
   async run(argv) {
     let values;
     try {

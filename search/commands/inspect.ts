@@ -42,7 +42,6 @@ function spaceOf(family: SpaceFamily, given: string | undefined, fromExport: str
 const millions = (n: number): string => `${(n / 1e6).toFixed(2)}M`;
 
 export const command: Command = {
-  summary: 'Describe a genotype and count the parameters and MACs of its network',
   async run(argv) {
     let parsed;
     try {

@@ -51,7 +51,6 @@ function positiveInt(value: string | undefined, flag: string, fallback: number, 
 }
 
 export const command: Command = {
-  summary: 'Measure a per-operation latency lookup table for a space and check how well it ranks networks',
   async run(argv) {
     let values;
     try {

@@ -48,7 +48,6 @@ export function openDb(path: string, options: { readonly?: boolean } = {}): Stor
 const USAGE = 'Usage: cellscape resume RUN [--db FILE] [--workers N] [--force] [--redis URL [--queue NAME]]';
 
 export const command: Command = {
-  summary: 'continue a stopped, failed or killed search run',
   async run(argv) {
     const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ['force', 'help'], positionals: 1 });
     if (flags.help) { console.log(USAGE); return 0; }

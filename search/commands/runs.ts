@@ -8,7 +8,6 @@ import { openDb } from './resume.ts';
 const flagsSchema = z.strictObject({ db: z.string().default('runs.db'), json: z.boolean().optional(), help: z.boolean().optional() });
 
 export const command: Command = {
-  summary: 'list the runs of a database',
   async run(argv) {
     const { flags } = parseFlags(argv, flagsSchema, { booleans: ['json', 'help'] });
     if (flags.help) { console.log('Usage: cellscape runs [--db FILE] [--json]'); return 0; }

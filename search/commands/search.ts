@@ -190,7 +190,6 @@ async function backendName(f: Flags, config: RunConfig): Promise<string> {
 }
 
 export const command: Command = {
-  summary: 'run an evolutionary, multi-objective or random architecture search',
   async run(argv) {
     const s = argv.indexOf('--strategy');
     if ((s >= 0 && argv[s + 1] === 'darts') || argv.includes('--strategy=darts')) return (await import('../strategies/darts/command.ts')).dartsSearchCommand(argv);

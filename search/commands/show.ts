@@ -11,7 +11,6 @@ const flagsSchema = z.strictObject({ db: z.string().default('runs.db'), json: z.
 const USAGE = 'Usage: cellscape show RUN [--db FILE] [--json]';
 
 export const command: Command = {
-  summary: "show a run: configuration, status, Pareto front, failures",
   async run(argv) {
     const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ['json', 'help'], positionals: 1 });
     if (flags.help) { console.log(USAGE); return 0; }

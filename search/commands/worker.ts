@@ -29,7 +29,6 @@ const HELP = `Usage: cellscape worker --redis URL [options]
 Results name the machine and backend they ran on. Latency is not measured on workers.`;
 
 export const command: Command = {
-  summary: 'take evaluation jobs from a search\'s Redis queue and run them on this machine',
   async run(argv) {
     const { flags: f } = parseFlags(argv, flagsSchema, { booleans: ['help'] });
     if (f.help) { console.log(HELP); return 0; }
