@@ -85,41 +85,34 @@ function zeroedOutput(b: WasmBackendInternals, k: KernelsModule, shape: number[]
 }
 
 function kernelConfigs(k: KernelsModule): tf.KernelConfig[] {
-  const filterGrad = (name: string, depthwise: boolean): tf.KernelConfig => ({
+  /** The gradient of a convolution with respect to its filter or its input: NHWC only, written into a zeroed output. */
+  const convGrad = (name: string, depthwise: boolean, wrt: 'filter' | 'input'): tf.KernelConfig => ({
     kernelName: name,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const b = backend as unknown as WasmBackendInternals;
-      const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
+      const { x, dy, filter } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo; filter: tf.TensorInfo };
+      const a = attrs as unknown as ConvAttrs & { filterShape: number[]; inputShape: number[] };
       assertNHWC(name, a.dataFormat);
-      const info = convInfo(x.shape, a.filterShape, a, depthwise);
-      const out = zeroedOutput(b, k, a.filterShape);
-      const g = geometry(info, depthwise ? a.filterShape[3] : info.outChannels);
-      (depthwise ? k.depthwise_filter_grad : k.conv2d_filter_grad)(offset(b, x), offset(b, dy), offset(b, out), ...g);
-      return out;
-    },
-  });
-  const inputGrad = (name: string, depthwise: boolean): tf.KernelConfig => ({
-    kernelName: name,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const b = backend as unknown as WasmBackendInternals;
-      const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-      const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
-      assertNHWC(name, a.dataFormat);
-      const info = convInfo(a.inputShape, filter.shape, a, depthwise);
-      const out = zeroedOutput(b, k, a.inputShape);
+      const xShape = wrt === 'input' ? a.inputShape : x.shape;
+      const wShape = wrt === 'filter' ? a.filterShape : filter.shape;
+      const info = convInfo(xShape, wShape, a, depthwise);
+      const out = zeroedOutput(b, k, wrt === 'filter' ? wShape : xShape);
+      const g = geometry(info, depthwise ? wShape[3] : info.outChannels);
+      if (wrt === 'filter') {
+        (depthwise ? k.depthwise_filter_grad : k.conv2d_filter_grad)(offset(b, x), offset(b, dy), offset(b, out), ...g);
+        return out;
+      }
       if (depthwise) {
-        k.depthwise_input_grad(offset(b, dy), offset(b, filter), offset(b, out), ...geometry(info, filter.shape[3]));
+        k.depthwise_input_grad(offset(b, dy), offset(b, filter), offset(b, out), ...g);
         return out;
       }
       // The input gradient wants the filter's input channels contiguous: transpose each tap.
-      const [kh, kw, ci, co] = filter.shape;
+      const [kh, kw, ci, co] = wShape;
       const wt = b.wasm._malloc(kh * kw * ci * co * 4);
       try {
         k.transpose_taps(offset(b, filter), wt, kh * kw, ci, co);
-        k.conv2d_input_grad(offset(b, dy), wt, offset(b, out), ...geometry(info, co));
+        k.conv2d_input_grad(offset(b, dy), wt, offset(b, out), ...g);
       } finally {
         b.wasm._free(wt);
       }
@@ -127,10 +120,10 @@ function kernelConfigs(k: KernelsModule): tf.KernelConfig[] {
     },
   });
   return [
-    filterGrad('Conv2DBackpropFilter', false),
-    inputGrad('Conv2DBackpropInput', false),
-    filterGrad('DepthwiseConv2dNativeBackpropFilter', true),
-    inputGrad('DepthwiseConv2dNativeBackpropInput', true),
+    convGrad('Conv2DBackpropFilter', false, 'filter'),
+    convGrad('Conv2DBackpropInput', false, 'input'),
+    convGrad('DepthwiseConv2dNativeBackpropFilter', true, 'filter'),
+    convGrad('DepthwiseConv2dNativeBackpropInput', true, 'input'),
     { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum(k) },
     { kernelName: CHANNEL_SUM, backendName: 'wasm', kernelFunc: channelSum(k) },
     { kernelName: 'Sum', backendName: 'wasm', kernelFunc: sumLeadingAxes(k, tf.getKernel('Sum', 'wasm')!.kernelFunc) },
