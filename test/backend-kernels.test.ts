@@ -171,6 +171,37 @@ describe('wasm BatchMatMul and Sum overrides match cpu', () => {
   }
 });
 
+describe('a wasm heap that cannot grow', () => {
+  /** Runs a kernel with the wasm heap's malloc answering 0 from its `failFrom`-th call on, as emscripten's does when the heap cannot grow. */
+  async function withFailingMalloc(failFrom: number, run: () => void): Promise<{ error: unknown; leaked: number }> {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { wasm: { _malloc(n: number): number }; numDataIds(): number };
+    const malloc = backend.wasm._malloc;
+    const before = backend.numDataIds();
+    let calls = 0;
+    backend.wasm._malloc = (n) => (++calls >= failFrom ? 0 : malloc(n));
+    let error: unknown;
+    try { run(); } catch (err) { error = err; } finally { backend.wasm._malloc = malloc; }
+    return { error, leaked: backend.numDataIds() - before };
+  }
+  const convAttrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 };
+
+  const cases: Array<[string, string, number, Record<string, number[]>, Record<string, number[]>]> = [
+    ['a filter gradient whose output', 'Conv2DBackpropFilter', 1, { x: [2, 5, 5, 3], dy: [2, 5, 5, 4] }, { filterShape: [3, 3, 3, 4] }],
+    ['an input gradient whose scratch filter', 'Conv2DBackpropInput', 2, { dy: [2, 5, 5, 4], filter: [3, 3, 3, 4] }, { inputShape: [2, 5, 5, 3] }],
+  ];
+  for (const [what, kernel, failFrom, shapes, attrs] of cases) {
+    test(`${what} gets no memory: it says so, and frees what it made`, async () => {
+      await tf.setBackend('wasm');
+      const inputs = Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, tf.tensor(random(shape), shape)]));
+      const { error, leaked } = await withFailingMalloc(failFrom, () => tf.engine().runKernel(kernel, inputs, { ...convAttrs, ...attrs }));
+      tf.dispose(Object.values(inputs));
+      assert.match(String(error), /wasm heap exhausted \(432 bytes requested\): use a smaller batch/);
+      assert.equal(leaked, 0);
+    });
+  }
+});
+
 describe('batchNormTrain (closed-form gradient) matches tf.batchNorm on batch moments, on cpu', () => {
   test('values and gradients wrt x, gamma, beta', async () => {
     const xs = [3, 4, 5, 6];

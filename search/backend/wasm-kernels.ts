@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 interface WasmBackendInternals {
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(dataId: object): boolean;
   wasm: {
     asm: { memory: WebAssembly.Memory };
     _malloc(bytes: number): number;
@@ -77,9 +78,38 @@ function convInfo(xShape: number[], filterShape: number[], a: ConvAttrs, depthwi
     a.dimRoundingMode, depthwise, 'channelsLast');
 }
 
+/*
+ * Emscripten's malloc answers 0 when the heap cannot grow, and neither it nor the backend's
+ * makeOutput checks: a kernel would then write from address 0 and trap later with "memory access
+ * out of bounds". Every allocation here is checked instead.
+ */
+function heapExhausted(bytes: number): Error {
+  return new Error(`wasm heap exhausted (${bytes} bytes requested): use a smaller batch`);
+}
+
+/** `bytes` of scratch on the wasm heap, to be given back with `_free`; when there is none, `made` (the kernel's output) is disposed. */
+function scratch(b: WasmBackendInternals, bytes: number, made: tf.TensorInfo): number {
+  const ptr = b.wasm._malloc(bytes);
+  if (ptr === 0 && bytes > 0) {
+    b.disposeData(made.dataId);
+    throw heapExhausted(bytes);
+  }
+  return ptr;
+}
+
+/** A float32 output on the wasm heap (contents undefined). */
+function output(b: WasmBackendInternals, shape: number[]): tf.TensorInfo {
+  const out = b.makeOutput(shape, 'float32');
+  if (offset(b, out) === 0 && tf.util.sizeFromShape(shape) > 0) {
+    b.disposeData(out.dataId);
+    throw heapExhausted(tf.util.sizeFromShape(shape) * 4);
+  }
+  return out;
+}
+
 /** A zeroed float32 output on the wasm heap. */
 function zeroedOutput(b: WasmBackendInternals, k: KernelsModule, shape: number[]): tf.TensorInfo {
-  const out = b.makeOutput(shape, 'float32');
+  const out = output(b, shape);
   k.zero_floats(offset(b, out), tf.util.sizeFromShape(shape));
   return out;
 }
@@ -109,7 +139,7 @@ function kernelConfigs(k: KernelsModule): tf.KernelConfig[] {
       }
       // The input gradient wants the filter's input channels contiguous: transpose each tap.
       const [kh, kw, ci, co] = wShape;
-      const wt = b.wasm._malloc(kh * kw * ci * co * 4);
+      const wt = scratch(b, kh * kw * ci * co * 4, out);
       try {
         k.transpose_taps(offset(b, filter), wt, kh * kw, ci, co);
         k.conv2d_input_grad(offset(b, dy), wt, offset(b, out), ...g);
@@ -137,7 +167,7 @@ function channelSum(k: KernelsModule): tf.KernelFunc {
     const b = backend as unknown as WasmBackendInternals;
     const { x } = inputs as { x: tf.TensorInfo };
     const c = x.shape[x.shape.length - 1];
-    const out = b.makeOutput([c], 'float32');
+    const out = output(b, [c]);
     k.channel_sum(offset(b, x), offset(b, out), tf.util.sizeFromShape(x.shape) / c, c);
     return out;
   };
@@ -187,18 +217,18 @@ function batchMatMul(k: KernelsModule, builtin: tf.KernelFunc): tf.KernelFunc {
     }
     const batch = Math.max(batchA, batchB);
     const outer = batchA >= batchB ? outerA : outerB;
-    const out = b.makeOutput([...outer, m, n], 'float32');
-    let bPtr = offset(b, bm), scratch = 0;
+    const out = output(b, [...outer, m, n]);
+    let bPtr = offset(b, bm), bt = 0;
     if (transposeB) {
-      scratch = b.wasm._malloc(batchB * kk * n * 4);
-      k.batch_transpose(bPtr, scratch, batchB, n, kk);
-      bPtr = scratch;
+      bt = scratch(b, batchB * kk * n * 4, out);
+      k.batch_transpose(bPtr, bt, batchB, n, kk);
+      bPtr = bt;
     }
     try {
       k.batch_matmul(offset(b, a), bPtr, offset(b, out), batch, m, kk, n,
         batchA === 1 ? 0 : m * kk, transposeA ? 1 : kk, transposeA ? m : 1, batchB === 1 ? 0 : kk * n, n);
     } finally {
-      if (scratch) b.wasm._free(scratch);
+      if (bt) b.wasm._free(bt);
     }
     return out;
   };
