@@ -49,7 +49,10 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`cellscape ${name}: ${err.message}`);
       return 2;
     }
-    throw err;
+    // A bug, not the user's mistake: the stack helps a report. Printed here because the wasm
+    // backend's own uncaught-exception handler would print its minified source instead.
+    console.error(`cellscape ${name}: internal error: ${(err as Error)?.stack ?? String(err)}`);
+    return 1;
   }
 }
 
