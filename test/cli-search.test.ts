@@ -157,7 +157,7 @@ test('runs lists the runs; show --json gives config, front and failures', () => 
   const db = join(dir, 'straight.db');
   const runs = cellscape(['runs', '--db', db]);
   assert.equal(runs.code, 0);
-  assert.match(runs.out, /1\s+finished\s+evolution\s+nb201\s+24\/24/);
+  assert.match(runs.out, /1\s+finished\s+moo\s+nb201\s+24\/24/);
   const shown = cellscape(['show', '1', '--db', db, '--json']);
   assert.equal(shown.code, 0, shown.err);
   const j = JSON.parse(shown.out);
