@@ -39,7 +39,10 @@ export class DartsBackbone extends Backbone {
     return { features: atLevelEnds(this.cellShapes(x.shape.slice(1)), outs), auxInput: outs[this.config.auxAfter] };
   }
 
-  private cellShapes(inShape: Shape): Shape[] { return cellStackShapes(this.cells.items, this.stem.outputShape(inShape)); }
+  /** The shape the first cell reads (the latency-site walk starts here). */
+  stemShape(inShape: Shape): Shape { return this.stem.outputShape(inShape); }
+
+  private cellShapes(inShape: Shape): Shape[] { return cellStackShapes(this.cells.items, this.stemShape(inShape)); }
 
   featureShapes(inShape: Shape): Shape[] {
     const shapes = this.cellShapes(inShape);

@@ -51,8 +51,11 @@ export class SegCellBackbone extends Backbone {
     return { features: atLevelEnds(this.unitShapes(x.shape.slice(1)), [s0, ...runCellStack(this.cells.items, s0, training, ctx)]) };
   }
 
+  /** The shape the first cell reads (the latency-site walk starts here). */
+  stemShape(inShape: Shape): Shape { return this.stem.outputShape(inShape); }
+
   private unitShapes(inShape: Shape): Shape[] {
-    const s0 = this.stem.outputShape(inShape);
+    const s0 = this.stemShape(inShape);
     return [s0, ...cellStackShapes(this.cells.items, s0)];
   }
 

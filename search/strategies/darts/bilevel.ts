@@ -7,17 +7,26 @@ import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../../nn/module.ts';
 import type { Network } from '../../nn/network.ts';
 import type { Stepper } from '../../train/optimizer.ts';
+import { segmentationLoss } from '../../evaluate/seg-loss.ts';
 import { mixingWeights, type ArchParams } from './arch.ts';
 
+/** A classification batch: images and one-hot rows. */
 export interface XY { x: tf.Tensor4D; y: tf.Tensor2D }
+/** A segmentation batch: images and a class per pixel (b·H·W, row-major), `ignoreLabel` where nothing counts. */
+export interface PixelXY { x: tf.Tensor4D; pixels: Int32Array; ignoreLabel: number }
+export type DartsBatch = XY | PixelXY;
 
 /** The architecture-only terms added to the cross-entropy (latency, regularisation); a scalar tensor. */
 export type ArchLoss = (ce: tf.Scalar, weights: { normal: tf.Tensor; reduce: tf.Tensor }) => tf.Scalar;
 
-/** `loss`: the minimised loss; `ce`: its cross-entropy part; `hits`: correct predictions in the batch. */
-export interface StepMetrics { loss: number; ce: number; hits: number }
+/**
+ * `loss`: the minimised loss; `ce`: its cross-entropy part; `hits`: correct predictions in the
+ * batch (images, or counted pixels); `predicted`: the per-pixel argmax of a segmentation batch,
+ * for the caller's confusion matrix.
+ */
+export interface StepMetrics { loss: number; ce: number; hits: number; predicted?: Int32Array }
 
-interface Side { hits?: tf.Tensor; ce?: tf.Tensor }
+interface Side { hits?: tf.Tensor; ce?: tf.Tensor; predicted?: tf.Tensor }
 
 /** Adam on alpha as DARTS sets it up (lr 3e-4, betas (0.5, 0.999)), with PyTorch's coupled L2 weight decay. */
 export interface ArchOptimizer {
@@ -41,12 +50,13 @@ export function createArchOptimizer(arch: ArchParams, o: { learningRate: number;
   };
 }
 
-function crossEntropy(net: Network, arch: ArchParams, b: XY, archLoss: ArchLoss | null, side?: Side): tf.Scalar {
+function crossEntropy(net: Network, arch: ArchParams, b: DartsBatch, archLoss: ArchLoss | null, side?: Side): tf.Scalar {
   const mix = mixingWeights(arch);
   const logits = net.forward(b.x, true, mix);
-  const ce = tf.losses.softmaxCrossEntropy(b.y, logits) as tf.Scalar;
+  const ce = 'pixels' in b ? segmentationLoss(logits, b.pixels, b.ignoreLabel) : tf.losses.softmaxCrossEntropy(b.y, logits) as tf.Scalar;
   if (side) {
-    side.hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(b.y, 1)), 'float32')));
+    if ('pixels' in b) side.predicted = tf.keep(tf.argMax(logits, -1));
+    else side.hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(b.y, 1)), 'float32')));
     side.ce = tf.keep(tf.clone(ce));
   }
   return archLoss ? archLoss(ce, mix) : ce;
@@ -58,28 +68,35 @@ function gradsOf(fn: () => tf.Scalar, vars: tf.Variable[]): { value: tf.Scalar; 
   return { value, grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
 }
 
-function readMetrics(value: tf.Scalar, side: Side): StepMetrics {
-  const m = { loss: value.dataSync()[0], ce: side.ce!.dataSync()[0], hits: side.hits!.dataSync()[0] };
-  tf.dispose([value, side.ce!, side.hits!]);
+function readMetrics(value: tf.Scalar, side: Side, b: DartsBatch): StepMetrics {
+  const m: StepMetrics = { loss: value.dataSync()[0], ce: side.ce!.dataSync()[0], hits: 0 };
+  if ('pixels' in b) {
+    const predicted = Int32Array.from(side.predicted!.dataSync());
+    for (let i = 0; i < predicted.length; i++) if (predicted[i] === b.pixels[i]) m.hits++;
+    m.predicted = predicted;
+  } else {
+    m.hits = side.hits!.dataSync()[0];
+  }
+  tf.dispose([value, side.ce!, side.hits, side.predicted].filter((t): t is tf.Tensor => t !== undefined));
   return m;
 }
 
 /** Weight step: cross-entropy on the weight half, alpha fixed. */
-export function weightStep(net: Network, weights: NamedVariable[], arch: ArchParams, b: XY, stepper: Stepper, lr: number): StepMetrics & { gradNorm: number } {
+export function weightStep(net: Network, weights: NamedVariable[], arch: ArchParams, b: DartsBatch, stepper: Stepper, lr: number): StepMetrics & { gradNorm: number } {
   const side: Side = {};
   const { value, grads } = tf.variableGrads(() => crossEntropy(net, arch, b, null, side), weights.map((w) => w.variable));
   const gradNorm = stepper.step(grads, lr);
   tf.dispose(Object.values(grads));
-  return { ...readMetrics(value, side), gradNorm };
+  return { ...readMetrics(value, side, b), gradNorm };
 }
 
 /** First-order architecture step: the gradient of the architecture loss at the current weights. */
-export function archStepFirstOrder(net: Network, arch: ArchParams, val: XY, archLoss: ArchLoss, opt: ArchOptimizer): StepMetrics {
+export function archStepFirstOrder(net: Network, arch: ArchParams, val: DartsBatch, archLoss: ArchLoss, opt: ArchOptimizer): StepMetrics {
   const side: Side = {};
   const { value, grads } = gradsOf(() => crossEntropy(net, arch, val, archLoss, side), arch.named.map((a) => a.variable));
   opt.step(grads);
   tf.dispose(grads);
-  return readMetrics(value, side);
+  return readMetrics(value, side, val);
 }
 
 /**
@@ -89,7 +106,7 @@ export function archStepFirstOrder(net: Network, arch: ArchParams, val: XY, arch
  * momentum term of the DARTS code (tf keeps momentum slots private); the weights are restored after.
  */
 export function archStepSecondOrder(
-  net: Network, weights: NamedVariable[], arch: ArchParams, train: XY, val: XY, archLoss: ArchLoss, opt: ArchOptimizer,
+  net: Network, weights: NamedVariable[], arch: ArchParams, train: DartsBatch, val: DartsBatch, archLoss: ArchLoss, opt: ArchOptimizer,
   o: { xi: number; weightDecay: number },
 ): StepMetrics {
   const wVars = weights.map((w) => w.variable);
@@ -121,7 +138,7 @@ export function archStepSecondOrder(
     assignAll(saved);
     opt.step(final);
     tf.dispose(final);
-    return readMetrics(unrolled.value, side);
+    return readMetrics(unrolled.value, side, val);
   } catch (err) {
     assignAll(saved);
     throw err;

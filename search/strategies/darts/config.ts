@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DATASET_NAMES } from '../../data/registry.ts';
+import { SEG_DATASETS } from '../../evaluate/seg-proxy.ts';
 import { latencyLossSchema } from './latency.ts';
 import { remedySchema } from './remedies.ts';
 
@@ -13,7 +14,8 @@ export const dartsConfigSchema = z.strictObject({
   strategy: z.literal('darts'),
   /** A space file or the name of a shipped cell space. */
   space: z.string(),
-  dataset: z.enum(DATASET_NAMES),
+  /** A classification data set, or built-in scenes for a segmentation space. */
+  dataset: z.enum([...DATASET_NAMES, ...SEG_DATASETS]),
   dataDir: z.string().optional(),
   /** Images of the weight half (data set's train split) and of the architecture half (its val split). */
   trainImages: int.min(1),
@@ -37,6 +39,8 @@ export const dartsConfigSchema = z.strictObject({
   snapshotEvery: int.min(0),
   /** Share of parameter-free edges in the derived normal cell that counts as collapse. */
   collapseShare: z.number().gt(0).max(1),
+  /** Segmentation spaces: the head and spatial path the supernet is searched with and the derived genotype carries (default: the space's first choices). */
+  segmentation: z.strictObject({ head: z.enum(['ppm', 'fpn', 'upsample']).optional(), spatialPath: z.boolean().optional() }).optional(),
   seed: int.min(0),
   backend: z.string().optional(),
   /** Training of the derived genotype from scratch, as evolution's candidates are trained; null skips it. */
@@ -74,6 +78,18 @@ export const DEFAULT_DARTS_CONFIG: DartsConfig = {
   proxy: { epochs: 2, trainImages: 2000, valImages: 1000, batchSize: 64, learningRate: 0.05 },
   measure: { runtime: 'tfjs', warmup: 5, repeats: 30 },
 };
+
+/**
+ * What a segmentation space changes in the defaults: the built-in scenes, and sizes for 64x64
+ * inputs whose supernet step costs many times a 28x28 one.
+ */
+export const SEGMENTATION_DARTS_DEFAULTS = {
+  dataset: 'scenes-objects',
+  trainImages: 256,
+  valImages: 256,
+  batchSize: 16,
+  proxy: { epochs: 4, trainImages: 512, valImages: 128, batchSize: 16, learningRate: 0.01 },
+} satisfies Partial<DartsConfig>;
 
 /** Defaults overridden field by field, checked as a whole (errors name the field). */
 export function dartsConfig(overrides: Partial<DartsConfig> = {}): DartsConfig {

@@ -13,9 +13,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import type { Network } from '../../nn/network.ts';
-import type { DartsBackbone } from '../../nn/darts.ts';
+import { DartsBackbone, type MixedOp } from '../../nn/darts.ts';
 import type { DartsCell } from '../../nn/cell.ts';
-import type { MixedOp } from '../../nn/darts.ts';
+import { SegCellBackbone, TwoPathBackbone } from '../../nn/seg-backbones.ts';
 import type { Layer, Shape } from '../../nn/module.ts';
 import { ZERO_OP } from '../../space/ops.ts';
 import type { CellType } from '../../store/store.ts';
@@ -36,15 +36,23 @@ export type OpLatencyLookup = (key: string) => number | undefined;
 /** One supernet edge op with the key and input shape its latency is taken at. */
 export interface EdgeOpSite { cellType: CellType; edge: number; op: number; opName: string; key: string; inShape: Shape; layer: Layer }
 
+/** What the site walk needs of a cell backbone, classification (DartsBackbone) or segmentation (SegCellBackbone). */
+interface CellStack { cells: { items: DartsCell[] }; stemShape(inShape: Shape): Shape }
+
+/** The supernet's cell backbone; a segmentation supernet's may sit inside a two-path backbone. */
+function cellStackOf(net: Network): CellStack {
+  const b = net.backbone instanceof TwoPathBackbone ? net.backbone.context : net.backbone;
+  if (!(b instanceof DartsBackbone || b instanceof SegCellBackbone)) throw new Error(`latency sites: ${b.kind} is not a DARTS cell backbone`);
+  return b;
+}
+
 /** Every (cell, edge, op) of a DARTS supernet with its latency key, walking the cells' shapes as the backbone does. */
 export function supernetSites(net: Network): EdgeOpSite[] {
-  const backbone = net.backbone as DartsBackbone;
-  const { stemMultiplier, C } = backbone.config;
-  const [h, w] = net.config.inShape;
-  let s0: Shape = [h, w, stemMultiplier * C];
+  const backbone = cellStackOf(net);
+  let s0: Shape = backbone.stemShape(net.config.inShape);
   let s1 = s0;
   const sites: EdgeOpSite[] = [];
-  for (const cell of backbone.cells.items as DartsCell[]) {
+  for (const cell of backbone.cells.items) {
     const { reduction, edges, C: cellC } = cell.config;
     const out = cell.outputShape(s0, s1);
     edges.forEach((e, i) => {

@@ -7,30 +7,30 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../backend/index.ts';
-import { createBatcher, type Batcher } from '../../data/batches.ts';
-import { loadDataset } from '../../data/registry.ts';
-import type { Dataset } from '../../data/types.ts';
 import type { EvalJob, EvalResult } from '../../executor/job.ts';
 import type { NamedVariable } from '../../nn/module.ts';
 import type { Network } from '../../nn/network.ts';
 import { buildSupernet } from '../../space/build.ts';
+import { buildSegmentationSupernet } from '../../space/seg-build.ts';
+import { segmentationChoice } from '../../space/segmentation.ts';
+import { SEG_DATASETS } from '../../evaluate/seg-proxy.ts';
 import type { CellSpace } from '../../space/cell.ts';
 import { loadSpace, resolveSpacePath } from '../../space/load.ts';
 import type { CellGenotype } from '../../space/types.ts';
 import type { ArchSnapshot, CellType, Store } from '../../store/store.ts';
 import { loadOptimizer, loadWeights, saveOptimizer, saveWeights } from '../../train/checkpoint.ts';
-import { classificationTensors } from '../../train/labels.ts';
 import { createStepper } from '../../train/optimizer.ts';
 import { cosineLr } from '../../train/schedule.ts';
 import { UsageError } from '../../util/errors.ts';
 import { createProgress, type Progress } from '../../util/progress.ts';
 import { createRng } from '../../util/rng.ts';
 import { CELL_TYPES, createArchParams, readMixingWeights, snapshotOf, type ArchParams } from './arch.ts';
-import { archStepFirstOrder, archStepSecondOrder, createArchOptimizer, weightStep, type ArchLoss, type XY } from './bilevel.ts';
+import { archStepFirstOrder, archStepSecondOrder, createArchOptimizer, weightStep, type ArchLoss } from './bilevel.ts';
 import { checkpointPath, pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { detectCollapse, type CollapseReport } from './collapse.ts';
 import { DEFAULT_DARTS_CONFIG, dartsConfigSchema, dartsStateSchema, type DartsConfig, type DartsState } from './config.ts';
 import { deriveGenotype } from './derive.ts';
+import { disposeBatch, loadDartsData, type DartsData } from './data.ts';
 import {
   expectedLatency, latencyAwareLoss, latencyMatrices, measureSiteLatencies, supernetSites, uniformLatency, type LatencyMatrices, type OpLatencyLookup,
 } from './latency.ts';
@@ -41,6 +41,7 @@ export interface DartsStepInfo { epoch: number; stepInEpoch: number; stepsPerEpo
 export interface DartsEpochRecord {
   epoch: number;
   trainLoss: number;
+  /** Top-1 accuracy, or mIoU for a segmentation space (likewise valAccuracy). */
   trainAccuracy: number;
   /** Cross-entropy and accuracy on the architecture half, from the architecture steps' forward passes. */
   valLoss: number;
@@ -95,12 +96,16 @@ function loadCellSpace(pathOrName: string): CellSpace {
   return space;
 }
 
-function loadHalves(c: DartsConfig): Dataset {
-  const ds = loadDataset(c.dataset, { dir: c.dataDir, subset: { train: c.trainImages, val: c.valImages, test: 0 } });
-  for (const half of ['train', 'val'] as const) {
-    if (ds[half].count < c.batchSize) throw new UsageError(`the ${half} half has ${ds[half].count} images, fewer than one batch of ${c.batchSize}`);
-  }
-  return ds;
+/** A segmentation space searches on the built-in scenes, a classification space on anything else. */
+function checkDataset(c: DartsConfig, space: CellSpace): void {
+  const seg = (SEG_DATASETS as readonly string[]).includes(c.dataset);
+  if ((space.def.task === 'segmentation') !== seg) throw new UsageError(`darts: the ${space.def.task} space '${space.name}' cannot search on '${c.dataset}'`);
+  if (c.segmentation && space.def.task !== 'segmentation') throw new UsageError(`darts: head and spatial path apply to segmentation spaces; '${space.name}' is a ${space.def.task} space`);
+}
+
+/** The supernet; a segmentation one with the head and spatial path fixed for the whole search. */
+function supernetOf(space: CellSpace, c: DartsConfig, rng: ReturnType<typeof createRng>): Network {
+  return space.def.task === 'segmentation' ? buildSegmentationSupernet(space, { rng, ...c.segmentation }) : buildSupernet(space, { rng });
 }
 
 /** Starts a new DARTS run in the store and searches. */
@@ -109,6 +114,7 @@ export async function runDarts(config: Partial<DartsConfig> & Pick<DartsConfig, 
   if (!parsed.success) throw new UsageError(`darts: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ')}`);
   const c = parsed.data;
   const space = loadCellSpace(c.space);
+  checkDataset(c, space);
   const backend = await initBackend({ backend: c.backend });
   const run = store.createRun({
     name: hooks.name ?? `darts-${space.name}-${new Date().toISOString().slice(0, 16)}`, strategy: 'darts', spaceName: space.name, spaceDefinition: space.def, spaceHash: space.hash,
@@ -155,7 +161,7 @@ async function search(runId: number, c: DartsConfig, space: CellSpace, store: St
   const edges = (nodes * (nodes + 3)) / 2;
   const records: DartsEpochRecord[] = [];
   const rng = createRng(c.seed);
-  const net = buildSupernet(space, { rng });
+  const net = supernetOf(space, c, rng);
   const arch = createArchParams(ops, nodes, rng);
   const weights = net.variables();
   const session: Session = { net, weights, arch, dispose: () => { net.dispose(); arch.dispose(); } };
@@ -185,10 +191,10 @@ async function search(runId: number, c: DartsConfig, space: CellSpace, store: St
     const latScale = uniformLatency(lat);
 
     if (state.phase === 'search') {
-      const ds = loadHalves(c);
-      log(`darts run ${runId}: ${space.name}, ${ds.train.count} + ${ds.val.count} images, ${c.epochs} epochs, order ${c.order}, supernet ${net.paramCount()} params, expected latency at uniform weights ${latScale.toFixed(3)} ms`);
+      const ds = loadDartsData(c, space.def.task);
+      log(`darts run ${runId}: ${space.name}, ${ds.counts.train} + ${ds.counts.val} images, ${c.epochs} epochs, order ${c.order}, supernet ${net.paramCount()} params, expected latency at uniform weights ${latScale.toFixed(3)} ms`);
       for (let epoch = state.epoch; epoch < c.epochs; epoch++) {
-        const rec = await runEpoch(epoch, c, ds, session, stepper, archOpt, lat, latScale, state.step, hooks);
+        const rec = await runEpoch(epoch, c, space, ds, session, stepper, archOpt, lat, latScale, state.step, hooks);
         if (!rec) {
           store.updateRunStatus(runId, 'stopped');
           return { runId, status: 'stopped', genotype: null, candidateId: null, result: null, epochs: records };
@@ -204,14 +210,14 @@ async function search(runId: number, c: DartsConfig, space: CellSpace, store: St
         commitEpoch(store, runId, record, snapshots, state, becameCollapsed, c);
         pruneCheckpoints(store.path, runId, ckPath);
         records.push(record);
-        log(`epoch ${epoch + 1}/${c.epochs}: train loss ${record.trainLoss.toFixed(3)} acc ${(100 * record.trainAccuracy).toFixed(1)}%, arch-half loss ${record.valLoss.toFixed(3)} acc ${(100 * record.valAccuracy).toFixed(1)}%, E[latency] ${record.expectedLatencyMs.toFixed(3)} ms, ${record.seconds.toFixed(0)} s`);
+        log(`epoch ${epoch + 1}/${c.epochs}: train loss ${record.trainLoss.toFixed(3)} ${metricName(space)} ${(100 * record.trainAccuracy).toFixed(1)}%, arch-half loss ${record.valLoss.toFixed(3)} ${metricName(space)} ${(100 * record.valAccuracy).toFixed(1)}%, E[latency] ${record.expectedLatencyMs.toFixed(3)} ms, ${record.seconds.toFixed(0)} s`);
         log(`  ${space.describe(record.genotype).replace(/\n/g, '\n  ')}`);
         if (becameCollapsed) log(`WARNING epoch ${epoch + 1}: the derived normal cell collapsed: ${collapseText(record.collapse)}`);
         hooks.onEpoch?.(record);
       }
     }
 
-    const genotype = deriveFromArch(arch, ops, nodes);
+    const genotype = deriveFromArch(arch, space, c);
     if (!c.proxy) {
       store.transaction(() => { store.saveRunState(runId, { ...state, phase: 'done' }); store.updateRunStatus(runId, 'finished'); });
       return { runId, status: 'finished', genotype, candidateId: null, result: null, epochs: records };
@@ -232,10 +238,14 @@ function asModule(arch: ArchParams): Parameters<typeof saveWeights>[0] {
   return { variables: () => arch.named, buffers: () => [] } as unknown as Parameters<typeof saveWeights>[0];
 }
 
-function deriveFromArch(arch: ArchParams, ops: string[], nodes: number): CellGenotype {
+/** The derived cells; a segmentation genotype also carries the head and spatial path searched with. */
+function deriveFromArch(arch: ArchParams, space: CellSpace, c: DartsConfig): CellGenotype {
   const w = readMixingWeights(arch);
-  return deriveGenotype(w.normal, w.reduce, ops, nodes);
+  const cells = deriveGenotype(w.normal, w.reduce, arch.ops, arch.nodes);
+  return space.def.task === 'segmentation' ? { ...cells, ...segmentationChoice(space, c.segmentation ?? {}) } : cells;
 }
+
+const metricName = (space: CellSpace): string => (space.def.task === 'segmentation' ? 'mIoU' : 'acc');
 
 const collapseText = (r: CollapseReport): string =>
   `${r.parameterFree} of ${r.edges} edges parameter-free (${Object.entries(r.ops).map(([op, n]) => `${n} ${op}`).join(', ')})`;
@@ -247,22 +257,14 @@ function snapshotsNow(arch: ArchParams, epoch: number, step: number): PendingSna
   return CELL_TYPES.map((cellType: CellType) => ({ epoch, step, cellType, weights: snapshotOf(rows[cellType], arch.ops, arch.nodes) }));
 }
 
-function toXY(batch: ReturnType<Batcher['next']>, ds: Dataset): XY {
-  return classificationTensors(batch, ds.shape, ds.numClasses);
-}
-
 async function runEpoch(
-  epoch: number, c: DartsConfig, ds: Dataset, s: Session, stepper: ReturnType<typeof createStepper>, archOpt: ReturnType<typeof createArchOptimizer>,
+  epoch: number, c: DartsConfig, space: CellSpace, ds: DartsData, s: Session, stepper: ReturnType<typeof createStepper>, archOpt: ReturnType<typeof createArchOptimizer>,
   lat: LatencyMatrices, latScale: number, startStep: number, hooks: DartsHooks,
 ): Promise<{ record: DartsEpochRecord; snapshots: PendingSnapshot[]; step: number } | null> {
   const t0 = performance.now();
-  const augment = c.augment ? ds.augment : null;
-  const batcherOf = (half: 'train' | 'val', seed: number): Batcher => createBatcher(ds[half], ds.shape, {
-    batchSize: c.batchSize, seed, mean: ds.mean, std: ds.std, augment, dropLast: true, start: { epoch, batch: 0 },
-  });
-  const trainB = batcherOf('train', c.seed);
-  const valB = batcherOf('val', c.seed + 1_000_003);
-  const stepsPerEpoch = Math.min(trainB.batchesPerEpoch, valB.batchesPerEpoch);
+  const trainB = ds.batches('train', epoch);
+  const valB = ds.batches('val', epoch);
+  const stepsPerEpoch = Math.min(trainB.perEpoch, valB.perEpoch);
   const totalSteps = stepsPerEpoch * c.epochs;
   const archLoss: ArchLoss = (ce, mix) => tf.tidy(() => {
     let loss = latencyAwareLoss(ce, expectedLatency(mix, lat), c.latency, latScale);
@@ -273,11 +275,12 @@ async function runEpoch(
   const bar: Progress | null = hooks.progress ? createProgress({ label: `darts epoch ${epoch + 1}/${c.epochs}`, total: stepsPerEpoch }) : null;
   const snapshots: PendingSnapshot[] = [];
   let step = startStep;
-  let tLoss = 0, tHits = 0, vLoss = 0, vHits = 0, aLoss = 0, seen = 0;
+  const tMeter = ds.meter(), vMeter = ds.meter();
+  let tLoss = 0, vLoss = 0, aLoss = 0, seen = 0;
   for (let i = 0; i < stepsPerEpoch; i++) {
     if (hooks.signal?.aborted) { bar?.finish('stopped'); return null; }
-    const train = toXY(trainB.next(), ds);
-    const val = toXY(valB.next(), ds);
+    const train = trainB.next();
+    const val = valB.next();
     try {
       const lr = cosineLr(step, totalSteps, c.learningRate, c.minLearningRate);
       const a = c.order === 2
@@ -285,24 +288,26 @@ async function runEpoch(
         : archStepFirstOrder(s.net, s.arch, val, archLoss, archOpt);
       const w = weightStep(s.net, s.weights, s.arch, train, stepper, lr);
       const n = train.x.shape[0];
-      tLoss += w.loss * n; tHits += w.hits; vLoss += a.ce * n; vHits += a.hits; aLoss += a.loss * n; seen += n;
+      tLoss += w.loss * n; vLoss += a.ce * n; aLoss += a.loss * n; seen += n;
+      tMeter.add(w, train);
+      vMeter.add(a, val);
       step++;
       if (c.snapshotEvery > 0 && (i + 1) % c.snapshotEvery === 0 && i + 1 < stepsPerEpoch) snapshots.push(...snapshotsNow(s.arch, epoch, step));
       hooks.onStep?.({ epoch, stepInEpoch: i + 1, stepsPerEpoch, step, loss: w.loss, archLoss: a.loss });
       bar?.update(i + 1, `loss ${w.loss.toFixed(3)} arch ${a.loss.toFixed(3)}`);
     } finally {
-      tf.dispose([train.x, train.y, val.x, val.y]);
+      disposeBatch(train);
+      disposeBatch(val);
     }
   }
   bar?.finish();
   snapshots.push(...snapshotsNow(s.arch, epoch, step));
-  const rows = readMixingWeights(s.arch);
-  const genotype = deriveGenotype(rows.normal, rows.reduce, s.arch.ops, s.arch.nodes);
+  const genotype = deriveFromArch(s.arch, space, c);
   const expectedMs = tf.tidy(() => expectedLatency(mixOf(s.arch), lat).dataSync()[0]);
   return {
     step, snapshots,
     record: {
-      epoch, trainLoss: tLoss / seen, trainAccuracy: tHits / seen, valLoss: vLoss / seen, valAccuracy: vHits / seen, archLoss: aLoss / seen,
+      epoch, trainLoss: tLoss / seen, trainAccuracy: tMeter.value(), valLoss: vLoss / seen, valAccuracy: vMeter.value(), archLoss: aLoss / seen,
       expectedLatencyMs: expectedMs, genotype, collapse: detectCollapse(genotype, c.collapseShare), seconds: (performance.now() - t0) / 1000,
     },
   };
@@ -352,11 +357,11 @@ async function evaluateFinal(
     for (const e of result.epochs) store.addEpoch(runId, { ...e, candidateId: id });
     store.completeCandidate(id, {
       accuracy: result.accuracy, latencyMs: result.latencyMs, latencyIqrMs: result.latencyIqrMs, params: result.params, flops: result.flops,
-      trainSeconds: result.trainSeconds, extra: { source: 'darts', backend: result.backend, worker: result.worker },
+      trainSeconds: result.trainSeconds, extra: { ...result.extra, source: 'darts', backend: result.backend, worker: result.worker },
     });
     store.saveRunState(runId, { ...state, phase: 'done' });
     store.updateRunStatus(runId, 'finished');
   });
-  log(`derived genotype: accuracy ${(100 * result.accuracy).toFixed(2)}%, latency ${result.latencyMs?.toFixed(3) ?? '-'} ms, ${result.params} params`);
+  log(`derived genotype: ${metricName(space) === 'acc' ? 'accuracy' : 'mIoU'} ${(100 * result.accuracy).toFixed(2)}%, latency ${result.latencyMs?.toFixed(3) ?? '-'} ms, ${result.params} params`);
   return { runId, status: 'finished', genotype, candidateId: id, result, epochs: records };
 }
