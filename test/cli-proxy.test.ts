@@ -35,3 +35,29 @@ test('cellscape search trains real candidates on 2 workers, stores their results
     store.close();
   }
 });
+
+test('a search can take latency from a lookup table made by cellscape lut, and a bad table fails before the run starts', () => {
+  const dir = tempDir();
+  const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'search/cli.ts'), ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  const lut = join(dir, 'lut.json');
+  const made = cli('lut', '--space', 'darts-fmnist-small', '--out', lut, '--repeats', '3', '--warmup', '1', '--samples', '0');
+  assert.equal(made.status, 0, made.stdout + made.stderr);
+  const db = join(dir, 'lut.db');
+  const r = cli('search', '--budget', '2', '--population', '2', '--sample', '1', '--workers', '1', '--epochs', '1', '--train-images', '64',
+    '--val-images', '64', '--batch-size', '32', '--latency-runtime', `lut:${lut}`, '--db', db);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const store = openStore(db, { readonly: true });
+  try {
+    const done = store.listCandidates(1, { status: 'done' });
+    assert.equal(done.length, 2);
+    for (const c of done) {
+      assert.ok(c.latencyMs! > 0, `latency ${c.latencyMs}`);
+      assert.equal(c.latencyIqrMs, null, 'a predicted latency has no spread');
+    }
+  } finally {
+    store.close();
+  }
+  const bad = cli('search', '--budget', '2', '--latency-runtime', `lut:${join(dir, 'missing.json')}`, '--db', join(dir, 'bad.db'));
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--latency-runtime lut:.*missing\.json/);
+});

@@ -4,6 +4,7 @@
  * With no flags: a small aging-evolution search of the DARTS-style Fashion-MNIST space, sized to
  * finish in about ten minutes on two cores.
  */
+import { readLatencyTable } from '../latency/table.ts';
 import { openQueueForRun } from '../executor/queue-session.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -68,7 +69,7 @@ const flagsSchema = z.strictObject({
   'val-images': int(10).default(DEFAULTS.valImages),
   'batch-size': int(1).default(DEFAULTS.batchSize),
   lr: positive.default(DEFAULTS.learningRate),
-  latency: z.enum(['tfjs', 'onnxruntime', 'none']).default('tfjs'),
+  'latency-runtime': z.string().regex(/^(tfjs|onnxruntime|none|lut:.+)$/, 'expected tfjs, onnxruntime, none or lut:FILE').default('tfjs'),
   'latency-repeats': int(1).default(20),
   'latency-warmup': int(0).default(3),
   'in-flight': int(1).optional(),
@@ -100,7 +101,8 @@ const HELP = `Usage: cellscape search [options]
   --evaluator proxy|table:FILE   train candidates, or look them up in a benchmark table
       --accuracy-col C --latency-col C --params-col C --flops-col C --arch-col C --eval-delay-ms MS
   --epochs E --train-images N --val-images N --batch-size B --lr LR   proxy training budget
-  --latency tfjs|onnxruntime|none --latency-repeats N --latency-warmup N
+  --latency-runtime tfjs|onnxruntime|none|lut:FILE   measure latency at batch 1 on one thread, or predict it
+      from a table made by cellscape lut;  --latency-repeats N --latency-warmup N
   --in-flight N --max-attempts N --time-limit S --stale-after S --max-memory MB
   --executor pool|queue --redis URL [--queue NAME]   evaluate on workers that pull from Redis (cellscape worker)`;
 
@@ -126,6 +128,20 @@ function objectivesOf(f: Flags, measuresLatency: boolean): RunConfig['objectives
   return names as RunConfig['objectives'];
 }
 
+/** Where candidates' latency comes from; a lookup table is read now so that a bad file fails before the run starts. */
+function latencySpecOf(f: Flags): RunConfig['latency'] {
+  const given = f['latency-runtime'];
+  const timing = { warmup: f['latency-warmup'], repeats: f['latency-repeats'] };
+  if (!given.startsWith('lut:')) return { runtime: given as 'tfjs' | 'onnxruntime' | 'none', ...timing };
+  const lutPath = resolve(given.slice('lut:'.length));
+  try {
+    readLatencyTable(lutPath);
+  } catch (err) {
+    throw new UsageError(`--latency-runtime ${given}: ${(err as Error).message}`);
+  }
+  return { runtime: 'lut', lutPath, ...timing };
+}
+
 export function configFrom(f: Flags, spacePath: string): RunConfig {
   let evaluator: RunConfig['evaluator'];
   let measuresLatency: boolean;
@@ -143,7 +159,7 @@ export function configFrom(f: Flags, spacePath: string): RunConfig {
       if (f[flag] !== undefined) throw new UsageError(`--${flag}: only with --evaluator table:FILE`);
     }
     evaluator = { kind: 'proxy' };
-    measuresLatency = f.latency !== 'none';
+    measuresLatency = f['latency-runtime'] !== 'none';
   }
   const constraints: Constraint[] = [];
   if (f['max-latency'] !== undefined) {
@@ -162,7 +178,7 @@ export function configFrom(f: Flags, spacePath: string): RunConfig {
     spacePath, strategy: f.strategy, budget: f.budget, population, sample, crossover: f.crossover,
     fitness: fitnessOf(f), scalar: f.score !== undefined, constraints, objectives: objectivesOf(f, measuresLatency), evaluator,
     proxy: { epochs: f.epochs, trainImages: f['train-images'], valImages: f['val-images'], batchSize: f['batch-size'], learningRate: f.lr },
-    latency: { runtime: evaluator.kind === 'table' ? 'none' : f.latency, warmup: f['latency-warmup'], repeats: f['latency-repeats'] },
+    latency: evaluator.kind === 'table' ? { runtime: 'none', warmup: 0, repeats: 1 } : latencySpecOf(f),
     inFlight: f['in-flight'] ?? Math.max(4, 2 * workers), workers, maxAttempts: f['max-attempts'],
     heartbeatMs: DEFAULT_HEARTBEAT_MS, staleAfterMs: Math.round(f['stale-after'] * 1000),
     timeLimitMs: f['time-limit'] === undefined ? null : Math.round(f['time-limit'] * 1000),
