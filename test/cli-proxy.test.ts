@@ -10,10 +10,13 @@ import { tempDir } from './executor-fixtures.ts';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 test('cellscape search trains real candidates on 2 workers, stores their results and epochs, and leaks no tensors', () => {
-  const db = join(tempDir(), 'proxy.db');
+  const dir = tempDir();
+  const db = join(dir, 'proxy.db');
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'search/cli.ts'), 'search', '--budget', '3', '--population', '2',
     '--sample', '1', '--workers', '2', '--epochs', '1', '--train-images', '64', '--val-images', '64', '--batch-size', '32',
-    '--latency-repeats', '3', '--latency-warmup', '1', '--seed', '2', '--db', db], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+    '--latency-repeats', '3', '--latency-warmup', '1', '--seed', '2', '--db', db],
+    // An empty data cache, as on a fresh clone: both workers parse Fashion-MNIST and write the cache at once.
+    { cwd: root, encoding: 'utf8', timeout: 300_000, env: { ...process.env, CELLSCAPE_CACHE: join(dir, 'cache') } });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /run 1 finished: 3 done, 0 failed of 3/);
   const store = openStore(db, { readonly: true });

