@@ -33,6 +33,17 @@ export const DEFAULTS = {
   batchSize: 64, learningRate: 0.05,
 } as const;
 
+/**
+ * A segmentation space's defaults (64x64 scenes, Adam): `cellscape search --space seg-blocks`
+ * took 7m43s for 48 candidates on 2 workers here (best mIoU 0.13 on scenes-objects). A rate of
+ * 0.01 or more makes the training loss climb after a few epochs; one epoch leaves most networks
+ * predicting background only.
+ */
+export const SEG_DEFAULTS = { budget: 48, epochs: 3, trainImages: 1024, valImages: 256, batchSize: 16, learningRate: 0.003 } as const;
+
+const TASK_DEFAULTED = ['budget', 'epochs', 'train-images', 'val-images', 'batch-size', 'lr'] as const;
+type TaskDefaulted = (typeof TASK_DEFAULTED)[number];
+
 const int = (min: number) => z.coerce.number().int().min(min);
 const num = z.coerce.number();
 const positive = z.coerce.number().positive();
@@ -41,7 +52,7 @@ const flagsSchema = z.strictObject({
   space: z.string().default(DEFAULTS.space),
   strategy: z.enum(STRATEGIES).default('moo'),
   dataset: z.string().optional(),
-  budget: int(1).default(DEFAULTS.budget),
+  budget: int(1).optional(),
   population: int(2).optional(),
   sample: int(1).optional(),
   crossover: num.min(0).max(1).default(0),
@@ -64,11 +75,11 @@ const flagsSchema = z.strictObject({
   'params-col': z.string().optional(),
   'flops-col': z.string().optional(),
   'eval-delay-ms': int(0).optional(),
-  epochs: int(1).default(DEFAULTS.epochs),
-  'train-images': int(10).default(DEFAULTS.trainImages),
-  'val-images': int(10).default(DEFAULTS.valImages),
-  'batch-size': int(1).default(DEFAULTS.batchSize),
-  lr: positive.default(DEFAULTS.learningRate),
+  epochs: int(1).optional(),
+  'train-images': int(10).optional(),
+  'val-images': int(10).optional(),
+  'batch-size': int(1).optional(),
+  lr: positive.optional(),
   'latency-runtime': z.string().regex(/^(tfjs|onnxruntime|none|lut:.+)$/, 'expected tfjs, onnxruntime, none or lut:FILE').default('tfjs'),
   'latency-repeats': int(1).default(20),
   'latency-warmup': int(0).default(3),
@@ -82,7 +93,17 @@ const flagsSchema = z.strictObject({
   queue: z.string().optional(),
   help: z.boolean().optional(),
 });
-type Flags = z.output<typeof flagsSchema>;
+type ParsedFlags = z.output<typeof flagsSchema>;
+type Flags = Omit<ParsedFlags, TaskDefaulted> & Record<TaskDefaulted, number>;
+
+/** The budget and proxy flags not given, from the defaults of the space's task. */
+function withTaskDefaults(f: ParsedFlags, task: string): Flags {
+  const d = task === 'segmentation' ? SEG_DEFAULTS : DEFAULTS;
+  return {
+    ...f, budget: f.budget ?? d.budget, epochs: f.epochs ?? d.epochs, 'train-images': f['train-images'] ?? d.trainImages,
+    'val-images': f['val-images'] ?? d.valImages, 'batch-size': f['batch-size'] ?? d.batchSize, lr: f.lr ?? d.learningRate,
+  };
+}
 
 const HELP = `Usage: cellscape search [options]
 
@@ -90,7 +111,7 @@ const HELP = `Usage: cellscape search [options]
   --strategy S             moo (NSGA-II) | evolution (aging) | random | darts   (default moo)
   --dataset NAME           ${DATASET_NAMES.join(' | ')}   (default fashion-mnist;
                            segmentation spaces: scenes-objects | scenes-context, default scenes-objects)
-  --budget N               candidates to evaluate (default ${DEFAULTS.budget})
+  --budget N               candidates to evaluate (default ${DEFAULTS.budget}; segmentation ${SEG_DEFAULTS.budget})
   --population P --sample S   evolution population and tournament size
   --workers N              worker threads (default one per core)
   --seed S --db FILE --name TEXT --backend tensorflow|wasm|cpu
@@ -100,7 +121,8 @@ const HELP = `Usage: cellscape search [options]
   --objectives a,b         front objectives: ${OBJECTIVES.join(', ')} (default accuracy,latencyMs)
   --evaluator proxy|table:FILE   train candidates, or look them up in a benchmark table
       --accuracy-col C --latency-col C --params-col C --flops-col C --arch-col C --eval-delay-ms MS
-  --epochs E --train-images N --val-images N --batch-size B --lr LR   proxy training budget
+  --epochs E --train-images N --val-images N --batch-size B --lr LR   proxy training budget (default
+      ${DEFAULTS.epochs}/${DEFAULTS.trainImages}/${DEFAULTS.valImages}/${DEFAULTS.batchSize}/${DEFAULTS.learningRate}; segmentation ${SEG_DEFAULTS.epochs}/${SEG_DEFAULTS.trainImages}/${SEG_DEFAULTS.valImages}/${SEG_DEFAULTS.batchSize}/${SEG_DEFAULTS.learningRate})
   --latency-runtime tfjs|onnxruntime|none|lut:FILE   measure latency at batch 1 on one thread, or predict it
       from a table made by cellscape lut;  --latency-repeats N --latency-warmup N
   --in-flight N --max-attempts N --time-limit S --stale-after S --max-memory MB
@@ -209,11 +231,12 @@ export const command: Command = {
   async run(argv) {
     const s = argv.indexOf('--strategy');
     if ((s >= 0 && argv[s + 1] === 'darts') || argv.includes('--strategy=darts')) return (await import('../strategies/darts/command.ts')).dartsSearchCommand(argv);
-    const { flags: f } = parseFlags(argv, flagsSchema, { booleans: ['help'] });
-    if (f.help) { console.log(HELP); return 0; }
-    if (f.executor === 'queue' && !f.redis) throw new UsageError('--executor queue: needs --redis URL (redis://[:PASSWORD@]HOST:PORT)');
-    const spacePath = resolve(resolveSpacePath(f.space));
+    const { flags: parsed } = parseFlags(argv, flagsSchema, { booleans: ['help'] });
+    if (parsed.help) { console.log(HELP); return 0; }
+    if (parsed.executor === 'queue' && !parsed.redis) throw new UsageError('--executor queue: needs --redis URL (redis://[:PASSWORD@]HOST:PORT)');
+    const spacePath = resolve(resolveSpacePath(parsed.space));
     const { def, space } = readSpace(spacePath);
+    const f = withTaskDefaults(parsed, def.task);
     const config = configFrom(f, spacePath);
     const dataset = await datasetFor(f.dataset, space.def.task);
     const backend = await backendName(f, config);
