@@ -3,7 +3,7 @@
  * the lookup table, and reports how well summed entries rank measured whole networks (Spearman
  * over a seeded sample of genotypes).
  */
-import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import type { Command } from '../cli.ts';
 import { initBackend } from '../backend/index.ts';
 import { buildNetwork } from '../space/build.ts';
@@ -17,6 +17,7 @@ import type { CellGenotype, Genotype } from '../space/types.ts';
 import { UsageError } from '../util/errors.ts';
 import { createProgress } from '../util/progress.ts';
 import { createRng } from '../util/rng.ts';
+import { parseFlags } from '../run/flags.ts';
 
 const HELP = `Usage: cellscape lut --space FILE [--out lut.json] [--repeats N] [--warmup N] [--samples N] [--seed S] [--backend NAME]
 
@@ -43,33 +44,25 @@ function coverageGenotypes(space: LoadedSpace): Genotype[] {
   throw new UsageError(`space '${space.name}': lookup tables of ${def.family} spaces are not supported yet`);
 }
 
-function positiveInt(value: string | undefined, flag: string, fallback: number, min = 1): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag} must be an integer >= ${min}, got '${value}'`);
-  return n;
-}
+const int = (min: number) => z.coerce.number().int().min(min);
+const flagsSchema = z.strictObject({
+  space: z.string({ error: 'required: a space file or shipped name' }),
+  out: z.string().default('lut.json'),
+  repeats: int(1).default(20),
+  warmup: int(0).default(5),
+  samples: int(0).default(20),
+  seed: int(0).default(0),
+  backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
+  help: z.boolean().optional(),
+});
 
 export const command: Command = {
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({ args: argv, options: {
-        space: { type: 'string' }, out: { type: 'string' }, repeats: { type: 'string' }, warmup: { type: 'string' },
-        samples: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      } }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    if (values.help) { console.log(HELP); return 0; }
-    if (!values.space) throw new UsageError(`--space is required\n\n${HELP}`);
-    const out = values.out ?? 'lut.json';
-    const repeats = positiveInt(values.repeats, 'repeats', 20);
-    const warmup = positiveInt(values.warmup, 'warmup', 5, 0);
-    const samples = positiveInt(values.samples, 'samples', 20, 0);
-    const seed = positiveInt(values.seed, 'seed', 0, 0);
-    const space = loadSpace(resolveSpacePath(values.space));
-    const backend = await initBackend({ backend: values.backend });
+    if (argv.includes('--help') || argv.includes('-h')) { console.log(HELP); return 0; }
+    const { flags: f } = parseFlags(argv, flagsSchema, { booleans: ['help'] });
+    const { out, repeats, warmup, samples, seed } = f;
+    const space = loadSpace(resolveSpacePath(f.space));
+    const backend = await initBackend({ backend: f.backend });
     const inShape = [...space.def.input.shape];
     const rng = createRng(seed);
 
