@@ -8,9 +8,9 @@ interface MetricInfo { label: string; unit: string; fmt: (v: number) => string; 
 const si = format('.3~s');
 export const METRIC_INFO: Record<Metric, MetricInfo> = {
   accuracy: { label: 'Accuracy', unit: '%', fmt: (v) => `${(v * 100).toFixed(2)}%`, log: false },
-  latency: { label: 'Latency', unit: 'ms', fmt: (v) => `${v < 10 ? v.toFixed(2) : v.toFixed(1)} ms`, log: true },
+  latency: { label: 'Latency (ms)', unit: 'ms', fmt: (v) => `${v < 10 ? v.toFixed(2) : v.toFixed(1)} ms`, log: true },
   params: { label: 'Parameters', unit: '', fmt: (v) => si(v).replace('G', 'B'), log: true },
-  flops: { label: 'FLOPs', unit: '', fmt: (v) => si(v).replace('G', 'B'), log: true },
+  flops: { label: 'FLOPs (MACs)', unit: '', fmt: (v) => si(v).replace('G', 'B'), log: true },
 };
 
 export function fmtMetric(m: Metric, v: number | null | undefined): string {
