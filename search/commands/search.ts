@@ -23,9 +23,9 @@ import { runSession } from '../run/session.ts';
 import type { Fitness, Constraint } from '../strategies/fitness.ts';
 
 /**
- * Defaults: one epoch on 2,000 images costs a darts-fmnist-small candidate about 14 s on a wasm
- * worker while another trains beside it (two cores; 48 candidates took 5m51s), so 64 candidates
- * on 2 workers take about eight minutes. NSGA-II over accuracy and latency is the default: the
+ * Defaults: one epoch on 2,000 images costs a darts-fmnist-small candidate about 10 s on a wasm
+ * worker while another trains beside it (two cores): 64 candidates on 2 workers took 5m27s from
+ * a fresh clone. NSGA-II over accuracy and latency is the default: the
  * run then shows a front worth opening in the explorer, not one best accuracy.
  */
 export const DEFAULTS = {
