@@ -3,10 +3,10 @@ import { resolveSpacePath } from '../search/space/load.ts';
 import { readSpace } from '../search/run/record.ts';
 import { jobSeed } from '../search/run/loop.ts';
 import { createRng } from '../search/util/rng.ts';
-import type { Task } from '../search/executor/types.ts';
+import type { EvalTask } from '../search/contracts/eval-task.ts';
 import type { Genotype, Space } from '../search/space/types.ts';
 
-export function proxyTasks(n: number, o: { seed?: number; trainImages?: number; backend?: string } = {}): Task[] {
+export function proxyTasks(n: number, o: { seed?: number; trainImages?: number; backend?: string } = {}): EvalTask[] {
   const { def, space: loaded } = readSpace(resolveSpacePath('darts-fmnist-small'));
   const space = loaded as Space<Genotype>;
   const rng = createRng(o.seed ?? 1);

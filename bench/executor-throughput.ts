@@ -7,7 +7,8 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createPoolExecutor } from '../search/executor/pool.ts';
-import type { Executor, Task } from '../search/executor/types.ts';
+import type { Executor } from '../search/executor/types.ts';
+import type { EvalTask } from '../search/contracts/eval-task.ts';
 import { proxyTasks } from './executor-jobs.ts';
 
 function machineTimes(): { idle: number; total: number } {
@@ -20,7 +21,7 @@ function machineTimes(): { idle: number; total: number } {
 }
 
 /** Runs the tasks keeping every slot busy; returns wall seconds and the failures. */
-async function drain(ex: Executor, tasks: Task[]): Promise<{ seconds: number; failed: string[] }> {
+async function drain(ex: Executor, tasks: EvalTask[]): Promise<{ seconds: number; failed: string[] }> {
   const queue = [...tasks];
   const failed: string[] = [];
   const t0 = performance.now();

@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util';
 import { createQueueExecutor } from '../search/executor/queue.ts';
 import { parseRedisUrl } from '../search/executor/queue-redis.ts';
-import type { Executor, Task } from '../search/executor/types.ts';
+import type { Executor } from '../search/executor/types.ts';
+import type { EvalTask } from '../search/contracts/eval-task.ts';
 import { readSpace } from '../search/run/record.ts';
 import { resolveSpacePath } from '../search/space/load.ts';
 import type { Genotype, Space } from '../search/space/types.ts';
@@ -27,12 +28,12 @@ const rng = createRng(1);
 const genotypes = new Map<string, Genotype>();
 while (genotypes.size < JOBS) { const g = space.sample(rng); genotypes.set(space.key(g), g); }
 
-const tasks = (delayMs: number): Task[] => [...genotypes].map(([key, g], i) => ({
+const tasks = (delayMs: number): EvalTask[] => [...genotypes].map(([key, g], i) => ({
   job: job(i + 1, key, g), evaluator: { kind: 'table', path: tablePath, columns: { accuracy: 'accuracy' }, delayMs },
 }));
 
 /** Runs every task keeping the executor's slots full; returns the wall time in seconds. */
-async function drain(ex: Executor, all: Task[]): Promise<number> {
+async function drain(ex: Executor, all: EvalTask[]): Promise<number> {
   const t0 = performance.now();
   const queue = [...all];
   const running = new Set<Promise<unknown>>();

@@ -17,7 +17,8 @@ import { buildDartsSupernet } from '../search/nn/darts.ts';
 import { createArchParams } from '../search/strategies/darts/arch.ts';
 import { archStepFirstOrder, archStepSecondOrder, createArchOptimizer, type XY } from '../search/strategies/darts/bilevel.ts';
 import { createRng } from '../search/util/rng.ts';
-import type { EvalJob, EvalResult } from '../search/executor/job.ts';
+import type { EvalJob } from '../search/contracts/job.ts';
+import type { EvalResult } from '../search/contracts/result.ts';
 
 let dir: string;
 let store: Store;

@@ -8,7 +8,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serveTasks } from '../search/executor/serve.ts';
-import type { EvalResult } from '../search/executor/job.ts';
+import type { EvalResult } from '../search/contracts/result.ts';
 
 const result = (accuracy: number): EvalResult => ({
   accuracy, latencyMs: 1, latencyIqrMs: null, params: 1, flops: 1, trainSeconds: 0, epochs: [], backend: 'fixture', worker: `thread-${threadId}`,

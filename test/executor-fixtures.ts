@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readJsonFile, resolveSpacePath } from '../search/space/load.ts';
 import { formatNb201 } from '../search/space/tabular-cell.ts';
 import { allTabularCells, syntheticRow, toCsv } from '../search/evaluate/table-synthetic.ts';
-import type { EvalJob } from '../search/executor/job.ts';
+import type { EvalJob } from '../search/contracts/job.ts';
 import type { Genotype } from '../search/space/types.ts';
 
 export const tempDir = (): string => mkdtempSync(join(tmpdir(), 'cellscape-exec-'));

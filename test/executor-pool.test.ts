@@ -5,7 +5,9 @@ import { createPoolExecutor } from '../search/executor/pool.ts';
 import { createInProcessExecutor } from '../search/executor/in-process.ts';
 import { loadTable } from '../search/evaluate/table.ts';
 import { formatNb201 } from '../search/space/tabular-cell.ts';
-import type { Executor, Outcome, Task } from '../search/executor/types.ts';
+import type { Executor } from '../search/executor/types.ts';
+import type { Outcome } from '../search/contracts/outcome.ts';
+import type { EvalTask } from '../search/contracts/eval-task.ts';
 import type { TabularCellGenotype } from '../search/space/types.ts';
 import { job, tempDir, writeNb201Table } from './executor-fixtures.ts';
 
@@ -21,12 +23,12 @@ const cells: TabularCellGenotype[] = [
   { nodes: [['nor_conv_1x1'], ['nor_conv_3x3', 'skip_connect'], ['skip_connect', 'none', 'nor_conv_3x3']] },
   { nodes: [['avg_pool_3x3'], ['skip_connect', 'skip_connect'], ['nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3']] },
 ];
-const tableTask = (i: number, delayMs = 0): Task => ({
+const tableTask = (i: number, delayMs = 0): EvalTask => ({
   job: job(i, `c${i}`, cells[i]), evaluator: { kind: 'table', path: tablePath, columns, delayMs },
 });
-const fixtureTask = (id: number, key: string): Task => ({ job: job(id, key), evaluator: { kind: 'proxy' } });
+const fixtureTask = (id: number, key: string): EvalTask => ({ job: job(id, key), evaluator: { kind: 'proxy' } });
 
-async function runAll(ex: Executor, tasks: Task[]): Promise<Outcome[]> {
+async function runAll(ex: Executor, tasks: EvalTask[]): Promise<Outcome[]> {
   const out: Outcome[] = [];
   for (let i = 0; i < tasks.length; i += ex.slots) {
     out.push(...await Promise.all(tasks.slice(i, i + ex.slots).map((t) => ex.start(t).done)));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { evaluateJob } from '../search/evaluate/proxy.ts';
 import { buildNetwork } from '../search/space/build.ts';
-import type { EvalJob } from '../search/executor/job.ts';
+import type { EvalJob } from '../search/contracts/job.ts';
 import { LatencyLock } from '../search/latency/lock.ts';
 import type { CellSpace } from '../search/space/cell.ts';
 import { loadSpace, readJsonFile, resolveSpacePath } from '../search/space/load.ts';

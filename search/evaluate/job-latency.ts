@@ -1,5 +1,5 @@
 /** The latency a job asks for, shared by the classification and segmentation evaluators. */
-import type { EvalJob } from '../executor/job.ts';
+import type { EvalJob } from '../contracts/job.ts';
 import type { LatencyLock } from '../latency/lock.ts';
 import { latencyRuntime } from '../latency/runtimes.ts';
 import { predictLatency, readLatencyTable, type LatencyTable } from '../latency/table.ts';

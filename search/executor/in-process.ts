@@ -6,13 +6,15 @@
 import { failureOf } from './serve.ts';
 import { runTask } from './run-task.ts';
 import { LatencyLock } from '../latency/lock.ts';
-import type { Executor, Outcome, RunningTask, Task } from './types.ts';
+import type { Executor, RunningTask } from './types.ts';
+import type { Outcome } from '../contracts/outcome.ts';
+import type { EvalTask } from '../contracts/eval-task.ts';
 
 export function createInProcessExecutor(): Executor {
   const lock = new LatencyLock();
   return {
     slots: 1,
-    start(task: Task): RunningTask {
+    start(task: EvalTask): RunningTask {
       let settle!: (o: Outcome) => void;
       const aborted = new Promise<Outcome>((resolve) => { settle = resolve; });
       const ran = runTask(task, { lock }).then((r): Outcome => ({ ok: true, ...r }), failureOf);

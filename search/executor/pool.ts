@@ -18,7 +18,9 @@ import type { Worker } from 'node:worker_threads';
 import { LatencyLock } from '../latency/lock.ts';
 import { BEAT, CELLS, THREAD, releaseDeadHolds } from './lock-holds.ts';
 import type { PoolWorkerData, WireTask } from './serve.ts';
-import type { Executor, FailureKind, Outcome, RunningTask, Task } from './types.ts';
+import type { Executor, RunningTask } from './types.ts';
+import type { FailureKind, Outcome } from '../contracts/outcome.ts';
+import type { EvalTask } from '../contracts/eval-task.ts';
 
 export interface PoolOptions {
   /** Worker threads; default one per core. */
@@ -84,7 +86,7 @@ export function createPoolExecutor(o: PoolOptions = {}): Executor {
 
   return {
     slots,
-    start(task: Task): RunningTask {
+    start(task: EvalTask): RunningTask {
       const slot = free.pop();
       if (slot === undefined) throw new Error(`executor: all ${slots} workers are busy`);
       const beat = { seen: Atomics.load(cells, slot * CELLS + BEAT), at: Date.now() };

@@ -12,7 +12,8 @@ import { hostname } from 'node:os';
 import type { SandboxedJob } from 'bullmq';
 import { failureOf } from './serve.ts';
 import { runTask } from './run-task.ts';
-import type { Outcome, Task } from './types.ts';
+import type { Outcome } from '../contracts/outcome.ts';
+import type { EvalTask } from '../contracts/eval-task.ts';
 
 /** Set by the queue worker for its children: the machine and worker the results name. */
 export const WORKER_NAME_ENV = 'CELLSCAPE_WORKER_NAME';
@@ -23,7 +24,7 @@ const workerName = `${process.env[WORKER_NAME_ENV] || hostname()}/pid-${process.
 // and the queue hands the job to another worker once the lease lapses.
 process.on('disconnect', () => process.exit(1));
 
-export default async function process_(job: SandboxedJob<Task, Outcome>): Promise<Outcome> {
+export default async function process_(job: SandboxedJob<EvalTask, Outcome>): Promise<Outcome> {
   try {
     const { result, tensors } = await runTask(job.data);
     return { ok: true, result: { ...result, worker: workerName }, tensors };

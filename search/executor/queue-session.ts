@@ -4,10 +4,11 @@
  * run's record saying where jobs went and where latencies come from.
  */
 import { UsageError } from '../util/errors.ts';
-import type { LatencySpec } from './job.ts';
+import type { LatencySpec } from '../contracts/latency-spec.ts';
 import { createQueueExecutor, queueLatencyNote, runNamespace } from './queue.ts';
 import { DEFAULT_QUEUE, exposureWarning, parseRedisUrl } from './queue-redis.ts';
-import type { EvaluatorSpec, Executor } from './types.ts';
+import type { Executor } from './types.ts';
+import type { EvaluatorSpec } from '../contracts/eval-task.ts';
 
 export interface QueueRunEvent {
   level: 'info' | 'warn';

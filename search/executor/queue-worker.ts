@@ -11,7 +11,8 @@ import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import { connect, DEFAULT_QUEUE, type RedisTarget } from './queue-redis.ts';
 import { WORKER_NAME_ENV } from './queue-processor.ts';
-import type { Outcome, Task } from './types.ts';
+import type { Outcome } from '../contracts/outcome.ts';
+import type { EvalTask } from '../contracts/eval-task.ts';
 
 export interface QueueWorkerOptions {
   redis: RedisTarget;
@@ -38,7 +39,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   const name = o.name ?? hostname();
   const onError = o.onError ?? (() => {});
   const connection = connect(o.redis, onError);
-  const worker = new Worker<Task, Outcome>(o.queue ?? DEFAULT_QUEUE, new URL('./queue-processor.ts', import.meta.url), {
+  const worker = new Worker<EvalTask, Outcome>(o.queue ?? DEFAULT_QUEUE, new URL('./queue-processor.ts', import.meta.url), {
     connection,
     concurrency: o.concurrency ?? 1,
     lockDuration: o.leaseMs ?? DEFAULT_LEASE_MS,

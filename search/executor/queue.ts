@@ -25,8 +25,10 @@ import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { UsageError } from '../util/errors.ts';
 import { connect, DEFAULT_QUEUE, type RedisTarget } from './queue-redis.ts';
-import type { LatencySpec } from './job.ts';
-import type { EvaluatorSpec, Executor, FailureKind, Outcome, RunningTask, Task } from './types.ts';
+import type { LatencySpec } from '../contracts/latency-spec.ts';
+import type { Executor, RunningTask } from './types.ts';
+import type { EvaluatorSpec, EvalTask } from '../contracts/eval-task.ts';
+import type { FailureKind, Outcome } from '../contracts/outcome.ts';
 
 export interface QueueExecutorOptions {
   redis: RedisTarget;
@@ -96,7 +98,7 @@ function failure(reason: string, runs: number): Outcome {
 
 interface Awaited {
   resolve(o: Outcome): void;
-  task: Task;
+  task: EvalTask;
   /** Set once the job is known to be on the queue, so that polling does not race the enqueue. */
   attached: boolean;
 }
@@ -117,7 +119,7 @@ export async function createQueueExecutor(o: QueueExecutorOptions): Promise<Exec
   if (!Number.isInteger(o.maxAttempts) || o.maxAttempts < 1) throw new Error(`queue executor: maxAttempts ${o.maxAttempts} must be a positive integer`);
   const clients: Redis[] = [];
   const client = () => { const c = connect(o.redis, onError); clients.push(c); return c; };
-  const queue = new Queue<Task, Outcome>(name, {
+  const queue = new Queue<EvalTask, Outcome>(name, {
     connection: client(),
     defaultJobOptions: { attempts: 1, removeOnComplete: { age: KEEP_FINISHED_S }, removeOnFail: { age: KEEP_FINISHED_S } },
   });
@@ -163,7 +165,7 @@ export async function createQueueExecutor(o: QueueExecutorOptions): Promise<Exec
   });
 
   /** Settles from a finished job; true when it was finished. */
-  const fromFinished = (id: string, job: Job<Task, Outcome>, state: string): boolean => {
+  const fromFinished = (id: string, job: Job<EvalTask, Outcome>, state: string): boolean => {
     if (state === 'completed') return settle(id, job.returnvalue), true;
     if (state === 'failed') return settle(id, failure(job.failedReason, job.attemptsStarted)), true;
     return false;
@@ -204,10 +206,10 @@ export async function createQueueExecutor(o: QueueExecutorOptions): Promise<Exec
 
   return {
     slots: o.slots,
-    start(task: Task): RunningTask {
+    start(task: EvalTask): RunningTask {
       const id = jobIdOf(o.namespace, task.job.key);
       if (awaited.has(id)) throw new Error(`executor: job ${id} (candidate ${task.job.candidateId}) is already running`);
-      const queued: Task = { ...task, job: { ...task.job, latency: queueLatency(task.job.latency) } };
+      const queued: EvalTask = { ...task, job: { ...task.job, latency: queueLatency(task.job.latency) } };
       let resolve!: (o: Outcome) => void;
       const done = new Promise<Outcome>((r) => { resolve = r; });
       const a: Awaited = { resolve, task: queued, attached: false };

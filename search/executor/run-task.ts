@@ -15,8 +15,10 @@ import { loadTable, createTableEvaluator, type Table } from '../evaluate/table.t
 import { parseSpaceDef, spaceFromDef, type LoadedSpace } from '../space/load.ts';
 import { formatNb201 } from '../space/tabular-cell.ts';
 import type { Genotype, TabularCellGenotype } from '../space/types.ts';
-import type { EvalJob, EvalResult } from './job.ts';
-import type { EvaluatorSpec, Task, TensorCount } from './types.ts';
+import type { EvalJob } from '../contracts/job.ts';
+import type { EvalResult } from '../contracts/result.ts';
+import type { EvaluatorSpec, EvalTask } from '../contracts/eval-task.ts';
+import type { TensorCount } from '../contracts/outcome.ts';
 import type { LatencyLock } from '../latency/lock.ts';
 
 const tables = new Map<string, Table>();
@@ -68,7 +70,7 @@ async function train(job: EvalJob, ctx: TaskContext): Promise<{ result: EvalResu
   return { result, tensors: { before, after: tf.memory().numTensors } };
 }
 
-export async function runTask(task: Task, ctx: TaskContext = {}): Promise<{ result: EvalResult; tensors: TensorCount | null }> {
+export async function runTask(task: EvalTask, ctx: TaskContext = {}): Promise<{ result: EvalResult; tensors: TensorCount | null }> {
   switch (task.evaluator.kind) {
     case 'table': return { result: await lookUp(task.job, task.evaluator), tensors: null };
     case 'proxy': return train(task.job, ctx);

@@ -6,15 +6,16 @@
  */
 import { workerData } from 'node:worker_threads';
 import { UsageError } from '../util/errors.ts';
-import type { EvalResult } from './job.ts';
-import type { Outcome, Task, TensorCount } from './types.ts';
+import type { EvalResult } from '../contracts/result.ts';
+import type { Outcome, TensorCount } from '../contracts/outcome.ts';
+import type { EvalTask } from '../contracts/eval-task.ts';
 import type { TaskContext } from './run-task.ts';
 import { threadId } from 'node:worker_threads';
 import { BEAT, CELLS, THREAD, TrackedLock } from './lock-holds.ts';
 
 /** What the pool posts to a worker: the task and the heartbeat slot it owns while running it. */
 export interface WireTask {
-  task: Task;
+  task: EvalTask;
   slot: number;
 }
 
@@ -32,7 +33,7 @@ export function failureOf(err: unknown): Outcome {
   return { ok: false, kind: e instanceof UsageError ? 'usage' : 'error', error: e.message, stack: e.stack };
 }
 
-export function serveTasks(run: (task: Task, ctx: TaskContext) => Promise<{ result: EvalResult; tensors: TensorCount | null }>) {
+export function serveTasks(run: (task: EvalTask, ctx: TaskContext) => Promise<{ result: EvalResult; tensors: TensorCount | null }>) {
   const data = workerData as PoolWorkerData;
   const cells = new Int32Array(data.cells);
   return async ({ task, slot }: WireTask): Promise<Outcome> => {

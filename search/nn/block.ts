@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.ts';
-import type { BlockGenotype, BlockLayer, Task } from '../space/types.ts';
+import type { BlockGenotype, BlockLayer } from '../space/types.ts';
+import type { Task } from '../contracts/task.ts';
 import { Layer, ModuleList, chainFlops, chainShapes, type ModuleConfig, type Shape } from './module.ts';
 import { convBnRelu, mbconv } from './ops.ts';
 import { GlobalAttention, WindowAttention, attentionOp } from './attention.ts';

@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.ts';
-import type { CellGenotype, Task } from '../space/types.ts';
+import type { CellGenotype } from '../space/types.ts';
+import type { Task } from '../contracts/task.ts';
 import { Layer, ModuleList, Sequential, type ModuleConfig, type Shape } from './module.ts';
 import { BatchNorm, Conv2d, Dense, GlobalAvgPool, Pool2d, ReLU, Zero } from './layers.ts';
 import { buildOp } from './ops.ts';

@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.ts';
-import type { TabularCellGenotype, Task } from '../space/types.ts';
+import type { TabularCellGenotype } from '../space/types.ts';
+import type { Task } from '../contracts/task.ts';
 import { Layer, ModuleList, Sequential, chainFlops, chainShapes, type ModuleConfig, type Shape } from './module.ts';
 import { BatchNorm, Conv2d, ReLU } from './layers.ts';
 import { ResNetBasicBlock, buildOp } from './ops.ts';

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.ts';
-import type { Task } from '../space/types.ts';
+import type { Task } from '../contracts/task.ts';
 import { Layer, Module, type ModuleConfig, type NamedVariable, type Shape } from './module.ts';
 
 /** Extra forward inputs. `normal`/`reduce`: a supernet's mixing weights, [edges, ops] (already softmaxed). */

@@ -9,14 +9,16 @@
  * makes it stale (retried up to maxAttempts); a stop (Ctrl-C) puts running ones back to pending.
  */
 import type { Store, Candidate } from '../store/store.ts';
-import type { Genotype, Space, Task as SpaceTask } from '../space/types.ts';
+import type { Genotype, Space } from '../space/types.ts';
+import type { Task as SpaceTask } from '../contracts/task.ts';
 import type { Metrics } from '../objectives/metrics.ts';
 import { metricDirection } from '../objectives/metrics.ts';
 import { hypervolume } from '../objectives/hypervolume.ts';
 import { fitnessOf } from '../strategies/fitness.ts';
 import type { Result, Strategy } from '../strategies/types.ts';
-import type { EvalJob } from '../executor/job.ts';
-import type { Executor, Outcome, RunningTask } from '../executor/types.ts';
+import type { EvalJob } from '../contracts/job.ts';
+import type { Executor, RunningTask } from '../executor/types.ts';
+import type { Outcome } from '../contracts/outcome.ts';
 import type { RunConfig, RunState } from './config.ts';
 import { runStateSchema } from './config.ts';
 

@@ -54,8 +54,6 @@ export type Genotype = CellGenotype | TabularCellGenotype | BlockGenotype;
 
 export type SpaceFamily = 'cell' | 'tabular-cell' | 'block';
 
-export type Task = 'classification' | 'segmentation';
-
 /** What a strategy needs of a space. Pure functions of their inputs and the generator. */
 export interface Space<G extends Genotype = Genotype> {
   readonly name: string;

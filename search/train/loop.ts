@@ -9,7 +9,7 @@ import { createBatcher, type Batch } from '../data/batches.ts';
 import { classificationTensors } from './labels.ts';
 import type { Dataset, Split } from '../data/types.ts';
 import type { Network } from '../nn/network.ts';
-import type { EpochRecord } from '../executor/job.ts';
+import type { EpochRecord } from '../contracts/epoch.ts';
 import { createRng } from '../util/rng.ts';
 import { evaluateNetwork } from './evaluate.ts';
 import { createStepper, type OptimizerKind, type WeightDecayMode } from './optimizer.ts';

@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../backend/index.ts';
-import type { EvalJob, EvalResult } from '../../executor/job.ts';
+import type { EvalJob } from '../../contracts/job.ts';
+import type { EvalResult } from '../../contracts/result.ts';
 import type { NamedVariable } from '../../nn/module.ts';
 import type { Network } from '../../nn/network.ts';
 import { buildSupernet } from '../../space/build.ts';
