@@ -27,8 +27,8 @@ function cellscape(args: string[]): { code: number | null; out: string; err: str
 }
 
 /** Starts a search and resolves once `done` candidates are stored, with the still-running child. */
-async function startAndWait(db: string, done: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...searchArgs(db)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startAndWait(db: string, done: number, space?: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...searchArgs(db, space)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { out += d; });
@@ -140,10 +140,10 @@ test('resume refuses a run whose space file changed since it started', async () 
   const spaceCopy = join(dir, 'my-space.json');
   copyFileSync(resolveSpacePath('nb201'), spaceCopy);
   const db = join(dir, 'changed.db');
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...searchArgs(db, spaceCopy)], { cwd: root, stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 2500));
+  // Killed once it has stored a result (a fixed wait is too short on a loaded machine).
+  const { child, exited } = await startAndWait(db, 1, spaceCopy);
   child.kill('SIGKILL');
-  await new Promise((r) => child.on('exit', r));
+  await exited;
   const def = JSON.parse(readFileSync(spaceCopy, 'utf8'));
   def.cell.ops = def.cell.ops.filter((op: string) => op !== 'avg_pool_3x3');
   writeFileSync(spaceCopy, JSON.stringify(def));

@@ -2,6 +2,9 @@
  * The JSON the explorer server answers with. Shared by the server (checked by tsc) and the
  * app (imported as types only), so the two cannot drift apart.
  */
+import type { CandidateColumns, CandidateRef } from '../../search/store/types.ts';
+
+export type { CandidateColumns, CandidateRef };
 export const METRICS = ['accuracy', 'latency', 'params', 'flops'] as const;
 export type Metric = (typeof METRICS)[number];
 export const METRIC_DIRECTION: Record<Metric, 'max' | 'min'> = {
@@ -37,21 +40,6 @@ export interface RunDetail extends RunSummary {
   config: unknown;
   spaceHash: string;
   epochs: number;          // DARTS search epochs recorded for the run (0 for other strategies)
-}
-
-/** Evaluated candidates of a run as columns (compact and fast to parse for 100k rows). */
-export interface CandidateColumns {
-  id: number[];
-  generation: number[];
-  parent: (number | null)[];
-  accuracy: (number | null)[];
-  latency: (number | null)[];
-  params: (number | null)[];
-  flops: (number | null)[];
-  score: (number | null)[];
-  trainSeconds: (number | null)[];
-  /** Milliseconds since the run started. */
-  finishedAt: number[];
 }
 
 export interface CandidatesAnswer {
@@ -111,13 +99,6 @@ export interface DartsAnswer {
   epochs: EpochRow[];
   normal: CellWeights | null;
   reduce: CellWeights | null;
-}
-
-export interface CandidateRef {
-  id: number;
-  generation: number;
-  accuracy: number | null;
-  latency: number | null;
 }
 
 /** A segmentation candidate's validation samples (written by search/evaluate/seg-preview.ts). */

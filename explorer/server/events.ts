@@ -1,29 +1,29 @@
 /**
- * Server-sent events for one run: polls the read-only connection every `pollMs` and pushes
+ * Server-sent events for one run: polls the read-only store every `pollMs` and pushes
  * what changed since the client's cursor — new evaluated candidates, new search epochs and the
  * run's summary when its status or counts moved. A poll that finds the database unchanged
  * (same data_version) costs one pragma.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Store } from '../../search/store/store.ts';
+import type { FinishCursor, StoreReader } from '../../search/store/types.ts';
 import type { CandidatesEvent, EpochsEvent, RunEvent } from './api-types.ts';
-import { decodeCursor, encodeCursor, type Cursor, type Queries } from './queries.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { epochRow, HttpError, summaryOf, type Api } from './routes.ts';
 
 export function streamRunEvents(
-  runId: number, cursorText: string | undefined, store: Store, queries: Queries, api: Api,
+  runId: number, cursorText: string | undefined, store: StoreReader, api: Api,
   req: IncomingMessage, res: ServerResponse, pollMs: number,
 ): void {
   api.summary(runId); // 404 before the stream starts
-  let cursor: Cursor;
-  if (cursorText === undefined) cursor = queries.candidateColumns(runId).cursor;
+  let cursor: FinishCursor;
+  if (cursorText === undefined) cursor = store.candidateColumns(runId).cursor;
   else {
     const c = decodeCursor(cursorText);
     if (!c) throw new HttpError(400, 'query: cursor: must be the cursor of a /candidates answer');
     cursor = c;
   }
-  let lastEpochId = queries.maxEpochId(runId);
-  let lastRunStamp = queries.runStamps().find((r) => r.id === runId)?.stamp;
+  let lastEpochId = store.maxEpochId(runId);
+  let lastRunStamp = store.runStamps().find((r) => r.id === runId)?.stamp;
   let lastVersion = -1;
 
   res.writeHead(200, {
@@ -38,25 +38,25 @@ export function streamRunEvents(
   let idle = 0;
   const poll = () => {
     try {
-      const version = queries.dataVersion();
+      const version = store.dataVersion();
       if (version === lastVersion) {
         // A comment now and then keeps proxies from closing an idle stream.
         if (++idle * pollMs >= 15000) { res.write(': keep-alive\n\n'); idle = 0; }
         return;
       }
       lastVersion = version;
-      const next = queries.candidateColumns(runId, cursor);
+      const next = store.candidateColumns(runId, cursor);
       if (next.columns.id.length > 0) {
         cursor = next.cursor;
         send('candidates', { cursor: encodeCursor(cursor), columns: next.columns } satisfies CandidatesEvent);
       }
-      const epochIds = queries.searchEpochIdsAfter(runId, lastEpochId);
+      const epochIds = store.searchEpochIdsAfter(runId, lastEpochId);
       if (epochIds.length > 0) {
         const fresh = new Set(epochIds);
         send('epochs', { epochs: store.listEpochs(runId, null).filter((e) => fresh.has(e.id)).map(epochRow) } satisfies EpochsEvent);
       }
-      lastEpochId = Math.max(lastEpochId, queries.maxEpochId(runId));
-      const stamp = queries.runStamps().find((r) => r.id === runId)?.stamp;
+      lastEpochId = Math.max(lastEpochId, store.maxEpochId(runId));
+      const stamp = store.runStamps().find((r) => r.id === runId)?.stamp;
       if (stamp !== lastRunStamp) {
         lastRunStamp = stamp;
         send('run', { run: summaryOf(api.summary(runId)) } satisfies RunEvent);

@@ -5,12 +5,12 @@
  * repeated request on a 100k-candidate run costs one indexed count.
  */
 import { z } from 'zod';
-import type { Store, RunSummary as StoreRunSummary, Epoch, ArchSnapshot as StoreSnapshot } from '../../search/store/store.ts';
+import type { StoreReader, RunSummary as StoreRunSummary, Epoch, ArchSnapshot as StoreSnapshot, FinishCursor } from '../../search/store/types.ts';
 import {
   METRICS, type CandidateDetail, type CandidatesAnswer, type CellWeights, type CompareAnswer, type DartsAnswer,
   type EpochRow, type FrontAnswer, type Metric, type ProgressAnswer, type RunDetail, type RunSummary,
 } from './api-types.ts';
-import { encodeCursor, type Cursor, type Queries } from './queries.ts';
+import { encodeCursor } from './cursor.ts';
 import { frontIds, frontPoints, progressCurve, progressObjectives, referencePoint } from './analysis.ts';
 import type { CandidateColumns, SegPreview } from './api-types.ts';
 import { publicFiles, registeredFiles } from './downloads.ts';
@@ -53,7 +53,7 @@ interface RunCache {
   /** The connection's data_version when the stamp was last checked: unchanged means nothing was written. */
   version: number;
   columns: CandidateColumns;
-  cursor: Cursor;
+  cursor: FinishCursor;
   body?: string;
   fronts: Map<string, number[]>;
   progress?: ProgressAnswer;
@@ -86,12 +86,12 @@ function cellWeights(snaps: StoreSnapshot[]): CellWeights | null {
   };
 }
 
-export function createApi(store: Store, queries: Queries) {
+export function createApi(store: StoreReader) {
   const runs = new Map<number, RunCache>();
   const summaries = new Map<number, { stamp: string; summary: StoreRunSummary }>();
 
   const summary = (runId: number): StoreRunSummary => {
-    const stamp = queries.runStamps().find((r) => r.id === runId)?.stamp;
+    const stamp = store.runStamps().find((r) => r.id === runId)?.stamp;
     if (stamp === undefined) throw new HttpError(404, `no run with id ${runId}`);
     const hit = summaries.get(runId);
     if (hit && hit.stamp === stamp) return hit.summary;
@@ -109,14 +109,14 @@ export function createApi(store: Store, queries: Queries) {
    * adds results, only the new rows are read and appended (evaluated candidates stay evaluated).
    */
   const runCache = (runId: number): RunCache => {
-    const version = queries.dataVersion();
+    const version = store.dataVersion();
     const hit = runs.get(runId);
     if (hit && hit.version === version) return hit;
     summary(runId); // 404 for an unknown run
-    const { count, stamp } = queries.candidateStamp(runId);
+    const { count, stamp } = store.candidateStamp(runId);
     if (hit && hit.stamp === stamp) { hit.version = version; return hit; }
     if (hit) {
-      const next = queries.candidateColumns(runId, hit.cursor);
+      const next = store.candidateColumns(runId, hit.cursor);
       if (hit.columns.id.length + next.columns.id.length === count) {
         for (const k of Object.keys(next.columns) as (keyof CandidateColumns)[]) {
           const to = hit.columns[k] as unknown[];
@@ -126,7 +126,7 @@ export function createApi(store: Store, queries: Queries) {
         return hit;
       }
     }
-    const { columns, cursor } = queries.candidateColumns(runId);
+    const { columns, cursor } = store.candidateColumns(runId);
     const fresh: RunCache = { stamp, version, columns, cursor, fronts: new Map() };
     runs.set(runId, fresh);
     return fresh;
@@ -140,8 +140,15 @@ export function createApi(store: Store, queries: Queries) {
   const childrenOf = (runId: number, parentId: number) => {
     let entry = children.get(runId);
     if (!entry) { entry = { index: new Map(), upTo: 0 }; children.set(runId, entry); }
-    entry.upTo = queries.extendChildren(runId, entry.index, entry.upTo);
-    return (entry.index.get(parentId) ?? []).slice(0, 500).map((id) => queries.candidateRef(id)).filter((r) => r !== undefined);
+    const { upTo, links } = store.parentLinksAfter(runId, entry.upTo);
+    for (const [child, parents] of links) {
+      for (const p of parents) {
+        const list = entry.index.get(p);
+        if (list) list.push(child); else entry.index.set(p, [child]);
+      }
+    }
+    entry.upTo = upTo;
+    return (entry.index.get(parentId) ?? []).slice(0, 500).map((id) => store.candidateRef(id)).filter((r) => r !== undefined);
   };
 
   const front = (c: RunCache, x: Metric, y: Metric): number[] => {
@@ -165,7 +172,7 @@ export function createApi(store: Store, queries: Queries) {
     listRuns(query: unknown): { runs: RunSummary[] } {
       parse(emptyQuery, query, 'query');
       const now = Date.now();
-      return { runs: queries.runStamps().map((r) => summaryOf(summary(r.id), now)) };
+      return { runs: store.runStamps().map((r) => summaryOf(summary(r.id), now)) };
     },
 
     run(runId: number, query: unknown): { run: RunDetail } {
@@ -174,7 +181,7 @@ export function createApi(store: Store, queries: Queries) {
       return {
         run: {
           ...summaryOf(s), seed: s.seed, backend: s.backend, commandLine: s.commandLine, error: s.error,
-          config: s.config, spaceHash: s.spaceHash, epochs: queries.searchEpochCount(runId),
+          config: s.config, spaceHash: s.spaceHash, epochs: store.searchEpochCount(runId),
         },
       };
     },
@@ -228,7 +235,7 @@ export function createApi(store: Store, queries: Queries) {
           segmentation: segPreviewSchema.safeParse(c.extra?.segmentation).data ?? null,
           downloads: publicFiles(registeredFiles(c.id, c.extra)),
           createdAt: c.createdAt, finishedAt: c.finishedAt,
-          parents: c.parentIds.map((p) => queries.candidateRef(p)).filter((r) => r !== undefined),
+          parents: c.parentIds.map((p) => store.candidateRef(p)).filter((r) => r !== undefined),
           children: childrenOf(c.runId, c.id),
           epochs: store.listEpochs(c.runId, c.id).map(epochRow),
         },

@@ -7,8 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { openStore } from '../../search/store/store.ts';
-import { openQueries } from './queries.ts';
+import { openReader } from '../../search/store/store.ts';
 import { createApi, HttpError, parseId } from './routes.ts';
 import { serveStatic } from './static.ts';
 import { streamRunEvents } from './events.ts';
@@ -47,9 +46,8 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 export async function startExplorer(options: ExplorerOptions): Promise<Explorer> {
-  const store = openStore(options.dbPath, { readonly: true });
-  const queries = openQueries(options.dbPath);
-  const api = createApi(store, queries);
+  const store = openReader(options.dbPath);
+  const api = createApi(store);
   const distDir = options.distDir ?? DEFAULT_DIST;
   const pollMs = options.pollMs ?? 500;
 
@@ -68,7 +66,7 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
         case 'events': {
           const { cursor, ...rest } = query;
           if (Object.keys(rest).length > 0) throw new HttpError(400, `query: unknown parameter '${Object.keys(rest)[0]}'`);
-          return streamRunEvents(runId, cursor, store, queries, api, req, res, pollMs);
+          return streamRunEvents(runId, cursor, store, api, req, res, pollMs);
         }
       }
     }
@@ -120,7 +118,7 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
   // Warm the caches one step at a time between requests, so that the first look at a large run
   // does not pay for reading it (~100-200 ms per 100k candidates): first every run's summary (the
   // runs list, the first page anyone sees), then each run's candidates.
-  const runIds = queries.runStamps().map((r) => r.id);
+  const runIds = store.runStamps().map((r) => r.id);
   const warm: (() => void)[] = [...runIds.map((id) => () => api.summary(id)), ...runIds.flatMap((id) => api.warmSteps(id))];
   const warmNext = () => {
     const step = warm.shift();
@@ -137,7 +135,6 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => {
-        queries.close();
         store.close();
         resolve();
       });

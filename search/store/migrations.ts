@@ -7,11 +7,13 @@
  * shipped: databases in the wild have already run it). A migration is plain SQL; prefer
  * `ALTER TABLE ... ADD COLUMN` and new tables/indexes; a column that must change type needs a
  * new table, an `INSERT ... SELECT`, a `DROP` and a `RENAME`. Then extend the row types and
- * statements in store.ts and add a test that opens a database at the previous version.
+ * statements in the store's modules and add a test that opens a database at the previous version.
  *
  * Conventions: times are integer milliseconds since the Unix epoch (`*_at`); JSON columns
- * end in `_json` and are checked with zod when store.ts reads them back.
+ * end in `_json` and are checked with zod when the store reads them back.
  */
+import type Database from 'better-sqlite3';
+
 export const migrations: readonly string[] = [
   // 1: runs, candidates, epochs, architecture-weight snapshots, events, progress.
   `
@@ -130,3 +132,17 @@ export const migrations: readonly string[] = [
 ];
 
 export const schemaVersion = migrations.length;
+
+/** Applies the missing migrations in one transaction; returns the version before. */
+export function migrate(db: Database.Database): number {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > schemaVersion) {
+    throw new Error(`store: database schema version ${from} is newer than this program's ${schemaVersion}; upgrade cellscape`);
+  }
+  if (from === schemaVersion) return from;
+  db.transaction(() => {
+    for (let v = from; v < schemaVersion; v++) db.exec(migrations[v]);
+    db.pragma(`user_version = ${schemaVersion}`);
+  }).immediate();
+  return from;
+}

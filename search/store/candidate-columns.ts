@@ -1,0 +1,66 @@
+/**
+ * Reads over every evaluated candidate of a run, shaped for the explorer: metric columns of
+ * 100k candidates without parsing their genotypes (served from the candidates_columns covering
+ * index), cheap change stamps for caching and polling, and lineage links.
+ */
+import type { Connection, Row } from './connection.ts';
+import type { CandidateColumns, CandidateReader, FinishCursor } from './types.ts';
+
+type Raw = [number, number, string, number | null, number | null, number | null, number | null, number | null, number | null, number];
+
+export function candidateColumnReader(c: Connection): Pick<CandidateReader, 'candidateColumns' | 'candidateStamp' | 'parentLinksAfter' | 'candidateRef'> {
+  const columnsStmt = () => c.stmt(`SELECT id, generation, parent_ids_json, accuracy, latency_ms, params, flops, score, train_seconds, finished_at
+    FROM candidates WHERE run_id = ? AND status = 'done' AND finished_at >= ? ORDER BY finished_at, id`).raw(true);
+  return {
+    candidateColumns(runId, after) {
+      const start = (c.stmt('SELECT COALESCE(started_at, created_at) FROM runs WHERE id = ?').pluck().get(runId) as number | undefined) ?? 0;
+      const skip = new Set(after?.ids ?? []);
+      const rows = (columnsStmt().all(runId, after?.at ?? 0) as Raw[]).filter((r) => !(r[9] === after?.at && skip.has(r[0])));
+      const n = rows.length;
+      const cols: CandidateColumns = {
+        id: new Array(n), generation: new Array(n), parent: new Array(n), accuracy: new Array(n), latency: new Array(n),
+        params: new Array(n), flops: new Array(n), score: new Array(n), trainSeconds: new Array(n), finishedAt: new Array(n),
+      };
+      for (let i = 0; i < n; i++) {
+        const r = rows[i];
+        cols.id[i] = r[0];
+        cols.generation[i] = r[1];
+        cols.parent[i] = r[2].length > 2 ? parseInt(r[2].slice(1), 10) : null;
+        cols.accuracy[i] = r[3];
+        cols.latency[i] = r[4];
+        cols.params[i] = r[5];
+        cols.flops[i] = r[6];
+        cols.score[i] = r[7];
+        cols.trainSeconds[i] = r[8];
+        cols.finishedAt[i] = r[9] - start;
+      }
+      let cursor: FinishCursor = after ?? { at: 0, ids: [] };
+      if (n > 0) {
+        const at = rows[n - 1][9];
+        const ids = rows.filter((r) => r[9] === at).map((r) => r[0]);
+        cursor = { at, ids: at === after?.at ? [...after.ids, ...ids] : ids };
+      }
+      return { columns: cols, cursor };
+    },
+
+    candidateStamp(runId) {
+      // The count reads only the (run_id, status) index; the run's updated_at moves with every result.
+      const r = c.stmt(`SELECT (SELECT COUNT(*) FROM candidates WHERE run_id = @run AND status = 'done') AS n,
+        (SELECT updated_at FROM runs WHERE id = @run) AS t`).get({ run: runId }) as { n: number; t: number };
+      return { count: r.n, stamp: `${r.n}:${r.t}` };
+    },
+
+    parentLinksAfter(runId, afterId) {
+      const top = c.stmt('SELECT COALESCE(MAX(id), 0) FROM candidates WHERE run_id = ?').pluck().get(runId) as number;
+      if (top <= afterId) return { upTo: afterId, links: [] };
+      const rows = c.stmt(`SELECT id, parent_ids_json FROM candidates
+        WHERE run_id = ? AND id > ? AND id <= ? AND parent_ids_json != '[]' ORDER BY id`).raw(true).all(runId, afterId, top) as [number, string][];
+      return { upTo: top, links: rows.map(([id, json]) => [id, JSON.parse(json) as number[]]) };
+    },
+
+    candidateRef(id) {
+      const r = c.stmt('SELECT id, generation, accuracy, latency_ms FROM candidates WHERE id = ?').get(id) as Row | undefined;
+      return r && { id: r.id, generation: r.generation, accuracy: r.accuracy, latency: r.latency_ms };
+    },
+  };
+}
