@@ -74,6 +74,22 @@ for (const [name, make] of [
       await ex.close();
     }
   });
+
+  test(`${name}: a task naming no registered evaluator, or one whose spec is wrong, is a usage failure that says so`, async () => {
+    const ex = make();
+    try {
+      const [unknown, noColumns] = await runAll(ex, [
+        { ...tableTask(0), evaluator: { kind: 'oracle' } },
+        { ...tableTask(1), evaluator: { kind: 'table', path: tablePath } },
+      ]);
+      assert.ok(!unknown.ok && unknown.kind === 'usage', JSON.stringify(unknown));
+      assert.match(unknown.error, /unknown evaluator 'oracle'; known: proxy, seg-proxy, table/);
+      assert.ok(!noColumns.ok && noColumns.kind === 'usage', JSON.stringify(noColumns));
+      assert.match(noColumns.error, /evaluator 'table': columns: /);
+    } finally {
+      await ex.close();
+    }
+  });
 }
 
 test('pool: a job that throws, a worker that exits and one over its memory limit each fail with their kind; the pool goes on', async () => {

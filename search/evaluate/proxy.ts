@@ -6,29 +6,19 @@
  */
 import { threadId } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { initBackend } from '../backend/index.ts';
 import { loadDataset, type DatasetName } from '../data/registry.ts';
 import type { Dataset } from '../data/types.ts';
-import type { EpochRecord } from '../contracts/epoch.ts';
 import type { EvalJob } from '../contracts/job.ts';
 import type { EvalResult } from '../contracts/result.ts';
-import { LatencyLock } from '../latency/lock.ts';
 import { jobLatency } from './job-latency.ts';
 import { parseSpaceDef, spaceFromDef } from '../space/load.ts';
-import { trainNetwork, type StepInfo } from '../train/loop.ts';
+import { trainNetwork } from '../train/loop.ts';
 import { createRng } from '../util/rng.ts';
 import { buildNetwork } from '../space/build.ts';
 import { evaluateSegmentationJob } from './seg-proxy.ts';
-
-export interface EvalContext {
-  /** The executor's shared latency lock (one SharedArrayBuffer for all workers). */
-  lock?: LatencyLock;
-  /** Worker name recorded in the result; default pid and thread. */
-  worker?: string;
-  onStep?: (info: StepInfo) => void;
-  onEpoch?: (record: EpochRecord) => void;
-  signal?: AbortSignal;
-}
+import type { EvalContext, Evaluator } from './evaluator.ts';
 
 // One data set per worker, kept between jobs: loading and subsetting Fashion-MNIST costs more than a short proxy run.
 const datasets = new Map<string, Dataset>();
@@ -45,6 +35,7 @@ function proxyData(job: EvalJob): Dataset {
 
 export async function evaluateJob(job: EvalJob, ctx: EvalContext = {}): Promise<EvalResult> {
   const backend = await initBackend({ backend: job.backend });
+  // Segmentation runs name this evaluator too: 'proxy' means training from scratch, for the job's task.
   if (job.task === 'segmentation') return evaluateSegmentationJob(job, ctx);
   const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} spaceDef`));
   const genotype = space.validate(job.genotype, `job ${job.candidateId} genotype`);
@@ -76,3 +67,7 @@ export async function evaluateJob(job: EvalJob, ctx: EvalContext = {}): Promise<
     if (leaked !== 0) console.warn(`evaluateJob ${job.candidateId}: ${leaked} tensors not freed`);
   }
 }
+
+const spec = z.strictObject({ kind: z.literal('proxy') });
+
+export const proxyEvaluator: Evaluator<typeof spec> = { spec, usesTf: true, evaluate: (job, _spec, ctx) => evaluateJob(job, ctx) };

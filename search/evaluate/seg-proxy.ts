@@ -1,9 +1,10 @@
 /**
  * Proxy evaluation of a segmentation genotype: train from scratch on the built-in scenes for the
  * job's budget, accuracy = validation mIoU (pixel accuracy beside it), FLOPs and latency at the
- * space's input resolution. The proxy evaluator calls this for jobs whose task is 'segmentation'.
+ * space's input resolution. Registered as 'seg-proxy'; the 'proxy' evaluator hands it its segmentation jobs.
  */
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { loadSceneDataset } from '../data/segmentation/builtin.ts';
 import type { SceneVariant } from '../data/segmentation/scenes.ts';
 import type { SegDataset, SegSplit } from '../data/segmentation/types.ts';
@@ -19,6 +20,7 @@ import { parseSpaceDef, spaceFromDef } from '../space/load.ts';
 import { UsageError } from '../util/errors.ts';
 import { createRng } from '../util/rng.ts';
 import { trainSegmentation, type SegTrainData } from './seg-train.ts';
+import type { Evaluator } from './evaluator.ts';
 
 export const SEG_DATASETS = ['scenes-objects', 'scenes-context'] as const;
 
@@ -75,3 +77,7 @@ export async function evaluateSegmentationJob(job: EvalJob, o: { worker?: string
     net.dispose();
   }
 }
+
+const spec = z.strictObject({ kind: z.literal('seg-proxy') });
+
+export const segProxyEvaluator: Evaluator<typeof spec> = { spec, usesTf: true, evaluate: (job, _spec, ctx) => evaluateSegmentationJob(job, ctx) };

@@ -5,19 +5,21 @@
  * strategies can be compared over many seeds in seconds.
  */
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import type { Genotype } from '../space/types.ts';
 import type { Metrics } from '../objectives/metrics.ts';
 import { UsageError } from '../util/errors.ts';
 import { parseRecords } from './table-records.ts';
 
-export interface TableColumns {
+export const tableColumnsSchema = z.strictObject({
   /** Column holding the architecture string (default 'arch'). */
-  arch?: string;
-  accuracy: string;
-  latency?: string;
-  params?: string;
-  flops?: string;
-}
+  arch: z.string().optional(),
+  accuracy: z.string(),
+  latency: z.string().optional(),
+  params: z.string().optional(),
+  flops: z.string().optional(),
+});
+export type TableColumns = z.infer<typeof tableColumnsSchema>;
 
 export interface Table {
   path: string;

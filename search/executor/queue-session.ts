@@ -5,7 +5,8 @@
  */
 import { UsageError } from '../util/errors.ts';
 import type { LatencySpec } from '../contracts/latency-spec.ts';
-import { createQueueExecutor, queueLatencyNote, runNamespace } from './queue.ts';
+import { createQueueExecutor, runNamespace } from './queue.ts';
+import { evaluatorOf } from '../evaluate/registry.ts';
 import { DEFAULT_QUEUE, exposureWarning, parseRedisUrl } from './queue-redis.ts';
 import type { Executor } from './types.ts';
 import type { EvaluatorSpec } from '../contracts/eval-task.ts';
@@ -15,6 +16,18 @@ export interface QueueRunEvent {
   kind: string;
   message: string;
   data: unknown;
+}
+
+/** Where a queue run's latencies come from, for the run's record. */
+function queueLatencyNote(evaluator: EvaluatorSpec, spec: LatencySpec): string {
+  const e = evaluatorOf(evaluator.kind);
+  const own = e.latencyNote?.(e.spec.parse(evaluator));
+  if (own !== undefined) return own;
+  switch (spec.runtime) {
+    case 'lut': return `latency from the lookup table ${spec.lutPath ?? '(none named)'}`;
+    case 'none': return 'latency not measured';
+    default: return `latency not measured: ${spec.runtime} timings on heterogeneous queue workers would not compare (use a lookup table)`;
+  }
 }
 
 export async function openQueueForRun(

@@ -27,7 +27,7 @@ import { UsageError } from '../util/errors.ts';
 import { connect, DEFAULT_QUEUE, type RedisTarget } from './queue-redis.ts';
 import type { LatencySpec } from '../contracts/latency-spec.ts';
 import type { Executor, RunningTask } from './types.ts';
-import type { EvaluatorSpec, EvalTask } from '../contracts/eval-task.ts';
+import type { EvalTask } from '../contracts/eval-task.ts';
 import type { FailureKind, Outcome } from '../contracts/outcome.ts';
 
 export interface QueueExecutorOptions {
@@ -73,18 +73,6 @@ export const jobIdOf = (namespace: string, key: string): string =>
  */
 export const queueLatency = (spec: LatencySpec): LatencySpec =>
   spec.runtime === 'tfjs' || spec.runtime === 'onnxruntime' ? { ...spec, runtime: 'none' } : spec;
-
-/** Where a queue run's latencies come from, for the run's record. */
-export function queueLatencyNote(evaluator: EvaluatorSpec, spec: LatencySpec): string {
-  if (evaluator.kind === 'table') {
-    return evaluator.columns.latency ? `latency from the benchmark table's column ${evaluator.columns.latency}` : 'latency not measured';
-  }
-  switch (spec.runtime) {
-    case 'lut': return `latency from the lookup table ${spec.lutPath ?? '(none named)'}`;
-    case 'none': return 'latency not measured';
-    default: return `latency not measured: ${spec.runtime} timings on heterogeneous queue workers would not compare (use a lookup table)`;
-  }
-}
 
 /**
  * BullMQ's own failures are the queue's; job errors come back as outcomes. A job out of stalls

@@ -5,31 +5,11 @@
  */
 import { z } from 'zod';
 import { constraintSchema, fitnessSchema } from '../strategies/fitness.ts';
+import { evaluatorSpecSchema } from '../evaluate/registry.ts';
 
 export const STRATEGIES = ['evolution', 'moo', 'random'] as const;
 /** Objectives a front and its hypervolume may use (score is a fitness, not an objective). */
 export const OBJECTIVES = ['accuracy', 'latencyMs', 'params', 'flops'] as const;
-
-const tableColumnsSchema = z.strictObject({
-  arch: z.string().optional(),
-  accuracy: z.string(),
-  latency: z.string().optional(),
-  params: z.string().optional(),
-  flops: z.string().optional(),
-});
-
-export const evaluatorSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('proxy') }),
-  z.strictObject({
-    kind: z.literal('table'),
-    path: z.string(),
-    columns: tableColumnsSchema,
-    delayMs: z.int().min(0).optional(),
-    /** sha256 of the table file when the run started: a resumed run must see the same table. */
-    sha256: z.string(),
-  }),
-]);
-export type EvaluatorConfig = z.infer<typeof evaluatorSchema>;
 
 export const runConfigSchema = z.strictObject({
   /** The space as given on the command line, resolved to a file path. */
@@ -45,7 +25,7 @@ export const runConfigSchema = z.strictObject({
   scalar: z.boolean(),
   constraints: z.array(constraintSchema),
   objectives: z.array(z.enum(OBJECTIVES)).min(1),
-  evaluator: evaluatorSchema,
+  evaluator: evaluatorSpecSchema,
   proxy: z.strictObject({
     epochs: z.int().min(1),
     trainImages: z.int().min(1),
