@@ -54,7 +54,7 @@ export class Conv2d extends Layer implements Fusable {
     if (this.config.bias) this.bias = this.addParam('bias', [cout], filled(cout, 0));
   }
 
-  forward(x: tf.Tensor, training: boolean): tf.Tensor { return this.forwardFused(x, training, { relu: false }); }
+  forward(x: tf.Tensor, training: boolean): tf.Tensor { return this.hooked(this.forwardFused(x, training, { relu: false })); }
 
   /**
    * The convolution followed by a channel affine (folded into the filter and bias) and/or a ReLU;
@@ -207,7 +207,7 @@ export class Dense extends Layer {
       const flat = tf.reshape(x, [-1, cin]) as tf.Tensor2D;
       let y: tf.Tensor = tf.matMul(flat, this.kernel as unknown as tf.Tensor2D);
       if (this.bias) y = tf.add(y, this.bias);
-      return tf.reshape(y, [...x.shape.slice(0, -1), cout]);
+      return this.hooked(tf.reshape(y, [...x.shape.slice(0, -1), cout]));
     });
   }
 
@@ -225,7 +225,7 @@ export class Dense extends Layer {
 export class ReLU extends Layer {
   readonly kind = 'relu';
   readonly config: ModuleConfig = {};
-  forward(x: tf.Tensor, _training?: boolean): tf.Tensor { return tf.relu(x); }
+  forward(x: tf.Tensor, _training?: boolean): tf.Tensor { return this.hooked(tf.relu(x)); }
   outputShape(inShape: Shape): Shape { return inShape; }
   flops(): number { return 0; }
 }

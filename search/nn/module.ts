@@ -84,10 +84,22 @@ function makeVariable(values: Float32Array, shape: number[], trainable: boolean)
   return v;
 }
 
+/**
+ * A forward hook, as PyTorch's `register_forward_hook`: sees a layer's output during a forward pass
+ * and returns it or a stand-in (the same values with a gradient side effect, say). Analyses that
+ * read activations, such as zero-cost proxies, set one for a pass; training never does.
+ */
+export type ForwardHook = (output: tf.Tensor) => tf.Tensor;
+
 /** A module with one input and one output: everything below cells and networks. */
 export abstract class Layer extends Module {
   /** Name in the operation registry (e.g. `sep_conv_3x3`) when built from it; used in latency keys. */
   opName?: string;
+  /**
+   * Honoured by the layers an analysis observes: conv2d, dense and relu. A hooked layer is not
+   * fused with its neighbours, so its hook sees exactly that layer's output.
+   */
+  forwardHook?: ForwardHook;
   abstract forward(x: tf.Tensor, training: boolean): tf.Tensor;
   abstract outputShape(inShape: Shape): Shape;
   /** Multiply-accumulates per image. */
@@ -97,6 +109,9 @@ export abstract class Layer extends Module {
     const out = this.outputShape(inShape);
     return latencyKey(this.opName ?? this.kind, inShape, out);
   }
+
+  /** The output as the forward hook, if any, passes it on. */
+  protected hooked(output: tf.Tensor): tf.Tensor { return this.forwardHook ? this.forwardHook(output) : output; }
 }
 
 /**
@@ -154,7 +169,7 @@ export class Sequential extends Layer {
       let i = start;
       while (i < this.layers.length) {
         const l = this.layers[i++];
-        if (!isFusable(l)) {
+        if (!isFusable(l) || l.forwardHook) {
           h = l.forward(h, training);
           continue;
         }
@@ -164,7 +179,7 @@ export class Sequential extends Layer {
           affine = following.inferenceAffine();
           i++;
         }
-        const relu = this.layers[i]?.kind === 'relu';
+        const relu = this.layers[i]?.kind === 'relu' && !this.layers[i].forwardHook;
         if (relu) i++;
         h = l.forwardFused(h, training, { affine, relu });
       }

@@ -59,6 +59,7 @@ export function dilConv(cin: number, cout: number, kernel: number, stride: numbe
 export class FactorizedReduce extends Layer {
   readonly kind = 'factorized_reduce';
   readonly config: { cin: number; cout: number; affine: boolean };
+  private readonly relu: ReLU;
   private readonly conv1: Conv2d;
   private readonly conv2: Conv2d;
   private readonly bn: BatchNorm;
@@ -67,6 +68,8 @@ export class FactorizedReduce extends Layer {
     super();
     if (cout % 2 !== 0) throw new Error(`FactorizedReduce needs an even number of output channels, got ${cout}`);
     this.config = { cin, cout, affine };
+    // A child rather than tf.relu, so that analyses hooking every ReLU (NASWOT) see this one too.
+    this.relu = this.addChild('relu', new ReLU());
     this.conv1 = this.addChild('conv_1', new Conv2d(cin, cout / 2, 1, rng, { stride: 2 }));
     this.conv2 = this.addChild('conv_2', new Conv2d(cin, cout / 2, 1, rng, { stride: 2 }));
     this.bn = this.addChild('bn', new BatchNorm(cout, { affine }));
@@ -74,7 +77,7 @@ export class FactorizedReduce extends Layer {
 
   forward(x: tf.Tensor, training: boolean): tf.Tensor {
     return tf.tidy(() => {
-      const r = tf.relu(x) as tf.Tensor4D;
+      const r = this.relu.forward(x) as tf.Tensor4D;
       // r shifted up-left by one pixel, zero at the far edge, as a 2x2 depthwise conv whose only
       // unit tap is the bottom-right one: wasm runs Slice and Pad element by element, conv grads fast.
       const c = r.shape[3];
