@@ -1,0 +1,34 @@
+/**
+ * What a zero-cost proxy is: a score of an untrained network from (at most) one minibatch,
+ * higher meaning a better network is expected. A proxy that cannot score a network says why
+ * instead of returning NaN.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { Network } from '../../nn/network.ts';
+
+export type ProxyScore = { value: number } | { undefined: string };
+
+/** One minibatch: normalised NHWC images and the loss of a network's logits against their labels. */
+export interface ProxyBatch {
+  x: tf.Tensor4D;
+  /** Mean loss (classification cross-entropy, or per-pixel cross-entropy for segmentation). */
+  loss: (logits: tf.Tensor) => tf.Scalar;
+}
+
+export interface ZeroCostProxy {
+  name: string;
+  /** One line for listings and reports. */
+  description: string;
+  /** Reads the minibatch (false: synflow and the size baselines need only the network). */
+  usesData: boolean;
+  /**
+   * Scores `net` as it is (at initialisation, when used as a proxy). May change the network's
+   * variables while it runs; the runner (score.ts) restores them afterwards.
+   */
+  score(net: Network, batch: ProxyBatch): ProxyScore;
+}
+
+export const defined = (value: number): ProxyScore =>
+  (Number.isFinite(value) ? { value } : { undefined: `the score is not a finite number (${value})` });
+
+export const isDefined = (s: ProxyScore): s is { value: number } => 'value' in s;
