@@ -11,7 +11,7 @@ import { createRng } from '../search/util/rng.ts';
 import { command } from '../search/commands/export.ts';
 import { buildGenotypeExport, readGenotypeExport } from '../search/export/genotype-json.ts';
 import { loadExportedModel, saveTfjsModel } from '../search/export/tfjs.ts';
-import { openOnnxSession, runOnnx } from '../search/export/onnx/runtime.ts';
+import { openOnnxSession, runOnnx } from '../search/onnx/session.ts';
 import { UsageError } from '../search/util/errors.ts';
 import { maxAbsDiff, perturbState, randomInput } from './export-fixtures.ts';
 

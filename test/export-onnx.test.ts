@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { exportOnnx } from '../search/export/onnx/export.ts';
-import { onnxRuntime, openOnnxSession, runOnnx } from '../search/export/onnx/runtime.ts';
+import { exportOnnx } from '../search/onnx/export.ts';
+import { openOnnxSession, runOnnx } from '../search/onnx/session.ts';
+import { onnxRuntime } from '../search/latency/onnx-runtime.ts';
 import { buildDartsSupernet } from '../search/nn/index.ts';
 import { createRng } from '../search/util/rng.ts';
 import type { Layer, Module } from '../search/nn/index.ts';

@@ -162,7 +162,7 @@ export const command: Command = {
         written.push(join(v.out, MODEL_JSON));
       }
       if (formats.includes('onnx')) {
-        const { exportOnnx } = await import('../export/onnx/export.ts');
+        const { exportOnnx } = await import('../onnx/export.ts');
         const { compareOnnx } = await import('../export/check-onnx.ts');
         const model = exportOnnx(net, { metadata: { 'cellscape.genotype': JSON.stringify(doc), 'cellscape.input': JSON.stringify({ layout: 'NHWC', normalize }) } });
         const check = await compareOnnx(model, net, { seed });

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Network } from '../nn/network.ts';
 import { createRng } from '../util/rng.ts';
-import { openOnnxSession, runOnnx } from './onnx/runtime.ts';
+import { openOnnxSession, runOnnx } from '../onnx/session.ts';
 
 export interface OnnxCheck { maxAbsDiff: number; maxAbsOutput: number }
 

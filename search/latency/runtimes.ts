@@ -1,6 +1,6 @@
 /**
  * Where a network's latency is measured. `tfjs` runs it on the active TensorFlow.js backend;
- * other runtimes (onnxruntime, from search/export/) register themselves here.
+ * onnxruntime runs the network exported to ONNX (search/onnx/).
  */
 import type { Network } from '../nn/network.ts';
 import type { Shape } from '../nn/module.ts';
@@ -27,7 +27,7 @@ export const tfjsRuntime: LatencyRuntime = {
 // onnxruntime-node is loaded only by runs that measure on it.
 const runtimes: Record<string, () => Promise<LatencyRuntime>> = {
   tfjs: async () => tfjsRuntime,
-  onnxruntime: async () => (await import('../export/onnx/runtime.ts')).onnxRuntime,
+  onnxruntime: async () => (await import('./onnx-runtime.ts')).onnxRuntime,
 };
 
 export async function latencyRuntime(name: string): Promise<LatencyRuntime> {

@@ -5,10 +5,10 @@
  * checks the translation as it goes. Inference mode: BatchNorm uses its running statistics,
  * training-only parts (auxiliary heads, drop path) are left out.
  */
-import type { Layer, Module, Shape } from '../../nn/module.ts';
-import { atLevelEnds } from '../../nn/network.ts';
-import { adaptivePoolMatrix } from '../../nn/heads.ts';
-import { shiftedWindowMask } from '../../nn/attention.ts';
+import type { Layer, Module, Shape } from '../nn/module.ts';
+import { atLevelEnds } from '../nn/network.ts';
+import { adaptivePoolMatrix } from '../nn/heads.ts';
+import { shiftedWindowMask } from '../nn/attention.ts';
 import type { GraphBuilder } from './graph.ts';
 import { relativeBias } from './window.ts';
 

@@ -3,8 +3,8 @@
  * transposed once to NCHW; output [N, classes] logits, or [N, h, w, classes] for segmentation
  * (transposed back, so both runtimes give the same layout).
  */
-import type { Shape } from '../../nn/module.ts';
-import type { Network } from '../../nn/network.ts';
+import type { Shape } from '../nn/module.ts';
+import type { Network } from '../nn/network.ts';
 import { GraphBuilder } from './graph.ts';
 import { Translator } from './translate.ts';
 
