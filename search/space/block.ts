@@ -183,3 +183,13 @@ export function createBlockSpace(def: BlockSpaceDef, hash: string): BlockSpace {
     validate: (g: unknown, source?: string) => validateBlock(g, def, source),
   };
 }
+
+/** search/nn names the two attention layers 'attention' (global) and 'win_attn' (window). */
+export function toNnBlocks(g: BlockGenotype): BlockGenotype {
+  return {
+    stages: g.stages.map((s) => ({
+      depth: s.depth,
+      layers: s.layers.map(({ attention, ...l }) => (l.op === 'attention' && attention === 'window' ? { ...l, op: 'win_attn' } : l)),
+    })),
+  };
+}

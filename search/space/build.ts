@@ -7,25 +7,15 @@ import type { Network } from '../nn/network.ts';
 import { buildCellNetwork, buildDartsSupernet } from '../nn/darts.ts';
 import { buildNb201Network } from '../nn/nb201.ts';
 import { buildBlockNetwork } from '../nn/block.ts';
-import { createRng, type Rng } from '../util/rng.ts';
+import { createRng } from '../util/rng.ts';
 import type { Genotype } from './types.ts';
-import type { Task } from '../contracts/task.ts';
 import type { LoadedSpace } from './load.ts';
 import type { CellSpace } from './cell.ts';
 import { canonicalCell } from './cell.ts';
 import { canonicalTabular } from './tabular-cell.ts';
-import { canonicalBlock } from './block.ts';
-import type { BlockGenotype } from './types.ts';
+import { canonicalBlock, toNnBlocks } from './block.ts';
 import { buildSegmentationNetwork, buildSegmentationSupernet } from './seg-build.ts';
-
-export interface BuildOptions {
-  /** Defaults: the space's task, classes and input shape [h, w, c]. */
-  task?: Task;
-  classes?: number;
-  inShape?: number[];
-  /** Weight initialisation; default createRng(0). */
-  rng?: Rng;
-}
+import type { BuildOptions } from './build-options.ts';
 
 export function buildNetwork(space: LoadedSpace, genotype: Genotype, o: BuildOptions = {}): Network {
   const task = o.task ?? space.def.task;
@@ -51,16 +41,6 @@ export function buildNetwork(space: LoadedSpace, genotype: Genotype, o: BuildOpt
       }, rng);
     }
   }
-}
-
-/** search/nn names the two attention layers 'attention' (global) and 'win_attn' (window). */
-export function toNnBlocks(g: BlockGenotype): BlockGenotype {
-  return {
-    stages: g.stages.map((s) => ({
-      depth: s.depth,
-      layers: s.layers.map(({ attention, ...l }) => (l.op === 'attention' && attention === 'window' ? { ...l, op: 'win_attn' } : l)),
-    })),
-  };
 }
 
 /**

@@ -4,7 +4,7 @@ import { createBatcher } from '../data/batches.ts';
 import { classificationTensors } from './labels.ts';
 import type { Split } from '../data/types.ts';
 import type { Network } from '../nn/network.ts';
-import type { TrainData } from './loop.ts';
+import type { TrainData } from './train-data.ts';
 
 export interface EvalMetrics { loss: number; accuracy: number; count: number }
 

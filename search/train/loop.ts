@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AugmentConfig } from '../data/augment.ts';
 import { createBatcher, type Batch } from '../data/batches.ts';
 import { classificationTensors } from './labels.ts';
-import type { Dataset, Split } from '../data/types.ts';
+import type { TrainData } from './train-data.ts';
 import type { Network } from '../nn/network.ts';
 import type { EpochRecord } from '../contracts/epoch.ts';
 import { createRng } from '../util/rng.ts';
@@ -15,9 +15,6 @@ import { evaluateNetwork } from './evaluate.ts';
 import { createStepper, type OptimizerKind, type WeightDecayMode } from './optimizer.ts';
 import { cosineLr } from './schedule.ts';
 import { loadOptimizer, loadWeights, saveOptimizer, saveWeights, type TrainCheckpoint } from './checkpoint.ts';
-
-/** What training needs of a data set; a Dataset fits. `val` may be absent (final training). */
-export type TrainData = Pick<Dataset, 'shape' | 'numClasses' | 'mean' | 'std' | 'augment'> & { train: Split; val?: Split };
 
 export interface StepInfo { epoch: number; step: number; stepInEpoch: number; stepsPerEpoch: number; totalSteps: number; loss: number; lr: number; gradNorm: number }
 
