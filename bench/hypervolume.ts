@@ -1,11 +1,11 @@
 /**
  * `node --import tsx bench/hypervolume.ts [--seeds 5] [--budget 200]`: compares random search,
  * aging evolution and NSGA-II at equal budget on the synthetic NAS-Bench-201 table
- * (search/evaluate/table-synthetic.ts), printing per seed and on average the best accuracy
+ * (test/synthetic-nb201.ts), printing per seed and on average the best accuracy
  * and the hypervolume of (max accuracy, min latency) against reference (0, 7 ms).
  */
 import { parseArgs } from 'node:util';
-import { nb201Space, syntheticEvaluator } from '../test/strategy-fixtures.ts';
+import { nb201Space, syntheticMetrics } from '../test/strategy-fixtures.ts';
 import { createRandomSearch } from '../search/strategies/random.ts';
 import { createAgingEvolution } from '../search/strategies/aging-evolution.ts';
 import { createNsga2 } from '../search/strategies/nsga2.ts';
@@ -20,7 +20,6 @@ const budget = Number(values.budget);
 const reference = [0, 7];
 
 const space = nb201Space();
-const { evaluator } = syntheticEvaluator(space);
 const makers: Record<string, (seed: number) => Strategy<TabularCellGenotype>> = {
   random: (seed) => createRandomSearch(space, {}, { seed }),
   aging: (seed) => createAgingEvolution(space, { populationSize: 20, sampleSize: 5 }, { seed }),
@@ -31,7 +30,7 @@ const summary: Record<string, { best: number[]; hv: number[] }> = {};
 for (const [name, make] of Object.entries(makers)) {
   summary[name] = { best: [], hv: [] };
   for (let seed = 1; seed <= seeds; seed++) {
-    const history = driveSearch(make(seed), (g) => evaluator.evaluate(g), { budget });
+    const history = driveSearch(make(seed), (g) => syntheticMetrics(g), { budget });
     const points = history.flatMap((h) => ('metrics' in h.result ? [[h.result.metrics.accuracy, h.result.metrics.latencyMs!]] : []));
     const best = Math.max(...points.map((p) => p[0]));
     const hv = hypervolume(points, reference, ['max', 'min']);

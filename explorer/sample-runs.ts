@@ -7,7 +7,7 @@
 import type { Store } from '../search/store/store.ts';
 import { createRng, type Rng } from '../search/util/rng.ts';
 import type { BlockGenotype, CellEdge, CellGenotype, TabularCellGenotype } from '../search/space/types.ts';
-import { encodeSegSample, type SegPreview } from '../search/evaluate/seg-preview.ts';
+import { encodeSegSample, type SegPreview } from '../search/contracts/seg-preview.ts';
 
 export const DARTS_OPS = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'];
 const OP_COST: Record<string, number> = {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonFile, resolveSpacePath } from '../search/space/load.ts';
 import { formatNb201 } from '../search/space/tabular-cell.ts';
-import { allTabularCells, syntheticRow, toCsv } from '../search/evaluate/table-synthetic.ts';
+import { allTabularCells, syntheticRow, toCsv } from './synthetic-nb201.ts';
 import type { EvalJob } from '../search/contracts/job.ts';
 import type { Genotype } from '../search/space/types.ts';
 

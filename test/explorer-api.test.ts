@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { startExplorer, type Explorer } from '../explorer/server/server.ts';
 import { addSampleCandidates, writeSampleDartsRun, writeSampleRun, writeSampleSegmentationRun } from '../explorer/sample-runs.ts';
-import { decodeMask } from '../search/evaluate/seg-preview.ts';
+import { decodeMask } from '../search/contracts/seg-preview.ts';
 import { createRng } from '../search/util/rng.ts';
 import type { CandidatesAnswer, CompareAnswer, DartsAnswer, FrontAnswer, ProgressAnswer, RunSummary, CandidateDetail } from '../explorer/server/api-types.ts';
 import { bruteFront, tempDb } from './explorer-helpers.ts';

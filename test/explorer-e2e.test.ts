@@ -15,7 +15,7 @@ import { startExplorer, appIsBuilt, type Explorer } from '../explorer/server/ser
 import { addSampleCandidates, writeSampleDartsRun, writeSampleRun, writeSampleSegmentationRun } from '../explorer/sample-runs.ts';
 import { createRng } from '../search/util/rng.ts';
 import { bruteFront, tempDb } from './explorer-helpers.ts';
-import { decodeMask, type SegPreview } from '../search/evaluate/seg-preview.ts';
+import { decodeMask, type SegPreview } from '../search/contracts/seg-preview.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}`;

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import { loadSceneDataset } from '../search/data/segmentation/builtin.ts';
 import { predictPreview } from '../search/evaluate/seg-proxy.ts';
-import { decodeMask } from '../search/evaluate/seg-preview.ts';
+import { decodeMask } from '../search/contracts/seg-preview.ts';
 
 test('the preview holds the first validation images with true and predicted masks', async () => {
   await tf.setBackend('cpu');

@@ -7,10 +7,9 @@ import { openStore, type Store } from '../search/store/store.ts';
 import { createAgingEvolution } from '../search/strategies/aging-evolution.ts';
 import type { Strategy } from '../search/strategies/types.ts';
 import type { TabularCellGenotype } from '../search/space/types.ts';
-import { nb201Space, syntheticEvaluator } from './strategy-fixtures.ts';
+import { nb201Space, syntheticMetrics } from './strategy-fixtures.ts';
 
 const space = nb201Space();
-const { evaluator } = syntheticEvaluator(space);
 const options = { populationSize: 6, sampleSize: 2 };
 
 /** One evaluation as a search loop records it: result and strategy state in one transaction. */
@@ -19,7 +18,7 @@ function evaluateOne(store: Store, runId: number, strategy: Strategy<TabularCell
   const parent = p.parentKey === undefined ? undefined : store.getCandidateByKey(runId, p.parentKey);
   const { id } = store.insertCandidate(runId, { genotype: p.genotype, key: p.key, parentIds: parent ? [parent.id] : [], generation: p.generation });
   store.markRunning(id, 'w0');
-  const metrics = evaluator.evaluate(p.genotype);
+  const metrics = syntheticMetrics(p.genotype);
   store.transaction(() => {
     store.completeCandidate(id, metrics);
     strategy.tell([{ key: p.key, metrics }]);

@@ -1,8 +1,8 @@
 /** Shared by the strategy tests and bench/hypervolume.ts: the NB201 space and a synthetic table over all its cells. */
 import { parseSpaceDef, resolveSpacePath, readJsonFile, spaceFromDef } from '../search/space/load.ts';
 import { formatNb201, type TabularCellSpace } from '../search/space/tabular-cell.ts';
-import { allTabularCells, syntheticRow, toCsv } from '../search/evaluate/table-synthetic.ts';
-import { createTableEvaluator, parseTable } from '../search/evaluate/table.ts';
+import { syntheticRow } from './synthetic-nb201.ts';
+import type { Metrics } from '../search/objectives/metrics.ts';
 import type { TabularCellGenotype } from '../search/space/types.ts';
 
 export function nb201Space(overrides: { ops?: string[]; nodes?: number } = {}): TabularCellSpace {
@@ -11,10 +11,8 @@ export function nb201Space(overrides: { ops?: string[]; nodes?: number } = {}): 
   return spaceFromDef(parseSpaceDef({ ...def, cell }, 'nb201 (test)')) as TabularCellSpace;
 }
 
-/** The synthetic benchmark as CSV text, parsed back through the real table reader. */
-export function syntheticEvaluator(space: TabularCellSpace) {
-  const cells = allTabularCells(space.def.cell.ops, space.def.cell.nodes);
-  const csv = toCsv(cells.map((g) => syntheticRow(g, formatNb201(g))));
-  const table = parseTable('synthetic-nb201.csv', csv, { accuracy: 'accuracy', latency: 'latency_ms', params: 'params' });
-  return { table, evaluator: createTableEvaluator<TabularCellGenotype>(table, formatNb201) };
+/** A cell's metrics in the synthetic benchmark, as the table evaluator reads them from its CSV (test/table-table.test.ts). */
+export function syntheticMetrics(g: TabularCellGenotype): Metrics {
+  const row = syntheticRow(g, formatNb201(g));
+  return { accuracy: row.accuracy, latencyMs: row.latency_ms, params: row.params };
 }

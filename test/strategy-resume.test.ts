@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nb201Space, syntheticEvaluator } from './strategy-fixtures.ts';
+import { nb201Space, syntheticMetrics } from './strategy-fixtures.ts';
 import { createRandomSearch } from '../search/strategies/random.ts';
 import { createAgingEvolution } from '../search/strategies/aging-evolution.ts';
 import { createNsga2 } from '../search/strategies/nsga2.ts';
@@ -8,7 +8,6 @@ import type { Proposal, Result, Strategy } from '../search/strategies/types.ts';
 import type { TabularCellGenotype } from '../search/space/types.ts';
 
 const space = nb201Space();
-const { evaluator } = syntheticEvaluator(space);
 
 type Start = { seed: number } | { state: unknown };
 const makers: Record<string, (start: Start) => Strategy<TabularCellGenotype>> = {
@@ -25,7 +24,7 @@ function step(s: Strategy<TabularCellGenotype>, open: Proposal<TabularCellGenoty
   const asked = s.ask(3);
   open.push(...asked);
   const answer = open.splice(round % 2, 1 + (round % 2));
-  s.tell(answer.map((p): Result => (p.key.length % 7 === 0 ? { key: p.key, error: 'diverged' } : { key: p.key, metrics: evaluator.evaluate(p.genotype) })));
+  s.tell(answer.map((p): Result => (p.key.length % 7 === 0 ? { key: p.key, error: 'diverged' } : { key: p.key, metrics: syntheticMetrics(p.genotype) })));
   return asked;
 }
 
@@ -88,7 +87,7 @@ test('aging evolution keeps the P youngest results and breeds from the tournamen
       const bestKey = population.reduce((a, b) => (b.metrics.accuracy > a.metrics.accuracy ? b : a)).key;
       assert.equal(p.parentKey, bestKey);
     }
-    s.tell([{ key: p.key, metrics: evaluator.evaluate(p.genotype) }]);
+    s.tell([{ key: p.key, metrics: syntheticMetrics(p.genotype) }]);
     told.push(p.key);
   }
   const population = (s.state() as { population: { key: string }[] }).population.map((m) => m.key);

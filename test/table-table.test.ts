@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTableEvaluator, loadTable, parseTable } from '../search/evaluate/table.ts';
-import { allTabularCells, syntheticRow, toCsv } from '../search/evaluate/table-synthetic.ts';
+import { allTabularCells, syntheticRow, toCsv } from './synthetic-nb201.ts';
+import { syntheticMetrics } from './strategy-fixtures.ts';
 import { formatNb201, parseNb201 } from '../search/space/tabular-cell.ts';
 import { NB201_OPS } from '../search/space/ops.ts';
 import { UsageError } from '../search/util/errors.ts';
@@ -75,6 +76,8 @@ test('all 15 625 NAS-Bench-201 cells from a file; lookups use the raw string, an
   const table = loadTable(path, { accuracy: 'accuracy', latency: 'latency_ms', params: 'params' });
   assert.equal(table.rows.size, 15625);
   const evaluator = createTableEvaluator<TabularCellGenotype>(table, formatNb201);
+  // The strategy tests take the synthetic metrics directly: they are what the table gives back.
+  for (const g of cells) assert.deepEqual(evaluator.evaluate(g), syntheticMetrics(g));
 
   const dead = evaluator.evaluate(parseNb201(B));
   assert.equal(dead.accuracy, 0.1, 'a cell whose output receives nothing is at chance');

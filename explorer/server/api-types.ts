@@ -101,7 +101,7 @@ export interface DartsAnswer {
   reduce: CellWeights | null;
 }
 
-/** A segmentation candidate's validation samples (written by search/evaluate/seg-preview.ts). */
+/** A segmentation candidate's validation samples (encoded by search/contracts/seg-preview.ts). */
 export interface SegPreview {
   height: number;
   width: number;

@@ -10,7 +10,7 @@ import type { SceneVariant } from '../data/segmentation/scenes.ts';
 import type { SegDataset, SegSplit } from '../data/segmentation/types.ts';
 import { segBatches } from '../data/segmentation/batches.ts';
 import type { Network } from '../nn/network.ts';
-import { encodeSegSample, PREVIEW_SAMPLES, type SegPreview, type SegPreviewSample } from './seg-preview.ts';
+import { encodeSegSample, PREVIEW_SAMPLES, type SegPreview, type SegPreviewSample } from '../contracts/seg-preview.ts';
 import type { EvalJob } from '../contracts/job.ts';
 import type { EvalResult } from '../contracts/result.ts';
 import type { LatencyLock } from '../latency/lock.ts';

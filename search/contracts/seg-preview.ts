@@ -3,7 +3,8 @@
  * masks, small enough to keep in the candidate's `extra` JSON for the explorer: the image as a
  * PNG data URL, each mask as its class bytes (one per pixel, row-major) deflated and in base64
  * (a scene mask is a few hundred bytes so; a browser inflates it with DecompressionStream).
- * Pure encoding here; the evaluator predicts the masks (seg-proxy.ts).
+ * Pure encoding here, shared by the evaluator that predicts the masks (search/evaluate/seg-proxy.ts)
+ * and the explorer that shows them.
  */
 import { deflateSync, inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';

@@ -5,7 +5,7 @@
  * depth of convolutions paying off with diminishing returns, convolutions costing latency and
  * parameters, a little label-independent noise) without shipping the benchmark file.
  */
-import type { TabularCellGenotype } from '../space/types.ts';
+import type { TabularCellGenotype } from '../search/space/types.ts';
 
 const capacity: Record<string, number> = { none: 0, skip_connect: 0, nor_conv_1x1: 1.5, nor_conv_3x3: 3, avg_pool_3x3: 0.5 };
 const latencyMs: Record<string, number> = { none: 0, skip_connect: 0.02, nor_conv_1x1: 0.35, nor_conv_3x3: 1, avg_pool_3x3: 0.25 };
