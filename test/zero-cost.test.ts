@@ -53,7 +53,6 @@ const value = (s: ProxyScore): number => {
 };
 
 const proxies = (...names: string[]) => names.map(proxyByName);
-const noData: ProxyBatch = { x: tf.zeros([2, 1, 1, 1]), loss: () => { throw new Error('synflow must not read the batch'); } };
 
 test('synflow of conv 1x1 -> relu -> pool -> dense is 2R, R the all-ones output sum, with |weights|; weights come back', () => {
   // Conv kernel (a, b) = (0.5, -2), dense [[1, -3, 2], [0.25, 1, -1]]: R = a·(1+3+2) + b·(0.25+1+1) = 3 + 4.5.
@@ -64,7 +63,7 @@ test('synflow of conv 1x1 -> relu -> pool -> dense is 2R, R the all-ones output 
   const before = net.variables().map((v) => Array.from(v.variable.dataSync()));
   const r = 0.5 * 6 + 2 * 2.25;
   // Each layer's kernel enters R linearly, so its sum of w·∂R/∂w is R (Euler); two layers.
-  assert.ok(Math.abs(value(scoreNetwork(net, proxies('synflow'), noData).synflow) - 2 * r) < 1e-4);
+  assert.ok(Math.abs(value(scoreNetwork(net, proxies('synflow')).synflow) - 2 * r) < 1e-4);
   assert.deepEqual(net.variables().map((v) => Array.from(v.variable.dataSync())), before);
   net.dispose();
 });
@@ -75,7 +74,7 @@ test('synflow beyond float32: a chain of 1x1 convs of weight 256 gives (L+1)·25
     const weights = Object.fromEntries(layers.map(([n]) => [`backbone.body.${n}.kernel`, [256]]));
     const net = tinyNet(layers, [2, 2, 1], 1, { ...weights, 'head.classifier.kernel': [1] });
     const expected = (L + 1) * 2 ** (8 * L);
-    const got = value(scoreNetwork(net, proxies('synflow'), noData).synflow);
+    const got = value(scoreNetwork(net, proxies('synflow')).synflow);
     assert.ok(Math.abs(got / expected - 1) < 1e-4, `L=${L}: ${got} vs ${expected}`);
     net.dispose();
   }
@@ -83,7 +82,7 @@ test('synflow beyond float32: a chain of 1x1 convs of weight 256 gives (L+1)·25
 
 test('params and flops baselines are the network\'s counts', () => {
   const net = tinyNet([['0', new Conv2d(1, 2, 1, createRng(0))], ['1', new ReLU()]], [2, 2, 1], 3, {});
-  const s = scoreNetwork(net, proxies('params', 'flops'), noData);
+  const s = scoreNetwork(net, proxies('params', 'flops'));
   assert.equal(value(s.params), 2 + 2 * 3 + 3); // conv kernel, dense kernel and bias
   assert.equal(value(s.flops), 2 * 2 * 2 + 2 * 3); // 2x2 pixels x 2 channels, then 2 -> 3
   net.dispose();

@@ -21,6 +21,7 @@ import { parseFlags } from '../run/flags.ts';
 import { fileSha256, packageVersions, readSpace } from '../run/record.ts';
 import { runSession } from '../run/session.ts';
 import type { Fitness, Constraint } from '../strategies/fitness.ts';
+import { PROXY_NAMES, proxyByName } from '../evaluate/zero-cost/index.ts';
 
 /**
  * Defaults: one epoch on 2,000 images costs a darts-fmnist-small candidate about 10 s on a wasm
@@ -68,7 +69,7 @@ const flagsSchema = z.strictObject({
   'params-weight': num.default(0),
   'target-latency': positive.optional(),
   objectives: z.string().optional(),
-  evaluator: z.string().regex(/^(proxy|table:.+)$/, 'expected proxy or table:FILE').default('proxy'),
+  evaluator: z.string().regex(/^(proxy|table:.+|zc:.+)$/, 'expected proxy, table:FILE or zc:PROXY').default('proxy'),
   'arch-col': z.string().optional(),
   'accuracy-col': z.string().optional(),
   'latency-col': z.string().optional(),
@@ -119,7 +120,8 @@ const HELP = `Usage: cellscape search [options]
   --score accuracy|weighted|mnasnet    what evolution ranks by (moo: a scalar instead of the front)
       --latency-weight W --params-weight W (weighted), --target-latency MS (mnasnet)
   --objectives a,b         front objectives: ${OBJECTIVES.join(', ')} (default accuracy,latencyMs)
-  --evaluator proxy|table:FILE   train candidates, or look them up in a benchmark table
+  --evaluator proxy|table:FILE|zc:PROXY   train candidates, look them up in a benchmark table, or
+      score them untrained by a zero-cost proxy (${PROXY_NAMES.join(', ')}), its score taking accuracy's place
       --accuracy-col C --latency-col C --params-col C --flops-col C --arch-col C --eval-delay-ms MS
   --epochs E --train-images N --val-images N --batch-size B --lr LR   proxy training budget (default
       ${DEFAULTS.epochs}/${DEFAULTS.trainImages}/${DEFAULTS.valImages}/${DEFAULTS.batchSize}/${DEFAULTS.learningRate}; segmentation ${SEG_DEFAULTS.epochs}/${SEG_DEFAULTS.trainImages}/${SEG_DEFAULTS.valImages}/${SEG_DEFAULTS.batchSize}/${SEG_DEFAULTS.learningRate})
@@ -180,7 +182,7 @@ export function configFrom(f: Flags, spacePath: string): RunConfig {
     for (const flag of ['accuracy-col', 'latency-col', 'params-col', 'flops-col', 'arch-col', 'eval-delay-ms'] as const) {
       if (f[flag] !== undefined) throw new UsageError(`--${flag}: only with --evaluator table:FILE`);
     }
-    evaluator = { kind: 'proxy' };
+    evaluator = f.evaluator.startsWith('zc:') ? { kind: 'zero-cost', proxy: proxyByName(f.evaluator.slice('zc:'.length)).name } : { kind: 'proxy' };
     measuresLatency = f['latency-runtime'] !== 'none';
   }
   const constraints: Constraint[] = [];
@@ -206,6 +208,14 @@ export function configFrom(f: Flags, spacePath: string): RunConfig {
     timeLimitMs: f['time-limit'] === undefined ? null : Math.round(f['time-limit'] * 1000),
     maxMemoryMb: f['max-memory'] ?? null, maxConsecutiveFailures: Math.max(5, 2 * workers),
   });
+}
+
+function evaluatorSummary(e: RunConfig['evaluator'], dataset: string, backend: string): string {
+  switch (e.kind) {
+    case 'table': return `table ${e.path}`;
+    case 'zero-cost': return `zero-cost proxy ${e.proxy} on ${dataset} (${backend})`;
+    default: return `proxy training on ${dataset} (${backend})`;
+  }
 }
 
 /** The data set, checked against the ones the space's task can train on. */
@@ -251,7 +261,7 @@ export const command: Command = {
       });
       store.addEvent(run.id, { level: 'info', kind: 'started', message: `started with ${config.workers} workers` });
       console.log(`run ${run.id} in ${f.db}${dbExisted ? '' : ' (new)'}: ${f.strategy} over ${def.name}, budget ${config.budget}, ` +
-        `${config.evaluator.kind === 'table' ? `table ${config.evaluator.path}` : `proxy training on ${dataset} (${backend})`}, ${config.workers} workers, seed ${f.seed}`);
+        `${evaluatorSummary(config.evaluator, dataset, backend)}, ${config.workers} workers, seed ${f.seed}`);
       const executor = f.executor === 'queue'
         ? await openQueueForRun(run, config, f.redis, (e) => store.addEvent(run.id, e), f.queue)
         : undefined;

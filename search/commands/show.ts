@@ -42,7 +42,10 @@ export const command: Command = {
       if (parsed.success) {
         const c = parsed.data;
         console.log(`  budget     ${c.budget} candidates; population ${c.population}, sample ${c.sample}; workers ${c.workers}; in flight ${c.inFlight}`);
-        console.log(`  evaluator  ${c.evaluator.kind === 'table' ? `table ${c.evaluator.path}` : `proxy: ${c.proxy.epochs} epoch(s), ${c.proxy.trainImages} train / ${c.proxy.valImages} val images, batch ${c.proxy.batchSize}, lr ${c.proxy.learningRate}; latency ${c.latency.runtime}`}`);
+        const evaluator = c.evaluator.kind === 'table' ? `table ${c.evaluator.path}`
+          : c.evaluator.kind === 'zero-cost' ? `zero-cost proxy ${c.evaluator.proxy} at initialisation; latency ${c.latency.runtime}`
+            : `proxy: ${c.proxy.epochs} epoch(s), ${c.proxy.trainImages} train / ${c.proxy.valImages} val images, batch ${c.proxy.batchSize}, lr ${c.proxy.learningRate}; latency ${c.latency.runtime}`;
+        console.log(`  evaluator  ${evaluator}`);
         if (c.constraints.length) console.log(`  constraints ${c.constraints.map((k) => `${k.metric} <= ${k.max}`).join(', ')}`);
       }
       if (progress?.hypervolume != null) console.log(`  hypervolume ${progress.hypervolume.toPrecision(4)} (reference ${JSON.stringify(progress.reference)})`);

@@ -14,8 +14,9 @@ import type { Evaluator, SpecSchema } from './evaluator.ts';
 import { proxyEvaluator } from './proxy.ts';
 import { segProxyEvaluator } from './seg-proxy.ts';
 import { tableEvaluator } from './table-lookup.ts';
+import { zeroCostEvaluator } from './zero-cost/evaluator.ts';
 
-const evaluators = [proxyEvaluator, segProxyEvaluator, tableEvaluator] as const;
+const evaluators = [proxyEvaluator, segProxyEvaluator, tableEvaluator, zeroCostEvaluator] as const;
 
 type Specs<E extends readonly Evaluator[]> = { -readonly [K in keyof E]: E[K]['spec'] };
 

@@ -18,10 +18,16 @@ export function restoringState<T>(net: Network, fn: () => T): T {
   }
 }
 
-export function scoreNetwork(net: Network, proxies: readonly ZeroCostProxy[], batch: ProxyBatch): Record<string, ProxyScore> {
+/** `batch` may be left out when no proxy reads data. */
+export function scoreNetwork(net: Network, proxies: readonly ZeroCostProxy[], batch?: ProxyBatch): Record<string, ProxyScore> {
   const before = tf.memory().numTensors;
   const out: Record<string, ProxyScore> = {};
-  for (const p of proxies) out[p.name] = restoringState(net, () => p.score(net, batch));
+  const run = (p: ZeroCostProxy): ProxyScore => {
+    if (!p.usesData) return p.score(net);
+    if (!batch) throw new Error(`zero-cost proxy ${p.name} reads a minibatch, and none was given`);
+    return p.score(net, batch);
+  };
+  for (const p of proxies) out[p.name] = restoringState(net, () => run(p));
   const leaked = tf.memory().numTensors - before;
   if (leaked !== 0) throw new Error(`zero-cost proxies ${proxies.map((p) => p.name).join(', ')} left ${leaked} tensors`);
   return out;

@@ -81,5 +81,5 @@ export const synflowProxy: ZeroCostProxy = {
   name: 'synflow',
   description: 'sum of |w·∂R/∂w| with |weights| and an all-ones input (Tanaka et al. 2020)',
   usesData: false,
-  score: (net) => synflow(net),
+  score: synflow,
 };

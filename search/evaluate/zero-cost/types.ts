@@ -15,18 +15,20 @@ export interface ProxyBatch {
   loss: (logits: tf.Tensor) => tf.Scalar;
 }
 
-export interface ZeroCostProxy {
+interface ProxyInfo {
   name: string;
   /** One line for listings and reports. */
   description: string;
-  /** Reads the minibatch (false: synflow and the size baselines need only the network). */
-  usesData: boolean;
-  /**
-   * Scores `net` as it is (at initialisation, when used as a proxy). May change the network's
-   * variables while it runs; the runner (score.ts) restores them afterwards.
-   */
-  score(net: Network, batch: ProxyBatch): ProxyScore;
 }
+
+/**
+ * Scores a network as it is (at initialisation, when used as a proxy). May change the network's
+ * variables while it runs; the runner (score.ts) restores them afterwards. Synflow and the size
+ * baselines need only the network; the others read the minibatch.
+ */
+export type ZeroCostProxy =
+  | ProxyInfo & { usesData: false; score(net: Network): ProxyScore }
+  | ProxyInfo & { usesData: true; score(net: Network, batch: ProxyBatch): ProxyScore };
 
 export const defined = (value: number): ProxyScore =>
   (Number.isFinite(value) ? { value } : { undefined: `the score is not a finite number (${value})` });

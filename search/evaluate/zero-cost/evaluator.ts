@@ -1,0 +1,74 @@
+/**
+ * The zero-cost evaluator (`--evaluator zc:NAME`): a candidate's accuracy is one proxy's score of
+ * its untrained network (higher better), with its parameters and FLOPs; no training. The network
+ * is initialised from the job's seed and, for data-dependent proxies, scored on one minibatch of
+ * the run's data set drawn with the same seed, so every candidate of a run sees the same images.
+ * A proxy undefined for a network fails that candidate with the proxy's reason.
+ */
+import { threadId } from 'node:worker_threads';
+import { z } from 'zod';
+import { initBackend } from '../../backend/index.ts';
+import type { EvalJob } from '../../contracts/job.ts';
+import { loadDataset, type DatasetName } from '../../data/registry.ts';
+import { buildNetwork } from '../../space/build.ts';
+import { parseSpaceDef, spaceFromDef } from '../../space/load.ts';
+import { createRng } from '../../util/rng.ts';
+import type { Evaluator } from '../evaluator.ts';
+import { jobLatency } from '../job-latency.ts';
+import { segmentationDataset } from '../seg-proxy.ts';
+import { classificationBatch, CLASSIFICATION_BATCH, segmentationBatch, SEGMENTATION_BATCH, type OwnedBatch } from './batch.ts';
+import { PROXY_NAMES, proxyByName } from './index.ts';
+import { scoreNetwork } from './score.ts';
+
+const spec = z.strictObject({
+  kind: z.literal('zero-cost'),
+  proxy: z.enum(PROXY_NAMES as [string, ...string[]]),
+});
+
+/** Shape, classes and the minibatch maker of a job's data set; loaded once per worker, since every job of a run names the same. */
+interface JobData { shape: number[]; classes: number; batch: (seed: number) => OwnedBatch }
+let cached: { key: string; data: JobData } | undefined;
+
+function jobData(job: EvalJob): JobData {
+  const key = `${job.task}:${job.dataset}`;
+  if (cached?.key === key) return cached.data;
+  let data: JobData;
+  if (job.task === 'segmentation') {
+    const d = segmentationDataset(job.dataset, { train: SEGMENTATION_BATCH, val: 0 });
+    data = { shape: [...d.shape], classes: d.numClasses, batch: (seed) => segmentationBatch(d, seed) };
+  } else {
+    const d = loadDataset(job.dataset as DatasetName, { subset: { train: CLASSIFICATION_BATCH, val: 0, test: 0 } });
+    data = { shape: [...d.shape], classes: d.numClasses, batch: (seed) => classificationBatch(d, seed) };
+  }
+  cached = { key, data };
+  return data;
+}
+
+export const zeroCostEvaluator: Evaluator<typeof spec> = {
+  spec,
+  usesTf: true,
+  async evaluate(job, s, ctx) {
+    const backend = await initBackend({ backend: job.backend });
+    const started = performance.now();
+    const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} spaceDef`));
+    const genotype = space.validate(job.genotype, `job ${job.candidateId} genotype`);
+    const proxy = proxyByName(s.proxy);
+    const { shape, classes, batch: makeBatch } = jobData(job);
+    const net = buildNetwork(space, genotype, { task: job.task, inShape: shape, classes, rng: createRng(job.seed) });
+    const batch = proxy.usesData ? makeBatch(job.seed) : undefined;
+    try {
+      const score = scoreNetwork(net, [proxy], batch)[proxy.name];
+      if ('undefined' in score) throw new Error(`zero-cost proxy ${proxy.name} is undefined for this network: ${score.undefined}`);
+      const seconds = (performance.now() - started) / 1000;
+      const latency = await jobLatency(job, net, ctx.lock);
+      return {
+        accuracy: score.value, ...latency, params: net.paramCount(), flops: net.flops(), trainSeconds: seconds, epochs: [],
+        backend: backend.name, worker: ctx.worker ?? `pid ${process.pid} thread ${threadId}`,
+        extra: { zeroCost: { proxy: proxy.name, score: score.value } },
+      };
+    } finally {
+      net.dispose();
+      batch?.dispose();
+    }
+  },
+};
