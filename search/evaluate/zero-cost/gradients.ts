@@ -12,7 +12,8 @@ export function sumOverKernels(net: Network, batch: ProxyBatch, layers: readonly
   const kernels = layers.map((l) => l.kernel);
   return tf.tidy(() => {
     const { grads } = tf.variableGrads(() => batch.loss(net.forward(batch.x, true)), kernels);
-    const perLayer = Array.from(tf.stack(kernels.map((k) => reduce(k, grads[k.name]))).dataSync());
-    return perLayer.reduce((s, v) => s + v, 0);
+    // A kernel cut off from the loss (behind a `none` edge) has no gradient: it adds nothing.
+    const perLayer = kernels.flatMap((k) => (grads[k.name] ? [reduce(k, grads[k.name])] : []));
+    return perLayer.length ? Array.from(tf.stack(perLayer).dataSync()).reduce((s, v) => s + v, 0) : 0;
   });
 }

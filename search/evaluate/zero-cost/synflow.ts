@@ -68,7 +68,9 @@ function synflow(net: Network): ProxyScore {
   const { a, b } = scale;
   const total = tf.tidy(() => {
     const { grads } = tf.variableGrads(() => tf.mul(tf.sum(net.forward(tf.fill([1, ...inShape], a), false)), b) as tf.Scalar, kernels);
-    return tf.addN(kernels.map((k) => tf.sum(tf.abs(tf.mul(k, grads[k.name]))))).dataSync()[0];
+    // A kernel cut off from the output (behind a `none` edge) has no gradient: it adds nothing.
+    const terms = kernels.flatMap((k) => (grads[k.name] ? [tf.sum(tf.abs(tf.mul(k, grads[k.name])))] : []));
+    return terms.length ? tf.addN(terms).dataSync()[0] : 0;
   });
   const value = total / (a * b);
   if (Number.isFinite(value)) return { value };
