@@ -2,7 +2,7 @@
  * The `cellscape` command line. Each command lives in its own module under commands/ and is
  * imported only when called, so that `cellscape runs` does not pay for loading TensorFlow.js.
  */
-import { UsageError } from './util/errors.ts';
+import { EnvironmentError, UsageError, environmentMessage } from './util/errors.ts';
 
 export interface Command {
   /** Returns the process exit code. */
@@ -48,6 +48,11 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError) {
       console.error(`cellscape ${name}: ${err.message}`);
       return 2;
+    }
+    const environment = err instanceof EnvironmentError ? err.message : environmentMessage(err);
+    if (environment !== undefined) {
+      console.error(`cellscape ${name}: ${environment}`);
+      return 1;
     }
     // A bug, not the user's mistake: the stack helps a report. Printed here because the wasm
     // backend's own uncaught-exception handler would print its minified source instead.

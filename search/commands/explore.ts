@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import type { Command } from '../cli.ts';
-import { UsageError } from '../util/errors.ts';
+import { UsageError, reasonOf } from '../util/errors.ts';
 
 const HELP = `Usage: cellscape explore [--db runs.db] [--port 7070] [--host 127.0.0.1]
 
@@ -33,17 +33,23 @@ export const command: Command = {
     if (!existsSync(values.db)) throw new UsageError(`--db: no database at ${values.db} (run \`cellscape search\` first)`);
     // The server pulls in the store only: loaded lazily like every command.
     const { startExplorer, appIsBuilt } = await import('../../explorer/server/server.ts');
-    if (!appIsBuilt()) {
-      throw new UsageError('the explorer app is not built: run `npm run build:explorer` (a few seconds), then try again');
-    }
     let explorer;
     try {
       explorer = await startExplorer({ dbPath: values.db, port: Number(values.port), host: values.host });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EADDRINUSE') throw new UsageError(`--port: ${values.port} is in use; pick another with --port`);
-      if (e.message?.startsWith('store:')) throw new UsageError(e.message);
+      if (e.code === 'EACCES') throw new UsageError(`--port ${values.port}: not allowed to listen there (ports below 1024 need privileges)`);
+      if (e.syscall === 'getaddrinfo' || e.code === 'EADDRNOTAVAIL') {
+        throw new UsageError(`--host ${values.host}: cannot listen there (${reasonOf(e)})`);
+      }
+      if (e.message?.startsWith('store:')) throw new UsageError(`--db ${values.db}: ${e.message}`);
       throw err;
+    }
+    // After the database and the address are found good, so that an error about them is not hidden by this one.
+    if (!appIsBuilt()) {
+      await explorer.close();
+      throw new UsageError('the explorer app is not built: run `npm run build:explorer` (a few seconds), then try again');
     }
     console.log(`Cellscape explorer on ${explorer.url}  (database ${values.db}, read-only; Ctrl-C to stop)`);
     await new Promise<void>((resolve) => {

@@ -3,11 +3,12 @@
  * writes a candidate's genotype (genotype.json), and with a model format its trained network as a
  * TF.js model (model.json + shards) and/or an ONNX model (model.onnx, checked in onnxruntime).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../cli.ts';
 import { UsageError } from '../util/errors.ts';
+import { prepareOutDir } from '../util/files.ts';
 
 const FORMATS = ['json', 'tfjs', 'onnx'] as const;
 type Format = (typeof FORMATS)[number];
@@ -93,9 +94,10 @@ export const command: Command = {
     if (!existsSync(dbPath)) throw new UsageError(`--db ${dbPath}: no such file`);
 
     const { openStore } = await import('../store/store.ts');
+    const { openDb } = await import('./resume.ts');
     const { selectCandidate } = await import('../export/select.ts');
     const { spaceFromDef, parseSpaceDef } = await import('../space/load.ts');
-    const store = openStore(dbPath, { readonly: true });
+    const store = openDb(dbPath, { readonly: true });
     let run, candidate;
     try {
       run = store.getRun(runId);
@@ -106,7 +108,7 @@ export const command: Command = {
     }
     const space = spaceFromDef(parseSpaceDef(run.spaceDefinition, `run ${runId} space definition`));
     const genotype = space.validate(candidate.genotype, `candidate ${candidate.id} genotype`);
-    mkdirSync(v.out, { recursive: true });
+    prepareOutDir('--out', v.out);
 
     const { initBackend } = await import('../backend/index.ts');
     const backend = (await initBackend({ backend: v.backend })).name;

@@ -15,6 +15,7 @@ import type { Network } from '../nn/network.ts';
 import { loadSpace, resolveSpacePath, type LoadedSpace } from '../space/load.ts';
 import type { CellGenotype, Genotype } from '../space/types.ts';
 import { UsageError } from '../util/errors.ts';
+import { checkOutFile } from '../util/files.ts';
 import { createProgress } from '../util/progress.ts';
 import { createRng } from '../util/rng.ts';
 import { parseFlags } from '../run/flags.ts';
@@ -62,6 +63,7 @@ export const command: Command = {
     const { flags: f } = parseFlags(argv, flagsSchema, { booleans: ['help'] });
     const { out, repeats, warmup, samples, seed } = f;
     const space = loadSpace(resolveSpacePath(f.space));
+    checkOutFile('--out', out); // before minutes of measuring, not at the final write
     const backend = await initBackend({ backend: f.backend });
     const inShape = [...space.def.input.shape];
     const rng = createRng(seed);

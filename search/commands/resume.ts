@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { Command } from '../cli.ts';
-import { UsageError } from '../util/errors.ts';
+import { EnvironmentError, UsageError } from '../util/errors.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { defaultWorkers } from '../executor/pool.ts';
 import { runConfigSchema } from '../run/config.ts';
@@ -41,7 +41,8 @@ export function openDb(path: string, options: { readonly?: boolean } = {}): Stor
   try {
     return openStore(path, options);
   } catch (err) {
-    throw new UsageError(`--db ${path}: ${(err as Error).message}`);
+    const message = `--db ${path}: ${(err as Error).message}`;
+    throw err instanceof EnvironmentError ? new EnvironmentError(message) : new UsageError(message);
   }
 }
 

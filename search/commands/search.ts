@@ -15,6 +15,7 @@ import { resolveSpacePath } from '../space/load.ts';
 import { openStore } from '../store/store.ts';
 import { defaultWorkers, DEFAULT_HEARTBEAT_MS } from '../executor/pool.ts';
 import { loadTable } from '../evaluate/table.ts';
+import { checkTableFitsSpace } from '../evaluate/table-space.ts';
 import { DATASET_NAMES } from '../data/registry.ts';
 import { OBJECTIVES, runConfigSchema, STRATEGIES, type RunConfig } from '../run/config.ts';
 import { parseFlags } from '../run/flags.ts';
@@ -51,7 +52,8 @@ const positive = z.coerce.number().positive();
 
 const flagsSchema = z.strictObject({
   space: z.string().default(DEFAULTS.space),
-  strategy: z.enum(STRATEGIES).default('moo'),
+  // darts is handed to its own command before parsing; listed so that an error names every strategy.
+  strategy: z.enum([...STRATEGIES, 'darts']).default('moo'),
   dataset: z.string().optional(),
   budget: int(1).optional(),
   population: int(2).optional(),
@@ -142,13 +144,17 @@ function fitnessOf(f: Flags): Fitness {
   }
 }
 
-function objectivesOf(f: Flags, measuresLatency: boolean): RunConfig['objectives'] {
-  if (f.objectives === undefined) return measuresLatency ? ['accuracy', 'latencyMs'] : ['accuracy', 'params'];
+/** `measured`: the metrics the evaluator gives besides accuracy (a table only those it has columns for). */
+function objectivesOf(f: Flags, measured: { latencyMs: boolean; params: boolean; flops: boolean }): RunConfig['objectives'] {
+  if (f.objectives === undefined) return measured.latencyMs ? ['accuracy', 'latencyMs'] : measured.params ? ['accuracy', 'params'] : ['accuracy'];
   const names = f.objectives.split(',').map((s) => s.trim());
   for (const n of names) {
     if (!(OBJECTIVES as readonly string[]).includes(n)) throw new UsageError(`--objectives: unknown '${n}'; choose from ${OBJECTIVES.join(', ')}`);
   }
-  if (!measuresLatency && names.includes('latencyMs')) throw new UsageError('--objectives: latencyMs is not measured by this evaluator (--latency none, or no --latency-col)');
+  if (!measured.latencyMs && names.includes('latencyMs')) throw new UsageError('--objectives: latencyMs is not measured by this evaluator (--latency none, or no --latency-col)');
+  for (const metric of ['params', 'flops'] as const) {
+    if (!measured[metric] && names.includes(metric)) throw new UsageError(`--objectives: the table has no ${metric} (give --${metric}-col)`);
+  }
   return names as RunConfig['objectives'];
 }
 
@@ -171,6 +177,7 @@ export function configFrom(f: Flags, spacePath: string): RunConfig {
   let measuresLatency: boolean;
   if (f.evaluator.startsWith('table:')) {
     const path = resolve(f.evaluator.slice('table:'.length));
+    if (f.dataset !== undefined) throw new UsageError('--dataset: a table evaluator looks results up and trains on nothing; leave --dataset out');
     if (!f['accuracy-col']) throw new UsageError('--evaluator table: needs --accuracy-col C (and --latency-col, --params-col as the table has them)');
     const columns = {
       accuracy: f['accuracy-col'], latency: f['latency-col'], params: f['params-col'], flops: f['flops-col'], arch: f['arch-col'],
@@ -200,7 +207,7 @@ export function configFrom(f: Flags, spacePath: string): RunConfig {
   }
   return runConfigSchema.parse({
     spacePath, strategy: f.strategy, budget: f.budget, population, sample, crossover: f.crossover,
-    fitness: fitnessOf(f), scalar: f.score !== undefined, constraints, objectives: objectivesOf(f, measuresLatency), evaluator,
+    fitness: fitnessOf(f), scalar: f.score !== undefined, constraints, objectives: objectivesOf(f, { latencyMs: measuresLatency, params: evaluator.kind === 'proxy' || f['params-col'] !== undefined, flops: evaluator.kind === 'proxy' || f['flops-col'] !== undefined }), evaluator,
     proxy: { epochs: f.epochs, trainImages: f['train-images'], valImages: f['val-images'], batchSize: f['batch-size'], learningRate: f.lr },
     latency: evaluator.kind === 'table' ? { runtime: 'none', warmup: 0, repeats: 1 } : latencySpecOf(f),
     inFlight: f['in-flight'] ?? Math.max(4, 2 * workers), workers, maxAttempts: f['max-attempts'],
@@ -248,6 +255,7 @@ export const command: Command = {
     const { def, space } = readSpace(spacePath);
     const f = withTaskDefaults(parsed, def.task);
     const config = configFrom(f, spacePath);
+    if (config.evaluator.kind === 'table') checkTableFitsSpace(loadTable(config.evaluator.path, config.evaluator.columns), space);
     const dataset = await datasetFor(f.dataset, space.def.task);
     const backend = await backendName(f, config);
     const dbExisted = existsSync(f.db);

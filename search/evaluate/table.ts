@@ -4,8 +4,8 @@
  * columns that serve as accuracy, latency, parameters and FLOPs; evaluation is a lookup, so
  * strategies can be compared over many seeds in seconds.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { readInputFile } from '../util/files.ts';
 import type { Genotype } from '../space/types.ts';
 import type { Metrics } from '../objectives/metrics.ts';
 import { UsageError } from '../util/errors.ts';
@@ -72,13 +72,7 @@ export function parseTable(path: string, text: string, columns: TableColumns): T
 }
 
 export function loadTable(path: string, columns: TableColumns): Table {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`${path}: cannot read the table: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  return parseTable(path, text, columns);
+  return parseTable(path, readInputFile(path, 'the table'), columns);
 }
 
 export interface TableEvaluator<G extends Genotype = Genotype> {

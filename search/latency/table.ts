@@ -2,7 +2,9 @@
  * Per-operation latency lookup tables: measured once per space and runtime, then a network's
  * latency is predicted as the sum of its units' entries (units.ts).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { checkDepth } from '../util/depth.ts';
+import { readInputFile } from '../util/files.ts';
 import { z } from 'zod';
 import type { Network } from '../nn/network.ts';
 import { UsageError } from '../util/errors.ts';
@@ -36,18 +38,14 @@ export function parseLatencyTable(json: unknown, source: string): LatencyTable {
 }
 
 export function readLatencyTable(path: string): LatencyTable {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`${path}: cannot read latency table (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
+  const text = readInputFile(path, 'a latency table');
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
     throw new UsageError(`${path}: not valid JSON (${(err as Error).message})`);
   }
+  checkDepth(json, path);
   return parseLatencyTable(json, path);
 }
 

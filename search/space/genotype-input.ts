@@ -3,7 +3,9 @@
  * an exported JSON with a `genotype` field, a Python repr, or an NAS-Bench-201 string), a
  * published genotype's name (DARTS_V2, ...) or an NAS-Bench-201 string.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { checkDepth } from '../util/depth.ts';
+import { readInputFile } from '../util/files.ts';
 import { UsageError } from '../util/errors.ts';
 import type { SpaceFamily } from './types.ts';
 import { NAMED_GENOTYPES, namedGenotype } from './named.ts';
@@ -40,6 +42,7 @@ export function parseGenotypeText(text: string, source: string): GenotypeInput {
     } catch (err) {
       throw new UsageError(`${source}: not valid JSON (${(err as Error).message})`);
     }
+    checkDepth(json, source);
     const wrapper = json as { genotype?: unknown; space?: unknown };
     if (wrapper && typeof wrapper === 'object' && 'genotype' in wrapper) {
       const inner = typeof wrapper.genotype === 'string' ? parseGenotypeText(wrapper.genotype, `${source}: $.genotype`) : undefined;
@@ -55,7 +58,7 @@ export function parseGenotypeText(text: string, source: string): GenotypeInput {
 }
 
 export function readGenotypeArg(arg: string): GenotypeInput {
-  if (existsSync(arg)) return parseGenotypeText(readFileSync(arg, 'utf8'), arg);
+  if (existsSync(arg)) return parseGenotypeText(readInputFile(arg, 'a genotype'), arg);
   const named = namedGenotype(arg);
   if (named) return { genotype: named, family: 'cell', source: arg };
   if (arg.trim().startsWith('|') || arg.trim().startsWith('{') || arg.includes('Genotype(')) return parseGenotypeText(arg, 'argument');

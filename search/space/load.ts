@@ -3,7 +3,9 @@
  * of the bad field.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { checkDepth } from '../util/depth.ts';
+import { readInputFile } from '../util/files.ts';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../util/errors.ts';
 import { formatIssues } from './issues.ts';
@@ -56,17 +58,15 @@ export function spaceFromDef(def: SpaceDef): LoadedSpace {
 }
 
 export function readJsonFile(path: string): unknown {
-  let text: string;
+  const text = readInputFile(path, 'a JSON file');
+  let json: unknown;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  try {
-    return JSON.parse(text);
+    json = JSON.parse(text);
   } catch (err) {
     throw new UsageError(`${path}: not valid JSON (${(err as Error).message})`);
   }
+  checkDepth(json, path);
+  return json;
 }
 
 export function loadSpace(path: string): LoadedSpace {

@@ -6,6 +6,7 @@
  * per node (`(('skip_connect', 0), ('sep_conv_5x5', 1))`).
  */
 import { UsageError } from '../util/errors.ts';
+import { MAX_DEPTH } from '../util/depth.ts';
 import type { CellEdge, CellGenotype } from './types.ts';
 import { CELL_HALVES } from './cell.ts';
 
@@ -53,7 +54,18 @@ function parsePython(text: string, source: string): Value {
     expect(close);
     return { values, comma };
   };
+  let depth = 0;
+  // Recursive descent: the depth is bounded so that a deeply nested text is an error naming it.
   const value = (): Value => {
+    if (depth >= MAX_DEPTH) fail(tokens[i]?.at ?? end, `nested deeper than ${MAX_DEPTH} levels`);
+    depth++;
+    try {
+      return valueAt();
+    } finally {
+      depth--;
+    }
+  };
+  const valueAt = (): Value => {
     const t = tokens[i++];
     if (!t) return fail(end, 'unexpected end of text');
     if (t.kind === 'num') return Number(t.text);
