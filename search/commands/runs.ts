@@ -4,6 +4,7 @@ import type { Command } from '../cli.ts';
 import { parseFlags } from '../run/flags.ts';
 import { table } from '../run/report.ts';
 import { openDb } from './resume.ts';
+import { writeProblem } from '../store/integrity.ts';
 
 const flagsSchema = z.strictObject({ db: z.string().default('runs.db'), json: z.boolean().optional(), help: z.boolean().optional() });
 
@@ -11,7 +12,8 @@ export const command: Command = {
   async run(argv) {
     const { flags } = parseFlags(argv, flagsSchema, { booleans: ['json', 'help'] });
     if (flags.help) { console.log('Usage: cellscape runs [--db FILE] [--json]'); return 0; }
-    const store = openDb(flags.db);
+    // Read-write to migrate an older file; a file this user cannot write is listed as it is.
+    const store = openDb(flags.db, { readonly: writeProblem(flags.db) !== undefined });
     try {
       const runs = store.listRuns();
       if (flags.json) {

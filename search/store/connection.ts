@@ -5,6 +5,8 @@
  */
 import Database from 'better-sqlite3';
 import { migrate, schemaVersion } from './migrations.ts';
+import { checkFile, checkIntegrity } from './integrity.ts';
+import { EnvironmentError } from '../util/errors.ts';
 import type { OpenOptions } from './types.ts';
 
 /** A row as better-sqlite3 returns it; each module maps its own to typed objects. */
@@ -24,14 +26,16 @@ export interface Connection {
 
 export function openConnection(path: string, options: OpenOptions = {}): Connection {
   const readonly = options.readonly ?? false;
+  checkFile(path, { write: !readonly });
   let db: Database.Database;
   try {
     db = new Database(path, { readonly, fileMustExist: readonly });
   } catch (err) {
-    throw new Error(`store: cannot open ${path}${readonly ? ' read-only' : ''}: ${(err as Error).message}`);
+    throw new EnvironmentError(`store: cannot open ${path}${readonly ? ' read-only' : ''}: ${(err as Error).message}`);
   }
   try {
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    checkIntegrity(db, path); // before the writer's pragmas and migrations write anything
     if (readonly) {
       const version = db.pragma('user_version', { simple: true }) as number;
       if (version !== schemaVersion) {
