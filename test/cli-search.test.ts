@@ -131,8 +131,8 @@ test('bad input: errors name the flag or the run, and stored runs are left as th
   const notADb = join(dir, 'notes.db');
   writeFileSync(notADb, 'my notes, not a database\n');
   const r = cellscape(['runs', '--db', notADb]);
-  assert.equal(r.code, 2);
-  assert.match(r.err, /--db .*notes\.db: file is not a database/);
+  assert.equal(r.code, 1, 'the file is there but is no database: an environment error');
+  assert.match(r.err, /--db .*notes\.db.* not a readable SQLite database \(file is not a database\)/);
   assert.equal(readFileSync(notADb, 'utf8'), 'my notes, not a database\n');
 });
 

@@ -38,7 +38,7 @@ export function parseLatencyTable(json: unknown, source: string): LatencyTable {
 }
 
 export function readLatencyTable(path: string): LatencyTable {
-  const text = readInputFile(path, 'a latency table');
+  const text = readInputFile(path, 'latency table');
   let json: unknown;
   try {
     json = JSON.parse(text);

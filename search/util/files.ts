@@ -22,19 +22,19 @@ function statOrUndefined(path: string): Stats | undefined {
 
 /** The text of an input file; `what` says what it should hold ("the table", "latency table"). */
 export function readInputFile(path: string, what: string): string {
-  let stat: Stats | undefined;
+  const cannot = (err: unknown) => new UsageError(`${path}: cannot read ${what} (${(err as NodeJS.ErrnoException).code ?? reasonOf(err)})`);
+  let stat: Stats;
   try {
-    stat = statOrUndefined(path);
+    stat = statSync(path);
   } catch (err) {
-    throw new UsageError(`${path}: cannot read ${what} (${reasonOf(err)})`);
+    throw cannot(err);
   }
-  if (!stat) throw new UsageError(`${path}: no such file (${what})`);
   if (!stat.isFile()) throw new UsageError(`${path}: not a regular file (expected ${what})`);
   if (stat.size > MAX_INPUT_BYTES) throw new UsageError(`${path}: ${stat.size} bytes is too large for ${what}`);
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`${path}: cannot read ${what} (${reasonOf(err)})`);
+    throw cannot(err);
   }
 }
 
