@@ -96,6 +96,14 @@ describe('pieces', () => {
     assert.ok(Math.abs(cosineLr(100, 100, 0.1, 0.01) - 0.01) < 1e-12);
   });
 
+  test('warm-up: linear up to max over its steps, then the cosine over the rest', () => {
+    assert.ok(Math.abs(cosineLr(0, 110, 0.1, 0, 10) - 0.01) < 1e-12);
+    assert.ok(Math.abs(cosineLr(4, 110, 0.1, 0, 10) - 0.05) < 1e-12);
+    assert.equal(cosineLr(10, 110, 0.1, 0, 10), 0.1);
+    assert.ok(Math.abs(cosineLr(60, 110, 0.1, 0, 10) - 0.05) < 1e-12);
+    assert.equal(cosineLr(110, 110, 0.1, 0, 10), 0);
+  });
+
   test('weight decay applies to kernels, not to BatchNorm or biases', () => {
     const net = tinyNet(0);
     const names = net.variables().map((v) => v.name);

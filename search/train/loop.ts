@@ -24,6 +24,10 @@ export interface TrainOptions {
   learningRate: number;
   /** Floor of the cosine schedule (default 0; DARTS final training: 0). */
   minLearningRate?: number;
+  /** Share of all steps spent warming the learning rate up linearly before the cosine (default 0). */
+  warmupFraction?: number;
+  /** Label smoothing of the cross-entropy (default 0). */
+  labelSmoothing?: number;
   optimizer?: OptimizerKind;
   momentum?: number;
   /** Default 3e-4 (DARTS). */
@@ -91,9 +95,9 @@ export async function trainNetwork(net: Network, data: TrainData, opts: TrainOpt
         opts.signal?.throwIfAborted();
         const release = await opts.beforeStep?.();
         let loss: number, hits: number, gradNorm: number;
-        const lr = cosineLr(step, totalSteps, opts.learningRate, opts.minLearningRate ?? 0);
+        const lr = cosineLr(step, totalSteps, opts.learningRate, opts.minLearningRate ?? 0, (opts.warmupFraction ?? 0) * totalSteps);
         try {
-          ({ loss, hits, gradNorm } = trainStep(net, vars, batch, data, stepper, lr, opts.auxWeight ?? 0.4, { dropPathProb, rng }));
+          ({ loss, hits, gradNorm } = trainStep(net, vars, batch, data, stepper, lr, { auxWeight: opts.auxWeight ?? 0.4, labelSmoothing: opts.labelSmoothing ?? 0 }, { dropPathProb, rng }));
         } finally {
           release?.();
         }
@@ -124,7 +128,7 @@ export async function trainNetwork(net: Network, data: TrainData, opts: TrainOpt
 
 function trainStep(
   net: Network, vars: ReturnType<Network['variables']>, batch: Batch, data: TrainData,
-  stepper: ReturnType<typeof createStepper>, lr: number, auxWeight: number, ctx: { dropPathProb: number; rng?: ReturnType<typeof createRng> },
+  stepper: ReturnType<typeof createStepper>, lr: number, { auxWeight, labelSmoothing }: { auxWeight: number; labelSmoothing: number }, ctx: { dropPathProb: number; rng?: ReturnType<typeof createRng> },
 ): { loss: number; hits: number; gradNorm: number } {
   const { x, y } = classificationTensors(batch, data.shape, data.numClasses);
   let hitsT: tf.Tensor | undefined;
@@ -132,8 +136,8 @@ function trainStep(
     const { value, grads } = tf.variableGrads(() => {
       const { logits, auxLogits } = net.forwardWithAux(x, true, ctx.dropPathProb ? ctx : undefined);
       hitsT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(y, 1)), 'float32')));
-      const loss = tf.losses.softmaxCrossEntropy(y, logits);
-      return (auxLogits ? tf.add(loss, tf.mul(tf.losses.softmaxCrossEntropy(y, auxLogits), auxWeight)) : loss) as tf.Scalar;
+      const loss = tf.losses.softmaxCrossEntropy(y, logits, undefined, labelSmoothing);
+      return (auxLogits ? tf.add(loss, tf.mul(tf.losses.softmaxCrossEntropy(y, auxLogits, undefined, labelSmoothing), auxWeight)) : loss) as tf.Scalar;
     }, vars.map((v) => v.variable));
     const gradNorm = stepper.step(grads, lr);
     const loss = value.dataSync()[0];
