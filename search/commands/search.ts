@@ -23,6 +23,7 @@ import { fileSha256, packageVersions, readSpace } from '../run/record.ts';
 import { runSession } from '../run/session.ts';
 import type { Fitness, Constraint } from '../strategies/fitness.ts';
 import { PROXY_NAMES, proxyByName } from '../evaluate/zero-cost/index.ts';
+import { DEFAULT_RECIPE, RECIPES, proxyRecipeOf } from '../train/recipes.ts';
 
 /**
  * Defaults: one epoch on 2,000 images costs a darts-fmnist-small candidate about 10 s on a wasm
@@ -32,7 +33,7 @@ import { PROXY_NAMES, proxyByName } from '../evaluate/zero-cost/index.ts';
  */
 export const DEFAULTS = {
   space: 'darts-fmnist-small', budget: 64, population: 12, sample: 4, epochs: 1, trainImages: 2000, valImages: 1000,
-  batchSize: 64, learningRate: 0.05,
+  recipe: DEFAULT_RECIPE, batchSize: RECIPES[DEFAULT_RECIPE].batchSize, learningRate: RECIPES[DEFAULT_RECIPE].learningRate,
 } as const;
 
 /**
@@ -50,7 +51,7 @@ const int = (min: number) => z.coerce.number().int().min(min);
 const num = z.coerce.number();
 const positive = z.coerce.number().positive();
 
-const flagsSchema = z.strictObject({
+export const flagsSchema = z.strictObject({
   space: z.string().default(DEFAULTS.space),
   // darts is handed to its own command before parsing; listed so that an error names every strategy.
   strategy: z.enum([...STRATEGIES, 'darts']).default('moo'),
@@ -83,6 +84,7 @@ const flagsSchema = z.strictObject({
   'val-images': int(10).optional(),
   'batch-size': int(1).optional(),
   lr: positive.optional(),
+  recipe: z.enum(Object.keys(RECIPES) as [string, ...string[]]).optional(),
   'latency-runtime': z.string().regex(/^(tfjs|onnxruntime|none|lut:.+)$/, 'expected tfjs, onnxruntime, none or lut:FILE').default('tfjs'),
   'latency-repeats': int(1).default(20),
   'latency-warmup': int(0).default(3),
@@ -97,14 +99,26 @@ const flagsSchema = z.strictObject({
   help: z.boolean().optional(),
 });
 type ParsedFlags = z.output<typeof flagsSchema>;
-type Flags = Omit<ParsedFlags, TaskDefaulted> & Record<TaskDefaulted, number>;
+export type Flags = Omit<ParsedFlags, TaskDefaulted> & Record<TaskDefaulted, number>;
 
-/** The budget and proxy flags not given, from the defaults of the space's task. */
-function withTaskDefaults(f: ParsedFlags, task: string): Flags {
-  const d = task === 'segmentation' ? SEG_DEFAULTS : DEFAULTS;
+/**
+ * The budget and proxy flags not given, from the defaults of the space's task; a classification
+ * proxy trains with a recipe (default the one bench/recipes.ts found fastest to converge), whose
+ * batch size and rate are the defaults of --batch-size and --lr. Segmentation has its own loop.
+ */
+export function withTaskDefaults(f: ParsedFlags, task: string): Flags {
+  if (task === 'segmentation') {
+    if (f.recipe !== undefined) throw new UsageError('--recipe: segmentation spaces train with their own loop (Adam); use --lr and --batch-size');
+    const d = SEG_DEFAULTS;
+    return {
+      ...f, budget: f.budget ?? d.budget, epochs: f.epochs ?? d.epochs, 'train-images': f['train-images'] ?? d.trainImages,
+      'val-images': f['val-images'] ?? d.valImages, 'batch-size': f['batch-size'] ?? d.batchSize, lr: f.lr ?? d.learningRate,
+    };
+  }
+  const d = DEFAULTS, recipe = f.recipe ?? d.recipe;
   return {
-    ...f, budget: f.budget ?? d.budget, epochs: f.epochs ?? d.epochs, 'train-images': f['train-images'] ?? d.trainImages,
-    'val-images': f['val-images'] ?? d.valImages, 'batch-size': f['batch-size'] ?? d.batchSize, lr: f.lr ?? d.learningRate,
+    ...f, recipe, budget: f.budget ?? d.budget, epochs: f.epochs ?? d.epochs, 'train-images': f['train-images'] ?? d.trainImages,
+    'val-images': f['val-images'] ?? d.valImages, 'batch-size': f['batch-size'] ?? RECIPES[recipe].batchSize, lr: f.lr ?? RECIPES[recipe].learningRate,
   };
 }
 
@@ -127,6 +141,8 @@ const HELP = `Usage: cellscape search [options]
       --accuracy-col C --latency-col C --params-col C --flops-col C --arch-col C --eval-delay-ms MS
   --epochs E --train-images N --val-images N --batch-size B --lr LR   proxy training budget (default
       ${DEFAULTS.epochs}/${DEFAULTS.trainImages}/${DEFAULTS.valImages}/${DEFAULTS.batchSize}/${DEFAULTS.learningRate}; segmentation ${SEG_DEFAULTS.epochs}/${SEG_DEFAULTS.trainImages}/${SEG_DEFAULTS.valImages}/${SEG_DEFAULTS.batchSize}/${SEG_DEFAULTS.learningRate})
+  --recipe NAME            how the proxy trains: ${Object.keys(RECIPES).join(', ')} (default ${DEFAULTS.recipe};
+                           bench/data/recipes.md); its batch size and rate are the defaults above
   --latency-runtime tfjs|onnxruntime|none|lut:FILE   measure latency at batch 1 on one thread, or predict it
       from a table made by cellscape lut;  --latency-repeats N --latency-warmup N
   --in-flight N --max-attempts N --time-limit S --stale-after S --max-memory MB
@@ -208,7 +224,10 @@ export function configFrom(f: Flags, spacePath: string): RunConfig {
   return runConfigSchema.parse({
     spacePath, strategy: f.strategy, budget: f.budget, population, sample, crossover: f.crossover,
     fitness: fitnessOf(f), scalar: f.score !== undefined, constraints, objectives: objectivesOf(f, { latencyMs: measuresLatency, params: evaluator.kind === 'proxy' || f['params-col'] !== undefined, flops: evaluator.kind === 'proxy' || f['flops-col'] !== undefined }), evaluator,
-    proxy: { epochs: f.epochs, trainImages: f['train-images'], valImages: f['val-images'], batchSize: f['batch-size'], learningRate: f.lr },
+    proxy: {
+      epochs: f.epochs, trainImages: f['train-images'], valImages: f['val-images'], batchSize: f['batch-size'], learningRate: f.lr,
+      ...(f.recipe === undefined ? {} : { recipe: proxyRecipeOf(RECIPES[f.recipe]) }),
+    },
     latency: evaluator.kind === 'table' ? { runtime: 'none', warmup: 0, repeats: 1 } : latencySpecOf(f),
     inFlight: f['in-flight'] ?? Math.max(4, 2 * workers), workers, maxAttempts: f['max-attempts'],
     heartbeatMs: DEFAULT_HEARTBEAT_MS, staleAfterMs: Math.round(f['stale-after'] * 1000),
@@ -226,14 +245,14 @@ function evaluatorSummary(e: RunConfig['evaluator'], dataset: string, backend: s
 }
 
 /** The data set, checked against the ones the space's task can train on. */
-async function datasetFor(given: string | undefined, task: string): Promise<string> {
+export async function datasetFor(given: string | undefined, task: string): Promise<string> {
   const names: readonly string[] = task === 'segmentation' ? (await import('../evaluate/seg-proxy.ts')).SEG_DATASETS : DATASET_NAMES;
   const name = given ?? names[0];
   if (!names.includes(name)) throw new UsageError(`--dataset '${name}': a ${task} space trains on ${names.join(', ')}`);
   return name;
 }
 
-async function backendName(f: Flags, config: RunConfig): Promise<string> {
+export async function backendName(f: Flags, config: RunConfig): Promise<string> {
   if (config.evaluator.kind === 'table') return 'table';
   // Chosen here once so that every worker uses the same backend and the run records it.
   const { initBackend } = await import('../backend/index.ts');

@@ -1,7 +1,8 @@
 /**
  * The proxy evaluator: a job's genotype is built into its network, trained from scratch on the
  * proxy budget (seeded, stratified subsets of the train and validation splits, the same subsets
- * for every candidate of a data set), and scored by validation accuracy, parameters, FLOPs
+ * for every candidate of a data set), and scored by accuracy on the validation split (or the test
+ * split, for reference tables), parameters, FLOPs
  * (multiply-accumulates, as search/nn counts them) and latency as the job asks.
  */
 import { threadId } from 'node:worker_threads';
@@ -12,6 +13,8 @@ import { loadDataset, type DatasetName } from '../data/registry.ts';
 import type { Dataset } from '../data/types.ts';
 import type { EvalJob } from '../contracts/job.ts';
 import type { EvalResult } from '../contracts/result.ts';
+import type { ProxyRecipe } from '../contracts/budget.ts';
+import { NO_AUGMENT } from '../data/augment.ts';
 import { jobLatency } from './job-latency.ts';
 import { parseSpaceDef, spaceFromDef } from '../space/load.ts';
 import { trainNetwork } from '../train/loop.ts';
@@ -22,16 +25,23 @@ import type { EvalContext, Evaluator } from './evaluator.ts';
 
 // One data set per worker, kept between jobs: loading and subsetting Fashion-MNIST costs more than a short proxy run.
 const datasets = new Map<string, Dataset>();
+/** The data set with `val` being the split the job is scored on (its validation or its test split). */
 function proxyData(job: EvalJob): Dataset {
-  const key = `${job.dataset}:${job.budget.trainImages}:${job.budget.valImages}`;
+  const split = job.budget.split ?? 'val';
+  const key = `${job.dataset}:${job.budget.trainImages}:${job.budget.valImages}:${split}`;
   let d = datasets.get(key);
   if (!d) {
-    d = loadDataset(job.dataset as DatasetName, { subset: { train: job.budget.trainImages, val: job.budget.valImages, test: 0 } });
+    const scored = job.budget.valImages;
+    d = loadDataset(job.dataset as DatasetName, { subset: { train: job.budget.trainImages, val: split === 'val' ? scored : 0, test: split === 'test' ? scored : 0 } });
+    if (split === 'test') d = { ...d, val: d.test };
     datasets.clear();
     datasets.set(key, d);
   }
   return d;
 }
+
+/** Runs stored before recipes trained this way. */
+const LEGACY_RECIPE: ProxyRecipe = { optimizer: 'momentum', warmupFraction: 0, labelSmoothing: 0, augment: true };
 
 export async function evaluateJob(job: EvalJob, ctx: EvalContext = {}): Promise<EvalResult> {
   const backend = await initBackend({ backend: job.backend });
@@ -44,8 +54,11 @@ export async function evaluateJob(job: EvalJob, ctx: EvalContext = {}): Promise<
   const net = buildNetwork(space, genotype, { inShape: [...data.shape], classes: data.numClasses, rng: createRng(job.seed) });
   try {
     const lock = ctx.lock;
+    const recipe = job.budget.recipe ?? LEGACY_RECIPE;
     const trained = await trainNetwork(net, data, {
       epochs: job.budget.epochs, batchSize: job.budget.batchSize, learningRate: job.budget.learningRate, seed: job.seed,
+      optimizer: recipe.optimizer, warmupFraction: recipe.warmupFraction, labelSmoothing: recipe.labelSmoothing,
+      augment: recipe.augment ? undefined : NO_AUGMENT,
       beforeStep: lock ? () => lock.shared() : undefined,
       onStep: ctx.onStep, onEpoch: ctx.onEpoch ? (r) => ctx.onEpoch!(r) : undefined, signal: ctx.signal,
     });

@@ -8,13 +8,17 @@ import { constraintSchema, fitnessSchema } from '../strategies/fitness.ts';
 import { evaluatorSpecSchema } from '../evaluate/registry.ts';
 
 export const STRATEGIES = ['evolution', 'moo', 'random'] as const;
+/** A run may also evaluate a fixed list of genotypes (cellscape reference, cellscape fidelity). */
+export const RUN_STRATEGIES = [...STRATEGIES, 'list'] as const;
 /** Objectives a front and its hypervolume may use (score is a fitness, not an objective). */
 export const OBJECTIVES = ['accuracy', 'latencyMs', 'params', 'flops'] as const;
 
 export const runConfigSchema = z.strictObject({
   /** The space as given on the command line, resolved to a file path. */
   spacePath: z.string(),
-  strategy: z.enum(STRATEGIES),
+  strategy: z.enum(RUN_STRATEGIES),
+  /** The genotypes a 'list' run evaluates, in order. */
+  genotypes: z.array(z.unknown()).optional(),
   /** Candidates proposed in all (failed ones count). */
   budget: z.int().min(1),
   population: z.int().min(2),
@@ -32,6 +36,13 @@ export const runConfigSchema = z.strictObject({
     valImages: z.int().min(1),
     batchSize: z.int().min(1),
     learningRate: z.number().positive(),
+    recipe: z.strictObject({
+      optimizer: z.enum(['momentum', 'adam']),
+      warmupFraction: z.number().min(0).max(1),
+      labelSmoothing: z.number().min(0).max(1),
+      augment: z.boolean(),
+    }).optional(),
+    split: z.enum(['val', 'test']).optional(),
   }),
   latency: z.strictObject({
     runtime: z.enum(['tfjs', 'onnxruntime', 'lut', 'none']),
