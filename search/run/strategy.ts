@@ -2,6 +2,7 @@
 import { createAgingEvolution } from '../strategies/aging-evolution.ts';
 import { createNsga2 } from '../strategies/nsga2.ts';
 import { createRandomSearch } from '../strategies/random.ts';
+import { createListStrategy } from '../strategies/list.ts';
 import type { Strategy } from '../strategies/types.ts';
 import type { Genotype, Space } from '../space/types.ts';
 import type { RunConfig } from './config.ts';
@@ -17,5 +18,7 @@ export function makeStrategy(space: Space<Genotype>, c: RunConfig, start: { seed
       }, start);
     case 'random':
       return createRandomSearch(space, {}, start);
+    case 'list':
+      return createListStrategy(space, c.genotypes ?? [], start);
   }
 }

@@ -1,0 +1,90 @@
+/** Reference tables: list runs, tables written from runs and read back, and continuing a table from its file alone. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStore } from '../search/store/store.ts';
+import { loadSpace, resolveSpacePath } from '../search/space/load.ts';
+import type { Genotype, Space } from '../search/space/types.ts';
+import { createListStrategy } from '../search/strategies/list.ts';
+import { sampleGenotypes } from '../search/reference/genotypes.ts';
+import { loadTable } from '../search/evaluate/table.ts';
+import { formatRows, mergeRows, readRows, writeRows, type TableRow } from '../search/reference/rows.ts';
+import { tempDir } from './executor-fixtures.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const space = loadSpace(resolveSpacePath('darts-fmnist-small')) as Space<Genotype>;
+const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'search/cli.ts'), ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+
+test('a list strategy proposes its genotypes in order, skips repeats, and resumes from its state where it stopped', () => {
+  const [a, b, c] = sampleGenotypes(space, 3, 5);
+  const s = createListStrategy(space, [a, b, a, c], { seed: 0 });
+  const first = s.ask(2);
+  assert.deepEqual(first.map((p) => p.key), [space.key(a), space.key(b)]);
+  s.tell([{ key: first[0].key, metrics: { accuracy: 0.5 } }]);
+  const restored = createListStrategy(space, [a, b, a, c], { state: JSON.parse(JSON.stringify(s.state())) });
+  const rest = restored.ask(5);
+  assert.deepEqual(rest.map((p) => p.key), [space.key(c)], 'the repeat of a is skipped, c comes once');
+  assert.throws(() => restored.tell([{ key: first[0].key, metrics: { accuracy: 0.5 } }]), /not an open proposal/);
+  restored.tell([{ key: first[1].key, error: 'boom' }]);
+});
+
+function row(g: Genotype, accuracy: number): TableRow {
+  return {
+    arch: space.key(g), accuracy, params: 1000, flops: null, latencyMs: null, trainSeconds: 1.5, space: 'darts-fmnist-small', spaceHash: space.hash,
+    dataset: 'fashion-mnist', split: 'test', budget: { epochs: 1, trainImages: 10 }, seed: 0, genotype: g, backend: 'cpu',
+    date: '2026-12-01T00:00:00.000Z', run: 1, command: 'cellscape reference --out "x, y".csv',
+  };
+}
+
+test('table rows round-trip through JSON Lines and CSV and are read by the table evaluator by arch', () => {
+  const dir = tempDir();
+  const gs = sampleGenotypes(space, 3, 9);
+  const rows = gs.map((g, i) => row(g, 0.5 + i / 10));
+  for (const name of ['t.jsonl', 't.csv']) {
+    const path = join(dir, name);
+    writeRows(path, rows);
+    assert.deepEqual(readRows(path), rows);
+    const table = loadTable(path, { accuracy: 'accuracy', params: 'params' });
+    assert.equal(table.rows.get(space.key(gs[2]))?.accuracy, 0.7);
+    assert.equal(table.rows.get(space.key(gs[0]))?.params, 1000);
+  }
+  assert.deepEqual(mergeRows(rows.slice(0, 2), [row(gs[1], 0.1), rows[2]]).map((r) => r.accuracy), [0.5, 0.6, 0.7], 'a row once written is kept');
+  assert.equal(formatRows(join(dir, 'e.jsonl'), []), '');
+});
+
+test('cellscape reference writes a test-split table, and continues it from the file alone on a fresh database', () => {
+  const dir = tempDir();
+  const out = join(dir, 'ref.jsonl');
+  const budget = ['--epochs', '1', '--train-images', '40', '--test-images', '30', '--batch-size', '20', '--workers', '1'];
+  const first = cli('reference', '--uniform', '2', ...budget, '--db', join(dir, 'a.db'), '--out', out);
+  assert.equal(first.status, 0, first.stdout + first.stderr);
+  const before = readFileSync(out, 'utf8');
+  const rows = readRows(out);
+  assert.equal(rows.length, 2);
+  assert.deepEqual(rows.map((r) => r.arch), sampleGenotypes(space, 2, 0).map((g) => space.key(g)));
+  assert.ok(rows.every((r) => r.split === 'test' && r.budget.valImages === 30 && r.accuracy >= 0 && r.accuracy <= 1));
+
+  // Another machine: no a.db, only the file. Three asked, the two in the file are kept as they are.
+  const second = cli('reference', '--uniform', '3', ...budget, '--db', join(dir, 'b.db'), '--out', out);
+  assert.equal(second.status, 0, second.stdout + second.stderr);
+  assert.match(second.stdout, /2 rows; 3 architectures asked, 1 to train/);
+  assert.ok(readFileSync(out, 'utf8').startsWith(before));
+  assert.equal(readRows(out).length, 3);
+  const store = openStore(join(dir, 'b.db'), { readonly: true });
+  try {
+    assert.equal(store.listCandidates(1).length, 1, 'only the new architecture was trained');
+  } finally {
+    store.close();
+  }
+
+  const other = cli('reference', '--uniform', '3', ...budget, '--epochs', '2', '--db', join(dir, 'b.db'), '--out', out);
+  assert.equal(other.status, 2);
+  assert.match(other.stderr, /measured differently \(budget/);
+  // Any run exports to the same format.
+  const exported = cli('table', '1', '--db', join(dir, 'b.db'), '--out', join(dir, 'run.csv'));
+  assert.equal(exported.status, 0, exported.stderr);
+  assert.equal(readRows(join(dir, 'run.csv')).length, 1);
+});
