@@ -88,3 +88,30 @@ test('cellscape reference writes a test-split table, and continues it from the f
   assert.equal(exported.status, 0, exported.stderr);
   assert.equal(readRows(join(dir, 'run.csv')).length, 1);
 });
+
+test('cellscape fidelity ranks an evaluator against a reference table, stores the figures, and evaluates nothing twice', () => {
+  const dir = tempDir();
+  const gs = sampleGenotypes(space, 5, 3);
+  const reference = join(dir, 'ref.jsonl'), other = join(dir, 'other.csv');
+  writeRows(reference, gs.map((g, i) => row(g, [0.5, 0.6, 0.7, 0.8, 0.9][i])));
+  // The other evaluator swaps the two best: rho = 1 - 6 * 2 / (5 * 24) = 0.9, tau = (9 - 1) / 10.
+  writeRows(other, gs.map((g, i) => row(g, [0.1, 0.2, 0.3, 0.5, 0.4][i])));
+  const args = ['fidelity', '--table', reference, '--evaluator', `table:${other}`, '--accuracy-col', 'accuracy', '--workers', '1', '--db', join(dir, 'f.db')];
+  const r = cli(...args);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /\n5 +0\.900 +0\.800 +0\.000 /);
+  const again = cli(...args);
+  assert.equal(again.status, 0, again.stderr);
+  assert.doesNotMatch(again.stdout, /to evaluate/);
+  const store = openStore(join(dir, 'f.db'), { readonly: true });
+  try {
+    assert.equal(store.listRuns().length, 1);
+    const events = store.listEvents(1).filter((e) => e.kind === 'fidelity');
+    assert.equal(events.length, 2);
+    const data = events[0].data as { spearman: number; kendall: number; top10: number; n: number; referenceRows: number };
+    assert.deepEqual([data.n, data.referenceRows, data.top10], [5, 5, 0]);
+    assert.ok(Math.abs(data.spearman - 0.9) < 1e-12 && Math.abs(data.kendall - 0.8) < 1e-12);
+  } finally {
+    store.close();
+  }
+});

@@ -32,9 +32,14 @@ const sameMeasurement = (run: Run, spec: ListRunSpec): boolean => {
     canonicalJson(c.data.evaluator) === canonicalJson(spec.config.evaluator);
 };
 
+/** The runs of this name that measured like `spec`, oldest first. */
+export function measuredRuns(store: Store, spec: ListRunSpec): Run[] {
+  return store.listRuns().filter((r) => r.name === spec.name && sameMeasurement(r, spec)).sort((a, b) => a.id - b.id);
+}
+
 /** The unfinished run of this name measured like `spec`, or a new one; refuses one that another process is running. */
 export function openListRun(store: Store, spec: ListRunSpec): { run: Run; resumed: boolean } {
-  const open = store.listRuns().find((r) => r.name === spec.name && r.status !== 'finished' && sameMeasurement(r, spec));
+  const open = measuredRuns(store, spec).find((r) => r.status !== 'finished');
   if (open) {
     const last = Math.max(0, ...store.listCandidates(open.id, { status: 'running' }).map((c) => c.heartbeatAt ?? 0));
     const config = runConfigSchema.parse(open.config);
