@@ -25,8 +25,8 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
   'adam-0.005-warm-b128-noaug': { optimizer: 'adam', learningRate: 0.005, batchSize: 128, warmupFraction: 0.1, labelSmoothing: 0.1, augment: false },
 };
 
-/** The recipe proxies train with unless told otherwise: the fastest to converge in bench/data/recipes.md. */
-export const DEFAULT_RECIPE = 'adam-0.003-noaug';
+/** The recipe proxies train with unless told otherwise (until bench/data/recipes.md is in: the one they always had). */
+export const DEFAULT_RECIPE = 'sgd-0.05';
 
 /** What a proxy job carries of a recipe (its rate and batch size are budget fields of their own). */
 export function proxyRecipeOf(r: Recipe): ProxyRecipe {
