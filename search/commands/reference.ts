@@ -36,6 +36,7 @@ const flagsSchema = searchFlags.extend({
   genotypes: z.string().optional(),
   'front-of': int(1).optional(),
   'test-images': int(10).optional(),
+  first: int(1).optional(),
 });
 
 const HELP = `Usage: cellscape reference --out FILE.jsonl|FILE.csv [architectures] [budget] [--workers N] [--db FILE]
@@ -48,6 +49,7 @@ Architectures (any together, in this order; repeats skipped):
   --uniform N [--uniform-seed S]   N uniform samples of the space
   --genotypes FILE                 a JSON array of genotypes, or a table's genotype column
   --front-of RUN                   the Pareto front of a run in --db
+  --first N                        only the first N of those (a second seed or a larger budget on a subset)
 Budget (as cellscape search): --space, --dataset, --epochs E (default ${REFERENCE_DEFAULTS.epochs}), --train-images N
   (default ${REFERENCE_DEFAULTS.trainImages}), --test-images N (default ${REFERENCE_DEFAULTS.testImages}), --recipe, --batch-size, --lr,
   --seed S (training seeds come from S and each architecture), --backend`;
@@ -84,7 +86,7 @@ export const command: Command = {
         ...sampleGenotypes(space, parsed.uniform, parsed['uniform-seed']),
         ...(parsed.genotypes ? genotypesOfFile(parsed.genotypes) : []),
         ...(parsed['front-of'] ? frontGenotypes(store, parsed['front-of']) : []),
-      ].map((g, i) => space.validate(g, `architecture ${i + 1}`));
+      ].slice(0, parsed.first).map((g, i) => space.validate(g, `architecture ${i + 1}`));
       if (wanted.length === 0) throw new UsageError('no architectures: give --uniform N, --genotypes FILE or --front-of RUN');
       const have = readRows(out);
       const backend = await backendName(f, base);
