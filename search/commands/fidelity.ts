@@ -98,7 +98,7 @@ export const command: Command = {
       const result = fidelityOf(new Map(rows.map((r) => [r.arch, r.accuracy])), evaluated);
       const budget = config.evaluator.kind === 'proxy'
         ? `proxy ${config.proxy.epochs} ep x ${config.proxy.trainImages} img, ${config.proxy.recipe ? 'recipe' : 'sgd'} lr ${config.proxy.learningRate}, ${parsed.split} ${config.proxy.valImages}`
-        : `table ${config.evaluator.path}`;
+        : config.evaluator.kind === 'table' ? `table ${config.evaluator.path}` : config.evaluator.kind;
       console.log(`\nfidelity of ${budget} against ${parsed.table} (${rows.length} rows, ${rows[0].budget.epochs as number} epochs x ${rows[0].budget.trainImages as number} images, ${rows[0].split}):`);
       const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '-');
       console.log(textTable(['n', 'spearman', 'kendall', 'top10%', 's/candidate'], [[String(result.n), fmt(result.spearman), fmt(result.kendall), fmt(result.top10), result.secondsPerCandidate.toFixed(1)]]));
