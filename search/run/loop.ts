@@ -6,7 +6,8 @@
  * repeating a finished candidate, and proposes what the uninterrupted run would have.
  *
  * Candidate life: pending → running → done | failed; a worker that crashes or stops beating
- * makes it stale (retried up to maxAttempts); a stop (Ctrl-C) puts running ones back to pending.
+ * makes it stale (retried up to maxAttempts); a stop (Ctrl-C) or the death of the search process
+ * puts running ones back to pending, their attempt not counted.
  */
 import type { Store, Candidate } from '../store/store.ts';
 import type { Genotype, Space } from '../space/types.ts';
@@ -98,9 +99,14 @@ export async function runLoop(o: LoopOptions): Promise<LoopEnd> {
 
   // ---- Rebuild the picture from the store ----
   // Candidates still marked running belong to a search process that died (kill -9, power
-  // loss): their attempt counts; those out of attempts fail.
+  // loss): the search was killed, not their evaluation, so they go back to pending without the
+  // attempt counting (a crash of a candidate's own worker is counted where it happens). Stale
+  // ones out of attempts (left so by earlier versions) fail.
   store.transaction(() => {
-    store.markStale(Number.MAX_SAFE_INTEGER, runId);
+    const interrupted = store.listCandidates(runId, { status: 'running' }).filter((x) => store.requeueCandidate(x.id, 'pending', null));
+    if (interrupted.length) {
+      store.addEvent(runId, { level: 'info', kind: 'requeued', message: `${interrupted.length} evaluation(s) interrupted by the end of the search process requeued (attempts not counted): candidates ${interrupted.map((x) => x.id).join(', ')}` });
+    }
     for (const x of store.listCandidates(runId, { status: 'stale' })) {
       if (x.attempts >= c.maxAttempts) store.failCandidate(x.id, `${x.error ?? 'its evaluation never finished'} (gave up after ${x.attempts} attempts)`);
     }
