@@ -3,7 +3,7 @@
  * from what the store holds: the strategy restored from its saved state, unfinished candidates
  * evaluated again, finished ones neither lost nor repeated.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import type { Command } from '../cli.ts';
 import { EnvironmentError, UsageError } from '../util/errors.ts';
@@ -14,6 +14,7 @@ import { parseFlags } from '../run/flags.ts';
 import { checkInputs } from '../run/record.ts';
 import { runSession } from '../run/session.ts';
 import { openQueueForRun } from '../executor/queue-session.ts';
+import { parseRedisUrl } from '../executor/queue-redis.ts';
 import { dartsResumeCommand } from '../strategies/darts/command.ts';
 
 const flagsSchema = z.strictObject({
@@ -38,6 +39,8 @@ export function runIdOf(positionals: string[], usage: string): number {
 /** Opens an existing run database; a missing or unreadable file is the user's to fix, named by its flag. */
 export function openDb(path: string, options: { readonly?: boolean } = {}): Store {
   if (!existsSync(path)) throw new UsageError(`--db ${path}: no such database (runs are stored by cellscape search)`);
+  // SQLite takes an empty file for an empty database, and a writer would put the schema in it.
+  if (statSync(path).size === 0) throw new UsageError(`--db ${path}: an empty file, not a database (runs are stored by cellscape search)`);
   try {
     return openStore(path, options);
   } catch (err) {
@@ -53,6 +56,7 @@ export const command: Command = {
     const { flags, positionals } = parseFlags(argv, flagsSchema, { booleans: ['force', 'help'], positionals: 1 });
     if (flags.help) { console.log(USAGE); return 0; }
     const runId = runIdOf(positionals, USAGE);
+    if (flags.redis) parseRedisUrl(flags.redis); // a bad URL is refused before the run is marked running
     const store = openDb(flags.db);
     try {
       const run = store.getRun(runId);

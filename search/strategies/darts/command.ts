@@ -11,6 +11,7 @@ import { parseFlags } from '../../run/flags.ts';
 import { packageVersions } from '../../run/record.ts';
 import { loadSpace, resolveSpacePath } from '../../space/load.ts';
 import { openStore } from '../../store/store.ts';
+import { UsageError } from '../../util/errors.ts';
 import { DEFAULT_DARTS_CONFIG as D, SEGMENTATION_DARTS_DEFAULTS as SD, type DartsConfig } from './config.ts';
 import { LATENCY_FORMS } from './latency.ts';
 import { REMEDIES } from './remedies.ts';
@@ -94,7 +95,10 @@ export async function dartsSearchCommand(argv: string[]): Promise<number> {
   const { flags: f } = parseFlags(argv, flagsSchema, { booleans: ['help', 'no-augment', 'no-final', 'spatial-path'] });
   if (f.help) { console.log(DARTS_HELP); return 0; }
   const spacePath = resolve(resolveSpacePath(f.space));
-  const seg = loadSpace(spacePath).def.task === 'segmentation';
+  const space = loadSpace(spacePath);
+  // Checked before the database is opened, so that a wrong space leaves no trace in it.
+  if (space.family !== 'cell') throw new UsageError(`--space ${f.space}: DARTS searches cell spaces; this is a ${space.family} space`);
+  const seg = space.def.task === 'segmentation';
   // A segmentation space starts from its own sizes (64x64 scenes cost far more per image than 28x28 digits).
   const base: DartsConfig = seg ? { ...D, ...SD } : D;
   const segmentation = f.head !== undefined || f['spatial-path'] !== undefined ? { head: f.head, spatialPath: f['spatial-path'] } : undefined;
