@@ -32,7 +32,7 @@ export function logAbsDet(m: Float64Array, n: number): number {
 }
 
 /** The binary-code kernel of `net` on images `x`: summed over ReLUs of c·cᵀ + (1−c)·(1−c)ᵀ. */
-export function activationKernel(net: Network, x: tf.Tensor4D): { kernel: Float64Array; units: number } {
+function activationKernel(net: Network, x: tf.Tensor4D): { kernel: Float64Array; units: number } {
   const b = x.shape[0];
   const kernel = new Float64Array(b * b);
   let units = 0;

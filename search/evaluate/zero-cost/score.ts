@@ -8,7 +8,7 @@ import type { Network } from '../../nn/network.ts';
 import type { ProxyBatch, ProxyScore, ZeroCostProxy } from './types.ts';
 
 /** Runs `fn`, then puts every variable and buffer of `net` back as it was. */
-export function restoringState<T>(net: Network, fn: () => T): T {
+function restoringState<T>(net: Network, fn: () => T): T {
   const saved = [...net.variables(), ...net.buffers()].map(({ variable }) => [variable, tf.clone(variable)] as const);
   try {
     return fn();

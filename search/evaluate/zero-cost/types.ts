@@ -32,5 +32,3 @@ export type ZeroCostProxy =
 
 export const defined = (value: number): ProxyScore =>
   (Number.isFinite(value) ? { value } : { undefined: `the score is not a finite number (${value})` });
-
-export const isDefined = (s: ProxyScore): s is { value: number } => 'value' in s;
