@@ -30,7 +30,8 @@ const LAYERS: readonly (readonly string[])[] = [
   // Only the run layer writes to the store; the store itself needs only contracts and util.
   ['store'],
   ['run'],
-  ['export'],
+  // Both work on finished runs: models out of a run, benchmark tables and fidelity checks from runs.
+  ['export', 'reference'],
   ['commands'],
   ['cli.ts'],
 ];
