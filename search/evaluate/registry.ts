@@ -25,7 +25,7 @@ export const evaluatorSpecSchema = z.discriminatedUnion('kind', evaluators.map((
 
 const byKind = new Map<string, Evaluator<SpecSchema>>(evaluators.map((e) => [e.spec.shape.kind.value, e as Evaluator<SpecSchema>]));
 
-export const EVALUATOR_KINDS: readonly string[] = [...byKind.keys()];
+const EVALUATOR_KINDS: readonly string[] = [...byKind.keys()];
 
 export function evaluatorOf(kind: string): Evaluator<SpecSchema> {
   const e = byKind.get(kind);
