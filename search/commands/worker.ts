@@ -51,12 +51,28 @@ export const command: Command = {
       },
     });
     console.log(`worker ${worker.name}: taking jobs from queue '${f.queue}' at ${redis.where}, ${f.concurrency} at a time`);
+    // The first signal lets running jobs finish and report, unless Redis is gone and nothing could
+    // be reported; a second one stops at once. Running jobs left behind return to the queue when
+    // their lease lapses.
+    let signals = 0;
+    let forced: () => void = () => {};
+    const force = new Promise<void>((resolve) => { forced = resolve; });
     await new Promise<void>((resolve) => {
-      const stop = () => { console.log('stopping: finishing running jobs'); resolve(); };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const stop = () => {
+        if (++signals === 1) {
+          console.log(worker.connected() ? 'stopping: finishing running jobs (again to stop now)' : 'stopping now: Redis does not answer');
+          resolve();
+        } else forced();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     });
-    await worker.close();
+    const graceful = worker.connected()
+      ? await Promise.race([worker.close().then(() => true), force.then(() => worker.close({ force: true })).then(() => false)])
+      : (await worker.close({ force: true }), false);
+    // After a forced close BullMQ goes on retrying an unreachable Redis for seconds in the
+    // background; nothing is left to wait for (job children end with this process).
+    if (!graceful) process.exit(0);
     return 0;
   },
 };

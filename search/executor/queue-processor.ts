@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import type { SandboxedJob } from 'bullmq';
 import { failureOf } from './serve.ts';
 import { runTask } from './run-task.ts';
+import { exitWithParent, PARENT_PID_ENV } from './parent-watch.ts';
 import type { Outcome } from '../contracts/outcome.ts';
 import type { EvalTask } from '../contracts/eval-task.ts';
 
@@ -21,8 +22,11 @@ export const WORKER_NAME_ENV = 'CELLSCAPE_WORKER_NAME';
 const workerName = `${process.env[WORKER_NAME_ENV] || hostname()}/pid-${process.pid}`;
 
 // The worker that forked this process is gone (killed, crashed): no result could be delivered,
-// and the queue hands the job to another worker once the lease lapses.
+// and the queue hands the job to another worker once the lease lapses. 'disconnect' ends an idle
+// child; the watcher thread one that is busy training.
 process.on('disconnect', () => process.exit(1));
+// Only in the children the queue worker forks (this module is also imported by the worker itself).
+if (process.env[PARENT_PID_ENV]) exitWithParent(Number(process.env[PARENT_PID_ENV]));
 
 export default async function process_(job: SandboxedJob<EvalTask, Outcome>): Promise<Outcome> {
   try {

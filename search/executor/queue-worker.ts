@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import { connect, DEFAULT_QUEUE, type RedisTarget } from './queue-redis.ts';
 import { WORKER_NAME_ENV } from './queue-processor.ts';
+import { PARENT_PID_ENV } from './parent-watch.ts';
 import type { Outcome } from '../contracts/outcome.ts';
 import type { EvalTask } from '../contracts/eval-task.ts';
 
@@ -32,8 +33,17 @@ export const DEFAULT_LEASE_MS = 30_000;
 
 export interface QueueWorker {
   readonly name: string;
-  close(): Promise<void>;
+  /** Whether Redis answers: a graceful close waits on it. */
+  connected(): boolean;
+  /**
+   * Stops taking jobs. Graceful: waits for running jobs to finish and report. Forced: leaves them
+   * (their lease lapses and the search hands them out again) and does not wait on Redis.
+   */
+  close(o?: { force?: boolean }): Promise<void>;
 }
+
+/** A forced close waits this long for BullMQ's own before dropping the connection under it. */
+const FORCED_CLOSE_MS = 1000;
 
 export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWorker> {
   const name = o.name ?? hostname();
@@ -45,7 +55,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     lockDuration: o.leaseMs ?? DEFAULT_LEASE_MS,
     skipStalledCheck: true,
     // Children inherit `--import tsx` through execArgv (BullMQ forks with the parent's).
-    workerForkOptions: { env: { ...process.env, [WORKER_NAME_ENV]: name } },
+    workerForkOptions: { env: { ...process.env, [WORKER_NAME_ENV]: name, [PARENT_PID_ENV]: String(process.pid) } },
     name,
   });
   worker.on('error', onError);
@@ -53,8 +63,11 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   await worker.waitUntilReady();
   return {
     name,
-    async close() {
-      await worker.close();
+    connected: () => connection.status === 'ready',
+    async close(c = {}) {
+      const closing = worker.close(c.force);
+      if (c.force) await Promise.race([closing, new Promise((r) => setTimeout(r, FORCED_CLOSE_MS).unref())]);
+      else await closing;
       connection.disconnect();
     },
   };
