@@ -25,7 +25,7 @@ import { createArchParams } from '../search/strategies/darts/arch.ts';
 import { archStepFirstOrder, archStepSecondOrder, createArchOptimizer, weightStep } from '../search/strategies/darts/bilevel.ts';
 import { dartsConfig, type DartsConfig } from '../search/strategies/darts/config.ts';
 import { detectCollapse } from '../search/strategies/darts/collapse.ts';
-import { runDarts } from '../search/strategies/darts/run.ts';
+import { runDarts } from '../search/run/drivers/darts.ts';
 import { measureSiteLatencies, supernetSites } from '../search/strategies/darts/latency.ts';
 import { classificationTensors } from '../search/train/labels.ts';
 import { trainNetwork } from '../search/train/loop.ts';

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../search/backend/index.ts';
 import { evaluateSegmentationJob, segmentationDataset } from '../search/evaluate/seg-proxy.ts';
 import { evaluateSegmentation, trainSegmentation } from '../search/evaluate/seg-train.ts';
-import { SEG_DEFAULTS } from '../search/commands/search.ts';
+import { SEG_DEFAULTS } from '../search/run/drivers/ask-tell.ts';
 import type { BlockSpace } from '../search/space/block.ts';
 import { buildNetwork } from '../search/space/build.ts';
 import { loadSpace, parseSpaceDef, readJsonFile, resolveSpacePath, spaceFromDef } from '../search/space/load.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../search/backend/index.ts';
 import { openStore, type Store } from '../search/store/store.ts';
-import { runDarts, resumeDarts, type DartsHooks } from '../search/strategies/darts/run.ts';
+import { runDarts, resumeDarts } from '../search/run/drivers/darts.ts';
 import { dartsConfig, type DartsConfig } from '../search/strategies/darts/config.ts';
 import { checkpointDir } from '../search/strategies/darts/checkpoint.ts';
 import { buildDartsSupernet } from '../search/nn/darts.ts';
@@ -19,6 +19,7 @@ import { archStepFirstOrder, archStepSecondOrder, createArchOptimizer, type XY }
 import { createRng } from '../search/util/rng.ts';
 import type { EvalJob } from '../search/contracts/job.ts';
 import type { EvalResult } from '../search/contracts/result.ts';
+import type { Executor } from '../search/executor/types.ts';
 
 let dir: string;
 let store: Store;
@@ -117,15 +118,22 @@ test('collapse is recorded as a warning with its epoch when parameter-free ops t
   assert.ok(lines.some((l) => /WARNING epoch 1: the derived normal cell collapsed/.test(l)), lines.join('\n'));
 });
 
-test('the derived genotype is evaluated like a candidate and stored on the run', async () => {
+test('the derived genotype is evaluated like a candidate, as a job of the run\'s executor, and stored on the run', async () => {
   const jobs: EvalJob[] = [];
-  const evaluate = async (job: EvalJob): Promise<EvalResult> => {
-    jobs.push(job);
-    return { accuracy: 0.5, latencyMs: 1.25, latencyIqrMs: 0.1, params: 1234, flops: 5678, trainSeconds: 3, backend: 'wasm', worker: 'test',
-      epochs: [{ epoch: 0, trainLoss: 2, trainAccuracy: 0.3, valLoss: 2.1, valAccuracy: 0.5, seconds: 1 }] };
+  const result: EvalResult = { accuracy: 0.5, latencyMs: 1.25, latencyIqrMs: 0.1, params: 1234, flops: 5678, trainSeconds: 3, backend: 'wasm', worker: 'test',
+    epochs: [{ epoch: 0, trainLoss: 2, trainAccuracy: 0.3, valLoss: 2.1, valAccuracy: 0.5, seconds: 1 }] };
+  let closed = false;
+  const executor: Executor = {
+    slots: 1,
+    start(task) {
+      jobs.push(task.job);
+      assert.equal(task.evaluator.kind, 'proxy');
+      return { done: Promise.resolve({ ok: true, result, tensors: null }), lastBeat: () => Date.now(), abort: () => {} };
+    },
+    close: async () => { closed = true; },
   };
-  const hooks: DartsHooks = { opLatency, evaluate };
-  const out = await runDarts({ ...tiny, epochs: 1, proxy: dartsConfig().proxy } as DartsConfig, store, hooks);
+  const out = await runDarts({ ...tiny, epochs: 1, proxy: dartsConfig().proxy } as DartsConfig, store, { opLatency, executor });
+  assert.ok(closed, 'the run layer closes the executor after the sitting');
   assert.equal(jobs.length, 1);
   assert.deepEqual(jobs[0].genotype, out.genotype);
   assert.equal(jobs[0].candidateId, out.candidateId);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../search/backend/index.ts';
 import { openStore, type Store } from '../search/store/store.ts';
-import { runDarts } from '../search/strategies/darts/run.ts';
+import { runDarts } from '../search/run/drivers/darts.ts';
 import { dartsConfig } from '../search/strategies/darts/config.ts';
 import { supernetSites } from '../search/strategies/darts/latency.ts';
 import { buildSegmentationSupernet } from '../search/space/seg-build.ts';

@@ -19,7 +19,9 @@ import { readSpace } from '../run/record.ts';
 import { runSession } from '../run/session.ts';
 import { runConfigSchema } from '../run/config.ts';
 import { table as textTable } from '../run/report.ts';
-import { backendName, configFrom, datasetFor, flagsSchema as searchFlags, withTaskDefaults } from './search.ts';
+import { backendName, configFrom, datasetFor, withTaskDefaults } from '../run/drivers/ask-tell.ts';
+import { driverOf } from '../run/registry.ts';
+import { flagsSchema as searchFlags } from './search.ts';
 import { measuredRuns, openListRun, type ListRunSpec } from '../reference/list-run.ts';
 import { readRows } from '../reference/rows.ts';
 import { kendallTau, spearman, topPrecision } from '../reference/agreement.ts';
@@ -87,7 +89,7 @@ export const command: Command = {
         const { run, resumed } = openListRun(store, { ...spec, config: { ...config, genotypes: todo, budget: todo.length } });
         runId = run.id;
         console.log(`run ${run.id} in ${f.db}${resumed ? ' (continued)' : ''}: ${todo.length} of ${rows.length} architectures of ${parsed.table} to evaluate`);
-        code = await runSession({ store, runId: run.id, space, workers: config.workers });
+        code = await runSession({ store, runId: run.id, driver: await driverOf('list'), space, workers: config.workers });
         if (code !== 0) return code;
       } else {
         runId = measuredRuns(store, spec).at(-1)!.id;

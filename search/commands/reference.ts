@@ -15,7 +15,9 @@ import { parseFlags } from '../run/flags.ts';
 import { readSpace } from '../run/record.ts';
 import { runSession } from '../run/session.ts';
 import { runConfigSchema } from '../run/config.ts';
-import { backendName, configFrom, datasetFor, flagsSchema as searchFlags, withTaskDefaults } from './search.ts';
+import { backendName, configFrom, datasetFor, withTaskDefaults } from '../run/drivers/ask-tell.ts';
+import { driverOf } from '../run/registry.ts';
+import { flagsSchema as searchFlags } from './search.ts';
 import { frontGenotypes, genotypesOfFile, sampleGenotypes } from '../reference/genotypes.ts';
 import { openListRun } from '../reference/list-run.ts';
 import { checkRows, mergeRows, provenanceOf, readRows, rowsOfRun, writeRows } from '../reference/rows.ts';
@@ -111,7 +113,7 @@ export const command: Command = {
       };
       const timer = setInterval(refresh, 5000);
       try {
-        const code = await runSession({ store, runId: run.id, space, workers: config.workers });
+        const code = await runSession({ store, runId: run.id, driver: await driverOf('list'), space, workers: config.workers });
         if (code === 0 && resumed) console.log('continued an earlier run of this table; run the command again for architectures it did not list');
         return code;
       } finally {

@@ -1,21 +1,18 @@
 /**
  * `cellscape resume RUN`: continues a run that was stopped (Ctrl-C), failed, or killed outright,
- * from what the store holds: the strategy restored from its saved state, unfinished candidates
- * evaluated again, finished ones neither lost nor repeated.
+ * from what the store holds, whatever its strategy: the registry gives the run's driver, which
+ * restores its state (an ask/tell strategy's, a supernet's checkpoint) and carries on; finished
+ * candidates and epochs are neither lost nor repeated.
  */
 import { existsSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import type { Command } from '../cli.ts';
 import { EnvironmentError, UsageError } from '../util/errors.ts';
 import { openStore, type Store } from '../store/store.ts';
-import { defaultWorkers } from '../executor/pool.ts';
-import { runConfigSchema } from '../run/config.ts';
-import { parseFlags } from '../run/flags.ts';
-import { checkInputs } from '../run/record.ts';
-import { runSession } from '../run/session.ts';
-import { openQueueForRun } from '../executor/queue-session.ts';
 import { parseRedisUrl } from '../executor/queue-redis.ts';
-import { dartsResumeCommand } from '../strategies/darts/command.ts';
+import { parseFlags } from '../run/flags.ts';
+import { driverOf } from '../run/registry.ts';
+import { reopenRun, runSession } from '../run/session.ts';
 
 const flagsSchema = z.strictObject({
   db: z.string().default('runs.db'),
@@ -61,32 +58,10 @@ export const command: Command = {
     try {
       const run = store.getRun(runId);
       if (!run) throw new UsageError(`no run ${runId} in ${flags.db} (see cellscape runs --db ${flags.db})`);
-      if (run.status === 'finished') throw new UsageError(`run ${runId} is finished; nothing to resume (cellscape show ${runId})`);
-      // DARTS resumes from its checkpoint files, not from a strategy state.
-      if (run.strategy === 'darts') return await dartsResumeCommand(runId, flags.db);
-      const parsed = runConfigSchema.safeParse(run.config);
-      if (!parsed.success) throw new UsageError(`run ${runId} was not started by cellscape search (its config does not describe a search): ${parsed.error.issues[0].message}`);
-      const config = parsed.data;
-      if (run.status === 'running' && !flags.force) {
-        const last = Math.max(0, ...store.listCandidates(runId, { status: 'running' }).map((c) => c.heartbeatAt ?? 0));
-        const age = Date.now() - last;
-        if (age < config.staleAfterMs) {
-          throw new UsageError(`run ${runId} looks alive in another process (a heartbeat ${Math.round(age / 1000)}s ago); ` +
-            `if that process is gone, wait ${Math.ceil((config.staleAfterMs - age) / 1000)}s or pass --force`);
-        }
-      }
-      const space = checkInputs(run, config);
-      const workers = flags.workers ?? Math.min(config.workers, defaultWorkers());
-      store.transaction(() => {
-        store.updateRunStatus(runId, 'running');
-        store.addEvent(runId, { level: 'info', kind: 'resumed', message: `resumed (was ${run.status}) with ${workers} workers` });
-      });
-      const k = store.getRunSummary(runId)!.counts;
-      console.log(`resuming run ${runId} (${run.status}): ${k.done} done, ${k.failed} failed, ${k.pending + k.running + k.stale} to (re)run, budget ${config.budget}`);
-      const executor = flags.redis
-        ? await openQueueForRun(run, config, flags.redis, (e) => store.addEvent(runId, e), flags.queue)
-        : undefined;
-      return await runSession({ store, runId, space, workers, executor });
+      const driver = await driverOf(run.strategy);
+      const reopened = await reopenRun(store, run, driver, { workers: flags.workers, force: flags.force });
+      console.log(reopened.line);
+      return await runSession({ store, runId, driver, space: reopened.space, workers: reopened.workers, redis: flags.redis, queue: flags.queue });
     } finally {
       store.close();
     }

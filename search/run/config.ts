@@ -7,16 +7,14 @@ import { z } from 'zod';
 import { constraintSchema, fitnessSchema } from '../strategies/fitness.ts';
 import { evaluatorSpecSchema } from '../evaluate/registry.ts';
 
-export const STRATEGIES = ['evolution', 'moo', 'random'] as const;
-/** A run may also evaluate a fixed list of genotypes (cellscape reference, cellscape fidelity). */
-export const RUN_STRATEGIES = [...STRATEGIES, 'list'] as const;
 /** Objectives a front and its hypervolume may use (score is a fitness, not an objective). */
 export const OBJECTIVES = ['accuracy', 'latencyMs', 'params', 'flops'] as const;
 
 export const runConfigSchema = z.strictObject({
   /** The space as given on the command line, resolved to a file path. */
   spacePath: z.string(),
-  strategy: z.enum(RUN_STRATEGIES),
+  /** An ask/tell strategy of the registry (registry.ts). */
+  strategy: z.string(),
   /** The genotypes a 'list' run evaluates, in order. */
   genotypes: z.array(z.unknown()).optional(),
   /** Candidates proposed in all (failed ones count). */

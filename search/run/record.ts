@@ -36,6 +36,16 @@ export function fileSha256(path: string, what: string): string {
   }
 }
 
+/** The backend a new run trains on, chosen once here so that every worker uses it and the run records it. */
+export async function chooseBackend(flag: string | undefined): Promise<string> {
+  const { initBackend } = await import('../backend/index.ts');
+  try {
+    return (await initBackend({ backend: flag })).name;
+  } catch (err) {
+    throw new UsageError(`--backend: ${(err as Error).message}`);
+  }
+}
+
 export function readSpace(path: string): { def: SpaceDef; space: LoadedSpace } {
   const def = parseSpaceDef(readJsonFile(path), path);
   return { def, space: spaceFromDef(def) };

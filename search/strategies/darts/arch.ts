@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../util/rng.ts';
-import type { ArchWeights, CellType } from '../../store/store.ts';
+import type { CellType, WeightSnapshot } from '../supernet.ts';
 import { supernetWiring } from '../../nn/cell.ts';
 import type { NamedVariable } from '../../nn/module.ts';
 import type { WeightMatrix } from './derive.ts';
@@ -54,8 +54,8 @@ export function readMixingWeights(a: ArchParams): Record<CellType, WeightMatrix>
   }
 }
 
-/** The store's snapshot format: per edge, its endpoints (states 0, 1 = cell inputs; node i = state i + 2) and weights. */
-export function snapshotOf(rows: WeightMatrix, ops: readonly string[], nodes: number): ArchWeights {
+/** A snapshot's weights: per edge, its endpoints (states 0, 1 = cell inputs; node i = state i + 2) and weights. */
+export function snapshotOf(rows: WeightMatrix, ops: readonly string[], nodes: number): WeightSnapshot['weights'] {
   const wiring = supernetWiring(nodes);
   return { ops: [...ops], edges: wiring.map((e, i) => ({ from: e.input, to: e.node + 2, weights: [...rows[i]] })) };
 }

@@ -1,7 +1,7 @@
 /**
  * Search checkpoints: supernet weights and running statistics, alphas, both optimizers' slots
  * (by module path, see train/checkpoint.ts) and the position in the data order, in one file
- * `<db>.checkpoints/run-<id>/epoch-<n>.ckpt`, written to a temporary name, synced and renamed so
+ * `epoch-<n>.ckpt` of the run's directory (`<db>.checkpoints/run-<id>`), written to a temporary name, synced and renamed so
  * that a kill leaves either the old file or the new one. Layout: uint32 LE header length, the
  * JSON header (names, shapes, offsets, scalars), then the float32 values back to back.
  */
@@ -34,8 +34,8 @@ export function checkpointDir(dbPath: string, runId: number): string {
   return `${dbPath}.checkpoints/run-${runId}`;
 }
 
-export function checkpointPath(dbPath: string, runId: number, epoch: number): string {
-  return join(checkpointDir(dbPath, runId), `epoch-${epoch}.ckpt`);
+export function checkpointPath(dir: string, epoch: number): string {
+  return join(dir, `epoch-${epoch}.ckpt`);
 }
 
 export function writeCheckpoint(path: string, c: DartsCheckpoint): void {
@@ -86,8 +86,7 @@ export function readCheckpoint(path: string): DartsCheckpoint {
 }
 
 /** Removes every checkpoint of the run but `keep` (and leftover temporary files). */
-export function pruneCheckpoints(dbPath: string, runId: number, keep: string): void {
-  const dir = checkpointDir(dbPath, runId);
+export function pruneCheckpoints(dir: string, keep: string): void {
   if (!existsSync(dir)) return;
   for (const f of readdirSync(dir)) if (join(dir, f) !== keep) rmSync(join(dir, f), { force: true });
 }

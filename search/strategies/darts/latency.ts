@@ -18,7 +18,7 @@ import type { DartsCell } from '../../nn/cell.ts';
 import { SegCellBackbone, TwoPathBackbone } from '../../nn/seg-backbones.ts';
 import type { Layer, Shape } from '../../nn/module.ts';
 import { ZERO_OP } from '../../space/ops.ts';
-import type { CellType } from '../../store/store.ts';
+import type { CellType } from '../supernet.ts';
 
 export const LATENCY_FORMS = ['linear', 'multiplicative'] as const;
 export const latencyLossSchema = z.strictObject({

@@ -1,14 +1,11 @@
 /**
  * The DARTS search loop: builds the supernet of a cell space, alternates architecture and weight
  * steps over the two halves of the training data, and after every epoch derives the genotype,
- * checks it for collapse, checkpoints, and commits epoch, snapshots, events and run state to the
- * store in one transaction. At the end the derived genotype is trained from scratch and measured
- * like any evolutionary candidate and stored as a candidate of the run.
+ * checks it for collapse, checkpoints, and reports epoch, snapshots, notes and its state through
+ * the sink in one commit. It knows no store: the supernet run driver (search/run/drivers/darts.ts)
+ * stores the commits and trains the derived genotype from scratch as an ordinary candidate.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../backend/index.ts';
-import type { EvalJob } from '../../contracts/job.ts';
-import type { EvalResult } from '../../contracts/result.ts';
 import type { NamedVariable } from '../../nn/module.ts';
 import type { Network } from '../../nn/network.ts';
 import { buildSupernet } from '../../space/build.ts';
@@ -18,18 +15,18 @@ import { SEG_DATASETS } from '../../evaluate/seg-proxy.ts';
 import type { CellSpace } from '../../space/cell.ts';
 import { loadSpace, resolveSpacePath } from '../../space/load.ts';
 import type { CellGenotype } from '../../space/types.ts';
-import type { ArchSnapshot, CellType, Store } from '../../store/store.ts';
 import { loadOptimizer, loadWeights, saveOptimizer, saveWeights } from '../../train/checkpoint.ts';
 import { createStepper } from '../../train/optimizer.ts';
 import { cosineLr } from '../../train/schedule.ts';
 import { UsageError } from '../../util/errors.ts';
 import { createProgress, type Progress } from '../../util/progress.ts';
 import { createRng } from '../../util/rng.ts';
+import type { CellType, RunNote, SupernetSink, WeightSnapshot } from '../supernet.ts';
 import { CELL_TYPES, createArchParams, readMixingWeights, snapshotOf, type ArchParams } from './arch.ts';
 import { archStepFirstOrder, archStepSecondOrder, createArchOptimizer, weightStep, type ArchLoss } from './bilevel.ts';
 import { checkpointPath, pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { detectCollapse, type CollapseReport } from './collapse.ts';
-import { DEFAULT_DARTS_CONFIG, dartsConfigSchema, dartsStateSchema, type DartsConfig, type DartsState } from './config.ts';
+import type { DartsConfig, DartsState } from './config.ts';
 import { deriveGenotype } from './derive.ts';
 import { disposeBatch, loadDartsData, type DartsData } from './data.ts';
 import {
@@ -56,8 +53,6 @@ export interface DartsEpochRecord {
 }
 
 export interface DartsHooks {
-  /** Trains and measures the final genotype; default: search/evaluate/proxy.ts's evaluateJob. */
-  evaluate?: (job: EvalJob) => Promise<EvalResult>;
   /** A per-op latency table (e.g. from `cellscape lut`); default: measured in this process at the start of the run. */
   opLatency?: OpLatencyLookup;
   /** Progress bars per epoch on stderr. */
@@ -65,40 +60,33 @@ export interface DartsHooks {
   log?: (line: string) => void;
   onStep?: (s: DartsStepInfo) => void;
   onEpoch?: (r: DartsEpochRecord) => void;
-  /** Aborting stops after the current step; the run is left 'stopped' at its last committed epoch. */
+  /** Aborting stops after the current step; the run stays at its last committed epoch. */
   signal?: AbortSignal;
-  /** Recorded with a new run. */
-  commandLine?: string;
-  name?: string;
-  /** Package versions recorded with a new run; default node and tfjs-core. */
-  versions?: Record<string, string>;
 }
 
-export interface DartsOutcome {
-  runId: number;
-  status: 'finished' | 'stopped' | 'failed';
-  genotype: CellGenotype | null;
-  candidateId: number | null;
-  result: EvalResult | null;
-  epochs: DartsEpochRecord[];
-  error?: string;
+export interface DartsSearch {
+  config: DartsConfig;
+  space: CellSpace;
+  /** The state of the last commit, null for a new run. */
+  state: DartsState | null;
+  /** Where the run's checkpoints go (one kept: the last committed epoch's). */
+  checkpointDir: string;
+  sink: SupernetSink<DartsState>;
 }
 
-const proxyModule = '../../evaluate/proxy.ts';
+export type DartsSearchEnd =
+  | { status: 'stopped'; epochs: DartsEpochRecord[] }
+  /** The search is over: `genotype` is derived from the final alphas, `state` is in phase evaluate. */
+  | { status: 'searched'; genotype: CellGenotype; state: DartsState; epochs: DartsEpochRecord[] };
 
-async function defaultEvaluate(job: EvalJob): Promise<EvalResult> {
-  const mod = (await import(proxyModule)) as { evaluateJob(job: EvalJob): Promise<EvalResult> };
-  return mod.evaluateJob(job);
-}
-
-function loadCellSpace(pathOrName: string): CellSpace {
+export function loadCellSpace(pathOrName: string): CellSpace {
   const space = loadSpace(resolveSpacePath(pathOrName));
   if (space.family !== 'cell') throw new UsageError(`DARTS searches cell spaces; '${pathOrName}' is a ${space.family} space`);
   return space;
 }
 
 /** A segmentation space searches on the built-in scenes, a classification space on anything else. */
-function checkDataset(c: DartsConfig, space: CellSpace): void {
+export function checkDataset(c: DartsConfig, space: CellSpace): void {
   const seg = (SEG_DATASETS as readonly string[]).includes(c.dataset);
   if ((space.def.task === 'segmentation') !== seg) throw new UsageError(`darts: the ${space.def.task} space '${space.name}' cannot search on '${c.dataset}'`);
   if (c.segmentation && space.def.task !== 'segmentation') throw new UsageError(`darts: head and spatial path apply to segmentation spaces; '${space.name}' is a ${space.def.task} space`);
@@ -109,45 +97,6 @@ function supernetOf(space: CellSpace, c: DartsConfig, rng: ReturnType<typeof cre
   return space.def.task === 'segmentation' ? buildSegmentationSupernet(space, { rng, ...c.segmentation }) : buildSupernet(space, { rng });
 }
 
-/** Starts a new DARTS run in the store and searches. */
-export async function runDarts(config: Partial<DartsConfig> & Pick<DartsConfig, 'space'>, store: Store, hooks: DartsHooks = {}): Promise<DartsOutcome> {
-  const parsed = dartsConfigSchema.safeParse({ ...DEFAULT_DARTS_CONFIG, ...config });
-  if (!parsed.success) throw new UsageError(`darts: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ')}`);
-  const c = parsed.data;
-  const space = loadCellSpace(c.space);
-  checkDataset(c, space);
-  const backend = await initBackend({ backend: c.backend });
-  const run = store.createRun({
-    name: hooks.name ?? `darts-${space.name}-${new Date().toISOString().slice(0, 16)}`, strategy: 'darts', spaceName: space.name, spaceDefinition: space.def, spaceHash: space.hash,
-    task: space.def.task, dataset: c.dataset, config: c as unknown as Record<string, unknown>, seed: c.seed, backend: backend.name,
-    versions: hooks.versions ?? { node: process.versions.node, '@tensorflow/tfjs-core': tf.version_core }, commandLine: hooks.commandLine ?? '',
-  });
-  return search(run.id, c, space, store, hooks, null);
-}
-
-/** Continues a stopped or killed DARTS run from its last committed epoch. */
-export async function resumeDarts(runId: number, store: Store, hooks: DartsHooks = {}): Promise<DartsOutcome> {
-  const run = store.getRun(runId);
-  if (!run) throw new UsageError(`no run ${runId} in ${store.path}`);
-  if (run.strategy !== 'darts') throw new UsageError(`run ${runId} is a ${run.strategy} run, not darts`);
-  const parsed = dartsConfigSchema.safeParse(run.config);
-  if (!parsed.success) throw new Error(`run ${runId}: stored darts config is invalid: ${parsed.error.message}`);
-  const c = parsed.data;
-  const space = loadCellSpace(c.space);
-  if (space.hash !== run.spaceHash) throw new UsageError(`run ${runId}: the space ${c.space} changed since the run started (hash ${space.hash.slice(0, 12)} vs ${run.spaceHash.slice(0, 12)})`);
-  await initBackend({ backend: run.backend });
-  let state: DartsState | null = null;
-  if (run.state !== null) {
-    const s = dartsStateSchema.safeParse(run.state);
-    if (!s.success) throw new Error(`run ${runId}: stored darts state is invalid: ${s.error.message}`);
-    state = s.data;
-  }
-  if (state?.phase === 'done') throw new UsageError(`run ${runId} is already finished`);
-  store.updateRunStatus(runId, 'running');
-  store.addEvent(runId, { level: 'info', kind: 'resume', message: `resumed at epoch ${state?.epoch ?? 0}`, data: { epoch: state?.epoch ?? 0 } });
-  return search(runId, c, space, store, hooks, state);
-}
-
 interface Session {
   net: Network;
   weights: NamedVariable[];
@@ -155,7 +104,9 @@ interface Session {
   dispose(): void;
 }
 
-async function search(runId: number, c: DartsConfig, space: CellSpace, store: Store, hooks: DartsHooks, resumed: DartsState | null): Promise<DartsOutcome> {
+/** Searches from the given state (or from the start) until the last epoch is committed or the signal stops it. */
+export async function searchDarts(o: DartsSearch, hooks: DartsHooks = {}): Promise<DartsSearchEnd> {
+  const { config: c, space, state: resumed } = o;
   const log = hooks.log ?? (() => {});
   const ops = [...space.def.cell.ops];
   const nodes = space.def.cell.nodes;
@@ -193,23 +144,20 @@ async function search(runId: number, c: DartsConfig, space: CellSpace, store: St
 
     if (state.phase === 'search') {
       const ds = loadDartsData(c, space.def.task);
-      log(`darts run ${runId}: ${space.name}, ${ds.counts.train} + ${ds.counts.val} images, ${c.epochs} epochs, order ${c.order}, supernet ${net.paramCount()} params, expected latency at uniform weights ${latScale.toFixed(3)} ms`);
+      log(`darts: ${space.name}, ${ds.counts.train} + ${ds.counts.val} images, ${c.epochs} epochs, order ${c.order}, supernet ${net.paramCount()} params, expected latency at uniform weights ${latScale.toFixed(3)} ms`);
       for (let epoch = state.epoch; epoch < c.epochs; epoch++) {
         const rec = await runEpoch(epoch, c, space, ds, session, stepper, archOpt, lat, latScale, state.step, hooks);
-        if (!rec) {
-          store.updateRunStatus(runId, 'stopped');
-          return { runId, status: 'stopped', genotype: null, candidateId: null, result: null, epochs: records };
-        }
+        if (!rec) return { status: 'stopped', epochs: records };
         const { record, snapshots, step } = rec;
-        const ckPath = checkpointPath(store.path, runId, epoch + 1);
+        const ckPath = checkpointPath(o.checkpointDir, epoch + 1);
         writeCheckpoint(ckPath, {
           epoch: epoch + 1, step, weights: saveWeights(net), alphas: saveWeights(asModule(arch)),
           weightOptimizer: await saveOptimizer(stepper.optimizer, weights), archOptimizer: await saveOptimizer(archOpt.optimizer, arch.named),
         });
         const becameCollapsed = record.collapse.collapsed && !state.collapsed;
         state = { ...state, epoch: epoch + 1, step, checkpoint: ckPath, collapsed: record.collapse.collapsed, phase: epoch + 1 === c.epochs ? 'evaluate' : 'search' };
-        commitEpoch(store, runId, record, snapshots, state, becameCollapsed, c);
-        pruneCheckpoints(store.path, runId, ckPath);
+        o.sink.commit({ epoch: record, snapshots, notes: epochNotes(record, becameCollapsed, c), state });
+        pruneCheckpoints(o.checkpointDir, ckPath);
         records.push(record);
         log(`epoch ${epoch + 1}/${c.epochs}: train loss ${record.trainLoss.toFixed(3)} ${metricName(space)} ${(100 * record.trainAccuracy).toFixed(1)}%, arch-half loss ${record.valLoss.toFixed(3)} ${metricName(space)} ${(100 * record.valAccuracy).toFixed(1)}%, E[latency] ${record.expectedLatencyMs.toFixed(3)} ms, ${record.seconds.toFixed(0)} s`);
         log(`  ${space.describe(record.genotype).replace(/\n/g, '\n  ')}`);
@@ -218,15 +166,7 @@ async function search(runId: number, c: DartsConfig, space: CellSpace, store: St
       }
     }
 
-    const genotype = deriveFromArch(arch, space, c);
-    if (!c.proxy) {
-      store.transaction(() => { store.saveRunState(runId, { ...state, phase: 'done' }); store.updateRunStatus(runId, 'finished'); });
-      return { runId, status: 'finished', genotype, candidateId: null, result: null, epochs: records };
-    }
-    return await evaluateFinal(runId, c, space, genotype, store, hooks, state, records);
-  } catch (err) {
-    store.updateRunStatus(runId, 'failed', (err as Error).message);
-    throw err;
+    return { status: 'searched', genotype: deriveFromArch(arch, space, c), state, epochs: records };
   } finally {
     stepper.dispose();
     archOpt.dispose();
@@ -251,9 +191,7 @@ const metricName = (space: CellSpace): string => (space.def.task === 'segmentati
 const collapseText = (r: CollapseReport): string =>
   `${r.parameterFree} of ${r.edges} edges parameter-free (${Object.entries(r.ops).map(([op, n]) => `${n} ${op}`).join(', ')})`;
 
-type PendingSnapshot = Omit<ArchSnapshot, 'id' | 'runId' | 'createdAt'>;
-
-function snapshotsNow(arch: ArchParams, epoch: number, step: number): PendingSnapshot[] {
+function snapshotsNow(arch: ArchParams, epoch: number, step: number): WeightSnapshot[] {
   const rows = readMixingWeights(arch);
   return CELL_TYPES.map((cellType: CellType) => ({ epoch, step, cellType, weights: snapshotOf(rows[cellType], arch.ops, arch.nodes) }));
 }
@@ -261,7 +199,7 @@ function snapshotsNow(arch: ArchParams, epoch: number, step: number): PendingSna
 async function runEpoch(
   epoch: number, c: DartsConfig, space: CellSpace, ds: DartsData, s: Session, stepper: ReturnType<typeof createStepper>, archOpt: ReturnType<typeof createArchOptimizer>,
   lat: LatencyMatrices, latScale: number, startStep: number, hooks: DartsHooks,
-): Promise<{ record: DartsEpochRecord; snapshots: PendingSnapshot[]; step: number } | null> {
+): Promise<{ record: DartsEpochRecord; snapshots: WeightSnapshot[]; step: number } | null> {
   const t0 = performance.now();
   const trainB = ds.batches('train', epoch);
   const valB = ds.batches('val', epoch);
@@ -274,7 +212,7 @@ async function runEpoch(
     return loss;
   });
   const bar: Progress | null = hooks.progress ? createProgress({ label: `darts epoch ${epoch + 1}/${c.epochs}`, total: stepsPerEpoch }) : null;
-  const snapshots: PendingSnapshot[] = [];
+  const snapshots: WeightSnapshot[] = [];
   let step = startStep;
   const tMeter = ds.meter(), vMeter = ds.meter();
   let tLoss = 0, vLoss = 0, aLoss = 0, seen = 0;
@@ -318,51 +256,13 @@ function mixOf(arch: ArchParams): { normal: tf.Tensor; reduce: tf.Tensor } {
   return { normal: tf.softmax(arch.normal), reduce: tf.softmax(arch.reduce) };
 }
 
-function commitEpoch(store: Store, runId: number, r: DartsEpochRecord, snapshots: PendingSnapshot[], state: DartsState, becameCollapsed: boolean, c: DartsConfig): void {
-  store.transaction(() => {
-    store.addEpoch(runId, { epoch: r.epoch, trainLoss: r.trainLoss, trainAccuracy: r.trainAccuracy, valLoss: r.valLoss, valAccuracy: r.valAccuracy, seconds: r.seconds, genotype: r.genotype });
-    for (const s of snapshots) store.addArchSnapshot(runId, s);
-    store.addEvent(runId, {
-      level: 'info', kind: 'darts-epoch', message: `epoch ${r.epoch + 1}/${c.epochs} done`,
-      data: { epoch: r.epoch, archLoss: r.archLoss, expectedLatencyMs: r.expectedLatencyMs, collapse: r.collapse },
-    });
-    if (becameCollapsed) {
-      store.addEvent(runId, { level: 'warn', kind: 'collapse', message: `epoch ${r.epoch + 1}: the derived normal cell collapsed: ${collapseText(r.collapse)}`, data: { epoch: r.epoch, ...r.collapse } });
-    }
-    store.saveRunState(runId, state);
-  });
-}
-
-async function evaluateFinal(
-  runId: number, c: DartsConfig, space: CellSpace, genotype: CellGenotype, store: Store, hooks: DartsHooks, state: DartsState, records: DartsEpochRecord[],
-): Promise<DartsOutcome> {
-  const log = hooks.log ?? (() => {});
-  const proxy = c.proxy!;
-  const key = space.key(genotype);
-  const { id } = store.insertCandidate(runId, { genotype, key, generation: c.epochs });
-  const job: EvalJob = {
-    runId, candidateId: id, key, spaceDef: space.def, genotype, task: space.def.task, dataset: c.dataset,
-    budget: { ...proxy }, latency: { ...c.measure }, seed: c.seed, backend: c.backend,
-  };
-  store.markRunning(id, `${process.pid}/darts`);
-  log(`training the derived genotype from scratch (${proxy.epochs} epochs on ${proxy.trainImages} images)`);
-  let result: EvalResult;
-  try {
-    result = await (hooks.evaluate ?? defaultEvaluate)(job);
-  } catch (err) {
-    const message = (err as Error).message;
-    store.transaction(() => { store.failCandidate(id, message); store.updateRunStatus(runId, 'failed', `evaluating the derived genotype: ${message}`); });
-    return { runId, status: 'failed', genotype, candidateId: id, result: null, epochs: records, error: message };
+function epochNotes(r: DartsEpochRecord, becameCollapsed: boolean, c: DartsConfig): RunNote[] {
+  const notes: RunNote[] = [{
+    level: 'info', kind: 'darts-epoch', message: `epoch ${r.epoch + 1}/${c.epochs} done`,
+    data: { epoch: r.epoch, archLoss: r.archLoss, expectedLatencyMs: r.expectedLatencyMs, collapse: r.collapse },
+  }];
+  if (becameCollapsed) {
+    notes.push({ level: 'warn', kind: 'collapse', message: `epoch ${r.epoch + 1}: the derived normal cell collapsed: ${collapseText(r.collapse)}`, data: { epoch: r.epoch, ...r.collapse } });
   }
-  store.transaction(() => {
-    for (const e of result.epochs) store.addEpoch(runId, { ...e, candidateId: id });
-    store.completeCandidate(id, {
-      accuracy: result.accuracy, latencyMs: result.latencyMs, latencyIqrMs: result.latencyIqrMs, params: result.params, flops: result.flops,
-      trainSeconds: result.trainSeconds, extra: { ...result.extra, source: 'darts', backend: result.backend, worker: result.worker },
-    });
-    store.saveRunState(runId, { ...state, phase: 'done' });
-    store.updateRunStatus(runId, 'finished');
-  });
-  log(`derived genotype: ${metricName(space) === 'acc' ? 'accuracy' : 'mIoU'} ${(100 * result.accuracy).toFixed(2)}%, latency ${result.latencyMs?.toFixed(3) ?? '-'} ms, ${result.params} params`);
-  return { runId, status: 'finished', genotype, candidateId: id, result, epochs: records };
+  return notes;
 }

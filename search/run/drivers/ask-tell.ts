@@ -1,0 +1,321 @@
+/**
+ * The ask/tell driver: a Strategy (aging evolution, NSGA-II, random, ...) proposes candidates,
+ * the loop (../loop.ts) evaluates them on the run's executor and tells the results back. Its
+ * flags, defaults and config (../config.ts) are shared by every ask/tell strategy; the registry
+ * binds one driver to each strategy's factory.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { readLatencyTable } from '../../latency/table.ts';
+import { defaultWorkers, DEFAULT_HEARTBEAT_MS } from '../../executor/pool.ts';
+import { loadTable } from '../../evaluate/table.ts';
+import { checkTableFitsSpace } from '../../evaluate/table-space.ts';
+import { DATASET_NAMES } from '../../data/registry.ts';
+import type { Genotype, Space } from '../../space/types.ts';
+import type { Strategy } from '../../strategies/types.ts';
+import type { Fitness, Constraint } from '../../strategies/fitness.ts';
+import { UsageError } from '../../util/errors.ts';
+import { DEFAULT_RECIPE, RECIPES, proxyRecipeOf } from '../../train/recipes.ts';
+import { PROXY_NAMES, proxyByName } from '../../evaluate/zero-cost/index.ts';
+import { createProgress, formatDuration } from '../../util/progress.ts';
+import { OBJECTIVES, runConfigSchema, runStateSchema, type RunConfig, type RunState } from '../config.ts';
+import type { CommonFlags, RunDriver } from '../driver.ts';
+import { runLoop, type LoopStatus } from '../loop.ts';
+import { chooseBackend, checkInputs, fileSha256, readSpace } from '../record.ts';
+import { formatFront, frontOf } from '../report.ts';
+
+/**
+ * Defaults: one epoch on 2,000 images costs a darts-fmnist-small candidate about 10 s on a wasm
+ * worker while another trains beside it (two cores): 64 candidates on 2 workers took 5m27s from
+ * a fresh clone. NSGA-II over accuracy and latency is the default: the
+ * run then shows a front worth opening in the explorer, not one best accuracy.
+ */
+export const DEFAULTS = {
+  space: 'darts-fmnist-small', budget: 64, population: 12, sample: 4, epochs: 1, trainImages: 2000, valImages: 1000,
+  recipe: DEFAULT_RECIPE, batchSize: RECIPES[DEFAULT_RECIPE].batchSize, learningRate: RECIPES[DEFAULT_RECIPE].learningRate,
+} as const;
+
+/**
+ * A segmentation space's defaults (64x64 scenes, Adam): `cellscape search --space seg-blocks`
+ * took 7m43s for 48 candidates on 2 workers here (best mIoU 0.13 on scenes-objects). A rate of
+ * 0.01 or more makes the training loss climb after a few epochs; one epoch leaves most networks
+ * predicting background only.
+ */
+export const SEG_DEFAULTS = { budget: 48, epochs: 3, trainImages: 1024, valImages: 256, batchSize: 16, learningRate: 0.003 } as const;
+
+const TASK_DEFAULTED = ['budget', 'epochs', 'train-images', 'val-images', 'batch-size', 'lr'] as const;
+type TaskDefaulted = (typeof TASK_DEFAULTED)[number];
+
+const int = (min: number) => z.coerce.number().int().min(min);
+const num = z.coerce.number();
+const positive = z.coerce.number().positive();
+
+export const askTellFlagsSchema = z.strictObject({
+  budget: int(1).optional(),
+  population: int(2).optional(),
+  sample: int(1).optional(),
+  crossover: num.min(0).max(1).default(0),
+  workers: int(1).optional(),
+  'max-latency': positive.optional(),
+  'max-params': positive.optional(),
+  score: z.enum(['accuracy', 'weighted', 'mnasnet']).optional(),
+  'latency-weight': num.default(0.01),
+  'params-weight': num.default(0),
+  'target-latency': positive.optional(),
+  objectives: z.string().optional(),
+  evaluator: z.string().regex(/^(proxy|table:.+|zc:.+)$/, 'expected proxy, table:FILE or zc:PROXY').default('proxy'),
+  'arch-col': z.string().optional(),
+  'accuracy-col': z.string().optional(),
+  'latency-col': z.string().optional(),
+  'params-col': z.string().optional(),
+  'flops-col': z.string().optional(),
+  'eval-delay-ms': int(0).optional(),
+  epochs: int(1).optional(),
+  'train-images': int(10).optional(),
+  'val-images': int(10).optional(),
+  'batch-size': int(1).optional(),
+  lr: positive.optional(),
+  recipe: z.enum(Object.keys(RECIPES) as [string, ...string[]]).optional(),
+  'latency-runtime': z.string().regex(/^(tfjs|onnxruntime|none|lut:.+)$/, 'expected tfjs, onnxruntime, none or lut:FILE').default('tfjs'),
+  'latency-repeats': int(1).default(20),
+  'latency-warmup': int(0).default(3),
+  'in-flight': int(1).optional(),
+  'max-attempts': int(1).default(3),
+  'time-limit': positive.optional(),
+  'stale-after': positive.default(120),
+  'max-memory': int(16).optional(),
+});
+type ParsedFlags = CommonFlags & z.output<typeof askTellFlagsSchema>;
+export type Flags = Omit<ParsedFlags, TaskDefaulted> & Record<TaskDefaulted, number>;
+
+/**
+ * The budget and proxy flags not given, from the defaults of the space's task; a classification
+ * proxy trains with a recipe (default the one bench/recipes.ts found fastest to converge), whose
+ * batch size and rate are the defaults of --batch-size and --lr. Segmentation has its own loop.
+ */
+export function withTaskDefaults(f: ParsedFlags, task: string): Flags {
+  if (task === 'segmentation') {
+    if (f.recipe !== undefined) throw new UsageError('--recipe: segmentation spaces train with their own loop (Adam); use --lr and --batch-size');
+    const d = SEG_DEFAULTS;
+    return {
+      ...f, budget: f.budget ?? d.budget, epochs: f.epochs ?? d.epochs, 'train-images': f['train-images'] ?? d.trainImages,
+      'val-images': f['val-images'] ?? d.valImages, 'batch-size': f['batch-size'] ?? d.batchSize, lr: f.lr ?? d.learningRate,
+    };
+  }
+  const d = DEFAULTS, recipe = f.recipe ?? d.recipe;
+  return {
+    ...f, recipe, budget: f.budget ?? d.budget, epochs: f.epochs ?? d.epochs, 'train-images': f['train-images'] ?? d.trainImages,
+    'val-images': f['val-images'] ?? d.valImages, 'batch-size': f['batch-size'] ?? RECIPES[recipe].batchSize, lr: f.lr ?? RECIPES[recipe].learningRate,
+  };
+}
+
+const HELP = `  --budget N               candidates to evaluate (default ${DEFAULTS.budget}; segmentation ${SEG_DEFAULTS.budget})
+  --population P --sample S   evolution population and tournament size
+  --workers N              worker threads (default one per core)
+  --max-latency MS --max-params N      hard constraints
+  --score accuracy|weighted|mnasnet    what evolution ranks by (moo: a scalar instead of the front)
+      --latency-weight W --params-weight W (weighted), --target-latency MS (mnasnet)
+  --objectives a,b         front objectives: ${OBJECTIVES.join(', ')} (default accuracy,latencyMs)
+  --evaluator proxy|table:FILE|zc:PROXY   train candidates, look them up in a benchmark table, or
+      score them untrained by a zero-cost proxy (${PROXY_NAMES.join(', ')}), its score taking accuracy's place
+      --accuracy-col C --latency-col C --params-col C --flops-col C --arch-col C --eval-delay-ms MS
+  --epochs E --train-images N --val-images N --batch-size B --lr LR   proxy training budget (default
+      ${DEFAULTS.epochs}/${DEFAULTS.trainImages}/${DEFAULTS.valImages}/${DEFAULTS.batchSize}/${DEFAULTS.learningRate}; segmentation ${SEG_DEFAULTS.epochs}/${SEG_DEFAULTS.trainImages}/${SEG_DEFAULTS.valImages}/${SEG_DEFAULTS.batchSize}/${SEG_DEFAULTS.learningRate})
+  --recipe NAME            how the proxy trains: ${Object.keys(RECIPES).join(', ')} (default ${DEFAULTS.recipe};
+                           bench/data/recipes.md); its batch size and rate are the defaults above
+  --latency-runtime tfjs|onnxruntime|none|lut:FILE   measure latency at batch 1 on one thread, or predict it
+      from a table made by cellscape lut;  --latency-repeats N --latency-warmup N
+  --in-flight N --max-attempts N --time-limit S --stale-after S --max-memory MB`;
+
+function fitnessOf(f: Flags): Fitness {
+  switch (f.score) {
+    case undefined: case 'accuracy': return { kind: 'metric', metric: 'accuracy' };
+    case 'weighted': return { kind: 'weighted', accuracy: 1, latency: f['latency-weight'], params: f['params-weight'] };
+    case 'mnasnet': {
+      const target = f['target-latency'] ?? f['max-latency'];
+      if (target === undefined) throw new UsageError('--score mnasnet: needs --target-latency MS (or --max-latency)');
+      return { kind: 'mnas', targetMs: target, alpha: -0.07, beta: -0.07 };
+    }
+  }
+}
+
+/** `measured`: the metrics the evaluator gives besides accuracy (a table only those it has columns for). */
+function objectivesOf(f: Flags, measured: { latencyMs: boolean; params: boolean; flops: boolean }): RunConfig['objectives'] {
+  if (f.objectives === undefined) return measured.latencyMs ? ['accuracy', 'latencyMs'] : measured.params ? ['accuracy', 'params'] : ['accuracy'];
+  const names = f.objectives.split(',').map((s) => s.trim());
+  for (const n of names) {
+    if (!(OBJECTIVES as readonly string[]).includes(n)) throw new UsageError(`--objectives: unknown '${n}'; choose from ${OBJECTIVES.join(', ')}`);
+  }
+  if (!measured.latencyMs && names.includes('latencyMs')) throw new UsageError('--objectives: latencyMs is not measured by this evaluator (--latency none, or no --latency-col)');
+  for (const metric of ['params', 'flops'] as const) {
+    if (!measured[metric] && names.includes(metric)) throw new UsageError(`--objectives: the table has no ${metric} (give --${metric}-col)`);
+  }
+  return names as RunConfig['objectives'];
+}
+
+/** Where candidates' latency comes from; a lookup table is read now so that a bad file fails before the run starts. */
+function latencySpecOf(f: Flags): RunConfig['latency'] {
+  const given = f['latency-runtime'];
+  const timing = { warmup: f['latency-warmup'], repeats: f['latency-repeats'] };
+  if (!given.startsWith('lut:')) return { runtime: given as 'tfjs' | 'onnxruntime' | 'none', ...timing };
+  const lutPath = resolve(given.slice('lut:'.length));
+  try {
+    readLatencyTable(lutPath);
+  } catch (err) {
+    throw new UsageError(`--latency-runtime ${given}: ${(err as Error).message}`);
+  }
+  return { runtime: 'lut', lutPath, ...timing };
+}
+
+export function configFrom(f: Flags, spacePath: string): RunConfig {
+  let evaluator: RunConfig['evaluator'];
+  let measuresLatency: boolean;
+  if (f.evaluator.startsWith('table:')) {
+    const path = resolve(f.evaluator.slice('table:'.length));
+    if (f.dataset !== undefined) throw new UsageError('--dataset: a table evaluator looks results up and trains on nothing; leave --dataset out');
+    if (!f['accuracy-col']) throw new UsageError('--evaluator table: needs --accuracy-col C (and --latency-col, --params-col as the table has them)');
+    const columns = {
+      accuracy: f['accuracy-col'], latency: f['latency-col'], params: f['params-col'], flops: f['flops-col'], arch: f['arch-col'],
+    };
+    loadTable(path, columns); // checks the file and its columns now, with errors naming them
+    evaluator = { kind: 'table', path, columns, delayMs: f['eval-delay-ms'], sha256: fileSha256(path, 'table') };
+    measuresLatency = columns.latency !== undefined;
+  } else {
+    for (const flag of ['accuracy-col', 'latency-col', 'params-col', 'flops-col', 'arch-col', 'eval-delay-ms'] as const) {
+      if (f[flag] !== undefined) throw new UsageError(`--${flag}: only with --evaluator table:FILE`);
+    }
+    evaluator = f.evaluator.startsWith('zc:') ? { kind: 'zero-cost', proxy: proxyByName(f.evaluator.slice('zc:'.length)).name } : { kind: 'proxy' };
+    measuresLatency = f['latency-runtime'] !== 'none';
+  }
+  const constraints: Constraint[] = [];
+  if (f['max-latency'] !== undefined) {
+    if (!measuresLatency) throw new UsageError('--max-latency: latency is not measured by this evaluator');
+    constraints.push({ metric: 'latencyMs', max: f['max-latency'] });
+  }
+  if (f['max-params'] !== undefined) constraints.push({ metric: 'params', max: f['max-params'] });
+  const population = f.population ?? Math.min(DEFAULTS.population, Math.max(2, f.budget));
+  const sample = f.sample ?? Math.min(DEFAULTS.sample, population);
+  if (sample > population) throw new UsageError(`--sample ${sample}: must not exceed --population ${population}`);
+  const workers = f.workers ?? defaultWorkers();
+  if (f['stale-after'] * 1000 < 3 * DEFAULT_HEARTBEAT_MS) {
+    throw new UsageError(`--stale-after ${f['stale-after']}: must be at least ${(3 * DEFAULT_HEARTBEAT_MS) / 1000} s (three heartbeats)`);
+  }
+  return runConfigSchema.parse({
+    spacePath, strategy: f.strategy, budget: f.budget, population, sample, crossover: f.crossover,
+    fitness: fitnessOf(f), scalar: f.score !== undefined, constraints, objectives: objectivesOf(f, { latencyMs: measuresLatency, params: evaluator.kind === 'proxy' || f['params-col'] !== undefined, flops: evaluator.kind === 'proxy' || f['flops-col'] !== undefined }), evaluator,
+    proxy: {
+      epochs: f.epochs, trainImages: f['train-images'], valImages: f['val-images'], batchSize: f['batch-size'], learningRate: f.lr,
+      ...(f.recipe === undefined ? {} : { recipe: proxyRecipeOf(RECIPES[f.recipe]) }),
+    },
+    latency: evaluator.kind === 'table' ? { runtime: 'none', warmup: 0, repeats: 1 } : latencySpecOf(f),
+    inFlight: f['in-flight'] ?? Math.max(4, 2 * workers), workers, maxAttempts: f['max-attempts'],
+    heartbeatMs: DEFAULT_HEARTBEAT_MS, staleAfterMs: Math.round(f['stale-after'] * 1000),
+    timeLimitMs: f['time-limit'] === undefined ? null : Math.round(f['time-limit'] * 1000),
+    maxMemoryMb: f['max-memory'] ?? null, maxConsecutiveFailures: Math.max(5, 2 * workers),
+  });
+}
+
+function evaluatorSummary(e: RunConfig['evaluator'], dataset: string, backend: string): string {
+  switch (e.kind) {
+    case 'table': return `table ${e.path}`;
+    case 'zero-cost': return `zero-cost proxy ${e.proxy} on ${dataset} (${backend})`;
+    default: return `proxy training on ${dataset} (${backend})`;
+  }
+}
+
+/** The data set, checked against the ones the space's task can train on. */
+export async function datasetFor(given: string | undefined, task: string): Promise<string> {
+  const names: readonly string[] = task === 'segmentation' ? (await import('../../evaluate/seg-proxy.ts')).SEG_DATASETS : DATASET_NAMES;
+  const name = given ?? names[0];
+  if (!names.includes(name)) throw new UsageError(`--dataset '${name}': a ${task} space trains on ${names.join(', ')}`);
+  return name;
+}
+
+/** The backend a new run records: the table's stand-in, or the one chosen now for every worker. */
+export async function backendName(f: { backend?: string }, config: RunConfig): Promise<string> {
+  return config.evaluator.kind === 'table' ? 'table' : chooseBackend(f.backend);
+}
+
+function statusText(s: LoopStatus): string {
+  const best = s.bestAccuracy === null ? '-' : s.bestAccuracy.toFixed(4);
+  return `done ${s.done} running ${s.running} failed ${s.failed} best ${best}`;
+}
+
+export type StrategyFactory = (space: Space<Genotype>, c: RunConfig, start: { seed: number } | { state: unknown }) => Strategy<Genotype>;
+
+/** The driver of one ask/tell strategy, made by `makeStrategy`. */
+export function askTell(makeStrategy: StrategyFactory): RunDriver<RunConfig, RunState, typeof askTellFlagsSchema> {
+  return {
+    flags: askTellFlagsSchema, help: HELP, configSchema: runConfigSchema, stateSchema: runStateSchema,
+
+    async plan(_strategy, common, own) {
+      const spacePath = resolve(common.space);
+      const { def, space } = readSpace(spacePath);
+      const f = withTaskDefaults({ ...common, ...own }, def.task);
+      const config = configFrom(f, spacePath);
+      if (config.evaluator.kind === 'table') checkTableFitsSpace(loadTable(config.evaluator.path, config.evaluator.columns), space);
+      const dataset = await datasetFor(f.dataset, def.task);
+      const backend = await backendName(f, config);
+      return {
+        config, space, dataset, backend, workers: config.workers,
+        summary: `budget ${config.budget}, ${evaluatorSummary(config.evaluator, dataset, backend)}, ${config.workers} workers, seed ${f.seed}`,
+      };
+    },
+
+    async reopen({ store, run, config, workers, force }) {
+      if (run.status === 'running' && !force) {
+        const last = Math.max(0, ...store.listCandidates(run.id, { status: 'running' }).map((c) => c.heartbeatAt ?? 0));
+        const age = Date.now() - last;
+        if (age < config.staleAfterMs) {
+          throw new UsageError(`run ${run.id} looks alive in another process (a heartbeat ${Math.round(age / 1000)}s ago); ` +
+            `if that process is gone, wait ${Math.ceil((config.staleAfterMs - age) / 1000)}s or pass --force`);
+        }
+      }
+      const space = checkInputs(run, config);
+      const n = workers ?? Math.min(config.workers, defaultWorkers());
+      const k = store.getRunSummary(run.id)!.counts;
+      return {
+        space, workers: n,
+        event: { level: 'info', kind: 'resumed', message: `resumed (was ${run.status}) with ${n} workers` },
+        line: `resuming run ${run.id} (${run.status}): ${k.done} done, ${k.failed} failed, ${k.pending + k.running + k.stale} to (re)run, budget ${config.budget}`,
+      };
+    },
+
+    executorNeeds: (c, workers) => ({
+      workers, heartbeatMs: c.heartbeatMs, maxMemoryMb: c.maxMemoryMb, inFlight: c.inFlight, maxAttempts: c.maxAttempts, evaluator: c.evaluator, latency: c.latency,
+    }),
+
+    async drive(s) {
+      const strategy = makeStrategy(s.space, s.config, s.state ? { state: s.state.strategy } : { seed: s.run.seed });
+      let progress: ReturnType<typeof createProgress> | undefined;
+      let doneAtStart = -1;
+      const onStatus = (st: LoopStatus) => {
+        if (!s.progress) return;
+        if (doneAtStart < 0) {
+          doneAtStart = st.done + st.failed;
+          progress = createProgress({ label: `run ${s.run.id}`, total: st.done + st.failed + st.remaining - doneAtStart });
+        }
+        progress!.setTotal(st.done + st.failed + st.remaining - doneAtStart);
+        progress!.update(st.done + st.failed - doneAtStart, `${statusText(st)} (run elapsed ${formatDuration(st.elapsedSeconds)})`);
+      };
+      try {
+        return await runLoop({
+          store: s.store, runId: s.run.id, space: s.space, config: s.config, strategy, executor: await s.executor(), signal: s.signal,
+          dataset: s.run.dataset, backend: s.run.backend === 'table' ? undefined : s.run.backend, seed: s.run.seed, onStatus, log: s.log,
+        });
+      } finally {
+        progress?.finish();
+      }
+    },
+
+    report({ store, run, config }, end, out) {
+      const summary = store.getRunSummary(run.id)!;
+      const front = frontOf(store.listCandidates(run.id, { status: 'done' }), config.objectives);
+      out(`run ${run.id} ${end.status}: ${summary.counts.done} done, ${summary.counts.failed} failed of ${config.budget}`);
+      if (front.length) {
+        out(`Pareto front on ${config.objectives.join(', ')} (${front.length} of ${summary.counts.done}):`);
+        out(formatFront(front));
+      }
+    },
+  };
+}

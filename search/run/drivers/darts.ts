@@ -1,0 +1,211 @@
+/**
+ * The supernet driver for DARTS: trains the supernet of a cell space (strategies/darts/run.ts),
+ * stores what it reports, and trains the genotype it derives from scratch as an ordinary
+ * candidate through the run's executor. A new weight-sharing trainer (SPOS, Once-for-All) is a
+ * driver of the same shape: flags, config and state schemas, a search reporting commits through
+ * storeSink, then trainDerived.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { initBackend } from '../../backend/index.ts';
+import { DEFAULT_HEARTBEAT_MS } from '../../executor/pool.ts';
+import { createInProcessExecutor } from '../../executor/in-process.ts';
+import type { Executor } from '../../executor/types.ts';
+import type { CellSpace } from '../../space/cell.ts';
+import type { CellGenotype } from '../../space/types.ts';
+import type { Store } from '../../store/store.ts';
+import { checkpointDir } from '../../strategies/darts/checkpoint.ts';
+import {
+  DEFAULT_DARTS_CONFIG as D, SEGMENTATION_DARTS_DEFAULTS as SD, dartsConfigSchema, dartsStateSchema, type DartsConfig, type DartsState,
+} from '../../strategies/darts/config.ts';
+import { LATENCY_FORMS } from '../../strategies/darts/latency.ts';
+import { REMEDIES } from '../../strategies/darts/remedies.ts';
+import { checkDataset, loadCellSpace, searchDarts, type DartsEpochRecord, type DartsHooks } from '../../strategies/darts/run.ts';
+import { UsageError } from '../../util/errors.ts';
+import { trainDerived } from '../derived.ts';
+import type { RunDriver, RunEnd, Sitting } from '../driver.ts';
+import { chooseBackend } from '../record.ts';
+import { createRun, reopenRun, sit } from '../session.ts';
+import { storeSink } from '../sink.ts';
+
+const int = (min: number) => z.coerce.number().int().min(min);
+const num = z.coerce.number();
+
+const flagsSchema = z.strictObject({
+  'data-dir': z.string().optional(),
+  epochs: int(1).default(D.epochs),
+  'train-images': int(2).optional(),
+  'val-images': int(2).optional(),
+  'batch-size': int(2).optional(),
+  lr: num.positive().default(D.learningRate),
+  'min-lr': num.min(0).default(D.minLearningRate),
+  'arch-lr': num.positive().default(D.archLearningRate),
+  order: z.enum(['1', '2']).default('1'),
+  'no-augment': z.boolean().optional(),
+  'latency-weight': num.min(0).default(D.latency.weight),
+  'latency-form': z.enum(LATENCY_FORMS).default(D.latency.form),
+  'target-latency': num.positive().optional(),
+  remedy: z.enum(REMEDIES).default('none'),
+  'remedy-weight': num.min(0).default(1),
+  'snapshot-every': int(0).default(D.snapshotEvery),
+  'collapse-share': num.gt(0).max(1).default(D.collapseShare),
+  'no-final': z.boolean().optional(),
+  'proxy-epochs': int(1).optional(),
+  'proxy-train-images': int(10).optional(),
+  'proxy-val-images': int(10).optional(),
+  head: z.enum(['ppm', 'fpn', 'upsample']).optional(),
+  'spatial-path': z.boolean().optional(),
+  'latency-runtime': z.enum(['tfjs', 'onnxruntime', 'none']).default('tfjs'),
+});
+
+const HELP = `  a cell space; --dataset default ${D.dataset} (segmentation: ${SD.dataset});  --data-dir DIR
+  --epochs E (default ${D.epochs})  --train-images N --val-images N (the two halves; default ${D.trainImages} each, segmentation ${SD.trainImages})
+  --batch-size B (${D.batchSize}; segmentation ${SD.batchSize})  --lr LR --min-lr LR (weights: momentum SGD, cosine)  --arch-lr LR (alphas: Adam)
+  --order 1|2        first-order, or the finite-difference second-order architecture gradient
+  --latency-weight W --latency-form linear|multiplicative --target-latency MS   latency-aware loss
+  --remedy none|beta --remedy-weight W     beta-DARTS regularisation against skip collapse
+  --snapshot-every K  also record the alphas every K steps   --collapse-share S (default ${D.collapseShare})
+  --head ppm|fpn|upsample --spatial-path   segmentation spaces: the head and spatial path searched with
+                     and kept in the genotype (default: the space's first choices)
+  --no-final         skip training the derived genotype from scratch
+  --proxy-epochs E --proxy-train-images N --proxy-val-images N --latency-runtime tfjs|onnxruntime|none
+  --no-augment`;
+
+type Flags = z.output<typeof flagsSchema>;
+
+function configOf(spacePath: string, seg: boolean, common: { dataset?: string; seed: number; backend?: string }, f: Flags): DartsConfig {
+  // A segmentation space starts from its own sizes (64x64 scenes cost far more per image than 28x28 digits).
+  const base: DartsConfig = seg ? { ...D, ...SD } : D;
+  const segmentation = f.head !== undefined || f['spatial-path'] !== undefined ? { head: f.head, spatialPath: f['spatial-path'] } : undefined;
+  const config = {
+    ...base, space: spacePath, dataset: common.dataset ?? base.dataset, dataDir: f['data-dir'], seed: common.seed, backend: common.backend, segmentation,
+    epochs: f.epochs, trainImages: f['train-images'] ?? base.trainImages, valImages: f['val-images'] ?? base.valImages, batchSize: f['batch-size'] ?? base.batchSize,
+    learningRate: f.lr, minLearningRate: f['min-lr'], archLearningRate: f['arch-lr'], order: f.order === '2' ? 2 : 1, augment: !f['no-augment'],
+    latency: { weight: f['latency-weight'], form: f['latency-form'], targetMs: f['target-latency'] },
+    remedy: { kind: f.remedy, weight: f.remedy === 'none' ? 0 : f['remedy-weight'] },
+    snapshotEvery: f['snapshot-every'], collapseShare: f['collapse-share'],
+    proxy: f['no-final'] ? null : {
+      ...base.proxy!, epochs: f['proxy-epochs'] ?? base.proxy!.epochs, trainImages: f['proxy-train-images'] ?? base.proxy!.trainImages, valImages: f['proxy-val-images'] ?? base.proxy!.valImages,
+    },
+    measure: { ...D.measure, runtime: f['latency-runtime'] },
+  };
+  const parsed = dartsConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`${issue.path[0] === 'dataset' ? `--dataset '${config.dataset}'` : `darts: ${issue.path.join('.')}`}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** A DARTS sitting's end, with what it derived and trained. */
+export type DartsEnd = RunEnd & { genotype: CellGenotype | null; candidateId: number | null; epochs: DartsEpochRecord[] };
+
+/** The whole of a DARTS sitting: search (from the stored state), then the final training. */
+export async function driveDarts(s: Sitting<DartsConfig, DartsState>, hooks: DartsHooks): Promise<DartsEnd> {
+  const { store, run, config: c } = s;
+  const space = s.space as unknown as CellSpace;
+  await initBackend({ backend: run.backend });
+  let searched;
+  try {
+    searched = await searchDarts({ config: c, space, state: s.state, checkpointDir: checkpointDir(store.path, run.id), sink: storeSink(store, run.id) }, hooks);
+  } catch (err) {
+    store.updateRunStatus(run.id, 'failed', (err as Error).message);
+    throw err;
+  }
+  if (searched.status === 'stopped') {
+    store.updateRunStatus(run.id, 'stopped');
+    return { status: 'stopped', genotype: null, candidateId: null, epochs: searched.epochs };
+  }
+  const { genotype, state, epochs } = searched;
+  const done: DartsState = { ...state, phase: 'done' };
+  if (!c.proxy) {
+    store.transaction(() => { store.saveRunState(run.id, done); store.updateRunStatus(run.id, 'finished'); });
+    return { status: 'finished', genotype, candidateId: null, epochs };
+  }
+  const end = await trainDerived(s, {
+    genotype, key: space.key(genotype), generation: c.epochs, dataset: c.dataset, budget: c.proxy, latency: c.measure, seed: c.seed, source: 'darts',
+  }, done);
+  return { ...end, genotype, epochs };
+}
+
+export const dartsDriver: RunDriver<DartsConfig, DartsState, typeof flagsSchema> = {
+  flags: flagsSchema,
+  booleans: ['no-augment', 'no-final', 'spatial-path'],
+  help: HELP,
+  configSchema: dartsConfigSchema,
+  stateSchema: dartsStateSchema,
+
+  async plan(_strategy, common, own) {
+    const spacePath = resolve(common.space);
+    const space = loadCellSpace(spacePath);
+    const config = configOf(spacePath, space.def.task === 'segmentation', common, own);
+    checkDataset(config, space);
+    const backend = await chooseBackend(config.backend);
+    return { config, space, dataset: config.dataset, backend, workers: 1, summary: `${config.epochs} epochs on ${config.dataset} (${backend}), seed ${config.seed}` };
+  },
+
+  async reopen({ run, config, state }) {
+    const space = loadCellSpace(config.space);
+    if (space.hash !== run.spaceHash) throw new UsageError(`run ${run.id}: the space ${config.space} changed since the run started (hash ${space.hash.slice(0, 12)} vs ${run.spaceHash.slice(0, 12)})`);
+    if (state?.phase === 'done') throw new UsageError(`run ${run.id} is already finished`);
+    const epoch = state?.epoch ?? 0;
+    return {
+      space, workers: 1,
+      event: { level: 'info', kind: 'resume', message: `resumed at epoch ${epoch}`, data: { epoch } },
+      line: `resuming darts run ${run.id} (${run.status}) at epoch ${epoch} of ${config.epochs}`,
+    };
+  },
+
+  // The supernet trains in this process; the executor trains the one derived genotype.
+  executorNeeds: (c) => ({
+    workers: 1, heartbeatMs: DEFAULT_HEARTBEAT_MS, maxMemoryMb: null, inFlight: 1, maxAttempts: 1, evaluator: { kind: 'proxy' }, latency: c.measure,
+  }),
+
+  drive: (s) => driveDarts(s, { progress: s.progress, signal: s.signal, log: s.log }),
+
+  report({ store, run }, end, out) {
+    const cand = store.listCandidates(run.id).at(-1);
+    const genotype = store.listEpochs(run.id, null).at(-1)?.genotype ?? null;
+    out(`run ${run.id} ${end.status}`);
+    if (end.status === 'finished') {
+      out(JSON.stringify({ run: run.id, genotype, candidate: cand?.id ?? null, accuracy: cand?.accuracy ?? null, latencyMs: cand?.latencyMs ?? null, params: cand?.params ?? null }));
+    }
+  },
+};
+
+/** What a programmatic DARTS run (tests, bench/darts.ts) answers. */
+export type DartsOutcome = DartsEnd & { runId: number };
+
+export interface DartsRunOptions extends DartsHooks {
+  /** Trains the derived genotype; default: in this process. */
+  executor?: Executor;
+  name?: string;
+}
+
+async function sitDarts(store: Store, runId: number, space: CellSpace, o: DartsRunOptions): Promise<DartsOutcome> {
+  const { executor = createInProcessExecutor(), ...hooks } = o;
+  const end = await sit({ store, runId, driver: dartsDriver, space, workers: 1, executor, signal: hooks.signal, log: hooks.log, drive: (s) => driveDarts(s, hooks) });
+  return { ...end, runId };
+}
+
+/** Starts a DARTS run in the store from a config (defaults for what it leaves out) and drives it. */
+export async function runDarts(config: Partial<DartsConfig> & Pick<DartsConfig, 'space'>, store: Store, o: DartsRunOptions = {}): Promise<DartsOutcome> {
+  const parsed = dartsConfigSchema.safeParse({ ...D, ...config });
+  if (!parsed.success) throw new UsageError(`darts: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ')}`);
+  const c = parsed.data;
+  const space = loadCellSpace(c.space);
+  checkDataset(c, space);
+  const backend = (await initBackend({ backend: c.backend })).name;
+  const run = createRun(store, { config: c, space, dataset: c.dataset, backend, workers: 1, summary: `${c.epochs} epochs on ${c.dataset}` }, {
+    strategy: 'darts', name: o.name, seed: c.seed, versions: { node: process.versions.node }, commandLine: '',
+  });
+  return sitDarts(store, run.id, space, o);
+}
+
+/** Continues a stopped or killed DARTS run, as `cellscape resume` does. */
+export async function resumeDarts(runId: number, store: Store, o: DartsRunOptions = {}): Promise<DartsOutcome> {
+  const run = store.getRun(runId);
+  if (!run) throw new UsageError(`no run ${runId} in ${store.path}`);
+  const { space } = await reopenRun(store, run, dartsDriver);
+  return sitDarts(store, runId, space as CellSpace, o);
+}
