@@ -137,6 +137,7 @@ export const dartsDriver: RunDriver<DartsConfig, DartsState, typeof flagsSchema>
 
   async plan(_strategy, common, own) {
     const spacePath = resolve(common.space);
+    // Checked before the database is opened, so that a wrong space leaves no trace in it.
     const space = loadCellSpace(spacePath);
     const config = configOf(spacePath, space.def.task === 'segmentation', common, own);
     checkDataset(config, space);
