@@ -1,6 +1,6 @@
 /**
  * A pool worker for the executor tests that misbehaves on request: the job's key says how
- * (ok, sleep:MS, throw, exit, hang, oom, once-hang:FILE, and with the latency lock:
+ * (ok, sleep:MS, throw, exit, hang, oom, wasm-abort, once-hang:FILE, and with the latency lock:
  * hold-exit, hold-hang, wait-exit (waits for exclusive behind a holder, then dies), exclusive). It uses the real serveTasks wrapper, so the
  * heartbeat and error transport under test are the production ones.
  */
@@ -37,6 +37,8 @@ export default serveTasks(async ({ job }, { lock }) => {
       const hog: number[][] = [];
       for (;;) hog.push(new Array(1e6).fill(hog.length));
     }
+    // What the wasm backend throws when its heap cannot grow (the real one needs gigabytes).
+    case 'wasm-abort': throw new Error('Aborted(). Build with -sASSERTIONS for more info.');
     default: throw new Error(`fixture: unknown mode ${mode}`);
   }
 });

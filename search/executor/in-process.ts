@@ -17,7 +17,7 @@ export function createInProcessExecutor(): Executor {
     start(task: EvalTask): RunningTask {
       let settle!: (o: Outcome) => void;
       const aborted = new Promise<Outcome>((resolve) => { settle = resolve; });
-      const ran = runTask(task, { lock }).then((r): Outcome => ({ ok: true, ...r }), failureOf);
+      const ran = runTask(task, { lock }).then((r): Outcome => ({ ok: true, ...r }), (err) => failureOf(err, task));
       return {
         done: Promise.race([ran, aborted]),
         lastBeat: () => Date.now(),

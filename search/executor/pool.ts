@@ -105,7 +105,15 @@ export function createPoolExecutor(o: PoolOptions = {}): Executor {
       };
       const wire: WireTask = { task, slot };
       const done = (pool.run(wire, { signal: controller.signal }) as Promise<Outcome>).then(
-        (outcome) => outcome,
+        async (outcome) => {
+          // Out of memory leaves a wasm backend aborted for good: the thread goes, piscina starts a
+          // fresh one, and the slot is free again only then so that no task lands on the old one.
+          if (!outcome.ok && outcome.kind === 'oom') {
+            await findThread(slot)?.terminate();
+            await bury();
+          }
+          return outcome;
+        },
         async (err: Error): Promise<Outcome> => {
           await bury();
           return stopped

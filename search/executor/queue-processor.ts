@@ -33,6 +33,6 @@ export default async function process_(job: SandboxedJob<EvalTask, Outcome>): Pr
     const { result, tensors } = await runTask(job.data);
     return { ok: true, result: { ...result, worker: workerName }, tensors };
   } catch (err) {
-    return failureOf(err);
+    return failureOf(err, job.data);
   }
 }

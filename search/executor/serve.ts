@@ -28,8 +28,19 @@ export interface PoolWorkerData {
   latencyLock: SharedArrayBuffer;
 }
 
-export function failureOf(err: unknown): Outcome {
+/**
+ * An exhausted heap as the tensor backends report it: Emscripten's abort of the wasm backend (its
+ * heap cannot grow further; the module is unusable afterwards), a failed typed-array allocation.
+ */
+const OUT_OF_MEMORY = /^Aborted\(|Cannot enlarge memory|Out of memory|Array buffer allocation failed|could not allocate memory/i;
+
+/** A task's error as an outcome; running out of memory is 'oom', with the batch size to lower. */
+export function failureOf(err: unknown, task?: EvalTask): Outcome {
   const e = err instanceof Error ? err : new Error(String(err));
+  if (OUT_OF_MEMORY.test(e.message)) {
+    const batch = task?.job.budget.batchSize;
+    return { ok: false, kind: 'oom', error: `out of memory (${e.message.split('\n')[0]})${batch ? `; lower --batch-size (now ${batch})` : ''}`, stack: e.stack };
+  }
   return { ok: false, kind: e instanceof UsageError ? 'usage' : 'error', error: e.message, stack: e.stack };
 }
 
@@ -47,7 +58,7 @@ export function serveTasks(run: (task: EvalTask, ctx: TaskContext) => Promise<{ 
       const { result, tensors } = await run(task, { beat, lock });
       return { ok: true, result, tensors };
     } catch (err) {
-      return failureOf(err);
+      return failureOf(err, task);
     } finally {
       clearInterval(timer);
     }

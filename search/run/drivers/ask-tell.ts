@@ -125,7 +125,9 @@ const HELP = `  --budget N               candidates to evaluate (default ${DEFAU
                            bench/data/recipes.md); its batch size and rate are the defaults above
   --latency-runtime tfjs|onnxruntime|none|lut:FILE   measure latency at batch 1 on one thread, or predict it
       from a table made by cellscape lut;  --latency-repeats N --latency-warmup N
-  --in-flight N --max-attempts N --time-limit S --stale-after S --max-memory MB`;
+  --in-flight N --max-attempts N --time-limit S --stale-after S
+  --max-memory MB          each worker's JavaScript heap (not the tensors: they live in the wasm heap);
+                           an evaluation that exhausts memory fails as oom, naming the batch size to lower`;
 
 function fitnessOf(f: Flags): Fitness {
   switch (f.score) {
