@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../search/cli.ts';
+import { cellscapeInProcess } from './cli-in-process.ts';
 import { openStore } from '../search/store/store.ts';
 import { checkDepth } from '../search/util/depth.ts';
 import { checkOutFile, prepareOutDir, readInputFile } from '../search/util/files.ts';
@@ -24,17 +24,6 @@ const fifo = join(dir, 'fifo');
 spawnSync('mkfifo', [fifo]);
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs a command; returns its exit code and what it printed on stderr. */
-async function cellscape(args: string[]): Promise<{ code: number; err: string }> {
-  const lines: string[] = [];
-  const original = console.error;
-  console.error = (...a: unknown[]) => { lines.push(a.join(' ')); };
-  try {
-    return { code: await main(args), err: lines.join('\n') };
-  } finally {
-    console.error = original;
-  }
-}
 
 function assertClear(r: { code: number; err: string }, command: string, names: string): void {
   assert.ok(r.code === 1 || r.code === 2, `exit ${r.code}: ${r.err}`);
@@ -83,51 +72,51 @@ test('inspect: a deeply nested JSON or Python genotype is an error naming the fi
   writeFileSync(json, `{"normal": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
   writeFileSync(py, `Genotype(normal=${'['.repeat(100_000)}${']'.repeat(100_000)})`);
   for (const path of [json, py]) {
-    const r = await cellscape(['inspect', path]);
+    const r = await cellscapeInProcess(['inspect', path]);
     assertClear(r, 'inspect', path);
     assert.match(r.err, /nested deeper than/);
   }
-  assertClear(await cellscape(['inspect', fifo]), 'inspect', fifo);
+  assertClear(await cellscapeInProcess(['inspect', fifo]), 'inspect', fifo);
 });
 
 test('lut refuses an --out it could not write before measuring anything', async () => {
   const started = Date.now();
-  const r = await cellscape(['lut', '--space', 'nb201', '--out', join(dir, 'nodir', 'lut.json')]);
+  const r = await cellscapeInProcess(['lut', '--space', 'nb201', '--out', join(dir, 'nodir', 'lut.json')]);
   assertClear(r, 'lut', '--out');
   assert.ok(Date.now() - started < 10_000, 'refused at once, not after measuring');
 });
 
 test('explore: a file that is not a database and a host that cannot be listened on', async () => {
-  assertClear(await cellscape(['explore', '--db', file]), 'explore', '--db');
-  assertClear(await cellscape(['explore', '--db', fifo]), 'explore', '--db');
+  assertClear(await cellscapeInProcess(['explore', '--db', file]), 'explore', '--db');
+  assertClear(await cellscapeInProcess(['explore', '--db', fifo]), 'explore', '--db');
   const db = join(dir, 'explore.db');
   openStore(db).close();
-  assertClear(await cellscape(['explore', '--db', db, '--host', '256.1.1.1']), 'explore', '--host');
+  assertClear(await cellscapeInProcess(['explore', '--db', db, '--host', '256.1.1.1']), 'explore', '--host');
 });
 
 test('search: the strategy list names darts; --dataset with a table, rows outside the space and a table of another space are refused before a run exists', async () => {
   const db = join(dir, 'runs.db');
   const tableArgs = (path: string, space = 'nb201') => ['search', '--space', space, '--evaluator', `table:${path}`, '--accuracy-col', 'accuracy', '--db', db];
-  const strategy = await cellscape(['search', '--strategy', 'genetic']);
+  const strategy = await cellscapeInProcess(['search', '--strategy', 'genetic']);
   assertClear(strategy, 'search', '--strategy');
   assert.match(strategy.err, /darts/);
-  assertClear(await cellscape([...tableArgs(table), '--dataset', 'cifar10']), 'search', '--dataset');
+  assertClear(await cellscapeInProcess([...tableArgs(table), '--dataset', 'cifar10']), 'search', '--dataset');
   const outside = join(dir, 'outside.csv');
   writeFileSync(outside, readFileSync(table, 'utf8') + '|warp~0|+|none~0|none~1|+|none~0|none~1|none~2|,0.5,1,100\n');
-  assertClear(await cellscape(tableArgs(outside)), 'search', 'outside.csv');
-  assertClear(await cellscape(tableArgs(table, 'darts-fmnist-small')), 'search', table);
+  assertClear(await cellscapeInProcess(tableArgs(outside)), 'search', 'outside.csv');
+  assertClear(await cellscapeInProcess(tableArgs(table, 'darts-fmnist-small')), 'search', table);
   assert.equal(existsSync(db), false, 'no database, no run was created');
 });
 
 test('export: --out onto a file, /dev/null, a path under a file or /proc is refused, and nothing hangs', async () => {
   const db = join(dir, 'export.db');
-  const r = await cellscape(['search', '--space', 'nb201', '--evaluator', `table:${table}`, '--accuracy-col', 'accuracy',
+  const r = await cellscapeInProcess(['search', '--space', 'nb201', '--evaluator', `table:${table}`, '--accuracy-col', 'accuracy',
     '--budget', '2', '--population', '2', '--sample', '1', '--workers', '1', '--db', db]);
   assert.equal(r.code, 0, r.err);
   for (const out of [file, '/dev/null', join(file, 'sub'), '/proc/x']) {
-    assertClear(await cellscape(['export', '1', '--format', 'json', '--out', out, '--db', db]), 'export', '--out');
+    assertClear(await cellscapeInProcess(['export', '1', '--format', 'json', '--out', out, '--db', db]), 'export', '--out');
   }
   mkdirSync(join(dir, 'ok'));
-  assert.equal((await cellscape(['export', '1', '--format', 'json', '--out', join(dir, 'ok'), '--db', db])).code, 0);
+  assert.equal((await cellscapeInProcess(['export', '1', '--format', 'json', '--out', join(dir, 'ok'), '--db', db])).code, 0);
   assert.ok(existsSync(join(dir, 'ok', 'genotype.json')));
 });

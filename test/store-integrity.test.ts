@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../search/cli.ts';
+import { cellscapeInProcess } from './cli-in-process.ts';
 import { openStore } from '../search/store/store.ts';
 import { createRng } from '../search/util/rng.ts';
 import { writeSampleRun } from '../explorer/sample-runs.ts';
@@ -33,17 +33,6 @@ const damaged: Record<string, Buffer> = {
   'second half cut off': bytes.subarray(0, Math.floor(bytes.length / 2 / PAGE) * PAGE + 100),
 };
 
-async function quietly(args: string[]): Promise<{ code: number; err: string }> {
-  const lines: string[] = [];
-  const original = console.error;
-  console.error = (...a: unknown[]) => { lines.push(a.join(' ')); };
-  try {
-    return { code: await main(args), err: lines.join('\n') };
-  } finally {
-    console.error = original;
-  }
-}
-
 for (const [how, content] of Object.entries(damaged)) {
   test(`a database with its ${how} is refused by the store, resume, runs and show, and left as it was`, async () => {
     const path = join(dir, `${how.replace(/ /g, '-')}.db`);
@@ -53,7 +42,7 @@ for (const [how, content] of Object.entries(damaged)) {
         e.name === 'EnvironmentError' && e.message.includes(path) && /damaged|not a readable SQLite database/.test(e.message));
     }
     for (const args of [['resume', '1'], ['runs'], ['show', '1'], ['export', '1', '--format', 'json', '--out', join(dir, 'out')]]) {
-      const r = await quietly([...args, '--db', path]);
+      const r = await cellscapeInProcess([...args, '--db', path]);
       assert.equal(r.code, 1, `${args[0]}: ${r.err}`);
       assert.match(r.err.split('\n')[0], new RegExp(`^cellscape ${args[0]}: --db .*(damaged|not a readable SQLite database)`));
       assert.doesNotMatch(r.err, /internal error|^\s+at /m);
