@@ -12,7 +12,7 @@ import { initBackend } from '../search/backend/index.ts';
 import { openStore, type Store } from '../search/store/store.ts';
 import { runDarts, resumeDarts } from '../search/run/drivers/darts.ts';
 import { dartsConfig, type DartsConfig } from '../search/strategies/darts/config.ts';
-import { checkpointDir } from '../search/strategies/darts/checkpoint.ts';
+import { checkpointDir } from '../search/run/session.ts';
 import { buildDartsSupernet } from '../search/nn/darts.ts';
 import { createArchParams } from '../search/strategies/darts/arch.ts';
 import { archStepFirstOrder, archStepSecondOrder, createArchOptimizer, type XY } from '../search/strategies/darts/bilevel.ts';

@@ -69,6 +69,8 @@ export interface Sitting<C, S> {
   /** The driver's state of the last commit, null for a run that has not committed one. */
   state: S | null;
   space: Space<Genotype>;
+  /** A directory for the run's checkpoints (not created until written). */
+  checkpointDir: string;
   /** The run's executor (pool, queue, or one given), opened on first call and closed after the sitting. */
   executor(): Promise<Executor>;
   /** Aborted on Ctrl-C: the driver stops at its next safe point and leaves the run resumable. */

@@ -23,6 +23,11 @@ export interface RunMeta {
   commandLine: string;
 }
 
+/** Where a run keeps files of its own beside the database (a supernet's checkpoints). */
+export function checkpointDir(dbPath: string, runId: number): string {
+  return `${dbPath}.checkpoints/run-${runId}`;
+}
+
 /** Creates the run a driver planned, with a first event saying what it will do. */
 export function createRun(store: Store, plan: RunPlan<unknown>, meta: RunMeta): Run {
   const def = plan.space.def;
@@ -90,7 +95,7 @@ export async function sit<E extends RunEnd = RunEnd>(o: SitOptions<E>): Promise<
     return createPoolExecutor({ workers: needs.workers, heartbeatMs: needs.heartbeatMs, maxMemoryMb: needs.maxMemoryMb ?? undefined });
   };
   const sitting: Sitting<unknown, unknown> = {
-    store: o.store, run, config, state, space: o.space, signal: o.signal ?? new AbortController().signal,
+    store: o.store, run, config, state, space: o.space, checkpointDir: checkpointDir(o.store.path, run.id), signal: o.signal ?? new AbortController().signal,
     executor: () => (opened ??= open()), log: o.log ?? (() => {}), progress: o.progress ?? false,
   };
   try {

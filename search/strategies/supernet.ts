@@ -3,16 +3,10 @@
  * without knowing where it goes: the run layer stores each commit in one transaction, so a run
  * killed at any point resumes from the last commit's state and sees everything it reported.
  */
+import type { EpochRecord } from '../contracts/epoch.ts';
 
-/** One training epoch of the supernet, with the architecture derived at its end (if any). */
-export interface SupernetEpoch {
-  epoch: number;
-  trainLoss: number;
-  /** Top-1 accuracy, or mIoU for a segmentation space (likewise valAccuracy). */
-  trainAccuracy: number;
-  valLoss: number;
-  valAccuracy: number;
-  seconds: number;
+/** One training epoch of the supernet (accuracy: top-1, or mIoU for segmentation), with the architecture derived at its end (if any). */
+export interface SupernetEpoch extends EpochRecord {
   genotype?: unknown;
 }
 

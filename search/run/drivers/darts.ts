@@ -14,7 +14,6 @@ import type { Executor } from '../../executor/types.ts';
 import type { CellSpace } from '../../space/cell.ts';
 import type { CellGenotype } from '../../space/types.ts';
 import type { Store } from '../../store/store.ts';
-import { checkpointDir } from '../../strategies/darts/checkpoint.ts';
 import {
   DEFAULT_DARTS_CONFIG as D, SEGMENTATION_DARTS_DEFAULTS as SD, dartsConfigSchema, dartsStateSchema, type DartsConfig, type DartsState,
 } from '../../strategies/darts/config.ts';
@@ -107,7 +106,7 @@ export async function driveDarts(s: Sitting<DartsConfig, DartsState>, hooks: Dar
   await initBackend({ backend: run.backend });
   let searched;
   try {
-    searched = await searchDarts({ config: c, space, state: s.state, checkpointDir: checkpointDir(store.path, run.id), sink: storeSink(store, run.id) }, hooks);
+    searched = await searchDarts({ config: c, space, state: s.state, checkpointDir: s.checkpointDir, sink: storeSink(store, run.id) }, hooks);
   } catch (err) {
     store.updateRunStatus(run.id, 'failed', (err as Error).message);
     throw err;

@@ -1,7 +1,7 @@
 /**
  * Search checkpoints: supernet weights and running statistics, alphas, both optimizers' slots
  * (by module path, see train/checkpoint.ts) and the position in the data order, in one file
- * `epoch-<n>.ckpt` of the run's directory (`<db>.checkpoints/run-<id>`), written to a temporary name, synced and renamed so
+ * `epoch-<n>.ckpt` of the run's checkpoint directory (the run layer's, see run/session.ts), written to a temporary name, synced and renamed so
  * that a kill leaves either the old file or the new one. Layout: uint32 LE header length, the
  * JSON header (names, shapes, offsets, scalars), then the float32 values back to back.
  */
@@ -29,10 +29,6 @@ const headerSchema = z.strictObject({
   step: z.int().min(0),
   tensors: z.array(z.strictObject({ group: z.enum(GROUPS), name: z.string(), shape: z.array(z.int().min(0)), offset: z.int().min(0), length: z.int().min(0) })),
 });
-
-export function checkpointDir(dbPath: string, runId: number): string {
-  return `${dbPath}.checkpoints/run-${runId}`;
-}
 
 export function checkpointPath(dir: string, epoch: number): string {
   return join(dir, `epoch-${epoch}.ckpt`);
