@@ -115,3 +115,25 @@ test('cellscape fidelity ranks an evaluator against a reference table, stores th
     store.close();
   }
 });
+
+test('a fidelity check trains the front and random others of a search again and stores how well the search ranked them', () => {
+  const dir = tempDir();
+  const db = join(dir, 's.db');
+  const tiny = ['--epochs', '1', '--batch-size', '20', '--workers', '1', '--db', db];
+  const s = cli('search', '--strategy', 'random', '--budget', '4', '--train-images', '40', '--val-images', '30', '--latency-runtime', 'none', ...tiny);
+  assert.equal(s.status, 0, s.stdout + s.stderr);
+  const r = cli('fidelity', '--run', '1', '--check', '3', '--train-images', '60', ...tiny);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const store = openStore(db, { readonly: true });
+  try {
+    const [check] = store.listEvents(1).filter((e) => e.kind === 'fidelity-check');
+    const data = check.data as { n: number; candidates: number[]; checkRun: number; budget: { trainImages: number } };
+    assert.equal(data.n, 3);
+    assert.equal(data.budget.trainImages, 60);
+    const best = store.listCandidates(1, { status: 'done' }).sort((a, b) => b.accuracy! - a.accuracy! || a.id - b.id)[0];
+    assert.equal(data.candidates[0], best.id, 'the front comes first, best accuracy first');
+    assert.equal(store.listCandidates(data.checkRun).length, 3);
+  } finally {
+    store.close();
+  }
+});

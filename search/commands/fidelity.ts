@@ -1,9 +1,12 @@
 /**
- * `cellscape fidelity --table FILE [evaluator and budget as for cellscape search]`: how well an
- * evaluator ranks architectures. Evaluates the table's architectures with it (a stored,
- * resumable list run; architectures an earlier run of the same measurement evaluated are not
- * evaluated again), then prints Spearman's rho, Kendall's tau and top-10 % precision against the
- * table's accuracies, with seconds per candidate, and stores them as a 'fidelity' event of the run.
+ * `cellscape fidelity`: how well an evaluator ranks architectures.
+ *  --table FILE: evaluates a reference table's architectures with any evaluator and budget that
+ *    `cellscape search` accepts (a stored, resumable list run; architectures an earlier run of the
+ *    same measurement evaluated are not evaluated again) and ranks its scores against the table.
+ *  --run RUN --check K: evaluates K of a search's candidates (front first) again at a higher
+ *    budget and ranks the search's own scores against those.
+ * Prints Spearman's rho, Kendall's tau-b, top-10 % precision and seconds per candidate, and
+ * stores them as an event of the run ('fidelity', or 'fidelity-check' on the search run).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,102 +19,113 @@ import { openStore } from '../store/store.ts';
 import type { Genotype, Space } from '../space/types.ts';
 import { parseFlags } from '../run/flags.ts';
 import { readSpace } from '../run/record.ts';
-import { runSession } from '../run/session.ts';
-import { runConfigSchema } from '../run/config.ts';
+import { runConfigSchema, type RunConfig } from '../run/config.ts';
 import { table as textTable } from '../run/report.ts';
+import { initBackend } from '../backend/index.ts';
 import { backendName, configFrom, datasetFor, withTaskDefaults } from '../run/drivers/ask-tell.ts';
-import { driverOf } from '../run/registry.ts';
 import { flagsSchema as searchFlags } from './search.ts';
-import { measuredRuns, openListRun, type ListRunSpec } from '../reference/list-run.ts';
+import { REFERENCE_BUDGET } from '../reference/budget.ts';
 import { readRows } from '../reference/rows.ts';
-import { kendallTau, spearman, topPrecision } from '../reference/agreement.ts';
+import { evaluateList } from '../reference/evaluate-list.ts';
+import { checkFidelity } from '../reference/check.ts';
+import { fidelityOf, fidelityRow, formatFidelity } from '../reference/fidelity.ts';
 
+const int = (min: number) => z.coerce.number().int().min(min);
 const flagsSchema = searchFlags.omit({ space: true, strategy: true, budget: true, population: true, sample: true, crossover: true }).extend({
-  table: z.string().regex(/\.(jsonl|ndjson|csv)$/i, 'expected a table written by cellscape reference or cellscape table (.jsonl or .csv)'),
-  limit: z.coerce.number().int().min(2).optional(),
+  table: z.string().regex(/\.(jsonl|ndjson|csv)$/i, 'expected a table written by cellscape reference or cellscape table (.jsonl or .csv)').optional(),
+  limit: int(2).optional(),
   split: z.enum(['val', 'test']).default('val'),
+  run: int(1).optional(),
+  check: int(2).optional(),
 });
 
 const HELP = `Usage: cellscape fidelity --table FILE [evaluator] [budget] [--limit N] [--split val|test] [--workers N] [--db FILE]
+       cellscape fidelity --run RUN --check K [--epochs E --train-images N] [--workers N] [--db FILE]
 
-Evaluates the architectures of a reference table (made by cellscape reference) with an evaluator,
-and measures how well it ranks them against the table: Spearman's rho, Kendall's tau, top-10 %
-precision, seconds per candidate. Stored as a 'fidelity' event of the run it makes (resumable).
-  evaluator and budget: as cellscape search (--evaluator proxy|table:FILE ..., --epochs, --train-images,
-    --val-images, --recipe, --batch-size, --lr, --seed, --latency-runtime, default none)
-  --limit N     only the table's first N rows
-  --split S     the split the evaluator scores on (default val, as a search does)`;
+--table: evaluates the architectures of a reference table (made by cellscape reference) with an
+evaluator and ranks them against the table. Evaluator and budget as cellscape search
+(--evaluator proxy|table:FILE|zc:PROXY ..., --epochs, --train-images, --val-images, --recipe,
+--batch-size, --lr, --seed; latency is not measured unless --latency-runtime is given);
+--limit N uses the table's first N rows; --split is the split the evaluator scores on (default
+val, as a search does).
+--run RUN --check K: evaluates K candidates of a search (its front, then random ones) again at a
+higher budget (default ${REFERENCE_BUDGET.epochs} epochs x ${REFERENCE_BUDGET.trainImages} images) and ranks the search's own scores against them.
 
-export interface Fidelity { n: number; spearman: number; kendall: number; top10: number; secondsPerCandidate: number }
+Prints Spearman's rho, Kendall's tau-b, top-10 % precision and seconds per candidate; stored as a
+'fidelity' event of the run made (or 'fidelity-check' of the search run).`;
 
-export function fidelityOf(reference: ReadonlyMap<string, number>, evaluated: readonly { key: string; accuracy: number; seconds: number }[]): Fidelity {
-  const pairs = evaluated.filter((e) => reference.has(e.key));
-  const ref = pairs.map((e) => reference.get(e.key)!), got = pairs.map((e) => e.accuracy);
-  return {
-    n: pairs.length, spearman: spearman(ref, got), kendall: kendallTau(ref, got), top10: topPrecision(ref, got, 0.1),
-    secondsPerCandidate: pairs.reduce((s, e) => s + e.seconds, 0) / pairs.length,
-  };
+const HEADER = ['n', 'spearman', 'kendall', 'top10%', 's/candidate'];
+
+function describe(c: RunConfig, split: string): string {
+  if (c.evaluator.kind === 'table') return `table ${c.evaluator.path}`;
+  if (c.evaluator.kind !== 'proxy') return c.evaluator.kind;
+  const p = c.proxy, r = p.recipe;
+  const how = r ? `${r.optimizer} lr ${p.learningRate}${r.warmupFraction ? ` warm-up ${r.warmupFraction}` : ''}${r.labelSmoothing ? ` smoothing ${r.labelSmoothing}` : ''}${r.augment ? '' : ' no augmentation'}` : `momentum lr ${p.learningRate}`;
+  return `proxy ${p.epochs} epochs x ${p.trainImages} images, ${how}, ${split} ${p.valImages}`;
+}
+
+async function againstTable(argv: string[], parsed: z.output<typeof flagsSchema>, table: string): Promise<number> {
+  const tablePath = resolve(table);
+  const rows = readRows(tablePath).slice(0, parsed.limit);
+  if (rows.length < 2) throw new UsageError(`--table ${table}: ${rows.length} rows; at least 2 are needed to rank`);
+  if (new Set(rows.map((r) => r.spaceHash)).size > 1) throw new UsageError(`--table ${table}: rows of different spaces`);
+  const spacePath = resolve(resolveSpacePath(rows[0].space));
+  const { def, space } = readSpace(spacePath);
+  if (space.hash !== rows[0].spaceHash) throw new UsageError(`--table ${table}: made on another version of the space ${rows[0].space} (hash ${rows[0].spaceHash.slice(0, 12)}, now ${space.hash.slice(0, 12)})`);
+  const f = withTaskDefaults({
+    ...parsed, space: rows[0].space, strategy: 'random', budget: rows.length, population: 2, sample: 1, crossover: 0,
+    'latency-runtime': argv.some((a) => a.startsWith('--latency-runtime')) ? parsed['latency-runtime'] : 'none',
+  }, def.task);
+  const base = configFrom(f, spacePath);
+  const config = runConfigSchema.parse({ ...base, strategy: 'list', proxy: { ...base.proxy, ...(parsed.split === 'test' ? { split: 'test' } : {}) } });
+  const dataset = await datasetFor(f.dataset, def.task);
+  const backend = await backendName(f, config);
+  const store = openStore(f.db);
+  try {
+    const genotypes = rows.map((r) => (space as Space<Genotype>).validate(r.genotype, `${table} row ${r.arch.slice(0, 40)}`));
+    const { code, runId, results } = await evaluateList(store, {
+      name: `fidelity ${tablePath}`, def, space, dataset, backend, seed: f.seed, config, commandLine: ['cellscape', 'fidelity', ...argv].join(' '),
+    }, genotypes, (line) => console.log(line));
+    if (code !== 0) return code;
+    const result = fidelityOf(new Map(rows.map((r) => [r.arch, r.accuracy])), [...results].map(([key, e]) => ({ key, ...e })));
+    const what = describe(config, parsed.split);
+    console.log(`\nfidelity of ${what} against ${table} (${rows.length} rows, ${rows[0].budget.epochs as number} epochs x ${rows[0].budget.trainImages as number} images, ${rows[0].split}):`);
+    console.log(textTable(HEADER, [fidelityRow(result)]));
+    store.addEvent(runId!, {
+      level: 'info', kind: 'fidelity', message: `${what} against ${rows.length} reference rows: ${formatFidelity(result)}`,
+      data: { ...result, reference: tablePath, referenceSha256: createHash('sha256').update(readFileSync(tablePath)).digest('hex'), referenceRows: rows.length, evaluator: config.evaluator, proxy: config.proxy },
+    });
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+async function checkRun(argv: string[], parsed: z.output<typeof flagsSchema>, runId: number, k: number): Promise<number> {
+  const store = openStore(parsed.db);
+  try {
+    const { code, result } = await checkFidelity(store, runId, {
+      k, workers: parsed.workers ?? 1, seed: parsed.seed, backend: (await initBackend({ backend: parsed.backend })).name,
+      budget: { epochs: parsed.epochs ?? REFERENCE_BUDGET.epochs, trainImages: parsed['train-images'] ?? REFERENCE_BUDGET.trainImages },
+      commandLine: ['cellscape', 'fidelity', ...argv].join(' '), log: (line) => console.log(line),
+    });
+    if (result) console.log(textTable(HEADER, [fidelityRow(result)]));
+    return code;
+  } finally {
+    store.close();
+  }
 }
 
 export const command: Command = {
   async run(argv) {
     const { flags: parsed } = parseFlags(argv, flagsSchema, { booleans: ['help'] });
     if (parsed.help) { console.log(HELP); return 0; }
-    const tablePath = resolve(parsed.table);
-    const rows = readRows(tablePath).slice(0, parsed.limit);
-    if (rows.length < 2) throw new UsageError(`--table ${parsed.table}: ${rows.length} rows; at least 2 are needed to rank`);
-    const spaces = new Set(rows.map((r) => r.spaceHash));
-    if (spaces.size > 1) throw new UsageError(`--table ${parsed.table}: rows of ${spaces.size} different spaces`);
-    const spacePath = resolve(resolveSpacePath(rows[0].space));
-    const { def, space: loaded } = readSpace(spacePath);
-    if (loaded.hash !== rows[0].spaceHash) throw new UsageError(`--table ${parsed.table}: made on another version of the space ${rows[0].space} (hash ${rows[0].spaceHash.slice(0, 12)}, now ${loaded.hash.slice(0, 12)})`);
-    const space = loaded as Space<Genotype>;
-
-    const f = withTaskDefaults({
-      ...parsed, space: rows[0].space, strategy: 'random', budget: rows.length, population: 2, sample: 1, crossover: 0,
-      'latency-runtime': argv.some((a) => a.startsWith('--latency-runtime')) ? parsed['latency-runtime'] : 'none',
-    }, def.task);
-    const base = configFrom(f, spacePath);
-    const config = runConfigSchema.parse({ ...base, strategy: 'list', proxy: { ...base.proxy, ...(parsed.split === 'test' ? { split: 'test' } : {}) } });
-    const dataset = await datasetFor(f.dataset, def.task);
-    const backend = await backendName(f, config);
-    const store = openStore(f.db);
-    try {
-      const spec: ListRunSpec = {
-        name: `fidelity ${tablePath}`, def, space: loaded, dataset, backend, seed: f.seed, config,
-        commandLine: ['cellscape', 'fidelity', ...argv].join(' '),
-      };
-      const evaluatedBefore = new Set(measuredRuns(store, spec).flatMap((r) => store.listCandidates(r.id).filter((c) => c.status === 'done' || c.status === 'failed').map((c) => c.key)));
-      const todo = rows.filter((r) => !evaluatedBefore.has(r.arch)).map((r) => space.validate(r.genotype, `${parsed.table} row ${r.arch.slice(0, 40)}`));
-      let code = 0;
-      let runId: number;
-      if (todo.length > 0) {
-        const { run, resumed } = openListRun(store, { ...spec, config: { ...config, genotypes: todo, budget: todo.length } });
-        runId = run.id;
-        console.log(`run ${run.id} in ${f.db}${resumed ? ' (continued)' : ''}: ${todo.length} of ${rows.length} architectures of ${parsed.table} to evaluate`);
-        code = await runSession({ store, runId: run.id, driver: await driverOf('list'), space, workers: config.workers });
-        if (code !== 0) return code;
-      } else {
-        runId = measuredRuns(store, spec).at(-1)!.id;
-      }
-      const wanted = new Set(rows.map((r) => r.arch));
-      const evaluated = measuredRuns(store, spec).flatMap((r) => store.listCandidates(r.id, { status: 'done' }))
-        .filter((c) => wanted.has(c.key)).map((c) => ({ key: c.key, accuracy: c.accuracy!, seconds: c.trainSeconds ?? NaN }));
-      const result = fidelityOf(new Map(rows.map((r) => [r.arch, r.accuracy])), evaluated);
-      const budget = config.evaluator.kind === 'proxy'
-        ? `proxy ${config.proxy.epochs} ep x ${config.proxy.trainImages} img, ${config.proxy.recipe ? 'recipe' : 'sgd'} lr ${config.proxy.learningRate}, ${parsed.split} ${config.proxy.valImages}`
-        : config.evaluator.kind === 'table' ? `table ${config.evaluator.path}` : config.evaluator.kind;
-      console.log(`\nfidelity of ${budget} against ${parsed.table} (${rows.length} rows, ${rows[0].budget.epochs as number} epochs x ${rows[0].budget.trainImages as number} images, ${rows[0].split}):`);
-      const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '-');
-      console.log(textTable(['n', 'spearman', 'kendall', 'top10%', 's/candidate'], [[String(result.n), fmt(result.spearman), fmt(result.kendall), fmt(result.top10), result.secondsPerCandidate.toFixed(1)]]));
-      store.addEvent(runId, {
-        level: 'info', kind: 'fidelity',
-        message: `${budget}: spearman ${fmt(result.spearman)}, kendall ${fmt(result.kendall)}, top-10% ${fmt(result.top10)} over ${result.n} of ${rows.length} reference rows`,
-        data: { ...result, reference: tablePath, referenceSha256: createHash('sha256').update(readFileSync(tablePath)).digest('hex'), referenceRows: rows.length, evaluator: config.evaluator, proxy: config.proxy },
-      });
-      return code;
-    } finally {
-      store.close();
+    if (parsed.table !== undefined && parsed.run !== undefined) throw new UsageError('--table and --run: give one of them');
+    if (parsed.table !== undefined) return againstTable(argv, parsed, parsed.table);
+    if (parsed.run !== undefined) {
+      if (parsed.check === undefined) throw new UsageError('--run: needs --check K (candidates to evaluate again)');
+      return checkRun(argv, parsed, parsed.run, parsed.check);
     }
+    throw new UsageError(`give --table FILE or --run RUN --check K\n${HELP.split('\n').slice(0, 2).join('\n')}`);
   },
 };

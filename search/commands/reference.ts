@@ -22,13 +22,9 @@ import { frontGenotypes, genotypesOfFile, sampleGenotypes } from '../reference/g
 import { openListRun } from '../reference/list-run.ts';
 import { checkRows, mergeRows, provenanceOf, readRows, rowsOfRun, writeRows } from '../reference/rows.ts';
 import type { Store } from '../store/store.ts';
+import { REFERENCE_BUDGET } from '../reference/budget.ts';
 import type { Genotype, Space } from '../space/types.ts';
 
-/**
- * The reference budget: 20,000 image-epochs, 10x the default proxy's, in two epochs over more
- * distinct images; what one core affords for 50 darts-fmnist-small networks (bench/tables/README.md).
- */
-export const REFERENCE_DEFAULTS = { epochs: 2, trainImages: 10000, testImages: 2000 } as const;
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const flagsSchema = searchFlags.extend({
@@ -52,8 +48,8 @@ Architectures (any together, in this order; repeats skipped):
   --genotypes FILE                 a JSON array of genotypes, or a table's genotype column
   --front-of RUN                   the Pareto front of a run in --db
   --first N                        only the first N of those (a second seed or a larger budget on a subset)
-Budget (as cellscape search): --space, --dataset, --epochs E (default ${REFERENCE_DEFAULTS.epochs}), --train-images N
-  (default ${REFERENCE_DEFAULTS.trainImages}), --test-images N (default ${REFERENCE_DEFAULTS.testImages}), --recipe, --batch-size, --lr,
+Budget (as cellscape search): --space, --dataset, --epochs E (default ${REFERENCE_BUDGET.epochs}), --train-images N
+  (default ${REFERENCE_BUDGET.trainImages}), --test-images N (default ${REFERENCE_BUDGET.testImages}), --recipe, --batch-size, --lr,
   --seed S (training seeds come from S and each architecture), --backend`;
 
 /** Rewrites the table: the rows it had, then the run's finished ones not in it yet. */
@@ -74,8 +70,8 @@ export const command: Command = {
     const space = loaded as Space<Genotype>;
     if (def.task !== 'classification') throw new UsageError(`--space ${parsed.space}: reference tables are for classification spaces`);
     const f = withTaskDefaults({
-      ...parsed, epochs: parsed.epochs ?? REFERENCE_DEFAULTS.epochs, 'train-images': parsed['train-images'] ?? REFERENCE_DEFAULTS.trainImages,
-      'val-images': parsed['test-images'] ?? REFERENCE_DEFAULTS.testImages, 'latency-runtime': 'none',
+      ...parsed, epochs: parsed.epochs ?? REFERENCE_BUDGET.epochs, 'train-images': parsed['train-images'] ?? REFERENCE_BUDGET.trainImages,
+      'val-images': parsed['test-images'] ?? REFERENCE_BUDGET.testImages, 'latency-runtime': 'none',
     }, def.task);
     const base = configFrom({ ...f, strategy: 'random', budget: 1 }, spacePath);
     const dataset = await datasetFor(f.dataset, def.task);

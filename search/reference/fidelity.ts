@@ -1,0 +1,24 @@
+/** Rank agreement of an evaluator's accuracies with a reference's, by architecture key. */
+import { kendallTau, spearman, topPrecision } from './agreement.ts';
+
+export interface Fidelity { n: number; spearman: number; kendall: number; top10: number; secondsPerCandidate: number }
+
+/** Over the evaluated architectures the reference has; seconds are the evaluator's. */
+export function fidelityOf(reference: ReadonlyMap<string, number>, evaluated: readonly { key: string; accuracy: number; seconds: number }[]): Fidelity {
+  const pairs = evaluated.filter((e) => reference.has(e.key));
+  const ref = pairs.map((e) => reference.get(e.key)!), got = pairs.map((e) => e.accuracy);
+  return {
+    n: pairs.length, spearman: spearman(ref, got), kendall: kendallTau(ref, got), top10: topPrecision(ref, got, 0.1),
+    secondsPerCandidate: pairs.reduce((s, e) => s + e.seconds, 0) / pairs.length,
+  };
+}
+
+const fmt = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : '-');
+
+export function formatFidelity(f: Fidelity): string {
+  return `spearman ${fmt(f.spearman)}, kendall ${fmt(f.kendall)}, top-10% ${fmt(f.top10)} (n ${f.n}, ${f.secondsPerCandidate.toFixed(1)} s a candidate)`;
+}
+
+export function fidelityRow(f: Fidelity): string[] {
+  return [String(f.n), fmt(f.spearman), fmt(f.kendall), fmt(f.top10), f.secondsPerCandidate.toFixed(1)];
+}
