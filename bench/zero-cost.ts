@@ -30,7 +30,7 @@ import { createRng } from '../search/util/rng.ts';
 
 const { values } = parseArgs({ options: {
   nb201: { type: 'string', default: '100' },
-  table: { type: 'string', default: 'bench/tables/darts-fmnist-small.csv' },
+  table: { type: 'string', default: 'bench/tables/darts-fmnist-small.jsonl' },
   seed: { type: 'string', default: '0' },
   out: { type: 'string' },
 } });
