@@ -58,7 +58,7 @@ const HEADER = ['n', 'spearman', 'kendall', 'top10%', 's/candidate'];
 
 function describe(c: RunConfig, split: string): string {
   if (c.evaluator.kind === 'table') return `table ${c.evaluator.path}`;
-  if (c.evaluator.kind !== 'proxy') return c.evaluator.kind;
+  if (c.evaluator.kind !== 'proxy') return 'proxy' in c.evaluator ? `${c.evaluator.kind} ${String(c.evaluator.proxy)}` : c.evaluator.kind;
   const p = c.proxy, r = p.recipe;
   const how = r ? `${r.optimizer} lr ${p.learningRate}${r.warmupFraction ? ` warm-up ${r.warmupFraction}` : ''}${r.labelSmoothing ? ` smoothing ${r.labelSmoothing}` : ''}${r.augment ? '' : ' no augmentation'}` : `momentum lr ${p.learningRate}`;
   return `proxy ${p.epochs} epochs x ${p.trainImages} images, ${how}, ${split} ${p.valImages}`;
