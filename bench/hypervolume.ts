@@ -23,7 +23,7 @@ const space = nb201Space();
 const makers: Record<string, (seed: number) => Strategy<TabularCellGenotype>> = {
   random: (seed) => createRandomSearch(space, {}, { seed }),
   aging: (seed) => createAgingEvolution(space, { populationSize: 20, sampleSize: 5 }, { seed }),
-  nsga2: (seed) => createNsga2(space, { populationSize: 20, objectives: ['accuracy', 'latencyMs'] }, { seed }),
+  nsga2: (seed) => createNsga2(space, { populationSize: 20, objectives: ['accuracy', 'latency_ms'] }, { seed }),
 };
 
 const summary: Record<string, { best: number[]; hv: number[] }> = {};
@@ -31,7 +31,7 @@ for (const [name, make] of Object.entries(makers)) {
   summary[name] = { best: [], hv: [] };
   for (let seed = 1; seed <= seeds; seed++) {
     const history = driveSearch(make(seed), (g) => syntheticMetrics(g), { budget });
-    const points = history.flatMap((h) => ('metrics' in h.result ? [[h.result.metrics.accuracy, h.result.metrics.latencyMs!]] : []));
+    const points = history.flatMap((h) => ('metrics' in h.result ? [[h.result.metrics.accuracy!, h.result.metrics.latency_ms!]] : []));
     const best = Math.max(...points.map((p) => p[0]));
     const hv = hypervolume(points, reference, ['max', 'min']);
     summary[name].best.push(best);

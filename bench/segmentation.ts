@@ -42,9 +42,9 @@ function searched(): { genotype: BlockGenotype; source: string } {
   if (values.db) {
     const store = openStore(values.db);
     try {
-      const [best] = store.listCandidates(Number(values.run ?? 1), { status: 'done', sort: 'accuracy', order: 'desc', limit: 1 });
+      const [best] = store.listCandidates(Number(values.run ?? 1), { status: 'done', sort: 'miou', order: 'desc', limit: 1 });
       if (!best) throw new Error(`run ${values.run ?? 1} of ${values.db} has no finished candidate`);
-      return { genotype: best.genotype as BlockGenotype, source: `${values.db} run ${values.run ?? 1} candidate ${best.id} (mIoU ${best.accuracy?.toFixed(3)})` };
+      return { genotype: best.genotype as BlockGenotype, source: `${values.db} run ${values.run ?? 1} candidate ${best.id} (mIoU ${best.metrics.miou?.toFixed(3)})` };
     } finally {
       store.close();
     }
@@ -88,4 +88,4 @@ const res = await evaluateSegmentationJob({
   budget: { epochs: SEG_DEFAULTS.epochs, trainImages: SEG_DEFAULTS.trainImages, valImages: SEG_DEFAULTS.valImages, batchSize: SEG_DEFAULTS.batchSize, learningRate: SEG_DEFAULTS.learningRate },
   latency: { runtime: 'tfjs', warmup: 3, repeats: 20 }, seed: 1,
 });
-console.log(JSON.stringify({ bench: 'seg-proxy', budget: SEG_DEFAULTS, seconds: +((performance.now() - t0) / 1000).toFixed(2), train_s: +res.trainSeconds.toFixed(2), miou: +res.accuracy.toFixed(4), latency_ms: res.latencyMs && +res.latencyMs.toFixed(2), mflops: +(res.flops / 1e6).toFixed(2), backend: res.backend }));
+console.log(JSON.stringify({ bench: 'seg-proxy', budget: SEG_DEFAULTS, seconds: +((performance.now() - t0) / 1000).toFixed(2), train_s: +res.metrics.train_seconds!.toFixed(2), miou: +res.metrics.miou!.toFixed(4), latency_ms: res.metrics.latency_ms && +res.metrics.latency_ms.toFixed(2), mflops: +(res.metrics.flops! / 1e6).toFixed(2), backend: res.backend }));

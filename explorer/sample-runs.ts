@@ -94,9 +94,11 @@ export function addSampleCandidates(store: Store, runId: number, count: number, 
       const params = Math.round(2e5 + 4e5 * size * (0.8 + 0.4 * rng.next()));
       store.markRunning(id, 'sample');
       store.completeCandidate(id, {
-        accuracy, params, flops: Math.round(params * (40 + 20 * rng.next())),
-        latencyMs: 0.8 + size * 0.9 * (0.7 + 0.6 * rng.next()), latencyIqrMs: 0.05 + 0.1 * rng.next(),
-        score: accuracy - 0.01 * size, trainSeconds: 5 + 10 * rng.next(),
+        metrics: {
+          accuracy, params, flops: Math.round(params * (40 + 20 * rng.next())),
+          latency_ms: 0.8 + size * 0.9 * (0.7 + 0.6 * rng.next()), latency_iqr_ms: 0.05 + 0.1 * rng.next(), train_seconds: 5 + 10 * rng.next(),
+        },
+        score: accuracy - 0.01 * size,
       });
       ids.push(id);
     }
@@ -201,8 +203,11 @@ export function writeSampleSegmentationRun(store: Store, opts: { name?: string; 
       };
       store.markRunning(id, 'sample');
       store.completeCandidate(id, {
-        accuracy: miou, params: Math.round(3e5 + 3e5 * size), flops: Math.round(1e7 * size), latencyMs: 2 + size * 1.5, trainSeconds: 30,
-        extra: { pixelAccuracy: Math.min(0.99, miou + 0.2), segmentation: preview, worker: 'sample', backend: 'wasm' },
+        metrics: {
+          miou, pixel_accuracy: Math.min(0.99, miou + 0.2), params: Math.round(3e5 + 3e5 * size), flops: Math.round(1e7 * size),
+          latency_ms: 2 + size * 1.5, train_seconds: 30,
+        },
+        extra: { segmentation: preview, worker: 'sample', backend: 'wasm' },
       });
     }
   });

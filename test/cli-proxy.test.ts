@@ -27,8 +27,8 @@ test('cellscape search trains real candidates on 2 workers, stores their results
     const done = store.listCandidates(1, { status: 'done' });
     assert.equal(done.length, 3);
     for (const c of done) {
-      assert.ok(c.accuracy! >= 0 && c.accuracy! <= 1, `accuracy ${c.accuracy}`);
-      assert.ok(c.latencyMs! > 0 && c.params! > 0, `latency ${c.latencyMs}, params ${c.params}`);
+      assert.ok(c.metrics.accuracy! >= 0 && c.metrics.accuracy! <= 1, `accuracy ${c.metrics.accuracy}`);
+      assert.ok(c.metrics.latency_ms! > 0 && c.metrics.params! > 0, `latency ${c.metrics.latency_ms}, params ${c.metrics.params}`);
       const tensors = (c.extra as { tensors: { before: number; after: number } }).tensors;
       assert.equal(tensors.after, tensors.before, `candidate ${c.id} left tensors behind`);
       assert.equal(store.listEpochs(1, c.id).length, 1);
@@ -54,8 +54,8 @@ test('a search can take latency from a lookup table made by cellscape lut, and a
     const done = store.listCandidates(1, { status: 'done' });
     assert.equal(done.length, 2);
     for (const c of done) {
-      assert.ok(c.latencyMs! > 0, `latency ${c.latencyMs}`);
-      assert.equal(c.latencyIqrMs, null, 'a predicted latency has no spread');
+      assert.ok(c.metrics.latency_ms! > 0, `latency ${c.metrics.latency_ms}`);
+      assert.equal(c.metrics.latency_iqr_ms, undefined, 'a predicted latency has no spread');
     }
   } finally {
     store.close();

@@ -49,7 +49,7 @@ async function startAndWait(db: string, done: number, space?: string) {
 function candidates(db: string) {
   const store = openStore(db, { readonly: true });
   try {
-    return { run: store.getRun(1)!, list: store.listCandidates(1).map((c) => ({ key: c.key, status: c.status, accuracy: c.accuracy, parentIds: c.parentIds })) };
+    return { run: store.getRun(1)!, list: store.listCandidates(1).map((c) => ({ key: c.key, status: c.status, accuracy: c.metrics.accuracy, parentIds: c.parentIds })) };
   } finally {
     store.close();
   }
@@ -61,7 +61,7 @@ test('an uninterrupted search finishes with its budget of distinct candidates an
   const r = cellscape(searchArgs(db));
   assert.equal(r.code, 0, r.out + r.err);
   assert.match(r.out, /run 1 finished: 24 done, 0 failed of 24/);
-  assert.match(r.out, /Pareto front on accuracy, latencyMs/);
+  assert.match(r.out, /Pareto front on accuracy, latency_ms/);
   const { run, list } = candidates(db);
   assert.equal(run.status, 'finished');
   assert.equal(list.length, BUDGET);
@@ -119,6 +119,8 @@ test('bad input: errors name the flag or the run, and stored runs are left as th
     [['resume', '7', '--db', db], /no run 7 in/],
     [['resume', 'latest', '--db', db], /RUN 'latest': expected a run id/],
     [['show', '1', '--db', join(dir, 'missing.db')], /--db .*missing\.db: no such database/],
+    [['search', '--objectives', 'accuracy,latencyMs', '--db', db], /--objectives: 'latencyMs' is now called 'latency_ms'/],
+    [['search', '--objectives', 'accuracy,energy', '--db', db], /--objectives: unknown 'energy'; choose from accuracy, miou/],
   ];
   for (const [args, message] of cases) {
     const r = cellscape(args);
@@ -166,5 +168,5 @@ test('runs lists the runs; show --json gives config, front and failures', () => 
   assert.ok(j.front.length > 0);
   assert.deepEqual(j.failures, []);
   // The front is non-dominated: no member has both higher accuracy and lower latency than another.
-  for (const a of j.front) for (const b of j.front) assert.ok(!(a.accuracy > b.accuracy && a.latencyMs < b.latencyMs));
+  for (const a of j.front) for (const b of j.front) assert.ok(!(a.metrics.accuracy > b.metrics.accuracy && a.metrics.latency_ms < b.metrics.latency_ms));
 });

@@ -120,7 +120,7 @@ test('collapse is recorded as a warning with its epoch when parameter-free ops t
 
 test('the derived genotype is evaluated like a candidate, as a job of the run\'s executor, and stored on the run', async () => {
   const jobs: EvalJob[] = [];
-  const result: EvalResult = { accuracy: 0.5, latencyMs: 1.25, latencyIqrMs: 0.1, params: 1234, flops: 5678, trainSeconds: 3, backend: 'wasm', worker: 'test',
+  const result: EvalResult = { metrics: { accuracy: 0.5, latency_ms: 1.25, latency_iqr_ms: 0.1, params: 1234, flops: 5678, train_seconds: 3 }, backend: 'wasm', worker: 'test',
     epochs: [{ epoch: 0, trainLoss: 2, trainAccuracy: 0.3, valLoss: 2.1, valAccuracy: 0.5, seconds: 1 }] };
   let closed = false;
   const executor: Executor = {
@@ -140,7 +140,7 @@ test('the derived genotype is evaluated like a candidate, as a job of the run\'s
   const cand = store.getCandidate(out.candidateId!)!;
   assert.equal(cand.status, 'done');
   assert.deepEqual(cand.genotype, out.genotype);
-  assert.equal(cand.latencyMs, 1.25);
+  assert.equal(cand.metrics.latency_ms, 1.25);
   assert.equal(cand.extra?.source, 'darts');
   assert.equal(store.listEpochs(out.runId, cand.id).length, 1);
 });

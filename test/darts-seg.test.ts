@@ -77,10 +77,11 @@ test('a DARTS search on a segmentation space records epochs with mIoU and a fina
   const cand = store.getCandidate(out.candidateId!)!;
   assert.equal(cand.status, 'done');
   assert.deepEqual(cand.genotype, out.genotype);
-  assert.ok(cand.accuracy! >= 0 && cand.accuracy! <= 1, `mIoU ${cand.accuracy}`);
-  assert.ok(cand.flops! > 0 && cand.params! > 0);
+  assert.ok(cand.metrics.miou! >= 0 && cand.metrics.miou! <= 1, `mIoU ${cand.metrics.miou}`);
+  assert.equal(cand.metrics.accuracy, undefined, 'segmentation stores mIoU as miou, not as accuracy');
+  assert.ok(cand.metrics.flops! > 0 && cand.metrics.params! > 0);
   assert.equal(cand.extra?.source, 'darts');
-  assert.ok(typeof cand.extra?.pixelAccuracy === 'number', 'pixel accuracy kept beside the mIoU');
+  assert.ok(cand.metrics.pixel_accuracy! >= 0 && cand.metrics.pixel_accuracy! <= 1, 'pixel accuracy kept beside the mIoU');
   assert.equal(store.listEpochs(out.runId, cand.id).length, 1);
   assert.equal(store.getRun(out.runId)!.task, 'segmentation');
 });

@@ -11,7 +11,7 @@ import { serveTasks } from '../search/executor/serve.ts';
 import type { EvalResult } from '../search/contracts/result.ts';
 
 const result = (accuracy: number): EvalResult => ({
-  accuracy, latencyMs: 1, latencyIqrMs: null, params: 1, flops: 1, trainSeconds: 0, epochs: [], backend: 'fixture', worker: `thread-${threadId}`,
+  metrics: { accuracy, latency_ms: 1, params: 1, flops: 1 }, epochs: [], backend: 'fixture', worker: `thread-${threadId}`,
 });
 
 function hang(): never {

@@ -20,8 +20,8 @@ const { def, space } = readSpace(spacePath);
 function config(over: Partial<RunConfig> = {}): RunConfig {
   return runConfigSchema.parse({
     spacePath, strategy: 'evolution', budget: 12, population: 4, sample: 2, crossover: 0,
-    fitness: { kind: 'metric', metric: 'accuracy' }, scalar: false, constraints: [], objectives: ['accuracy', 'latencyMs'],
-    evaluator: { kind: 'table', path: tablePath, columns: { accuracy: 'accuracy', latency: 'latency_ms', params: 'params' }, sha256: fileSha256(tablePath, 'table') },
+    fitness: { kind: 'metric', metric: 'accuracy' }, scalar: false, constraints: [], objectives: ['accuracy', 'latency_ms'],
+    evaluator: { kind: 'table', path: tablePath, columns: { metrics: { accuracy: 'accuracy', latency_ms: 'latency_ms', params: 'params' } }, sha256: fileSha256(tablePath, 'table') },
     proxy: { epochs: 1, trainImages: 10, valImages: 10, batchSize: 10, learningRate: 0.1 },
     latency: { runtime: 'none', warmup: 0, repeats: 1 },
     inFlight: 3, workers: 1, maxAttempts: 3, heartbeatMs: 20, staleAfterMs: 150, timeLimitMs: null, maxMemoryMb: null,

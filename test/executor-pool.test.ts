@@ -14,7 +14,7 @@ import { job, tempDir, writeNb201Table } from './executor-fixtures.ts';
 const fixture = new URL('./executor-fixture-worker.ts', import.meta.url).href;
 const dir = tempDir();
 const tablePath = writeNb201Table(dir);
-const columns = { accuracy: 'accuracy', latency: 'latency_ms', params: 'params' };
+const columns = { metrics: { accuracy: 'accuracy', latency_ms: 'latency_ms', params: 'params' } };
 const table = loadTable(tablePath, columns);
 
 const cells: TabularCellGenotype[] = [
@@ -47,9 +47,7 @@ for (const [name, make] of [
       outcomes.forEach((o, i) => {
         assert.ok(o.ok, JSON.stringify(o));
         const row = table.rows.get(formatNb201(cells[i]))!;
-        assert.equal(o.result.accuracy, row.accuracy);
-        assert.equal(o.result.latencyMs, row.latencyMs);
-        assert.equal(o.result.params, row.params);
+        assert.deepEqual(o.result.metrics, row, 'the row, under the metric names');
         assert.equal(o.tensors, null);
       });
       if (ex.slots === 2) {
@@ -102,7 +100,7 @@ test('pool: a job that throws, a worker that exits and one over its memory limit
     const [oom] = await runAll(ex, [fixtureTask(3, 'oom')]);
     assert.deepEqual([oom.ok, !oom.ok && oom.kind], [false, 'oom'], JSON.stringify(oom));
     const after = await runAll(ex, [fixtureTask(40, 'ok'), fixtureTask(41, 'ok')]);
-    assert.deepEqual(after.map((o) => o.ok && o.result.accuracy), [0.4, 0.41]);
+    assert.deepEqual(after.map((o) => o.ok && o.result.metrics.accuracy), [0.4, 0.41]);
   } finally {
     await ex.close();
   }

@@ -13,7 +13,8 @@ import { startExplorer, type Explorer } from '../explorer/server/server.ts';
 import { addSampleCandidates, writeSampleDartsRun, writeSampleRun, writeSampleSegmentationRun } from '../explorer/sample-runs.ts';
 import { decodeMask } from '../search/contracts/seg-preview.ts';
 import { createRng } from '../search/util/rng.ts';
-import type { CandidatesAnswer, CompareAnswer, DartsAnswer, FrontAnswer, ProgressAnswer, RunSummary, CandidateDetail } from '../explorer/server/api-types.ts';
+import type { CandidatesAnswer, CompareAnswer, DartsAnswer, FrontAnswer, MetricsAnswer, ProgressAnswer, RunSummary, CandidateDetail } from '../explorer/server/api-types.ts';
+import { metricRegistry } from '../search/contracts/metrics.ts';
 import { bruteFront, tempDb } from './explorer-helpers.ts';
 
 let db: ReturnType<typeof tempDb>;
@@ -69,8 +70,9 @@ test('the runs list summarizes what the store holds', async () => {
   const r = runs.find((x) => x.id === runId)!;
   const done = db.store.listCandidates(runId, { status: 'done' });
   assert.equal(r.candidates, done.length);
-  assert.equal(r.bestAccuracy, Math.max(...done.map((c) => c.accuracy!)));
-  assert.equal(r.frontSize, bruteFront(db.store, runId, 'accuracy', 'latencyMs').length);
+  assert.equal(r.quality, 'accuracy');
+  assert.equal(r.bestQuality, Math.max(...done.map((c) => c.metrics.accuracy!)));
+  assert.equal(r.frontSize, bruteFront(db.store, runId, 'accuracy', 'latency_ms').length);
   assert.equal(r.status, 'running');
 });
 
@@ -79,16 +81,17 @@ test('candidate columns carry every evaluated candidate and its metrics', async 
   const done = db.store.listCandidates(runId, { status: 'done' });
   assert.equal(a.count, done.length);
   const k = a.columns.id.indexOf(done[7].id);
-  assert.equal(a.columns.accuracy[k], done[7].accuracy);
-  assert.equal(a.columns.latency[k], done[7].latencyMs);
-  assert.equal(a.columns.params[k], done[7].params);
+  assert.equal(a.columns.metrics.accuracy![k], done[7].metrics.accuracy);
+  assert.equal(a.columns.metrics.latency_ms![k], done[7].metrics.latency_ms);
+  assert.equal(a.columns.metrics.params![k], done[7].metrics.params);
+  assert.equal(a.columns.metrics.miou, undefined, 'a classification run has no mIoU column');
   assert.equal(a.columns.parent[k], done[7].parentIds[0] ?? null);
 });
 
 test('fronts match a brute-force Pareto check on each pair of axes', async () => {
-  for (const [x, col] of [['latency', 'latencyMs'], ['params', 'params'], ['flops', 'flops']] as const) {
+  for (const x of ['latency_ms', 'params', 'flops'] as const) {
     const f = await json<FrontAnswer>(`/api/runs/${runId}/front?x=${x}&y=accuracy`);
-    assert.deepEqual([...f.ids].sort((p, q) => p - q), bruteFront(db.store, runId, 'accuracy', col), x);
+    assert.deepEqual([...f.ids].sort((p, q) => p - q), bruteFront(db.store, runId, 'accuracy', x), x);
   }
 });
 
@@ -97,7 +100,7 @@ test('progress is monotone and ends at the best accuracy', async () => {
   const done = db.store.listCandidates(runId, { status: 'done' });
   const last = p.points[p.points.length - 1];
   assert.equal(last.evaluated, done.length);
-  assert.equal(last.bestAccuracy, Math.max(...done.map((c) => c.accuracy!)));
+  assert.equal(last.best, Math.max(...done.map((c) => c.metrics.accuracy!)));
   for (let i = 1; i < p.points.length; i++) {
     assert.ok(p.points[i].hypervolume! >= p.points[i - 1].hypervolume!, 'hypervolume never falls');
     assert.ok(p.points[i].evaluated > p.points[i - 1].evaluated);
@@ -171,23 +174,25 @@ test('the event stream delivers a candidate stored after it opened', async () =>
   const after = await json<CandidatesAnswer>(`/api/runs/${runId}/candidates`);
   assert.equal(after.columns.id[after.columns.id.length - 1], added);
   assert.equal(after.count, db.store.listCandidates(runId, { status: 'done' }).length);
-  const f = await json<FrontAnswer>(`/api/runs/${runId}/front?x=latency&y=accuracy`);
-  assert.deepEqual([...f.ids].sort((p, q) => p - q), bruteFront(db.store, runId, 'accuracy', 'latencyMs'));
+  const f = await json<FrontAnswer>(`/api/runs/${runId}/front?x=latency_ms&y=accuracy`);
+  assert.deepEqual([...f.ids].sort((p, q) => p - q), bruteFront(db.store, runId, 'accuracy', 'latency_ms'));
 });
 
-test('a segmentation candidate comes with its pixel accuracy and validation samples', async () => {
+test('a segmentation candidate comes with its mIoU, pixel accuracy and validation samples', async () => {
   const stored = db.store.listCandidates(segId, { status: 'done' })[2];
   const { candidate } = await json<{ candidate: CandidateDetail }>(`/api/candidates/${stored.id}`);
-  const extra = stored.extra as { pixelAccuracy: number; segmentation: { samples: { truth: string; predicted: string }[] } };
-  assert.equal(candidate.accuracy, stored.accuracy);
-  assert.equal(candidate.pixelAccuracy, extra.pixelAccuracy);
+  const extra = stored.extra as { segmentation: { samples: { truth: string; predicted: string }[] } };
+  assert.ok(candidate.metrics.miou! > 0);
+  assert.equal(candidate.metrics.miou, stored.metrics.miou);
+  assert.equal(candidate.metrics.pixel_accuracy, stored.metrics.pixel_accuracy);
+  assert.equal(candidate.metrics.accuracy, undefined, 'mIoU is not disguised as accuracy');
   assert.equal(candidate.segmentation!.samples.length, 3);
   assert.deepEqual(decodeMask(candidate.segmentation!.samples[1].predicted), decodeMask(extra.segmentation.samples[1].predicted));
   assert.equal((candidate.extra as Record<string, unknown>).segmentation, undefined, 'the preview is not sent twice');
   // A classification candidate has neither.
   const { candidate: plain } = await json<{ candidate: CandidateDetail }>(`/api/candidates/${db.store.listCandidates(runId, { limit: 1 })[0].id}`);
   assert.equal(plain.segmentation, null);
-  assert.equal(plain.pixelAccuracy, null);
+  assert.equal(plain.metrics.pixel_accuracy, undefined);
 });
 
 test('exported files registered for a candidate are served, and nothing else', async () => {
@@ -218,4 +223,13 @@ test('exported files registered for a candidate are served, and nothing else', a
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+test('the metric registry is served, in its order, with direction, unit and task', async () => {
+  const { metrics } = await json<MetricsAnswer>('/api/metrics');
+  assert.deepEqual(metrics.map((m) => m.name), metricRegistry.map((m) => m.name));
+  const miou = metrics.find((m) => m.name === 'miou')!;
+  assert.deepEqual([miou.direction, miou.tasks], ['max', ['segmentation']]);
+  assert.equal(metrics.find((m) => m.name === 'latency_ms')!.unit, 'ms');
+  await json('/api/metrics?x=1', 400);
 });

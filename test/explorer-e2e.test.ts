@@ -64,7 +64,7 @@ const plot = () => page.locator('[data-testid="pareto"]');
 test('a run shows every candidate and the true front, on any axes', { skip }, async () => {
   await page.goto(`${explorer.url}/#/run/${runId}`);
   await page.waitForSelector(`[data-testid="pareto"][data-points="400"]`);
-  const expected = bruteFront(db.store, runId, 'accuracy', 'latencyMs');
+  const expected = bruteFront(db.store, runId, 'accuracy', 'latency_ms');
   await page.waitForFunction((n) => document.querySelector('[data-testid="pareto"]')?.getAttribute('data-front') === String(n), expected.length);
   assert.equal(await page.locator('circle.front-point').count(), expected.length);
   const shown = (await page.locator('circle.front-point').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-id'))))).sort((a, b) => a - b);

@@ -11,14 +11,14 @@ export function tempDb(): { path: string; store: Store; cleanup: () => void } {
   return { path, store, cleanup: () => { store.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
-const dir = { accuracy: 1, latencyMs: -1, params: -1, flops: -1 } as const;
+const dir = { accuracy: 1, miou: 1, latency_ms: -1, params: -1, flops: -1 } as const;
 
 /** Ids of the non-dominated done candidates by brute force (O(n²)): no shared code with the server. */
 export function bruteFront(store: Store, runId: number, a: keyof typeof dir, b: keyof typeof dir): number[] {
-  const cs = store.listCandidates(runId, { status: 'done' }).filter((c) => c[a] != null && c[b] != null);
+  const cs = store.listCandidates(runId, { status: 'done' }).filter((c) => c.metrics[a] != null && c.metrics[b] != null);
   const better = (p: typeof cs[number], q: typeof cs[number]) => {
-    const da = dir[a] * (p[a]! - q[a]!);
-    const db = dir[b] * (p[b]! - q[b]!);
+    const da = dir[a] * (p.metrics[a]! - q.metrics[a]!);
+    const db = dir[b] * (p.metrics[b]! - q.metrics[b]!);
     return da >= 0 && db >= 0 && (da > 0 || db > 0);
   };
   return cs.filter((q) => !cs.some((p) => better(p, q))).map((c) => c.id).sort((x, y) => x - y);

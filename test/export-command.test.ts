@@ -36,7 +36,7 @@ function fixture(dir: string, weightsDir?: string): { db: string; ids: number[] 
     let g = space.sample(rng);
     while (ids.some((id) => store.getCandidate(id)!.key === space.key(g as never))) g = space.sample(rng);
     const { id } = store.insertCandidate(run.id, { genotype: g, key: space.key(g as never) });
-    store.completeCandidate(id, { accuracy, latencyMs, params: 1000, extra: ids.length === 0 && weightsDir ? { weightsDir } : null });
+    store.completeCandidate(id, { metrics: { accuracy, latency_ms: latencyMs, params: 1000 }, extra: ids.length === 0 && weightsDir ? { weightsDir } : null });
     ids.push(id);
   }
   store.close();

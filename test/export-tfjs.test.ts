@@ -113,8 +113,8 @@ test('a genotype.json with a bad field or an edited space is refused, naming the
     const doc = buildGenotypeExport({ space, genotype, network: net });
     net.dispose();
     const path = join(dir, 'g.json');
-    writeFileSync(path, JSON.stringify({ ...doc, schemaVersion: 2 }));
-    assert.throws(() => readGenotypeExport(path), /g\.json: \$\.schemaVersion: expected 1/);
+    writeFileSync(path, JSON.stringify({ ...doc, schemaVersion: 3 }));
+    assert.throws(() => readGenotypeExport(path), /g\.json: \$\.schemaVersion: expected 2/);
     const edited = structuredClone(doc) as { space: { definition: { network: { C: number } } } };
     edited.space.definition.network.C = 12;
     writeFileSync(path, JSON.stringify(edited));

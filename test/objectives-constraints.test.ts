@@ -20,8 +20,8 @@ test('infeasible points rank after every feasible one, least violating first', (
 });
 
 test('weighted score a·acc − b·lat − c·params', () => {
-  assert.equal(weightedScore({ accuracy: 0.9, latencyMs: 10, params: 2e6 }, { accuracy: 1, latency: 0.01, params: 1e-8 }), 0.9 - 0.1 - 0.02);
-  assert.equal(weightedScore({ accuracy: 0.9 }, { accuracy: 2, latency: 1, params: 1 }), 1.8, 'missing costs count as zero');
+  assert.equal(weightedScore(0.9, { latency_ms: 10, params: 2e6 }, { accuracy: 1, latency: 0.01, params: 1e-8 }), 0.9 - 0.1 - 0.02);
+  assert.equal(weightedScore(0.9, {}, { accuracy: 2, latency: 1, params: 1 }), 1.8, 'missing costs count as zero');
 });
 
 test('MnasNet reward: soft and hard variants', () => {

@@ -29,25 +29,26 @@ describe('evaluateJob', () => {
     const r = await evaluateJob(job(), { lock, worker: 'test' });
     assert.equal(tf.memory().numTensors, before, 'tensor count');
     const net = buildNetwork(space, genotype, { inShape: [28, 28, 1], classes: 10, rng: createRng(0) });
-    assert.equal(r.params, net.paramCount());
-    assert.equal(r.flops, net.flops());
+    assert.equal(r.metrics.params, net.paramCount());
+    assert.equal(r.metrics.flops, net.flops());
     net.dispose();
     assert.equal(r.epochs.length, 1);
-    assert.ok(r.accuracy >= 0 && r.accuracy <= 1);
-    assert.equal(r.accuracy, r.epochs[0].valAccuracy);
-    assert.equal(r.accuracy, first.accuracy, 'same seed, same result');
-    assert.ok(r.latencyMs !== null && r.latencyMs > 0 && Number.isFinite(r.latencyMs));
-    assert.ok(r.latencyIqrMs !== null && r.latencyIqrMs >= 0 && Number.isFinite(r.latencyIqrMs));
-    assert.ok(r.trainSeconds > 0);
+    const m = r.metrics;
+    assert.ok(m.accuracy! >= 0 && m.accuracy! <= 1);
+    assert.equal(m.accuracy, r.epochs[0].valAccuracy);
+    assert.equal(m.accuracy, first.metrics.accuracy, 'same seed, same result');
+    assert.ok(m.latency_ms! > 0 && Number.isFinite(m.latency_ms));
+    assert.ok(m.latency_iqr_ms! >= 0 && Number.isFinite(m.latency_iqr_ms));
+    assert.ok(m.train_seconds! > 0);
     assert.equal(r.worker, 'test');
     assert.ok(['wasm', 'cpu', 'tensorflow'].includes(r.backend));
     assert.deepEqual(lock.snapshot(), { state: 0, writersWaiting: 0 }, 'lock released');
   });
 
-  test('latency none gives nulls; an invalid genotype is an error naming the job', async () => {
+  test('latency none measures no latency; an invalid genotype is an error naming the job', async () => {
     const r = await evaluateJob(job({ latency: { runtime: 'none', warmup: 0, repeats: 1 }, budget: { epochs: 1, trainImages: 64, valImages: 32, batchSize: 32, learningRate: 0.05 } }));
-    assert.equal(r.latencyMs, null);
-    assert.equal(r.latencyIqrMs, null);
+    assert.equal(r.metrics.latency_ms, undefined);
+    assert.equal(r.metrics.latency_iqr_ms, undefined);
     await assert.rejects(evaluateJob(job({ genotype: { normal: [['conv_9x9', 0]] } as never })), /job 7 genotype/);
   });
 });

@@ -37,9 +37,9 @@ const LEASE = '1';
 
 const config: RunConfig = runConfigSchema.parse({
   spacePath, strategy: 'evolution', budget: 16, population: 6, sample: 3, crossover: 0,
-  fitness: { kind: 'metric', metric: 'accuracy' }, scalar: false, constraints: [], objectives: ['accuracy', 'latencyMs'],
+  fitness: { kind: 'metric', metric: 'accuracy' }, scalar: false, constraints: [], objectives: ['accuracy', 'latency_ms'],
   evaluator: {
-    kind: 'table', path: tablePath, columns: { accuracy: 'accuracy', latency: 'latency_ms' }, delayMs: DELAY_MS, sha256: fileSha256(tablePath, 'table'),
+    kind: 'table', path: tablePath, columns: { metrics: { accuracy: 'accuracy', latency_ms: 'latency_ms' } }, delayMs: DELAY_MS, sha256: fileSha256(tablePath, 'table'),
   },
   proxy: { epochs: 1, trainImages: 10, valImages: 10, batchSize: 10, learningRate: 0.1 },
   latency: { runtime: 'none', warmup: 0, repeats: 1 },
@@ -163,7 +163,7 @@ test('a worker killed with SIGKILL mid-job loses nothing: its job returns after 
 test('a job whose workers keep vanishing fails with its error once it has had its runs', { skip }, async () => {
   const [victim] = await workers(1, 'v');
   const ex = await queueExecutor('vanish', 1);
-  const task = ex.start({ job: job(1, 'vanishing', space.sample(createRng(1))), evaluator: { kind: 'table', path: tablePath, columns: { accuracy: 'accuracy' }, delayMs: 5000 } });
+  const task = ex.start({ job: job(1, 'vanishing', space.sample(createRng(1))), evaluator: { kind: 'table', path: tablePath, columns: { metrics: { accuracy: 'accuracy' } }, delayMs: 5000 } });
   await new Promise((r) => setTimeout(r, 1000));
   victim.proc.kill('SIGKILL');
   const [next] = await workers(1, 'n');

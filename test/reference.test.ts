@@ -47,7 +47,7 @@ test('table rows round-trip through JSON Lines and CSV and are read by the table
     const path = join(dir, name);
     writeRows(path, rows);
     assert.deepEqual(readRows(path), rows);
-    const table = loadTable(path, { accuracy: 'accuracy', params: 'params' });
+    const table = loadTable(path, { metrics: { accuracy: 'accuracy', params: 'params' } });
     assert.equal(table.rows.get(space.key(gs[2]))?.accuracy, 0.7);
     assert.equal(table.rows.get(space.key(gs[0]))?.params, 1000);
   }
@@ -130,7 +130,7 @@ test('a fidelity check trains the front and random others of a search again and 
     const data = check.data as { n: number; candidates: number[]; checkRun: number; budget: { trainImages: number } };
     assert.equal(data.n, 3);
     assert.equal(data.budget.trainImages, 60);
-    const best = store.listCandidates(1, { status: 'done' }).sort((a, b) => b.accuracy! - a.accuracy! || a.id - b.id)[0];
+    const best = store.listCandidates(1, { status: 'done' }).sort((a, b) => b.metrics.accuracy! - a.metrics.accuracy! || a.id - b.id)[0];
     assert.equal(data.candidates[0], best.id, 'the front comes first, best accuracy first');
     assert.equal(store.listCandidates(data.checkRun).length, 3);
   } finally {

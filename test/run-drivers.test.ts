@@ -60,7 +60,7 @@ test('a DARTS run stopped while its genotype trains resumes that job, as the sam
   }));
   const store = openStore(join(dir, 'darts.db'));
   const config = dartsConfig({ space, trainImages: 8, valImages: 8, batchSize: 4, epochs: 1, augment: false });
-  const result: EvalResult = { accuracy: 0.4, latencyMs: 2, latencyIqrMs: 0.1, params: 99, flops: 999, trainSeconds: 1, backend: 'wasm', worker: 'test', epochs: [] };
+  const result: EvalResult = { metrics: { accuracy: 0.4, latency_ms: 2, latency_iqr_ms: 0.1, params: 99, flops: 999, train_seconds: 1 }, backend: 'wasm', worker: 'test', epochs: [] };
   const ac = new AbortController();
   // Never answers; aborting it (Ctrl-C) is what ends the job.
   const hanging: Executor = {
@@ -88,7 +88,7 @@ test('a DARTS run stopped while its genotype trains resumes that job, as the sam
     const done = store.listCandidates(first.runId);
     assert.equal(done.length, 1);
     assert.equal(done[0].status, 'done');
-    assert.equal(done[0].accuracy, 0.4);
+    assert.equal(done[0].metrics.accuracy, 0.4);
     assert.equal(store.getRun(first.runId)!.status, 'finished');
   } finally {
     store.close();

@@ -20,7 +20,7 @@ function evaluateOne(store: Store, runId: number, strategy: Strategy<TabularCell
   store.markRunning(id, 'w0');
   const metrics = syntheticMetrics(p.genotype);
   store.transaction(() => {
-    store.completeCandidate(id, metrics);
+    store.completeCandidate(id, { metrics });
     strategy.tell([{ key: p.key, metrics }]);
     store.saveRunState(runId, strategy.state());
   });

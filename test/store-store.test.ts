@@ -80,25 +80,27 @@ test('candidates: idempotent insert, claim, complete, fail, list with filters an
 
   assert.equal(s.markRunning(a.id, 'w1'), true);
   assert.equal(s.markRunning(a.id, 'w2'), false, 'a running candidate cannot be claimed twice');
-  s.completeCandidate(a.id, { accuracy: 0.91, latencyMs: 12, latencyIqrMs: 0.5, params: 1_200_000, flops: 3e8, score: 0.8, trainSeconds: 30, extra: { top5: 0.99 } });
+  s.completeCandidate(a.id, { metrics: { accuracy: 0.91, latency_ms: 12, latency_iqr_ms: 0.5, params: 1_200_000, flops: 3e8, train_seconds: 30 }, score: 0.8, extra: { top5: 0.99 } });
   s.markRunning(b.id, 'w1');
-  s.completeCandidate(b.id, { accuracy: 0.85, latencyMs: 4 });
+  s.completeCandidate(b.id, { metrics: { accuracy: 0.85, latency_ms: 4, params: NaN } });
   s.markRunning(c.id, 'w2');
   s.failCandidate(c.id, 'NaN loss');
   assert.equal(s.markRunning(c.id, 'w3'), true, 'a failed candidate may be retried');
   assert.equal(s.getCandidate(c.id)!.attempts, 2);
-  s.completeCandidate(c.id, { accuracy: 0.80, latencyMs: 20 }); // dominated by a
+  s.completeCandidate(c.id, { metrics: { accuracy: 0.80, latency_ms: 20 } }); // dominated by a
 
   const full = s.getCandidate(a.id)!;
   assert.equal(full.status, 'done');
   assert.equal(full.worker, 'w1');
-  assert.equal(full.latencyIqrMs, 0.5);
+  assert.deepEqual(full.metrics, { accuracy: 0.91, latency_ms: 12, latency_iqr_ms: 0.5, params: 1_200_000, flops: 3e8, train_seconds: 30 });
+  assert.equal(full.score, 0.8);
+  assert.deepEqual(s.getCandidate(b.id)!.metrics, { accuracy: 0.85, latency_ms: 4 }, 'a value that is not a number is not stored');
   assert.deepEqual(full.extra, { top5: 0.99 });
   assert.deepEqual(s.getCandidate(c.id)!.parentIds, [a.id, b.id]);
   assert.equal(s.getCandidateByKey(run.id, 'b')!.id, b.id);
 
   assert.deepEqual(s.listCandidates(run.id, { sort: 'accuracy', order: 'desc' }).map((x) => x.key), ['a', 'b', 'c', 'd'], 'unmeasured last');
-  assert.deepEqual(s.listCandidates(run.id, { sort: 'latency' }).map((x) => x.key), ['b', 'a', 'c', 'd']);
+  assert.deepEqual(s.listCandidates(run.id, { sort: 'latency_ms' }).map((x) => x.key), ['b', 'a', 'c', 'd']);
   assert.deepEqual(s.listCandidates(run.id, { status: 'pending' }).map((x) => x.key), ['d']);
   assert.deepEqual(s.listCandidates(run.id, { status: ['pending', 'done'], limit: 2, offset: 1 }).map((x) => x.key), ['b', 'c']);
   assert.deepEqual(s.listCandidates(run.id, { afterId: b.id }).map((x) => x.id), [c.id, d.id]);
@@ -106,7 +108,8 @@ test('candidates: idempotent insert, claim, complete, fail, list with filters an
 
   const summary = s.listRuns().find((r) => r.id === run.id)!;
   assert.deepEqual(summary.counts, { pending: 1, running: 0, done: 3, failed: 0, stale: 0, total: 4 });
-  assert.equal(summary.bestAccuracy, 0.91);
+  assert.equal(summary.quality, 'accuracy');
+  assert.equal(summary.bestQuality, 0.91);
   assert.equal(summary.frontSize, 2, 'a and b trade off; c is dominated by a');
   assert.deepEqual(s.listRuns().map((r) => r.name), ['other', 'nb201-evo'], 'newest first');
   s.close();
@@ -233,7 +236,7 @@ test('a version-1 database gains the covering indexes on open and keeps its rows
   assert.equal(s.listRuns()[0].name, 'old');
   s.close();
   const check = new Database(path, { readonly: true });
-  const plan = check.prepare("EXPLAIN QUERY PLAN SELECT accuracy, latency_ms FROM candidates WHERE run_id = 1 AND status = 'done'").all() as { detail: string }[];
+  const plan = check.prepare("EXPLAIN QUERY PLAN SELECT metrics_json FROM candidates WHERE run_id = 1 AND status = 'done'").all() as { detail: string }[];
   check.close();
   assert.match(plan.map((p) => p.detail).join(' '), /COVERING INDEX/);
 });
@@ -249,12 +252,12 @@ test('the front size counted in SQL matches the non-dominated sort, ties and dup
     points.push(p);
     const { id } = s.insertCandidate(run.id, { genotype: {}, key: `k${i}` });
     s.markRunning(id, 'w');
-    s.completeCandidate(id, { accuracy: p[0], latencyMs: p[1] });
+    s.completeCandidate(id, { metrics: { accuracy: p[0], latency_ms: p[1] } });
   }
   // Unmeasured latency and unfinished candidates are left out.
   const { id: noLatency } = s.insertCandidate(run.id, { genotype: {}, key: 'no-latency' });
   s.markRunning(noLatency, 'w');
-  s.completeCandidate(noLatency, { accuracy: 2 });
+  s.completeCandidate(noLatency, { metrics: { accuracy: 2 } });
   s.insertCandidate(run.id, { genotype: {}, key: 'pending' });
   assert.equal(s.getRunSummary(run.id)!.frontSize, paretoFront(points, ['max', 'min']).length);
   s.close();

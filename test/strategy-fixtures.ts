@@ -14,5 +14,5 @@ export function nb201Space(overrides: { ops?: string[]; nodes?: number } = {}): 
 /** A cell's metrics in the synthetic benchmark, as the table evaluator reads them from its CSV (test/table-table.test.ts). */
 export function syntheticMetrics(g: TabularCellGenotype): Metrics {
   const row = syntheticRow(g, formatNb201(g));
-  return { accuracy: row.accuracy, latencyMs: row.latency_ms, params: row.params };
+  return { accuracy: row.accuracy, latency_ms: row.latency_ms, params: row.params };
 }

@@ -15,7 +15,7 @@ const SEEDS = [101, 102, 103, 104, 105];
 const BUDGET = 200;
 const REFERENCE = [0, 7]; // accuracy 0, latency 7 ms (above the table's slowest cell, 6.5 ms)
 
-const points = (h: Evaluated<TabularCellGenotype>[]) => h.flatMap((e) => ('metrics' in e.result ? [[e.result.metrics.accuracy, e.result.metrics.latencyMs!]] : []));
+const points = (h: Evaluated<TabularCellGenotype>[]) => h.flatMap((e) => ('metrics' in e.result ? [[e.result.metrics.accuracy!, e.result.metrics.latency_ms!]] : []));
 const best = (h: Evaluated<TabularCellGenotype>[]) => Math.max(...points(h).map((p) => p[0]));
 const hv = (h: Evaluated<TabularCellGenotype>[]) => hypervolume(points(h), REFERENCE, ['max', 'min']);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -51,22 +51,22 @@ test('NSGA-II reaches a larger accuracy/latency hypervolume than random search a
 test('aging evolution under a latency constraint moves into the feasible region', () => {
   const maxLatency = 2.5;
   const history = driveSearch(createAgingEvolution(space, {
-    populationSize: 20, sampleSize: 5, constraints: [{ metric: 'latencyMs', max: maxLatency }],
+    populationSize: 20, sampleSize: 5, constraints: [{ metric: 'latency_ms', max: maxLatency }],
   }, { seed: 3 }), evaluate, { budget: BUDGET });
   // Unconstrained, the same run ends among slow, accurate cells (none of its last 40 within 2.5 ms);
   // constrained, late proposals are children of feasible winners, so most are feasible too.
   const late = history.slice(-40);
-  const feasibleLate = late.filter((h) => 'metrics' in h.result && h.result.metrics.latencyMs! <= maxLatency).length;
+  const feasibleLate = late.filter((h) => 'metrics' in h.result && h.result.metrics.latency_ms! <= maxLatency).length;
   assert.ok(feasibleLate > late.length / 2, `${feasibleLate} of the last ${late.length} within ${maxLatency} ms`);
 });
 
 test('NSGA-II with a hard constraint keeps only feasible parents once enough exist', () => {
   const maxLatency = 2;
-  const strategy = createNsga2(space, { populationSize: 10, constraints: [{ metric: 'latencyMs', max: maxLatency }] }, { seed: 4 });
+  const strategy = createNsga2(space, { populationSize: 10, constraints: [{ metric: 'latency_ms', max: maxLatency }] }, { seed: 4 });
   driveSearch(strategy, evaluate, { budget: 150 });
-  const parents = (strategy.state() as { parents: { metrics: { latencyMs: number } }[] }).parents;
+  const parents = (strategy.state() as { parents: { metrics: { latency_ms: number } }[] }).parents;
   assert.equal(parents.length, 10);
-  assert.ok(parents.every((p) => p.metrics.latencyMs <= maxLatency), JSON.stringify(parents.map((p) => p.metrics.latencyMs)));
+  assert.ok(parents.every((p) => p.metrics.latency_ms <= maxLatency), JSON.stringify(parents.map((p) => p.metrics.latency_ms)));
 });
 
 test('NSGA-II is elitist: when the front of all it evaluated outgrows the population, every parent is on it', () => {

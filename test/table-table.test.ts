@@ -13,7 +13,7 @@ import type { TabularCellGenotype } from '../search/space/types.ts';
 
 const A = '|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|';
 const B = '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|';
-const columns = { arch: 'arch', accuracy: 'valid_acc', latency: 'lat', params: 'n_params' };
+const columns = { arch: 'arch', metrics: { accuracy: 'valid_acc', latency_ms: 'lat', params: 'n_params' } };
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'cellscape-table-'));
@@ -24,16 +24,16 @@ function tempDir(t: { after(fn: () => void): void }): string {
 test('CSV: header names the columns; quoted fields, CRLF, a BOM and blank lines are read', () => {
   const csv = `\uFEFFarch,valid_acc,lat,n_params,note\r\n${A},0.91,3.5,1200,"a, quoted ""note"""\r\n\r\n"${B}",0.1,0.5,0,"two\nlines"\r\n`;
   const table = parseTable('t.csv', csv, columns);
-  assert.deepEqual(table.rows.get(A), { accuracy: 0.91, latencyMs: 3.5, params: 1200 });
-  assert.deepEqual(table.rows.get(B), { accuracy: 0.1, latencyMs: 0.5, params: 0 });
+  assert.deepEqual(table.rows.get(A), { accuracy: 0.91, latency_ms: 3.5, params: 1200 });
+  assert.deepEqual(table.rows.get(B), { accuracy: 0.1, latency_ms: 0.5, params: 0 });
   assert.equal(table.rows.size, 2);
 });
 
 test('JSON Lines: one object per line, numbers or numeric strings', () => {
   const jsonl = `{"arch":"${A}","valid_acc":0.91,"lat":"3.5","n_params":1200,"mflops":40}\n\n{"arch":"${B}","valid_acc":0.1,"lat":0.5,"n_params":0,"mflops":0}\n`;
-  const table = parseTable('t.jsonl', jsonl, { ...columns, flops: 'mflops' });
-  assert.deepEqual(table.rows.get(A), { accuracy: 0.91, latencyMs: 3.5, params: 1200, flops: 40 });
-  assert.deepEqual(parseTable('t.ndjson', jsonl, { accuracy: 'valid_acc' }).rows.get(B), { accuracy: 0.1 }, 'unnamed columns are ignored');
+  const table = parseTable('t.jsonl', jsonl, { ...columns, metrics: { ...columns.metrics, flops: 'mflops' } });
+  assert.deepEqual(table.rows.get(A), { accuracy: 0.91, latency_ms: 3.5, params: 1200, flops: 40 });
+  assert.deepEqual(parseTable('t.ndjson', jsonl, { metrics: { accuracy: 'valid_acc' } }).rows.get(B), { accuracy: 0.1 }, 'unnamed columns are ignored');
 });
 
 test('errors name the file, the line and the column', () => {
@@ -73,7 +73,7 @@ test('all 15 625 NAS-Bench-201 cells from a file; lookups use the raw string, an
   assert.equal(new Set(cells.map(formatNb201)).size, 15625);
   const path = join(tempDir(t), 'nb201.csv');
   writeFileSync(path, toCsv(cells.map((g) => syntheticRow(g, formatNb201(g)))));
-  const table = loadTable(path, { accuracy: 'accuracy', latency: 'latency_ms', params: 'params' });
+  const table = loadTable(path, { metrics: { accuracy: 'accuracy', latency_ms: 'latency_ms', params: 'params' } });
   assert.equal(table.rows.size, 15625);
   const evaluator = createTableEvaluator<TabularCellGenotype>(table, formatNb201);
   // The strategy tests take the synthetic metrics directly: they are what the table gives back.
@@ -81,16 +81,16 @@ test('all 15 625 NAS-Bench-201 cells from a file; lookups use the raw string, an
 
   const dead = evaluator.evaluate(parseNb201(B));
   assert.equal(dead.accuracy, 0.1, 'a cell whose output receives nothing is at chance');
-  assert.equal(dead.latencyMs, 0.5);
+  assert.equal(dead.latency_ms, 0.5);
   const a = evaluator.evaluate(parseNb201(A));
-  assert.ok(a.accuracy > 0.5 && a.latencyMs! > dead.latencyMs!, JSON.stringify(a));
+  assert.ok(a.accuracy! > 0.5 && a.latency_ms! > dead.latency_ms!, JSON.stringify(a));
   assert.equal(a.params, 9 * 16 * 16 + 16 * 16);
 
   // Evaluations are copies: a caller changing one does not change the table.
   a.accuracy = 0;
   assert.notEqual(evaluator.evaluate(parseNb201(A)).accuracy, 0);
 
-  const small = parseTable('small.csv', `arch,accuracy\n${A},0.9\n`, { accuracy: 'accuracy' });
+  const small = parseTable('small.csv', `arch,accuracy\n${A},0.9\n`, { metrics: { accuracy: 'accuracy' } });
   assert.throws(() => createTableEvaluator<TabularCellGenotype>(small, formatNb201).evaluate(parseNb201(B)),
     (err: Error) => err instanceof UsageError && err.message.includes(`'${B}'`) && err.message.includes('small.csv'));
 });

@@ -34,12 +34,12 @@ test('zc:params stores each candidate\'s parameter count as its score; zc:naswot
     assert.equal(params.length, 4);
     for (const c of params) {
       assert.equal(c.status, 'done');
-      assert.equal(c.accuracy, c.params);
+      assert.equal(c.metrics.accuracy, c.metrics.params);
     }
     const naswot = store.listCandidates(2);
     assert.equal(naswot.length, 2);
     // A log-determinant of a 64 x 64 kernel whose diagonal is the unit count: large, finite, not the parameter count.
-    for (const c of naswot) assert.ok(c.status === 'done' && Number.isFinite(c.accuracy) && c.accuracy! > 0 && c.accuracy !== c.params, JSON.stringify(c));
+    for (const c of naswot) assert.ok(c.status === 'done' && Number.isFinite(c.metrics.accuracy) && c.metrics.accuracy! > 0 && c.metrics.accuracy !== c.metrics.params, JSON.stringify(c));
   } finally {
     store.close();
   }

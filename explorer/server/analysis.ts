@@ -1,16 +1,22 @@
 /**
  * What the explorer derives from a run's candidate columns: the non-dominated front on any two
- * metrics and the progress curves (best accuracy, hypervolume). Pure functions; the Pareto and
- * hypervolume arithmetic is the objectives module's.
+ * metrics and the progress curves (best quality, hypervolume). Pure functions; the Pareto and
+ * hypervolume arithmetic is the objectives module's, the directions the metric registry's.
  */
 import { dominatesMin, toMinimization, type Direction } from '../../search/objectives/pareto.ts';
 import { hypervolume } from '../../search/objectives/hypervolume.ts';
-import { METRIC_DIRECTION, type CandidateColumns, type Metric, type ProgressPoint } from './api-types.ts';
+import { metricDirection as METRIC_DIRECTION } from '../../search/objectives/metrics.ts';
+import type { CandidateColumns, Metric, ProgressPoint } from './api-types.ts';
+
+/** A metric's column; all nulls when the run's task has no such metric. */
+export function column(cols: CandidateColumns, m: Metric): (number | null)[] {
+  return cols.metrics[m] ?? new Array(cols.id.length).fill(null);
+}
 
 /** Indices (into the columns) of the candidates having both metrics. */
-function measured(cols: CandidateColumns, x: Metric, y: Metric): number[] {
+function measured(xs: (number | null)[], ys: (number | null)[]): number[] {
   const out: number[] = [];
-  for (let i = 0; i < cols.id.length; i++) if (cols[x][i] != null && cols[y][i] != null) out.push(i);
+  for (let i = 0; i < xs.length; i++) if (xs[i] != null && ys[i] != null) out.push(i);
   return out;
 }
 
@@ -23,10 +29,12 @@ function measured(cols: CandidateColumns, x: Metric, y: Metric): number[] {
 export function frontIds(cols: CandidateColumns, x: Metric, y: Metric): number[] {
   const sx = METRIC_DIRECTION[x] === 'max' ? -1 : 1;
   const sy = METRIC_DIRECTION[y] === 'max' ? -1 : 1;
-  const idx = measured(cols, x, y);
+  const xs = column(cols, x);
+  const ys = column(cols, y);
+  const idx = measured(xs, ys);
   const a = new Float64Array(cols.id.length);
   const b = new Float64Array(cols.id.length);
-  for (const i of idx) { a[i] = sx * (cols[x][i] as number); b[i] = sy * (cols[y][i] as number); }
+  for (const i of idx) { a[i] = sx * (xs[i] as number); b[i] = sy * (ys[i] as number); }
   idx.sort((i, j) => a[i] - a[j] || b[i] - b[j]);
   const out: number[] = [];
   let minB = Infinity;
@@ -38,44 +46,47 @@ export function frontIds(cols: CandidateColumns, x: Metric, y: Metric): number[]
     k = end;
   }
   return out
-    .sort((p, q) => (cols[x][p] as number) - (cols[x][q] as number) || (cols[y][p] as number) - (cols[y][q] as number))
+    .sort((p, q) => (xs[p] as number) - (xs[q] as number) || (ys[p] as number) - (ys[q] as number))
     .map((i) => cols.id[i]);
 }
 
 /** The front of the candidates with their coordinates (compare view). */
 export function frontPoints(cols: CandidateColumns, x: Metric, y: Metric): { id: number; x: number; y: number }[] {
   const pos = new Map(cols.id.map((id, i) => [id, i]));
+  const xs = column(cols, x);
+  const ys = column(cols, y);
   return frontIds(cols, x, y).map((id) => {
     const i = pos.get(id)!;
-    return { id, x: cols[x][i] as number, y: cols[y][i] as number };
+    return { id, x: xs[i] as number, y: ys[i] as number };
   });
 }
 
-/** Accuracy against the cost the run measured: latency, else parameters, else FLOPs. */
-export function progressObjectives(cols: CandidateColumns): [Metric, Metric] {
-  for (const cost of ['latency', 'params', 'flops'] as const) {
-    if (cols[cost].some((v) => v != null)) return ['accuracy', cost];
+/** The run's quality against the cost it measured: latency, else parameters, else FLOPs. */
+export function progressObjectives(cols: CandidateColumns, quality: Metric): [Metric, Metric] {
+  for (const cost of ['latency_ms', 'params', 'flops'] as const) {
+    if (column(cols, cost).some((v) => v != null)) return [quality, cost];
   }
-  return ['accuracy', 'latency'];
+  return [quality, 'latency_ms'];
 }
 
-/** Reference point: zero accuracy and 10% beyond the worst cost seen (in any of the given runs). */
+/** Reference point: zero quality and 10% beyond the worst cost seen (in any of the given runs). */
 export function referencePoint(runs: CandidateColumns[], cost: Metric): [number, number] {
   let worst = 0;
-  for (const cols of runs) for (const v of cols[cost]) if (v != null && v > worst) worst = v;
+  for (const cols of runs) for (const v of column(cols, cost)) if (v != null && v > worst) worst = v;
   return [0, worst > 0 ? worst * 1.1 : 1];
 }
 
 const MAX_POINTS = 2000;
 
 /**
- * Best accuracy and hypervolume after each evaluated candidate (in finishing order), as the
+ * Best quality (the first objective) and hypervolume after each evaluated candidate (in finishing order), as the
  * step points where either changes. The front is kept incrementally, so a run costs
  * O(n · front size) plus one small hypervolume per front change.
  */
 export function progressCurve(cols: CandidateColumns, objectives: [Metric, Metric], reference: [number, number]): ProgressPoint[] {
   const dirs: Direction[] = [METRIC_DIRECTION[objectives[0]], METRIC_DIRECTION[objectives[1]]];
-  const [a, b] = objectives;
+  const as = column(cols, objectives[0]);
+  const bs = column(cols, objectives[1]);
   let front: number[][] = []; // minimized form
   let hv: number | null = null;
   let best: number | null = null;
@@ -83,10 +94,9 @@ export function progressCurve(cols: CandidateColumns, objectives: [Metric, Metri
   const n = cols.id.length;
   for (let i = 0; i < n; i++) {
     let changed = false;
-    const acc = cols.accuracy[i];
-    if (acc != null && (best === null || acc > best)) { best = acc; changed = true; }
-    const va = cols[a][i];
-    const vb = cols[b][i];
+    const va = as[i];
+    const vb = bs[i];
+    if (va != null && (best === null || va > best)) { best = va; changed = true; }
     if (va != null && vb != null) {
       const p = toMinimization([va, vb], dirs);
       if (!front.some((f) => dominatesMin(f, p) || (f[0] === p[0] && f[1] === p[1]))) {
@@ -97,7 +107,7 @@ export function progressCurve(cols: CandidateColumns, objectives: [Metric, Metri
       }
     }
     if (changed || i === n - 1) {
-      points.push({ evaluated: i + 1, seconds: cols.finishedAt[i] / 1000, bestAccuracy: best, hypervolume: hv });
+      points.push({ evaluated: i + 1, seconds: cols.finishedAt[i] / 1000, best, hypervolume: hv });
     }
   }
   if (points.length <= MAX_POINTS) return points;

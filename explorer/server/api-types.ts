@@ -3,13 +3,13 @@
  * app (imported as types only), so the two cannot drift apart.
  */
 import type { CandidateColumns, CandidateRef } from '../../search/store/types.ts';
+import type { MetricDef, MetricName, MetricValues } from '../../search/contracts/metrics.ts';
 
-export type { CandidateColumns, CandidateRef };
-export const METRICS = ['accuracy', 'latency', 'params', 'flops'] as const;
-export type Metric = (typeof METRICS)[number];
-export const METRIC_DIRECTION: Record<Metric, 'max' | 'min'> = {
-  accuracy: 'max', latency: 'min', params: 'min', flops: 'min',
-};
+export type { CandidateColumns, CandidateRef, MetricDef, MetricValues };
+export type Metric = MetricName;
+
+/** /api/metrics: the metric registry, in its order. */
+export interface MetricsAnswer { metrics: MetricDef[] }
 
 export type RunStatus = 'running' | 'stopped' | 'finished' | 'failed';
 
@@ -23,8 +23,10 @@ export interface RunSummary {
   status: RunStatus;
   candidates: number;      // evaluated (done)
   failed: number;
-  bestAccuracy: number | null;
-  frontSize: number;       // accuracy vs latency (params when no latency was measured)
+  /** The task's quality metric (accuracy; miou for segmentation) and its best value. */
+  quality: Metric;
+  bestQuality: number | null;
+  frontSize: number;       // quality vs latency
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
@@ -60,7 +62,8 @@ export interface FrontAnswer {
 export interface ProgressPoint {
   evaluated: number;
   seconds: number;
-  bestAccuracy: number | null;
+  /** Best value so far of the first objective (the run's quality). */
+  best: number | null;
   hypervolume: number | null;
 }
 
@@ -127,18 +130,13 @@ export interface CandidateDetail {
   key: string;
   generation: number;
   genotype: unknown;
-  accuracy: number | null;
-  latency: number | null;
-  latencyIqr: number | null;
-  params: number | null;
-  flops: number | null;
+  /** Measured values under the registry's names. */
+  metrics: MetricValues;
   score: number | null;
-  trainSeconds: number | null;
   worker: string | null;
   error: string | null;
   extra: unknown;
-  /** Segmentation candidates: pixel accuracy beside the mIoU (accuracy), and validation samples. */
-  pixelAccuracy: number | null;
+  /** Segmentation candidates: validation samples. */
   segmentation: SegPreview | null;
   downloads: DownloadFile[];
   createdAt: number;

@@ -6,9 +6,10 @@
  */
 import { z } from 'zod';
 import type { StoreReader, RunSummary as StoreRunSummary, Epoch, ArchSnapshot as StoreSnapshot, FinishCursor } from '../../search/store/types.ts';
+import { metricNames, metricRegistry, type MetricName } from '../../search/contracts/metrics.ts';
 import {
-  METRICS, type CandidateDetail, type CandidatesAnswer, type CellWeights, type CompareAnswer, type DartsAnswer,
-  type EpochRow, type FrontAnswer, type Metric, type ProgressAnswer, type RunDetail, type RunSummary,
+  type CandidateDetail, type CandidatesAnswer, type CellWeights, type CompareAnswer, type DartsAnswer,
+  type EpochRow, type FrontAnswer, type Metric, type MetricsAnswer, type ProgressAnswer, type RunDetail, type RunSummary,
 } from './api-types.ts';
 import { encodeCursor } from './cursor.ts';
 import { frontIds, frontPoints, progressCurve, progressObjectives, referencePoint } from './analysis.ts';
@@ -20,14 +21,15 @@ export class HttpError extends Error {
 }
 
 const id = z.string().regex(/^\d{1,15}$/, 'must be a positive integer').transform(Number);
-const metric = z.enum(METRICS);
-const axesQuery = z.object({ x: metric.default('latency'), y: metric.default('accuracy') }).strict();
+const metric = z.enum(metricNames as [MetricName, ...MetricName[]]);
+/** Without y, the run's quality metric (accuracy, miou). */
+const axesQuery = z.object({ x: metric.default('latency_ms'), y: metric.optional() }).strict();
 const emptyQuery = z.object({}).strict();
 const compareQuery = z.object({
   runs: z.string().regex(/^\d{1,15}(,\d{1,15}){0,11}$/, 'must be a comma-separated list of up to 12 run ids')
     .transform((s) => [...new Set(s.split(',').map(Number))]),
-  x: metric.default('latency'),
-  y: metric.default('accuracy'),
+  x: metric.default('latency_ms'),
+  y: metric.optional(),
 }).strict();
 
 const segPreviewSchema: z.ZodType<SegPreview> = z.object({
@@ -59,11 +61,18 @@ interface RunCache {
   progress?: ProgressAnswer;
 }
 
+/** Appends b's rows to a, in place (both hold the same metrics: those of the run's task). */
+function appendColumns(a: CandidateColumns, b: CandidateColumns): void {
+  const push = (to: unknown[], from: unknown[]) => { for (const v of from) to.push(v); };
+  for (const k of ['id', 'generation', 'parent', 'score', 'finishedAt'] as const) push(a[k], b[k]);
+  for (const [m, values] of Object.entries(b.metrics)) push(a.metrics[m as Metric] ??= [], values);
+}
+
 export function summaryOf(s: StoreRunSummary, now = Date.now()): RunSummary {
   const end = s.finishedAt ?? (s.status === 'running' ? now : s.updatedAt);
   return {
     id: s.id, name: s.name, strategy: s.strategy, space: s.spaceName, task: s.task, dataset: s.dataset, status: s.status,
-    candidates: s.counts.done, failed: s.counts.failed, bestAccuracy: s.bestAccuracy, frontSize: s.frontSize,
+    candidates: s.counts.done, failed: s.counts.failed, quality: s.quality, bestQuality: s.bestQuality, frontSize: s.frontSize,
     createdAt: s.createdAt, startedAt: s.startedAt, finishedAt: s.finishedAt,
     tookSeconds: s.startedAt == null ? null : Math.max(0, (end - s.startedAt) / 1000),
   };
@@ -118,10 +127,7 @@ export function createApi(store: StoreReader) {
     if (hit) {
       const next = store.candidateColumns(runId, hit.cursor);
       if (hit.columns.id.length + next.columns.id.length === count) {
-        for (const k of Object.keys(next.columns) as (keyof CandidateColumns)[]) {
-          const to = hit.columns[k] as unknown[];
-          for (const v of next.columns[k] as unknown[]) to.push(v);
-        }
+        appendColumns(hit.columns, next.columns);
         Object.assign(hit, { stamp, version, cursor: next.cursor, body: undefined, progress: undefined, fronts: new Map() });
         return hit;
       }
@@ -165,10 +171,15 @@ export function createApi(store: StoreReader) {
       return [
         () => runCache(runId),
         () => bodyOf(runId, runCache(runId)),
-        () => front(runCache(runId), 'latency', 'accuracy'),
+        () => front(runCache(runId), 'latency_ms', summary(runId).quality),
         () => childrenOf(runId, 0),
       ];
     },
+    metrics(query: unknown): MetricsAnswer {
+      parse(emptyQuery, query, 'query');
+      return { metrics: [...metricRegistry] };
+    },
+
     listRuns(query: unknown): { runs: RunSummary[] } {
       parse(emptyQuery, query, 'query');
       const now = Date.now();
@@ -194,7 +205,7 @@ export function createApi(store: StoreReader) {
     },
 
     front(runId: number, query: unknown): FrontAnswer {
-      const { x, y } = parse(axesQuery, query, 'query');
+      const { x, y = summary(runId).quality } = parse(axesQuery, query, 'query');
       return { x, y, ids: front(runCache(runId), x, y) };
     },
 
@@ -202,7 +213,7 @@ export function createApi(store: StoreReader) {
       parse(emptyQuery, query, 'query');
       const c = runCache(runId);
       if (!c.progress) {
-        const objectives = progressObjectives(c.columns);
+        const objectives = progressObjectives(c.columns, summary(runId).quality);
         const reference = referencePoint([c.columns], objectives[1]);
         c.progress = { objectives, reference, points: progressCurve(c.columns, objectives, reference) };
       }
@@ -227,11 +238,9 @@ export function createApi(store: StoreReader) {
       return {
         candidate: {
           id: c.id, runId: c.runId, runName: run.name, status: c.status, key: c.key, generation: c.generation,
-          genotype: c.genotype, accuracy: c.accuracy, latency: c.latencyMs, latencyIqr: c.latencyIqrMs, params: c.params,
-          flops: c.flops, score: c.score, trainSeconds: c.trainSeconds, worker: c.worker, error: c.error,
+          genotype: c.genotype, metrics: c.metrics, score: c.score, worker: c.worker, error: c.error,
           // The preview is answered once, checked, as `segmentation`.
           extra: c.extra && Object.fromEntries(Object.entries(c.extra).filter(([k]) => k !== 'segmentation')),
-          pixelAccuracy: typeof c.extra?.pixelAccuracy === 'number' ? c.extra.pixelAccuracy : null,
           segmentation: segPreviewSchema.safeParse(c.extra?.segmentation).data ?? null,
           downloads: publicFiles(registeredFiles(c.id, c.extra)),
           createdAt: c.createdAt, finishedAt: c.finishedAt,
@@ -250,13 +259,14 @@ export function createApi(store: StoreReader) {
     },
 
     compare(query: unknown): CompareAnswer {
-      const q = parse(compareQuery, query, 'query');
+      const { runs: ids, x, y = summary(ids[0]).quality } = parse(compareQuery, query, 'query');
+      const q = { runs: ids, x, y };
       const caches = q.runs.map((r) => ({ id: r, s: summary(r), c: runCache(r) }));
       const key = `${q.runs.join(',')}|${q.x}|${q.y}`;
       const stamps = caches.map((r) => r.c.stamp).join(',');
       const hit = compares.get(key);
       if (hit && hit.stamps === stamps) return hit.answer;
-      const objectives = progressObjectives(caches[0].c.columns);
+      const objectives = progressObjectives(caches[0].c.columns, caches[0].s.quality);
       const reference = referencePoint(caches.map((r) => r.c.columns), objectives[1]);
       const answer: CompareAnswer = {
         x: q.x, y: q.y, objectives, reference,

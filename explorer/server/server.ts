@@ -54,6 +54,7 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
   const routeApi = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     const parts = url.pathname.split('/').filter(Boolean).slice(1); // drop 'api'
     const query = Object.fromEntries(url.searchParams);
+    if (parts[0] === 'metrics' && parts.length === 1) return json(res, 200, api.metrics(query));
     if (parts[0] === 'runs' && parts.length === 1) return json(res, 200, api.listRuns(query));
     if (parts[0] === 'runs' && parts.length >= 2) {
       const runId = parseId(parts[1], 'run id');

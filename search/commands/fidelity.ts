@@ -76,7 +76,7 @@ async function againstTable(argv: string[], parsed: z.output<typeof flagsSchema>
     ...parsed, space: rows[0].space, strategy: 'random', budget: rows.length, population: 2, sample: 1, crossover: 0,
     'latency-runtime': argv.some((a) => a.startsWith('--latency-runtime')) ? parsed['latency-runtime'] : 'none',
   }, def.task);
-  const base = configFrom(f, spacePath);
+  const base = configFrom(f, spacePath, def.task);
   const config = runConfigSchema.parse({ ...base, strategy: 'list', proxy: { ...base.proxy, ...(parsed.split === 'test' ? { split: 'test' } : {}) } });
   const dataset = await datasetFor(f.dataset, def.task);
   const backend = await backendName(f, config);

@@ -73,7 +73,7 @@ export const command: Command = {
       ...parsed, epochs: parsed.epochs ?? REFERENCE_BUDGET.epochs, 'train-images': parsed['train-images'] ?? REFERENCE_BUDGET.trainImages,
       'val-images': parsed['test-images'] ?? REFERENCE_BUDGET.testImages, 'latency-runtime': 'none',
     }, def.task);
-    const base = configFrom({ ...f, strategy: 'random', budget: 1 }, spacePath);
+    const base = configFrom({ ...f, strategy: 'random', budget: 1 }, spacePath, def.task);
     const dataset = await datasetFor(f.dataset, def.task);
 
     const store = openStore(f.db);

@@ -19,14 +19,14 @@ export const command: Command = {
       if (flags.json) {
         console.log(JSON.stringify(runs.map((r) => ({
           id: r.id, name: r.name, strategy: r.strategy, space: r.spaceName, status: r.status, counts: r.counts,
-          bestAccuracy: r.bestAccuracy, frontSize: r.frontSize, createdAt: r.createdAt,
+          quality: r.quality, bestQuality: r.bestQuality, frontSize: r.frontSize, createdAt: r.createdAt,
         })), null, 2));
         return 0;
       }
       if (runs.length === 0) { console.log(`no runs in ${flags.db}`); return 0; }
-      console.log(table(['id', 'status', 'strategy', 'space', 'done', 'failed', 'best acc', 'front', 'started', 'name'], runs.map((r) => [
+      console.log(table(['id', 'status', 'strategy', 'space', 'done', 'failed', 'best', 'front', 'started', 'name'], runs.map((r) => [
         String(r.id), r.status, r.strategy, r.spaceName, `${r.counts.done}/${r.counts.total}`, String(r.counts.failed),
-        r.bestAccuracy === null ? '-' : r.bestAccuracy.toFixed(4), String(r.frontSize),
+        r.bestQuality === null ? '-' : `${r.bestQuality.toFixed(4)} ${r.quality}`, String(r.frontSize),
         new Date(r.startedAt ?? r.createdAt).toISOString().slice(0, 16).replace('T', ' '), r.name,
       ])));
       return 0;

@@ -20,7 +20,7 @@ export const command: Command = {
       const run = store.getRunSummary(runId);
       if (!run) throw new UsageError(`no run ${runId} in ${flags.db} (see cellscape runs --db ${flags.db})`);
       const parsed = runConfigSchema.safeParse(run.config);
-      const objectives: RunConfig['objectives'] = parsed.success ? parsed.data.objectives : ['accuracy', 'latencyMs'];
+      const objectives: RunConfig['objectives'] = parsed.success ? parsed.data.objectives : [run.quality, 'latency_ms'];
       const front = frontOf(store.listCandidates(runId, { status: 'done' }), objectives);
       const failures = store.listCandidates(runId, { status: 'failed' });
       const progress = store.listProgress(runId).at(-1);
@@ -28,7 +28,7 @@ export const command: Command = {
         const { spaceDefinition: _def, state: _state, ...rest } = run;
         console.log(JSON.stringify({
           run: rest, objectives, hypervolume: progress?.hypervolume ?? null, reference: progress?.reference ?? null,
-          front: front.map((c) => ({ id: c.id, key: c.key, accuracy: c.accuracy, latencyMs: c.latencyMs, params: c.params, flops: c.flops, genotype: c.genotype })),
+          front: front.map((c) => ({ id: c.id, key: c.key, metrics: c.metrics, genotype: c.genotype })),
           failures: failures.map((c) => ({ id: c.id, key: c.key, attempts: c.attempts, error: c.error })),
         }, null, 2));
         return 0;
@@ -50,7 +50,7 @@ export const command: Command = {
       }
       if (progress?.hypervolume != null) console.log(`  hypervolume ${progress.hypervolume.toPrecision(4)} (reference ${JSON.stringify(progress.reference)})`);
       console.log(`\nPareto front on ${objectives.join(', ')} (${front.length}):`);
-      console.log(front.length ? formatFront(front) : '  (no finished candidates)');
+      console.log(front.length ? formatFront(front, objectives) : '  (no finished candidates)');
       if (failures.length) {
         console.log(`\nfailures (${failures.length}):`);
         console.log(table(['id', 'attempts', 'error'], failures.map((c) => [String(c.id), String(c.attempts), c.error ?? ''])));

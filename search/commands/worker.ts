@@ -46,7 +46,7 @@ export const command: Command = {
       onJob: (id, outcome) => {
         lastError = '';
         console.log(outcome.ok
-          ? `${id}: accuracy ${outcome.result.accuracy.toFixed(4)} (${outcome.result.backend}, ${outcome.result.trainSeconds.toFixed(1)}s)`
+          ? `${id}: ${Object.entries(outcome.result.metrics).map(([k, v]) => `${k} ${+v.toPrecision(4)}`).join(', ')} (${outcome.result.backend})`
           : `${id}: failed (${outcome.kind}): ${outcome.error}`);
       },
     });

@@ -65,11 +65,7 @@ export async function evaluateJob(job: EvalJob, ctx: EvalContext = {}): Promise<
     const last = trained.epochs[trained.epochs.length - 1];
     const latency = await jobLatency(job, net, ctx.lock);
     return {
-      accuracy: last?.valAccuracy ?? NaN,
-      ...latency,
-      params: net.paramCount(),
-      flops: net.flops(),
-      trainSeconds: trained.seconds,
+      metrics: { accuracy: last?.valAccuracy ?? NaN, ...latency, params: net.paramCount(), flops: net.flops(), train_seconds: trained.seconds },
       epochs: trained.epochs,
       backend: backend.name,
       worker: ctx.worker ?? `pid ${process.pid} thread ${threadId}`,

@@ -50,7 +50,7 @@ export async function predictPreview(net: Pick<Network, 'forward'>, data: SegTra
   return { height, width, classNames: data.classNames, ignoreLabel: data.ignoreLabel, samples };
 }
 
-export async function evaluateSegmentationJob(job: EvalJob, o: { worker?: string; data?: SegDataset; lock?: LatencyLock } = {}): Promise<EvalResult & { pixelAccuracy: number }> {
+export async function evaluateSegmentationJob(job: EvalJob, o: { worker?: string; data?: SegDataset; lock?: LatencyLock } = {}): Promise<EvalResult> {
   const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} space`));
   const data = o.data ?? segmentationDataset(job.dataset, { train: job.budget.trainImages, val: job.budget.valImages });
   const net = buildNetwork(space, job.genotype, { task: 'segmentation', classes: data.numClasses, inShape: [...data.shape], rng: createRng(job.seed) });
@@ -60,14 +60,12 @@ export async function evaluateSegmentationJob(job: EvalJob, o: { worker?: string
     const preview = await predictPreview(net, data, data.val);
     const latency = await jobLatency(job, net, o.lock);
     return {
-      accuracy: last.valMiou,
-      pixelAccuracy: last.valPixelAccuracy,
-      // Kept with the candidate for the explorer: pixel accuracy beside the mIoU, and a few validation masks.
-      extra: { pixelAccuracy: last.valPixelAccuracy, segmentation: preview },
-      ...latency,
-      params: net.paramCount(),
-      flops: net.flops(),
-      trainSeconds: trained.seconds,
+      metrics: {
+        miou: last.valMiou, pixel_accuracy: last.valPixelAccuracy, ...latency,
+        params: net.paramCount(), flops: net.flops(), train_seconds: trained.seconds,
+      },
+      // Kept with the candidate for the explorer: a few validation masks.
+      extra: { segmentation: preview },
       // valAccuracy is the epoch's mIoU; per-pixel training accuracy is not tracked.
       epochs: trained.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: NaN, valLoss: e.valLoss, valAccuracy: e.valMiou, seconds: e.seconds })),
       backend: tf.getBackend(),

@@ -45,14 +45,11 @@ export const tableEvaluator: Evaluator<typeof spec> = {
     let table = tables.get(tableKey);
     if (!table) tables.set(tableKey, (table = loadTable(s.path, s.columns)));
     const space = spaceOf(job);
-    const started = performance.now();
     const m = createTableEvaluator(table, (g: Genotype) => archString(space, g)).evaluate(space.validate(job.genotype));
     if (s.delayMs) await sleep(s.delayMs);
     return {
-      accuracy: m.accuracy, latencyMs: m.latencyMs ?? null, latencyIqrMs: null, // NaN: the table has no such column (stored as unknown, not as zero).
-      params: m.params ?? NaN, flops: m.flops ?? NaN,
-      trainSeconds: (performance.now() - started) / 1000, epochs: [], backend: 'table', worker: ctx.worker ?? `pid ${process.pid} thread ${threadId}`,
+      metrics: m, epochs: [], backend: 'table', worker: ctx.worker ?? `pid ${process.pid} thread ${threadId}`,
     };
   },
-  latencyNote: (s) => (s.columns.latency ? `latency from the benchmark table's column ${s.columns.latency}` : 'latency not measured'),
+  latencyNote: (s) => (s.columns.metrics.latency_ms ? `latency from the benchmark table's column ${s.columns.metrics.latency_ms}` : 'latency not measured'),
 };

@@ -1,23 +1,22 @@
 /**
  * Tabular evaluator: a search against a precomputed benchmark (NAS-Bench-201 and the like), one
  * architecture per row, keyed by the space's string form of a genotype. The user names the
- * columns that serve as accuracy, latency, parameters and FLOPs; evaluation is a lookup, so
- * strategies can be compared over many seeds in seconds.
+ * column of each registered metric the table holds (`--col accuracy=top1,latency_ms=lat`);
+ * evaluation is a lookup, so strategies can be compared over many seeds in seconds.
  */
 import { z } from 'zod';
 import { readInputFile } from '../util/files.ts';
 import type { Genotype } from '../space/types.ts';
-import type { Metrics } from '../objectives/metrics.ts';
+import { metricNames, type MetricName, type MetricValues as Metrics } from '../contracts/metrics.ts';
 import { UsageError } from '../util/errors.ts';
 import { parseRecords } from './table-records.ts';
 
 export const tableColumnsSchema = z.strictObject({
   /** Column holding the architecture string (default 'arch'). */
   arch: z.string().optional(),
-  accuracy: z.string(),
-  latency: z.string().optional(),
-  params: z.string().optional(),
-  flops: z.string().optional(),
+  /** The table's column of each metric it holds, by the metric registry's names. */
+  metrics: z.partialRecord(z.enum(metricNames as [MetricName, ...MetricName[]]), z.string())
+    .refine((m) => Object.keys(m).length > 0, 'names no metric column'),
 });
 export type TableColumns = z.infer<typeof tableColumnsSchema>;
 
@@ -25,8 +24,6 @@ export interface Table {
   path: string;
   rows: ReadonlyMap<string, Metrics>;
 }
-
-const metricColumns = [['accuracy', 'accuracy'], ['latency', 'latencyMs'], ['params', 'params'], ['flops', 'flops']] as const;
 
 function numberCell(path: string, line: number, column: string, raw: unknown): number {
   const v = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
@@ -40,11 +37,8 @@ function numberCell(path: string, line: number, column: string, raw: unknown): n
 export function parseTable(path: string, text: string, columns: TableColumns): Table {
   const { columns: present, records } = parseRecords(path, text);
   const archColumn = columns.arch ?? 'arch';
-  const wanted: [string, string][] = [[archColumn, 'arch']];
-  for (const [option] of metricColumns) {
-    const name = columns[option];
-    if (name !== undefined) wanted.push([name, option]);
-  }
+  const metricColumns = Object.entries(columns.metrics) as [MetricName, string][];
+  const wanted: [string, string][] = [[archColumn, 'arch'], ...metricColumns.map(([metric, name]): [string, string] => [name, metric])];
   for (const [name, role] of wanted) {
     if (!present.includes(name)) {
       throw new UsageError(`${path}:1: no column '${name}' (named as the ${role} column); columns: ${present.join(', ')}`);
@@ -59,11 +53,8 @@ export function parseTable(path: string, text: string, columns: TableColumns): T
     }
     const key = arch.trim();
     if (lineOf.has(key)) throw new UsageError(`${path}:${line}: column '${archColumn}': '${key}' already on line ${lineOf.get(key)}`);
-    const metrics: Metrics = { accuracy: numberCell(path, line, columns.accuracy, fields[columns.accuracy]) };
-    for (const [option, metric] of metricColumns.slice(1)) {
-      const name = columns[option];
-      if (name !== undefined) metrics[metric] = numberCell(path, line, name, fields[name]);
-    }
+    const metrics: Metrics = {};
+    for (const [metric, name] of metricColumns) metrics[metric] = numberCell(path, line, name, fields[name]);
     rows.set(key, metrics);
     lineOf.set(key, line);
   }

@@ -53,7 +53,7 @@ export function buildGenotypeExport(o: GenotypeExportInput): GenotypeExport {
     space: { name: o.space.name, family: o.space.family, hash: o.space.hash, definition: o.space.def },
     network: { task, classes, inShape: [inShape[0], inShape[1], inShape[2]], params: o.network.paramCount(), macs: o.network.flops() },
     metrics: {
-      search: c ? { accuracy: c.accuracy, latencyMs: c.latencyMs, latencyIqrMs: c.latencyIqrMs, params: c.params, flops: c.flops, score: c.score, trainSeconds: c.trainSeconds } : null,
+      search: c ? { ...c.metrics, ...(c.score === null ? {} : { score: c.score }) } : null,
       final: o.final ?? null,
     },
     provenance: {

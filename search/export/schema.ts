@@ -4,22 +4,20 @@
  * carries a format name and a schema version, so that a reader can tell what it holds.
  */
 import { z } from 'zod';
+import { metricRegistry, type MetricName } from '../contracts/metrics.ts';
 
 export const GENOTYPE_FORMAT = 'cellscape-genotype';
 export const MODEL_FORMAT = 'cellscape-network';
-export const EXPORT_SCHEMA_VERSION = 1;
+/** 2: the search's metrics under the metric registry's names (1 had accuracy, latencyMs, ... fields). */
+export const EXPORT_SCHEMA_VERSION = 2;
 
 const num = z.number().nullable();
 
 export const searchMetricsSchema = z.strictObject({
-  accuracy: num,
-  latencyMs: num,
-  latencyIqrMs: num,
-  params: num,
-  flops: num,
-  score: num,
-  trainSeconds: num,
-}).meta({ description: 'What the search measured for this candidate (proxy budget).' });
+  ...Object.fromEntries(metricRegistry.map((m) => [m.name, z.number().optional().meta({ description: `${m.description}${m.unit ? ` (${m.unit})` : ''}` })])) as
+    Record<MetricName, z.ZodOptional<z.ZodNumber>>,
+  score: num.optional().meta({ description: "the strategy's scalar fitness, when it ranked by one" }),
+}).meta({ description: 'What the search measured for this candidate (proxy budget), by metric name; unmeasured metrics are absent.' });
 
 export const finalTrainingSchema = z.strictObject({
   dataset: z.string(),

@@ -1,24 +1,14 @@
 /**
- * The measured quantities a search can optimize, and their natural directions. Strategies and
- * reports name objectives by these keys; `objectiveVector` turns a result into the numbers the
- * Pareto functions take.
+ * Metrics as objectives: their directions come from the metric registry, and `objectiveVector`
+ * turns a result's values into the numbers the Pareto functions take.
  */
+import { metricRegistry, type MetricName, type MetricValues } from '../contracts/metrics.ts';
 import type { Direction } from './pareto.ts';
 
-export const metricNames = ['accuracy', 'latencyMs', 'params', 'flops', 'score'] as const;
-export type Metric = (typeof metricNames)[number];
+export type Metric = MetricName;
+export type Metrics = MetricValues;
 
-export interface Metrics {
-  accuracy: number;
-  latencyMs?: number | null;
-  params?: number | null;
-  flops?: number | null;
-  score?: number | null;
-}
-
-export const metricDirection: Record<Metric, Direction> = {
-  accuracy: 'max', latencyMs: 'min', params: 'min', flops: 'min', score: 'max',
-};
+export const metricDirection = Object.fromEntries(metricRegistry.map((m) => [m.name, m.direction])) as Record<Metric, Direction>;
 
 /** The values of the named metrics; a metric the result lacks is an error naming it. */
 export function objectiveVector(m: Metrics, metrics: readonly Metric[]): number[] {

@@ -1,6 +1,7 @@
 /**
- * Scalar scores that fold accuracy and cost into one number, for single-objective search.
+ * Scalar scores that fold quality (accuracy, mIoU) and cost into one number, for single-objective search.
  */
+import type { MetricValues } from '../contracts/metrics.ts';
 
 export interface WeightedScoreWeights {
   /** Weight of accuracy (in [0, 1]). */
@@ -11,9 +12,9 @@ export interface WeightedScoreWeights {
   params: number;
 }
 
-/** a·accuracy − b·latency − c·params; a missing cost counts as 0. */
-export function weightedScore(m: { accuracy: number; latencyMs?: number | null; params?: number | null }, w: WeightedScoreWeights): number {
-  return w.accuracy * m.accuracy - w.latency * (m.latencyMs ?? 0) - w.params * (m.params ?? 0);
+/** a·quality − b·latency − c·params; a missing cost counts as 0. */
+export function weightedScore(quality: number, m: MetricValues, w: WeightedScoreWeights): number {
+  return w.accuracy * quality - w.latency * (m.latency_ms ?? 0) - w.params * (m.params ?? 0);
 }
 
 export interface MnasOptions {

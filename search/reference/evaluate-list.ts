@@ -25,7 +25,7 @@ export async function evaluateList(store: Store, spec: ListRunSpec, genotypes: r
   const runs = measuredRuns(store, spec);
   const results = new Map<string, Evaluated>();
   for (const c of runs.flatMap((r) => store.listCandidates(r.id, { status: 'done' }))) {
-    if (!results.has(c.key)) results.set(c.key, { accuracy: c.accuracy!, seconds: c.trainSeconds ?? NaN });
+    if (!results.has(c.key)) results.set(c.key, { accuracy: c.metrics.accuracy!, seconds: c.metrics.train_seconds ?? NaN });
   }
   return { code, runId: runs.at(-1)?.id ?? null, results };
 }

@@ -50,8 +50,9 @@ export function provenanceOf(run: Pick<Run, 'spaceName' | 'spaceHash' | 'dataset
 /** The finished candidates of a run as rows, in candidate order. */
 export function rowsOfRun(run: Run, config: RunConfig, candidates: readonly Candidate[]): TableRow[] {
   const p = provenanceOf(run, config);
-  return candidates.filter((c) => c.status === 'done' && c.accuracy !== null).map((c) => ({
-    arch: c.key, accuracy: c.accuracy!, params: c.params, flops: c.flops, latencyMs: c.latencyMs, trainSeconds: c.trainSeconds,
+  return candidates.filter((c) => c.status === 'done' && c.metrics.accuracy !== undefined).map((c) => ({
+    arch: c.key, accuracy: c.metrics.accuracy!, params: c.metrics.params ?? null, flops: c.metrics.flops ?? null,
+    latencyMs: c.metrics.latency_ms ?? null, trainSeconds: c.metrics.train_seconds ?? null,
     ...p, genotype: c.genotype, backend: run.backend, date: new Date(c.finishedAt ?? run.updatedAt).toISOString(), run: run.id, command: run.commandLine,
   }));
 }

@@ -4,11 +4,12 @@
  * proposed or how they are evaluated lives here, checked by zod when read back.
  */
 import { z } from 'zod';
-import { constraintSchema, fitnessSchema } from '../strategies/fitness.ts';
+import { constraintSchema, fitnessSchema, metricSchema } from '../strategies/fitness.ts';
 import { evaluatorSpecSchema } from '../evaluate/registry.ts';
+import { metricNames } from '../contracts/metrics.ts';
 
-/** Objectives a front and its hypervolume may use (score is a fitness, not an objective). */
-export const OBJECTIVES = ['accuracy', 'latencyMs', 'params', 'flops'] as const;
+/** Objectives a front and its hypervolume may use: any registered metric (score is a fitness, not an objective). */
+export const OBJECTIVES = metricNames;
 
 export const runConfigSchema = z.strictObject({
   /** The space as given on the command line, resolved to a file path. */
@@ -26,7 +27,7 @@ export const runConfigSchema = z.strictObject({
   /** Set when the user chose a score (--score): multi-objective search then ranks by it alone. */
   scalar: z.boolean(),
   constraints: z.array(constraintSchema),
-  objectives: z.array(z.enum(OBJECTIVES)).min(1),
+  objectives: z.array(metricSchema).min(1),
   evaluator: evaluatorSpecSchema,
   proxy: z.strictObject({
     epochs: z.int().min(1),

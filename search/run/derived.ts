@@ -57,8 +57,7 @@ export async function trainDerived(s: Sitting<unknown, unknown>, d: DerivedJob, 
     store.transaction(() => {
       for (const e of r.epochs) store.addEpoch(run.id, { ...e, candidateId: id });
       store.completeCandidate(id, {
-        accuracy: r.accuracy, latencyMs: r.latencyMs, latencyIqrMs: r.latencyIqrMs, params: r.params, flops: r.flops,
-        trainSeconds: r.trainSeconds, extra: { ...r.extra, source: d.source, backend: r.backend, worker: r.worker },
+        metrics: r.metrics, extra: { ...r.extra, source: d.source, backend: r.backend, worker: r.worker },
       });
       store.saveRunState(run.id, doneState);
       store.updateRunStatus(run.id, 'finished');

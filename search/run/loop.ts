@@ -20,6 +20,7 @@ import type { Result, Strategy } from '../strategies/types.ts';
 import type { EvalJob } from '../contracts/job.ts';
 import type { Executor, RunningTask } from '../executor/types.ts';
 import type { Outcome } from '../contracts/outcome.ts';
+import { finiteValues, qualityMetric } from '../contracts/metrics.ts';
 import type { RunConfig, RunState } from './config.ts';
 import { runStateSchema } from './config.ts';
 
@@ -63,7 +64,7 @@ export function jobSeed(runSeed: number, key: string): number {
 /** The result a stored, finished candidate gives the strategy. */
 export function resultOf(c: Candidate): Result {
   if (c.status === 'failed') return { key: c.key, error: c.error ?? 'failed' };
-  return { key: c.key, metrics: { accuracy: c.accuracy!, latencyMs: c.latencyMs, params: c.params, flops: c.flops } };
+  return { key: c.key, metrics: c.metrics };
 }
 
 const hvPoints = (c: RunConfig, results: Metrics[]): number[][] =>
@@ -92,6 +93,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopEnd> {
     ? { strategy: null, told: 0, exhausted: false, hvReference: null }
     : runStateSchema.parse(run.state);
   let { told, exhausted, hvReference } = saved;
+  const quality = qualityMetric(run.task);
   const previous = store.listProgress(runId).at(-1);
   const elapsedBefore = previous?.elapsedSeconds ?? 0;
   const t0 = performance.now();
@@ -136,8 +138,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopEnd> {
   const status = (): LoopStatus => {
     const done = told_.length + [...ready.values()].filter((r) => 'metrics' in r).length;
     const failed = failedCount + [...ready.values()].filter((r) => 'error' in r).length;
-    const accs = told_.map((m) => m.accuracy);
-    for (const r of ready.values()) if ('metrics' in r) accs.push(r.metrics.accuracy);
+    const accs = told_.map((m) => m[quality]).filter((v) => v !== undefined);
+    for (const r of ready.values()) if ('metrics' in r && r.metrics[quality] !== undefined) accs.push(r.metrics[quality]);
     return {
       done, failed, running: running.size, budget: c.budget, remaining: (exhausted ? asked : c.budget) - done - failed,
       bestAccuracy: accs.length ? Math.max(...accs) : null, elapsedSeconds: elapsed(),
@@ -171,7 +173,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopEnd> {
       hvReference = fixReference(c, points);
       store.addEvent(runId, { level: 'info', kind: 'hv-reference', message: `hypervolume reference point: ${c.objectives.map((n, i) => `${n} ${hvReference![i]}`).join(', ')}`, data: { objectives: c.objectives, reference: hvReference } });
     }
-    const best = told_.length ? Math.max(...told_.map((m) => m.accuracy)) : null;
+    const values = told_.map((m) => m[quality]).filter((v) => v !== undefined);
+    const best = values.length ? Math.max(...values) : null;
     store.addProgress(runId, {
       evaluated: told, elapsedSeconds: elapsed(), bestAccuracy: best,
       hypervolume: hvReference ? hypervolume(points, hvReference, c.objectives.map((n) => metricDirection[n])) : null,
@@ -218,11 +221,11 @@ export async function runLoop(o: LoopOptions): Promise<LoopEnd> {
     if (outcome.ok) {
       consecutiveFailures = 0;
       const r = outcome.result;
-      const known = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
-      const metrics: Metrics = { accuracy: r.accuracy, latencyMs: known(r.latencyMs), params: known(r.params), flops: known(r.flops) };
+      // A failed measurement (NaN) is not a value: neither stored nor remembered by the strategy.
+      const metrics = finiteValues(r.metrics);
       store.transaction(() => {
         store.completeCandidate(id, {
-          ...metrics, latencyIqrMs: r.latencyIqrMs, trainSeconds: r.trainSeconds,
+          metrics,
           score: c.fitness.kind === 'metric' ? null : fitnessOf(metrics, c.fitness),
           extra: { ...r.extra, worker: r.worker, backend: r.backend, ...(outcome.tensors ? { tensors: outcome.tensors } : {}) },
         });

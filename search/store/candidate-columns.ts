@@ -3,41 +3,43 @@
  * 100k candidates without parsing their genotypes (served from the candidates_columns covering
  * index), cheap change stamps for caching and polling, and lineage links.
  */
+import { metricsOfTask, type MetricName, type MetricValues } from '../contracts/metrics.ts';
 import type { Connection, Row } from './connection.ts';
+import { parseJson } from './json.ts';
+import { metricValuesSchema } from './candidates.ts';
 import type { CandidateColumns, CandidateReader, FinishCursor } from './types.ts';
 
-type Raw = [number, number, string, number | null, number | null, number | null, number | null, number | null, number | null, number];
+type Raw = [id: number, generation: number, parents: string, score: number | null, metrics: string, finishedAt: number];
 
 export function candidateColumnReader(c: Connection): Pick<CandidateReader, 'candidateColumns' | 'candidateStamp' | 'parentLinksAfter' | 'candidateRef'> {
-  const columnsStmt = () => c.stmt(`SELECT id, generation, parent_ids_json, accuracy, latency_ms, params, flops, score, train_seconds, finished_at
+  const columnsStmt = () => c.stmt(`SELECT id, generation, parent_ids_json, score, metrics_json, finished_at
     FROM candidates WHERE run_id = ? AND status = 'done' AND finished_at >= ? ORDER BY finished_at, id`).raw(true);
   return {
     candidateColumns(runId, after) {
-      const start = (c.stmt('SELECT COALESCE(started_at, created_at) FROM runs WHERE id = ?').pluck().get(runId) as number | undefined) ?? 0;
+      const run = c.stmt('SELECT COALESCE(started_at, created_at) AS start, task FROM runs WHERE id = ?').get(runId) as Row | undefined;
+      const start = run?.start ?? 0;
+      const names = metricsOfTask(run?.task ?? '').map((m) => m.name as MetricName);
       const skip = new Set(after?.ids ?? []);
-      const rows = (columnsStmt().all(runId, after?.at ?? 0) as Raw[]).filter((r) => !(r[9] === after?.at && skip.has(r[0])));
+      const rows = (columnsStmt().all(runId, after?.at ?? 0) as Raw[]).filter((r) => !(r[5] === after?.at && skip.has(r[0])));
       const n = rows.length;
       const cols: CandidateColumns = {
-        id: new Array(n), generation: new Array(n), parent: new Array(n), accuracy: new Array(n), latency: new Array(n),
-        params: new Array(n), flops: new Array(n), score: new Array(n), trainSeconds: new Array(n), finishedAt: new Array(n),
+        id: new Array(n), generation: new Array(n), parent: new Array(n), score: new Array(n), finishedAt: new Array(n),
+        metrics: Object.fromEntries(names.map((m) => [m, new Array(n)])),
       };
       for (let i = 0; i < n; i++) {
         const r = rows[i];
         cols.id[i] = r[0];
         cols.generation[i] = r[1];
         cols.parent[i] = r[2].length > 2 ? parseInt(r[2].slice(1), 10) : null;
-        cols.accuracy[i] = r[3];
-        cols.latency[i] = r[4];
-        cols.params[i] = r[5];
-        cols.flops[i] = r[6];
-        cols.score[i] = r[7];
-        cols.trainSeconds[i] = r[8];
-        cols.finishedAt[i] = r[9] - start;
+        cols.score[i] = r[3];
+        const values = JSON.parse(r[4]) as MetricValues;
+        for (const m of names) cols.metrics[m]![i] = values[m] ?? null;
+        cols.finishedAt[i] = r[5] - start;
       }
       let cursor: FinishCursor = after ?? { at: 0, ids: [] };
       if (n > 0) {
-        const at = rows[n - 1][9];
-        const ids = rows.filter((r) => r[9] === at).map((r) => r[0]);
+        const at = rows[n - 1][5];
+        const ids = rows.filter((r) => r[5] === at).map((r) => r[0]);
         cursor = { at, ids: at === after?.at ? [...after.ids, ...ids] : ids };
       }
       return { columns: cols, cursor };
@@ -59,8 +61,8 @@ export function candidateColumnReader(c: Connection): Pick<CandidateReader, 'can
     },
 
     candidateRef(id) {
-      const r = c.stmt('SELECT id, generation, accuracy, latency_ms FROM candidates WHERE id = ?').get(id) as Row | undefined;
-      return r && { id: r.id, generation: r.generation, accuracy: r.accuracy, latency: r.latency_ms };
+      const r = c.stmt('SELECT id, generation, metrics_json FROM candidates WHERE id = ?').get(id) as Row | undefined;
+      return r && { id: r.id, generation: r.generation, metrics: parseJson(metricValuesSchema, r.metrics_json, `candidates.metrics_json of candidate ${r.id}`) };
     },
   };
 }

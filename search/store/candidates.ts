@@ -3,13 +3,20 @@ import { z } from 'zod';
 import { changed, type Connection, type Row } from './connection.ts';
 import { anyJson, jsonRecord, parseJson, parseNullable, toJsonOrNull } from './json.ts';
 import { touchRun } from './runs.ts';
+import { finiteValues, isMetricName, type MetricValues } from '../contracts/metrics.ts';
 import type { Candidate, CandidateReader, CandidateSort, CandidateWriter } from './types.ts';
 
 const parentIdsSchema = z.array(z.number().int());
+/** Names outside the registry are kept (a newer program may have written them) but not typed. */
+export const metricValuesSchema = z.record(z.string(), z.number()) as unknown as z.ZodType<MetricValues>;
 
-const sortColumns: Record<CandidateSort, string> = {
-  id: 'id', accuracy: 'accuracy', latency: 'latency_ms', params: 'params', flops: 'flops', score: 'score', finished: 'finished_at',
-};
+const sortColumns: Record<string, string> = { id: 'id', score: 'score', finished: 'finished_at' };
+/** The SQL expression a sort key orders by; metric names come from the registry, never from input text. */
+function sortExpression(sort: CandidateSort): string {
+  if (sortColumns[sort]) return sortColumns[sort];
+  if (isMetricName(sort)) return `json_extract(metrics_json, '$.${sort}')`;
+  throw new Error(`store: unknown candidate sort '${sort}'`);
+}
 
 const toCandidate = (r: Row): Candidate => ({
   id: r.id,
@@ -22,13 +29,8 @@ const toCandidate = (r: Row): Candidate => ({
   attempts: r.attempts,
   worker: r.worker,
   error: r.error,
-  accuracy: r.accuracy,
-  latencyMs: r.latency_ms,
-  latencyIqrMs: r.latency_iqr_ms,
-  params: r.params,
-  flops: r.flops,
+  metrics: parseJson(metricValuesSchema, r.metrics_json, `candidates.metrics_json of candidate ${r.id}`),
   score: r.score,
-  trainSeconds: r.train_seconds,
   extra: parseNullable(jsonRecord, r.extra_json, `candidates.extra_json of candidate ${r.id}`),
   createdAt: r.created_at,
   startedAt: r.started_at,
@@ -49,8 +51,7 @@ export function candidateReader(c: Connection): Pick<CandidateReader, 'getCandid
     },
     listCandidates(runId, q = {}) {
       const statuses = q.status === undefined ? [] : Array.isArray(q.status) ? q.status : [q.status];
-      const column = sortColumns[q.sort ?? 'id'];
-      if (!column) throw new Error(`store: unknown candidate sort '${q.sort}'`);
+      const column = sortExpression(q.sort ?? 'id');
       const order = q.order === 'desc' ? 'DESC' : 'ASC';
       // NULLs (not yet measured) go last whichever the direction.
       const sql = `SELECT * FROM candidates WHERE run_id = ? AND id > ?
@@ -87,12 +88,12 @@ export function candidateWriter(c: Connection): CandidateWriter {
     heartbeat(candidateId) {
       c.stmt("UPDATE candidates SET heartbeat_at = ? WHERE id = ? AND status = 'running'").run(c.now(), candidateId);
     },
-    completeCandidate(candidateId, m) {
+    completeCandidate(candidateId, result) {
+      const metrics = finiteValues(result.metrics);
       c.tx(() => {
-        changed(c.stmt(`UPDATE candidates SET status = 'done', error = NULL, accuracy = ?, latency_ms = ?, latency_iqr_ms = ?,
-            params = ?, flops = ?, score = ?, train_seconds = ?, extra_json = ?, finished_at = ? WHERE id = ?`).run(
-          m.accuracy, m.latencyMs ?? null, m.latencyIqrMs ?? null, m.params ?? null, m.flops ?? null, m.score ?? null,
-          m.trainSeconds ?? null, toJsonOrNull(m.extra), c.now(), candidateId),
+        changed(c.stmt(`UPDATE candidates SET status = 'done', error = NULL, metrics_json = ?, score = ?, extra_json = ?,
+            finished_at = ? WHERE id = ?`).run(
+          JSON.stringify(metrics), result.score ?? null, toJsonOrNull(result.extra), c.now(), candidateId),
         `no candidate with id ${candidateId}`);
         touchRunOf(candidateId);
       });

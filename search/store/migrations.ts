@@ -129,6 +129,57 @@ export const migrations: readonly string[] = [
     accuracy, latency_ms, params, flops, score, train_seconds);
   CREATE INDEX candidates_parents ON candidates (run_id, id, parent_ids_json);
   `,
+  // 3: metrics as data. A candidate's values live in metrics_json under the names of the metric
+  // registry (search/contracts/metrics.ts) instead of one column each, so a new metric needs no
+  // migration. Segmentation runs stored mIoU in accuracy and pixel accuracy in extra_json: they
+  // become miou and pixel_accuracy. json_patch onto '{}' leaves out the NULLs (unmeasured).
+  // score stays a column: it is the strategy's fitness, not a measurement.
+  `
+  ALTER TABLE candidates ADD COLUMN metrics_json TEXT NOT NULL DEFAULT '{}';
+  UPDATE candidates SET metrics_json = json_patch('{}', json_object(
+    CASE WHEN (SELECT task FROM runs WHERE runs.id = candidates.run_id) = 'segmentation' THEN 'miou' ELSE 'accuracy' END, accuracy,
+    'pixel_accuracy', json_extract(extra_json, '$.pixelAccuracy'),
+    'latency_ms', latency_ms, 'latency_iqr_ms', latency_iqr_ms, 'params', params, 'flops', flops, 'train_seconds', train_seconds));
+  UPDATE candidates SET extra_json = json_remove(extra_json, '$.pixelAccuracy')
+    WHERE extra_json IS NOT NULL AND json_type(extra_json, '$.pixelAccuracy') IS NOT NULL;
+  DROP INDEX candidates_front;
+  DROP INDEX candidates_columns;
+  DROP INDEX candidates_by_run_accuracy;
+  ALTER TABLE candidates DROP COLUMN accuracy;
+  ALTER TABLE candidates DROP COLUMN latency_ms;
+  ALTER TABLE candidates DROP COLUMN latency_iqr_ms;
+  ALTER TABLE candidates DROP COLUMN params;
+  ALTER TABLE candidates DROP COLUMN flops;
+  ALTER TABLE candidates DROP COLUMN train_seconds;
+  CREATE INDEX candidates_columns ON candidates (run_id, status, finished_at, id, generation, parent_ids_json, score, metrics_json);
+  `,
+  // 4: run configurations and saved strategy states name metrics by the registry too, so that a
+  // run from before it resumes: latencyMs becomes latency_ms everywhere (objectives, constraints,
+  // ranked metric, remembered results), and an ask/tell segmentation run's accuracy, which was
+  // its mIoU, becomes miou where it names a metric (a value in objectives or the ranked metric,
+  // a key of remembered results; never the key 'accuracy' of the weighted score's weights).
+  // A table evaluator's columns become a map from metric name to column.
+  `
+  UPDATE runs SET config_json = json_set(config_json, '$.evaluator.columns', json_patch('{}', json_object(
+      'arch', json_extract(config_json, '$.evaluator.columns.arch'),
+      'metrics', json_patch('{}', json_object(
+        CASE WHEN task = 'segmentation' THEN 'miou' ELSE 'accuracy' END, json_extract(config_json, '$.evaluator.columns.accuracy'),
+        'latency_ms', json_extract(config_json, '$.evaluator.columns.latency'),
+        'params', json_extract(config_json, '$.evaluator.columns.params'),
+        'flops', json_extract(config_json, '$.evaluator.columns.flops'))))))
+    WHERE json_extract(config_json, '$.evaluator.kind') = 'table';
+  UPDATE runs SET config_json = replace(config_json, '"latencyMs"', '"latency_ms"'),
+    state_json = replace(state_json, '"latencyMs"', '"latency_ms"');
+  UPDATE progress SET reference_json = replace(reference_json, '"latencyMs"', '"latency_ms"') WHERE reference_json IS NOT NULL;
+  UPDATE runs SET
+    config_json = replace(replace(replace(config_json, '"accuracy",', '"miou",'), '"accuracy"]', '"miou"]'), '"accuracy"}', '"miou"}'),
+    state_json = replace(state_json, '"accuracy":', '"miou":')
+    WHERE task = 'segmentation' AND strategy != 'darts';
+  UPDATE runs SET config_json = json_set(config_json, '$.fitness.quality', 'miou')
+    WHERE task = 'segmentation' AND strategy != 'darts' AND json_extract(config_json, '$.fitness.kind') IN ('weighted', 'mnas');
+  UPDATE progress SET reference_json = replace(reference_json, '"accuracy":', '"miou":')
+    WHERE reference_json IS NOT NULL AND run_id IN (SELECT id FROM runs WHERE task = 'segmentation');
+  `,
 ];
 
 export const schemaVersion = migrations.length;

@@ -2,19 +2,22 @@
 import { z } from 'zod';
 import { changed, type Connection, type Row } from './connection.ts';
 import { anyJson, jsonRecord, parseJson, parseNullable } from './json.ts';
+import { qualityMetric } from '../contracts/metrics.ts';
 import type { CandidateStatus, NewRun, Run, RunReader, RunSummary, RunWriter } from './types.ts';
 
 const versionsSchema = z.record(z.string(), z.string());
 
 /**
- * Size of the (max accuracy, min latency) front, counted inside SQLite from the covering index
- * candidates_front so that no row reaches JavaScript. In order of accuracy descending, latency
+ * Size of the (max quality, min latency) front, counted inside SQLite from the covering index
+ * candidates_columns so that no row reaches JavaScript. In order of quality descending, latency
  * ascending, a point is dominated iff an earlier point that is not equal to it has a latency no
  * greater than its own: the GROUPS frame excludes the equal points (peers), which share a front.
  */
 const frontSizeSql = `SELECT COUNT(*) FROM (
-    SELECT latency_ms AS l, MIN(latency_ms) OVER (ORDER BY accuracy DESC, latency_ms ASC GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS m
-    FROM candidates WHERE run_id = ? AND status = 'done' AND accuracy IS NOT NULL AND latency_ms IS NOT NULL)
+    SELECT l, MIN(l) OVER (ORDER BY q DESC, l ASC GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS m
+    FROM (SELECT json_extract(metrics_json, @quality) AS q, json_extract(metrics_json, '$.latency_ms') AS l
+      FROM candidates WHERE run_id = @run AND status = 'done')
+    WHERE q IS NOT NULL AND l IS NOT NULL)
   WHERE m IS NULL OR l < m`;
 
 const toRun = (r: Row): Run => ({
@@ -56,9 +59,11 @@ export function runReader(c: Connection): RunReader {
       counts[r.status as CandidateStatus] = r.n;
       counts.total += r.n;
     }
-    const best = c.stmt("SELECT MAX(accuracy) AS a FROM candidates WHERE run_id = ? AND status = 'done'").get(run.id) as Row;
-    const front = c.stmt(frontSizeSql).pluck().get(run.id) as number;
-    return { ...run, counts, bestAccuracy: best.a ?? null, frontSize: front };
+    const quality = qualityMetric(run.task);
+    const path = `$.${quality}`;
+    const best = c.stmt("SELECT MAX(json_extract(metrics_json, ?)) FROM candidates WHERE run_id = ? AND status = 'done'").pluck().get(path, run.id) as number | null;
+    const front = c.stmt(frontSizeSql).pluck().get({ quality: path, run: run.id }) as number;
+    return { ...run, counts, quality, bestQuality: best ?? null, frontSize: front };
   };
   return {
     getRun,

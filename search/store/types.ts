@@ -4,6 +4,7 @@
  * implement. Nothing here speaks SQL.
  */
 import { z } from 'zod';
+import type { MetricName, MetricValues } from '../contracts/metrics.ts';
 
 export type RunStatus = 'running' | 'stopped' | 'finished' | 'failed';
 export type CandidateStatus = 'pending' | 'running' | 'done' | 'failed' | 'stale';
@@ -40,8 +41,10 @@ export interface Run extends NewRun {
 
 export interface RunSummary extends Run {
   counts: Record<CandidateStatus, number> & { total: number };
-  bestAccuracy: number | null;
-  /** Non-dominated done candidates on (max accuracy, min latency_ms), among those having both. */
+  /** The task's quality metric (accuracy, mIoU) and its best value among done candidates. */
+  quality: MetricName;
+  bestQuality: number | null;
+  /** Non-dominated done candidates on (max quality, min latency_ms), among those having both. */
   frontSize: number;
 }
 
@@ -55,14 +58,10 @@ export interface NewCandidate {
   generation?: number;
 }
 
-export interface CandidateMetrics {
-  accuracy: number;
-  latencyMs?: number | null;
-  latencyIqrMs?: number | null;
-  params?: number | null;
-  flops?: number | null;
+/** What completing a candidate stores: its measured metrics, the strategy's score, evaluator extras. */
+export interface CandidateResult {
+  metrics: MetricValues;
   score?: number | null;
-  trainSeconds?: number | null;
   extra?: Record<string, unknown> | null;
 }
 
@@ -77,13 +76,10 @@ export interface Candidate {
   attempts: number;
   worker: string | null;
   error: string | null;
-  accuracy: number | null;
-  latencyMs: number | null;
-  latencyIqrMs: number | null;
-  params: number | null;
-  flops: number | null;
+  /** Values under the registry's names; empty until the candidate is done. */
+  metrics: MetricValues;
+  /** The strategy's scalar fitness, when it ranks by one. */
   score: number | null;
-  trainSeconds: number | null;
   extra: Record<string, unknown> | null;
   createdAt: number;
   startedAt: number | null;
@@ -91,7 +87,8 @@ export interface Candidate {
   finishedAt: number | null;
 }
 
-export type CandidateSort = 'id' | 'accuracy' | 'latency' | 'params' | 'flops' | 'score' | 'finished';
+/** NULLs (unmeasured) sort last whichever the direction. */
+export type CandidateSort = 'id' | 'score' | 'finished' | MetricName;
 
 export interface CandidateQuery {
   status?: CandidateStatus | CandidateStatus[];
@@ -103,12 +100,11 @@ export interface CandidateQuery {
   afterId?: number;
 }
 
-/** A candidate as a link in the lineage: id, generation and its two headline metrics. */
+/** A candidate as a link in the lineage: id, generation and its metrics. */
 export interface CandidateRef {
   id: number;
   generation: number;
-  accuracy: number | null;
-  latency: number | null;
+  metrics: MetricValues;
 }
 
 /** Evaluated candidates of a run as columns (compact, and fast to serialise for 100k rows). */
@@ -117,14 +113,11 @@ export interface CandidateColumns {
   generation: number[];
   /** The first parent (the table's lineage column; the detail view reads them all). */
   parent: (number | null)[];
-  accuracy: (number | null)[];
-  latency: (number | null)[];
-  params: (number | null)[];
-  flops: (number | null)[];
   score: (number | null)[];
-  trainSeconds: (number | null)[];
   /** Milliseconds since the run started. */
   finishedAt: number[];
+  /** One column per metric of the run's task (registry order), null where not measured. */
+  metrics: Partial<Record<MetricName, (number | null)[]>>;
 }
 
 /** Position in a run's stream of finished candidates: everything at or before it has been read. */
@@ -212,7 +205,7 @@ export interface OpenOptions {
 
 export interface RunReader {
   getRun(id: number): Run | undefined;
-  /** Runs, newest first, with candidate counts, best accuracy and front size. */
+  /** Runs, newest first, with candidate counts, best quality and front size. */
   listRuns(): RunSummary[];
   getRunSummary(id: number): RunSummary | undefined;
   /** Every run's stamp, newest first: the explorer's cache keys. */
@@ -279,7 +272,7 @@ export interface CandidateWriter {
   /** Claims a pending, stale or failed candidate for a worker; false if it is running or done already. */
   markRunning(candidateId: number, worker: string): boolean;
   heartbeat(candidateId: number): void;
-  completeCandidate(candidateId: number, m: CandidateMetrics): void;
+  completeCandidate(candidateId: number, r: CandidateResult): void;
   /** Sets top-level keys of a candidate's extra JSON, keeping the others (e.g. where `cellscape export` wrote its files). */
   mergeCandidateExtra(candidateId: number, patch: Record<string, unknown>): void;
   failCandidate(candidateId: number, error: string): void;

@@ -4,11 +4,12 @@
  * command line or a config file and are stored with the run.
  */
 import { z } from 'zod';
-import { metricNames, type Metrics } from '../objectives/metrics.ts';
+import { metricNames, type MetricName } from '../contracts/metrics.ts';
+import { metricDirection, type Metrics } from '../objectives/metrics.ts';
 import { violation } from '../objectives/constraints.ts';
 import { mnasScore, weightedScore } from '../objectives/scores.ts';
 
-export const metricSchema = z.enum(metricNames);
+export const metricSchema = z.enum(metricNames as [MetricName, ...MetricName[]]);
 
 export const constraintSchema = z.strictObject({
   metric: metricSchema,
@@ -20,12 +21,15 @@ export const fitnessSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('metric'), metric: metricSchema }),
   z.strictObject({
     kind: z.literal('weighted'),
+    /** The quality the weight `accuracy` applies to (mIoU for segmentation). */
+    quality: metricSchema.default('accuracy'),
     accuracy: z.number().default(1),
     latency: z.number().default(0),
     params: z.number().default(0),
   }),
   z.strictObject({
     kind: z.literal('mnas'),
+    quality: metricSchema.default('accuracy'),
     targetMs: z.number().positive(),
     alpha: z.number().default(-0.07),
     beta: z.number().default(-0.07),
@@ -33,19 +37,23 @@ export const fitnessSchema = z.discriminatedUnion('kind', [
 ]);
 export type Fitness = z.infer<typeof fitnessSchema>;
 
+function need(m: Metrics, name: MetricName, what: string): number {
+  const v = m[name];
+  if (typeof v !== 'number') throw new Error(`${what} needs a '${name}' result`);
+  return v;
+}
+
 /** Larger is better. A 'metric' fitness on a minimized metric (latency, params, ...) is negated. */
 export function fitnessOf(m: Metrics, f: Fitness): number {
   switch (f.kind) {
     case 'metric': {
-      const v = m[f.metric];
-      if (typeof v !== 'number') throw new Error(`result has no '${f.metric}' to rank by`);
-      return f.metric === 'accuracy' || f.metric === 'score' ? v : -v;
+      const v = need(m, f.metric, 'ranking');
+      return metricDirection[f.metric] === 'max' ? v : -v;
     }
     case 'weighted':
-      return weightedScore(m, f);
+      return weightedScore(need(m, f.quality, 'the weighted score'), m, f);
     case 'mnas':
-      if (typeof m.latencyMs !== 'number') throw new Error("the MnasNet score needs a 'latencyMs' result");
-      return mnasScore(m.accuracy, m.latencyMs, f);
+      return mnasScore(need(m, f.quality, 'the MnasNet score'), need(m, 'latency_ms', 'the MnasNet score'), f);
   }
 }
 

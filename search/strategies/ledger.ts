@@ -19,13 +19,8 @@ export const proposalSchema = z.object({
   generation: z.int().min(0),
 });
 
-export const metricsSchema = z.object({
-  accuracy: z.number(),
-  latencyMs: z.number().nullish(),
-  params: z.number().nullish(),
-  flops: z.number().nullish(),
-  score: z.number().nullish(),
-});
+/** A member's metric values under the registry's names (unmeasured ones absent). */
+export const metricsSchema = z.record(z.string(), z.number()) as unknown as z.ZodType<Metrics>;
 
 export const ledgerStateSchema = z.object({
   seen: z.array(z.string()),

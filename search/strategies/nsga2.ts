@@ -16,7 +16,7 @@ import type { Proposal, Strategy } from './types.ts';
 
 export const nsga2OptionsSchema = z.strictObject({
   populationSize: z.int().min(2).default(50),
-  objectives: z.array(metricSchema).min(1).default(['accuracy', 'latencyMs']),
+  objectives: z.array(metricSchema).min(1).default(['accuracy', 'latency_ms']),
   scalar: fitnessSchema.optional(),
   constraints: z.array(constraintSchema).default([]),
   crossoverProbability: z.number().min(0).max(1).default(0),

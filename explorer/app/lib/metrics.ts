@@ -1,24 +1,70 @@
 import { format } from 'd3';
-import type { CandidateColumns, Metric } from '../../server/api-types.ts';
+import type { CandidateColumns, Metric, MetricDef } from '../../server/api-types.ts';
 
-export const METRICS: Metric[] = ['accuracy', 'latency', 'params', 'flops'];
+/**
+ * The metric registry as the server serves it (/api/metrics): labels, units, formats and
+ * directions of every metric. Loaded once before the app mounts (main.ts); axes, colours and
+ * table columns are built from it and from the metrics a run's columns carry.
+ */
+const registry = new Map<string, MetricDef>();
 
-interface MetricInfo { label: string; unit: string; fmt: (v: number) => string; log: boolean }
+export async function loadMetrics(): Promise<void> {
+  const res = await fetch('/api/metrics', { headers: { accept: 'application/json' } });
+  if (!res.ok) throw new Error(`/api/metrics: ${res.status} ${res.statusText}`);
+  for (const m of ((await res.json()) as { metrics: MetricDef[] }).metrics) registry.set(m.name, m);
+}
 
-const si = format('.3~s');
-export const METRIC_INFO: Record<Metric, MetricInfo> = {
-  accuracy: { label: 'Accuracy', unit: '%', fmt: (v) => `${(v * 100).toFixed(2)}%`, log: false },
-  latency: { label: 'Latency (ms)', unit: 'ms', fmt: (v) => `${v < 10 ? v.toFixed(2) : v.toFixed(1)} ms`, log: true },
-  params: { label: 'Parameters', unit: '', fmt: (v) => si(v).replace('G', 'B'), log: true },
-  flops: { label: 'FLOPs (MACs)', unit: '', fmt: (v) => si(v).replace('G', 'B'), log: true },
-};
+const unknown = (name: string): MetricDef => ({ name, label: name, unit: '', direction: 'max', format: 'number', log: false, description: '' });
 
-export function fmtMetric(m: Metric, v: number | null | undefined): string {
-  return v == null || Number.isNaN(v) ? '—' : METRIC_INFO[m].fmt(v);
+export function metricInfo(m: string): MetricDef {
+  return registry.get(m) ?? unknown(m);
+}
+
+/** Every registered metric, in registry order (views over several runs, whose tasks may differ). */
+export const allMetrics = (): Metric[] => [...registry.keys()] as Metric[];
+
+export const isMetric = (v: string | undefined): v is Metric => v !== undefined && registry.has(v);
+
+/** Axis and legend label: the registry's label with its unit. */
+export function metricLabel(m: Metric): string {
+  const d = metricInfo(m);
+  return d.unit ? `${d.label} (${d.unit})` : d.label;
+}
+
+export const direction = (m: Metric): 'max' | 'min' => metricInfo(m).direction;
+
+/** The metrics a run measured (its task's, with at least one value), in registry order. */
+export function runMetrics(cols: CandidateColumns | null): Metric[] {
+  if (!cols) return [];
+  return [...registry.keys()].filter((m) => cols.metrics[m as Metric]?.some((v) => v != null)) as Metric[];
+}
+
+/** The metrics a candidate has values for, in registry order. */
+export function measuredMetrics(values: Partial<Record<string, number>>): Metric[] {
+  return [...registry.keys()].filter((m) => values[m] !== undefined) as Metric[];
 }
 
 export function column(cols: CandidateColumns, m: Metric): (number | null)[] {
-  return cols[m];
+  return cols.metrics[m] ?? new Array(cols.id.length).fill(null);
+}
+
+const si = format('.3~s');
+const count = (v: number) => si(v).replace('G', 'B');
+
+export function fmtMetric(m: Metric, v: number | null | undefined): string {
+  if (v == null || Number.isNaN(v)) return '—';
+  switch (metricInfo(m).format) {
+    case 'percent': return `${(v * 100).toFixed(2)}%`;
+    case 'ms': return `${v < 10 ? v.toFixed(2) : v.toFixed(1)} ms`;
+    case 'seconds': return fmtSeconds(v);
+    case 'count': return count(v);
+    case 'number': return String(+v.toPrecision(4));
+  }
+}
+
+/** Tick labels of an axis on a metric. */
+export function tickFormat(m: Metric): (v: number) => string {
+  return metricInfo(m).format === 'percent' ? (v) => `${(v * 100).toFixed(0)}%` : (v) => format('~s')(v);
 }
 
 export function fmtSeconds(s: number | null | undefined): string {
@@ -38,13 +84,17 @@ export function fmtDate(ms: number | null | undefined): string {
 export function concatColumns(a: CandidateColumns, b: CandidateColumns): CandidateColumns {
   const seen = new Set(a.id);
   const keep = b.id.map((id, i) => (seen.has(id) ? -1 : i)).filter((i) => i >= 0);
-  const out = {} as Record<keyof CandidateColumns, unknown[]>;
-  for (const k of Object.keys(a) as (keyof CandidateColumns)[]) {
-    out[k] = (a[k] as unknown[]).concat(keep.map((i) => (b[k] as unknown[])[i]));
+  const cat = <T,>(x: T[], y: T[]) => x.concat(keep.map((i) => y[i]));
+  const metrics: CandidateColumns['metrics'] = {};
+  for (const m of new Set([...Object.keys(a.metrics), ...Object.keys(b.metrics)]) as Set<Metric>) {
+    metrics[m] = cat(column(a, m), column(b, m));
   }
-  return out as unknown as CandidateColumns;
+  return {
+    id: cat(a.id, b.id), generation: cat(a.generation, b.generation), parent: cat(a.parent, b.parent),
+    score: cat(a.score, b.score), finishedAt: cat(a.finishedAt, b.finishedAt), metrics,
+  };
 }
 
 export function emptyColumns(): CandidateColumns {
-  return { id: [], generation: [], parent: [], accuracy: [], latency: [], params: [], flops: [], score: [], trainSeconds: [], finishedAt: [] };
+  return { id: [], generation: [], parent: [], score: [], finishedAt: [], metrics: {} };
 }

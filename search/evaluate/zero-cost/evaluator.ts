@@ -62,7 +62,7 @@ export const zeroCostEvaluator: Evaluator<typeof spec> = {
       const seconds = (performance.now() - started) / 1000;
       const latency = await jobLatency(job, net, ctx.lock);
       return {
-        accuracy: score.value, ...latency, params: net.paramCount(), flops: net.flops(), trainSeconds: seconds, epochs: [],
+        metrics: { accuracy: score.value, ...latency, params: net.paramCount(), flops: net.flops(), train_seconds: seconds }, epochs: [],
         backend: backend.name, worker: ctx.worker ?? `pid ${process.pid} thread ${threadId}`,
         extra: { zeroCost: { proxy: proxy.name, score: score.value } },
       };

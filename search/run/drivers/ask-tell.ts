@@ -19,6 +19,7 @@ import { DEFAULT_RECIPE, RECIPES, proxyRecipeOf } from '../../train/recipes.ts';
 import { PROXY_NAMES, proxyByName } from '../../evaluate/zero-cost/index.ts';
 import { createProgress, formatDuration } from '../../util/progress.ts';
 import { OBJECTIVES, runConfigSchema, runStateSchema, type RunConfig, type RunState } from '../config.ts';
+import { metricRegistry, metricsOfTask, qualityMetric, type MetricName } from '../../contracts/metrics.ts';
 import type { CommonFlags, RunDriver } from '../driver.ts';
 import { runLoop, type LoopStatus } from '../loop.ts';
 import { chooseBackend, checkInputs, fileSha256, readSpace } from '../record.ts';
@@ -50,14 +51,22 @@ const int = (min: number) => z.coerce.number().int().min(min);
 const num = z.coerce.number();
 const positive = z.coerce.number().positive();
 
+/** `--max-<metric>` for every metric to minimise, named after the registry (`_` as `-`). */
+const boundFlags = metricRegistry.filter((m) => m.direction === 'min')
+  .map((m) => ({ flag: `max-${m.name.replace(/_/g, '-')}`, metric: m.name as MetricName, unit: m.unit }));
+
+/** The shorthand flags of `--col` for the metrics every benchmark has had. */
+const COLUMN_FLAGS = { 'accuracy-col': 'accuracy', 'latency-col': 'latency_ms', 'params-col': 'params', 'flops-col': 'flops' } as const;
+
 export const askTellFlagsSchema = z.strictObject({
   budget: int(1).optional(),
   population: int(2).optional(),
   sample: int(1).optional(),
   crossover: num.min(0).max(1).default(0),
   workers: int(1).optional(),
+  ...Object.fromEntries(boundFlags.map((b) => [b.flag, positive.optional()])) as Record<string, z.ZodOptional<typeof positive>>,
+  /** The spelling before the metric registry, kept as a shorthand for --max-latency-ms. */
   'max-latency': positive.optional(),
-  'max-params': positive.optional(),
   score: z.enum(['accuracy', 'weighted', 'mnasnet']).optional(),
   'latency-weight': num.default(0.01),
   'params-weight': num.default(0),
@@ -65,6 +74,7 @@ export const askTellFlagsSchema = z.strictObject({
   objectives: z.string().optional(),
   evaluator: z.string().regex(/^(proxy|table:.+|zc:.+)$/, 'expected proxy, table:FILE or zc:PROXY').default('proxy'),
   'arch-col': z.string().optional(),
+  col: z.string().regex(/^[^=,]+=[^=,]+(,[^=,]+=[^=,]+)*$/, 'expected METRIC=COLUMN[,METRIC=COLUMN...]').optional(),
   'accuracy-col': z.string().optional(),
   'latency-col': z.string().optional(),
   'params-col': z.string().optional(),
@@ -112,13 +122,16 @@ export function withTaskDefaults(f: ParsedFlags, task: string): Flags {
 const HELP = `  --budget N               candidates to evaluate (default ${DEFAULTS.budget}; segmentation ${SEG_DEFAULTS.budget})
   --population P --sample S   evolution population and tournament size
   --workers N              worker threads (default one per core)
-  --max-latency MS --max-params N      hard constraints
+  ${boundFlags.map((b) => `--${b.flag}${b.unit ? ` ${b.unit.toUpperCase()}` : ' N'}`).join(' ')}   hard constraints
+                           (--max-latency MS is --max-latency-ms)
   --score accuracy|weighted|mnasnet    what evolution ranks by (moo: a scalar instead of the front)
       --latency-weight W --params-weight W (weighted), --target-latency MS (mnasnet)
-  --objectives a,b         front objectives: ${OBJECTIVES.join(', ')} (default accuracy,latencyMs)
+  --objectives a,b         front objectives: ${OBJECTIVES.join(', ')}
+                           (default accuracy,latency_ms; segmentation miou,latency_ms)
   --evaluator proxy|table:FILE|zc:PROXY   train candidates, look them up in a benchmark table, or
       score them untrained by a zero-cost proxy (${PROXY_NAMES.join(', ')}), its score taking accuracy's place
-      --accuracy-col C --latency-col C --params-col C --flops-col C --arch-col C --eval-delay-ms MS
+      --col METRIC=COLUMN[,...]  the table's column of each metric it holds, e.g. accuracy=top1,latency_ms=lat
+      (--accuracy-col C --latency-col C --params-col C --flops-col C are shorthands)  --arch-col C --eval-delay-ms MS
   --epochs E --train-images N --val-images N --batch-size B --lr LR   proxy training budget (default
       ${DEFAULTS.epochs}/${DEFAULTS.trainImages}/${DEFAULTS.valImages}/${DEFAULTS.batchSize}/${DEFAULTS.learningRate}; segmentation ${SEG_DEFAULTS.epochs}/${SEG_DEFAULTS.trainImages}/${SEG_DEFAULTS.valImages}/${SEG_DEFAULTS.batchSize}/${SEG_DEFAULTS.learningRate})
   --recipe NAME            how the proxy trains: ${Object.keys(RECIPES).join(', ')} (default ${DEFAULTS.recipe};
@@ -129,28 +142,61 @@ const HELP = `  --budget N               candidates to evaluate (default ${DEFAU
   --max-memory MB          each worker's JavaScript heap (not the tensors: they live in the wasm heap);
                            an evaluation that exhausts memory fails as oom, naming the batch size to lower`;
 
-function fitnessOf(f: Flags): Fitness {
+/** `--col metric=COLUMN,...` and the shorthands, as the table evaluator's metric → column map. */
+function tableMetricColumns(f: Flags): Partial<Record<MetricName, string>> {
+  const out: Partial<Record<MetricName, string>> = {};
+  for (const pair of f.col ? f.col.split(',') : []) {
+    const [metric, column] = pair.split('=').map((x) => x.trim());
+    if (RENAMED[metric]) throw new UsageError(`--col: '${metric}' is now called '${RENAMED[metric]}'`);
+    if (!(OBJECTIVES as readonly string[]).includes(metric)) throw new UsageError(`--col: unknown metric '${metric}'; choose from ${OBJECTIVES.join(', ')}`);
+    out[metric as MetricName] = column;
+  }
+  for (const [flag, metric] of Object.entries(COLUMN_FLAGS) as [keyof typeof COLUMN_FLAGS, MetricName][]) {
+    if (f[flag] !== undefined) out[metric] = f[flag];
+  }
+  return out;
+}
+
+/** Whether the run's evaluator gives a metric, and what to say when it does not. */
+interface Measured { has(m: MetricName): boolean; missing(m: MetricName): string }
+
+function constraintsOf(f: Flags, measured: Measured): Constraint[] {
+  const constraints: Constraint[] = [];
+  for (const b of boundFlags) {
+    const max = b.metric === 'latency_ms' ? maxLatency(f) : bound(f, b.flag);
+    if (max === undefined) continue;
+    if (!measured.has(b.metric)) throw new UsageError(`--${b.flag}: ${measured.missing(b.metric)}`);
+    constraints.push({ metric: b.metric, max });
+  }
+  return constraints;
+}
+
+function fitnessOf(f: Flags, quality: MetricName): Fitness {
   switch (f.score) {
-    case undefined: case 'accuracy': return { kind: 'metric', metric: 'accuracy' };
-    case 'weighted': return { kind: 'weighted', accuracy: 1, latency: f['latency-weight'], params: f['params-weight'] };
+    case undefined: case 'accuracy': return { kind: 'metric', metric: quality };
+    case 'weighted': return { kind: 'weighted', quality, accuracy: 1, latency: f['latency-weight'], params: f['params-weight'] };
     case 'mnasnet': {
-      const target = f['target-latency'] ?? f['max-latency'];
-      if (target === undefined) throw new UsageError('--score mnasnet: needs --target-latency MS (or --max-latency)');
-      return { kind: 'mnas', targetMs: target, alpha: -0.07, beta: -0.07 };
+      const target = f['target-latency'] ?? maxLatency(f);
+      if (target === undefined) throw new UsageError('--score mnasnet: needs --target-latency MS (or --max-latency-ms)');
+      return { kind: 'mnas', quality, targetMs: target, alpha: -0.07, beta: -0.07 };
     }
   }
 }
 
-/** `measured`: the metrics the evaluator gives besides accuracy (a table only those it has columns for). */
-function objectivesOf(f: Flags, measured: { latencyMs: boolean; params: boolean; flops: boolean }): RunConfig['objectives'] {
-  if (f.objectives === undefined) return measured.latencyMs ? ['accuracy', 'latencyMs'] : measured.params ? ['accuracy', 'params'] : ['accuracy'];
-  const names = f.objectives.split(',').map((s) => s.trim());
+const bound = (f: Flags, flag: string): number | undefined => (f as Record<string, unknown>)[flag] as number | undefined;
+const maxLatency = (f: Flags): number | undefined => bound(f, 'max-latency-ms') ?? f['max-latency'];
+
+/** The spellings of metric names before the registry, answered with the name to use. */
+const RENAMED: Record<string, MetricName> = { latencyMs: 'latency_ms', latency: 'latency_ms' };
+
+/** Default: the quality against latency, else parameters, as the evaluator measures them (a table only what it has columns for). */
+function objectivesOf(f: Flags, measured: Measured, quality: MetricName): RunConfig['objectives'] {
+  if (f.objectives === undefined) return [quality, ...(['latency_ms', 'params'] as const).filter((m) => measured.has(m)).slice(0, 1)];
+  const names = f.objectives.split(',').map((x) => x.trim());
   for (const n of names) {
+    if (RENAMED[n]) throw new UsageError(`--objectives: '${n}' is now called '${RENAMED[n]}'`);
     if (!(OBJECTIVES as readonly string[]).includes(n)) throw new UsageError(`--objectives: unknown '${n}'; choose from ${OBJECTIVES.join(', ')}`);
-  }
-  if (!measured.latencyMs && names.includes('latencyMs')) throw new UsageError('--objectives: latencyMs is not measured by this evaluator (--latency none, or no --latency-col)');
-  for (const metric of ['params', 'flops'] as const) {
-    if (!measured[metric] && names.includes(metric)) throw new UsageError(`--objectives: the table has no ${metric} (give --${metric}-col)`);
+    if (!measured.has(n as MetricName)) throw new UsageError(`--objectives: ${measured.missing(n as MetricName)}`);
   }
   return names as RunConfig['objectives'];
 }
@@ -169,32 +215,33 @@ function latencySpecOf(f: Flags): RunConfig['latency'] {
   return { runtime: 'lut', lutPath, ...timing };
 }
 
-export function configFrom(f: Flags, spacePath: string): RunConfig {
+export function configFrom(f: Flags, spacePath: string, task: string): RunConfig {
+  const quality = qualityMetric(task);
   let evaluator: RunConfig['evaluator'];
-  let measuresLatency: boolean;
+  let measured: Measured;
   if (f.evaluator.startsWith('table:')) {
     const path = resolve(f.evaluator.slice('table:'.length));
     if (f.dataset !== undefined) throw new UsageError('--dataset: a table evaluator looks results up and trains on nothing; leave --dataset out');
-    if (!f['accuracy-col']) throw new UsageError('--evaluator table: needs --accuracy-col C (and --latency-col, --params-col as the table has them)');
-    const columns = {
-      accuracy: f['accuracy-col'], latency: f['latency-col'], params: f['params-col'], flops: f['flops-col'], arch: f['arch-col'],
-    };
+    const metrics = tableMetricColumns(f);
+    if (metrics[quality] === undefined) throw new UsageError(`--evaluator table: needs the column of ${quality} (--col ${quality}=COLUMN), and of the other metrics the table has`);
+    const columns = { metrics, ...(f['arch-col'] ? { arch: f['arch-col'] } : {}) };
     loadTable(path, columns); // checks the file and its columns now, with errors naming them
     evaluator = { kind: 'table', path, columns, delayMs: f['eval-delay-ms'], sha256: fileSha256(path, 'table') };
-    measuresLatency = columns.latency !== undefined;
+    measured = { has: (m) => metrics[m] !== undefined, missing: (m) => `the table has no column for '${m}' (add --col ${m}=COLUMN)` };
   } else {
-    for (const flag of ['accuracy-col', 'latency-col', 'params-col', 'flops-col', 'arch-col', 'eval-delay-ms'] as const) {
+    for (const flag of ['col', 'accuracy-col', 'latency-col', 'params-col', 'flops-col', 'arch-col', 'eval-delay-ms'] as const) {
       if (f[flag] !== undefined) throw new UsageError(`--${flag}: only with --evaluator table:FILE`);
     }
     evaluator = f.evaluator.startsWith('zc:') ? { kind: 'zero-cost', proxy: proxyByName(f.evaluator.slice('zc:'.length)).name } : { kind: 'proxy' };
-    measuresLatency = f['latency-runtime'] !== 'none';
+    const latency = f['latency-runtime'] !== 'none';
+    const kind = evaluator.kind;
+    measured = {
+      has: (m) => metricsOfTask(task).some((d) => d.name === m) && (latency || (m !== 'latency_ms' && m !== 'latency_iqr_ms')),
+      missing: (m) => (m.startsWith('latency') ? 'latency is not measured with --latency-runtime none' : `${m} is not measured by the ${kind} evaluator`),
+    };
   }
-  const constraints: Constraint[] = [];
-  if (f['max-latency'] !== undefined) {
-    if (!measuresLatency) throw new UsageError('--max-latency: latency is not measured by this evaluator');
-    constraints.push({ metric: 'latencyMs', max: f['max-latency'] });
-  }
-  if (f['max-params'] !== undefined) constraints.push({ metric: 'params', max: f['max-params'] });
+  const constraints = constraintsOf(f, measured);
+  const objectives = objectivesOf(f, measured, quality);
   const population = f.population ?? Math.min(DEFAULTS.population, Math.max(2, f.budget));
   const sample = f.sample ?? Math.min(DEFAULTS.sample, population);
   if (sample > population) throw new UsageError(`--sample ${sample}: must not exceed --population ${population}`);
@@ -204,7 +251,7 @@ export function configFrom(f: Flags, spacePath: string): RunConfig {
   }
   return runConfigSchema.parse({
     spacePath, strategy: f.strategy, budget: f.budget, population, sample, crossover: f.crossover,
-    fitness: fitnessOf(f), scalar: f.score !== undefined, constraints, objectives: objectivesOf(f, { latencyMs: measuresLatency, params: evaluator.kind === 'proxy' || f['params-col'] !== undefined, flops: evaluator.kind === 'proxy' || f['flops-col'] !== undefined }), evaluator,
+    fitness: fitnessOf(f, quality), scalar: f.score !== undefined, constraints, objectives, evaluator,
     proxy: {
       epochs: f.epochs, trainImages: f['train-images'], valImages: f['val-images'], batchSize: f['batch-size'], learningRate: f.lr,
       ...(f.recipe === undefined ? {} : { recipe: proxyRecipeOf(RECIPES[f.recipe]) }),
@@ -254,7 +301,7 @@ export function askTell(makeStrategy: StrategyFactory): RunDriver<RunConfig, Run
       const spacePath = resolve(common.space);
       const { def, space } = readSpace(spacePath);
       const f = withTaskDefaults({ ...common, ...own }, def.task);
-      const config = configFrom(f, spacePath);
+      const config = configFrom(f, spacePath, def.task);
       if (config.evaluator.kind === 'table') checkTableFitsSpace(loadTable(config.evaluator.path, config.evaluator.columns), space);
       const dataset = await datasetFor(f.dataset, def.task);
       const backend = await backendName(f, config);
@@ -316,7 +363,7 @@ export function askTell(makeStrategy: StrategyFactory): RunDriver<RunConfig, Run
       out(`run ${run.id} ${end.status}: ${summary.counts.done} done, ${summary.counts.failed} failed of ${config.budget}`);
       if (front.length) {
         out(`Pareto front on ${config.objectives.join(', ')} (${front.length} of ${summary.counts.done}):`);
-        out(formatFront(front));
+        out(formatFront(front, config.objectives));
       }
     },
   };

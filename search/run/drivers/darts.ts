@@ -168,7 +168,7 @@ export const dartsDriver: RunDriver<DartsConfig, DartsState, typeof flagsSchema>
     const genotype = store.listEpochs(run.id, null).at(-1)?.genotype ?? null;
     out(`run ${run.id} ${end.status}`);
     if (end.status === 'finished') {
-      out(JSON.stringify({ run: run.id, genotype, candidate: cand?.id ?? null, accuracy: cand?.accuracy ?? null, latencyMs: cand?.latencyMs ?? null, params: cand?.params ?? null }));
+      out(JSON.stringify({ run: run.id, genotype, candidate: cand?.id ?? null, metrics: cand?.metrics ?? null }));
     }
   },
 };

@@ -33,6 +33,7 @@ import {
   expectedLatency, latencyAwareLoss, latencyMatrices, measureSiteLatencies, supernetSites, uniformLatency, type LatencyMatrices, type OpLatencyLookup,
 } from './latency.ts';
 import { remedyTerm } from './remedies.ts';
+import { qualityMetric } from '../../contracts/metrics.ts';
 
 export interface DartsStepInfo { epoch: number; stepInEpoch: number; stepsPerEpoch: number; step: number; loss: number; archLoss: number }
 

@@ -1,0 +1,81 @@
+/**
+ * The metric registry: every quantity a search can measure, with how to show it and which way
+ * is better. The store keeps a candidate's values under these names, objectives and constraints
+ * are named by them (`--objectives`, `--max-<name>`), table columns map onto them
+ * (`--col <name>=COLUMN`), and the explorer builds its axes, colours and table columns from this
+ * list (served at /api/metrics). A new metric is one entry here plus the evaluator that measures it.
+ */
+import type { Task } from './task.ts';
+
+/** How a value is shown: a fraction as a percentage, a duration, a count with SI prefixes, or a plain number. */
+export type MetricFormat = 'percent' | 'ms' | 'seconds' | 'count' | 'number';
+
+export interface MetricDef {
+  /** The one spelling: store key, objective name, flag suffix (`_` as `-`), table `--col` name. */
+  name: string;
+  /** Short label for axes and table headers. */
+  label: string;
+  /** Unit shown after a value ('' for none). */
+  unit: string;
+  direction: 'max' | 'min';
+  format: MetricFormat;
+  /** Plotted on a log scale by default (quantities spanning orders of magnitude). */
+  log: boolean;
+  /** The tasks whose evaluations report it; absent: every task. */
+  tasks?: readonly Task[];
+  /** The quality its tasks' searches maximise first (one per task; costs are the others). */
+  quality?: true;
+  description: string;
+}
+
+export const metricRegistry = [
+  { name: 'accuracy', label: 'Accuracy', unit: '', direction: 'max', format: 'percent', log: false, tasks: ['classification'], quality: true,
+    description: 'top-1 accuracy on the validation images' },
+  { name: 'miou', label: 'mIoU', unit: '', direction: 'max', format: 'percent', log: false, tasks: ['segmentation'], quality: true,
+    description: 'mean intersection over union of the classes on the validation scenes' },
+  { name: 'pixel_accuracy', label: 'Pixel accuracy', unit: '', direction: 'max', format: 'percent', log: false, tasks: ['segmentation'],
+    description: 'share of validation pixels labelled correctly' },
+  { name: 'latency_ms', label: 'Latency', unit: 'ms', direction: 'min', format: 'ms', log: true,
+    description: 'median batch-1 inference time on one thread (measured, predicted from a table, or looked up)' },
+  { name: 'latency_iqr_ms', label: 'Latency IQR', unit: 'ms', direction: 'min', format: 'ms', log: false,
+    description: 'interquartile range of the repeated latency runs' },
+  { name: 'params', label: 'Parameters', unit: '', direction: 'min', format: 'count', log: true,
+    description: 'trainable parameters' },
+  { name: 'flops', label: 'MACs', unit: '', direction: 'min', format: 'count', log: true,
+    description: 'multiply-adds of one forward pass at batch 1' },
+  { name: 'train_seconds', label: 'Train time', unit: 's', direction: 'min', format: 'seconds', log: false,
+    description: 'wall seconds the evaluation trained for' },
+  { name: 'energy_mj', label: 'Energy', unit: 'mJ', direction: 'min', format: 'number', log: true,
+    description: 'energy of one batch-1 inference (from a benchmark table column: --col energy_mj=COLUMN)' },
+] as const satisfies readonly MetricDef[];
+
+export type MetricName = (typeof metricRegistry)[number]['name'];
+/** A candidate's measured values; a metric not measured is absent. */
+export type MetricValues = Partial<Record<MetricName, number>>;
+
+export const metricNames: readonly MetricName[] = metricRegistry.map((m) => m.name);
+
+const byName = new Map<string, MetricDef>(metricRegistry.map((m) => [m.name, m]));
+
+export const isMetricName = (name: string): name is MetricName => byName.has(name);
+
+export function metricDef(name: MetricName): MetricDef {
+  return byName.get(name)!;
+}
+
+/** The metrics a task's evaluations can report, in registry order. */
+export function metricsOfTask(task: string): MetricDef[] {
+  return metricRegistry.filter((m: MetricDef) => !m.tasks || m.tasks.includes(task as Task));
+}
+
+/** What "better" means first for a task: the quality a search maximises beside its costs. */
+export function qualityMetric(task: string): MetricName {
+  const m = metricsOfTask(task).find((d) => d.quality);
+  if (!m) throw new Error(`metrics: no quality metric registered for task '${task}'`);
+  return m.name as MetricName;
+}
+
+/** The values that were measured: NaN and infinities (a failed measurement) count as not measured. */
+export function finiteValues(values: MetricValues): MetricValues {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => Number.isFinite(v)));
+}
