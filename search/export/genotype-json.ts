@@ -72,12 +72,40 @@ export function writeGenotypeExport(path: string, e: GenotypeExport): void {
   writeFileSync(path, JSON.stringify(e, null, 2) + '\n');
 }
 
+/** Version 1's search metrics, by their field names then, and the registry names they became. */
+const V1_METRICS: Record<string, string> = {
+  accuracy: 'accuracy', latencyMs: 'latency_ms', latencyIqrMs: 'latency_iqr_ms', params: 'params', flops: 'flops', trainSeconds: 'train_seconds',
+};
+
+/**
+ * A version-1 export (written before the metric registry) in version 2's shape, so files users
+ * already exported still load: metrics take their registry names, unmeasured (null) ones are
+ * left out, and a segmentation export's `accuracy`, which held mIoU, becomes `miou`. Anything
+ * else passes through unchanged for the schema to judge.
+ */
+export function upgradeGenotypeExport(json: unknown): unknown {
+  if (typeof json !== 'object' || json === null) return json;
+  const doc = json as Record<string, unknown>;
+  if (doc.format !== GENOTYPE_FORMAT || doc.schemaVersion !== 1) return json;
+  const metrics = doc.metrics as { search?: Record<string, unknown> | null } | undefined;
+  const search = metrics?.search;
+  if (typeof search !== 'object' || search === null) return { ...doc, schemaVersion: EXPORT_SCHEMA_VERSION };
+  const segmentation = (doc.network as { task?: unknown } | undefined)?.task === 'segmentation';
+  const renamed: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(search)) {
+    if (value === null) continue;
+    const name = field === 'accuracy' && segmentation ? 'miou' : V1_METRICS[field] ?? field;
+    renamed[name] = value;
+  }
+  return { ...doc, schemaVersion: EXPORT_SCHEMA_VERSION, metrics: { ...metrics, search: renamed } };
+}
+
 /**
  * Checks a parsed genotype export: its fields, its embedded space definition (whose hash must be
  * the recorded one) and the genotype against that space. Errors name `source` and the field.
  */
 export function checkGenotypeExport(json: unknown, source: string): { doc: GenotypeExport; space: LoadedSpace; genotype: Genotype } {
-  const parsed = genotypeExportSchema.safeParse(json);
+  const parsed = genotypeExportSchema.safeParse(upgradeGenotypeExport(json));
   if (!parsed.success) throw new UsageError(formatIssues(source, parsed.error.issues));
   const doc = parsed.data;
   const space = spaceFromDef(parseSpaceDef(doc.space.definition, `${source}: $.space.definition`));
