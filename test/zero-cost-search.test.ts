@@ -5,6 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../search/store/store.ts';
+import { loadSpace, resolveSpacePath } from '../search/space/load.ts';
+import type { Genotype, Space } from '../search/space/types.ts';
+import { sampleGenotypes } from '../search/reference/genotypes.ts';
+import { spearman } from '../search/reference/agreement.ts';
+import { writeRows, type TableRow } from '../search/reference/rows.ts';
 import { tempDir } from './executor-fixtures.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -21,7 +26,7 @@ function search(db: string, proxy: string, budget: number) {
     '--budget', String(budget), '--workers', '1', '--seed', '3', '--db', db]);
 }
 
-test('zc:params stores each candidate\'s parameter count as its score; zc:naswot scores from a minibatch', () => {
+test('zc:params stores the parameter count as the score; zc:naswot stores its own metric, never accuracy', () => {
   const db = join(dir, 'zc.db');
   const r = search(db, 'params', 4);
   assert.equal(r.code, 0, r.out + r.err);
@@ -34,12 +39,63 @@ test('zc:params stores each candidate\'s parameter count as its score; zc:naswot
     assert.equal(params.length, 4);
     for (const c of params) {
       assert.equal(c.status, 'done');
-      assert.equal(c.metrics.accuracy, c.metrics.params);
+      assert.ok(c.metrics.params! > 0 && !Object.keys(c.metrics).some((k) => k === 'accuracy' || k.startsWith('zc_')), JSON.stringify(c.metrics));
     }
+    assert.deepEqual((store.getRun(1)!.config as { objectives: string[] }).objectives, ['params']);
     const naswot = store.listCandidates(2);
     assert.equal(naswot.length, 2);
     // A log-determinant of a 64 x 64 kernel whose diagonal is the unit count: large, finite, not the parameter count.
-    for (const c of naswot) assert.ok(c.status === 'done' && Number.isFinite(c.metrics.accuracy) && c.metrics.accuracy! > 0 && c.metrics.accuracy !== c.metrics.params, JSON.stringify(c));
+    for (const c of naswot) {
+      assert.ok(c.status === 'done' && Number.isFinite(c.metrics.zc_naswot) && c.metrics.zc_naswot! > 0 && c.metrics.zc_naswot !== c.metrics.params, JSON.stringify(c));
+      assert.equal(c.metrics.accuracy, undefined);
+    }
+  } finally {
+    store.close();
+  }
+});
+
+test('a zc:synflow search stores zc_synflow, not accuracy, and ranks by it against parameters by default', () => {
+  const db = join(dir, 'synflow.db');
+  const r = search(db, 'synflow', 3);
+  assert.equal(r.code, 0, r.out + r.err);
+  const store = openStore(db, { readonly: true });
+  try {
+    const done = store.listCandidates(1, { status: 'done' });
+    assert.equal(done.length, 3);
+    for (const c of done) {
+      assert.ok(c.metrics.zc_synflow! > 0, JSON.stringify(c.metrics));
+      assert.equal(c.metrics.accuracy, undefined);
+    }
+    assert.deepEqual((store.getRun(1)!.config as { objectives: string[] }).objectives, ['zc_synflow', 'params']);
+    const [summary] = store.listRuns();
+    assert.equal(summary.quality, 'zc_synflow');
+    assert.equal(summary.bestQuality, Math.max(...done.map((c) => c.metrics.zc_synflow!)));
+  } finally {
+    store.close();
+  }
+});
+
+test('cellscape fidelity --evaluator zc:synflow ranks the proxy\'s scores against the table\'s accuracies', () => {
+  const space = loadSpace(resolveSpacePath('darts-fmnist-small')) as Space<Genotype>;
+  const gs = sampleGenotypes(space, 4, 5);
+  const reference = join(dir, 'ref.jsonl'), db = join(dir, 'fidelity.db');
+  const accuracies = [0.9, 0.6, 0.8, 0.7];
+  writeRows(reference, gs.map((g, i): TableRow => ({
+    arch: space.key(g), accuracy: accuracies[i], params: null, flops: null, latencyMs: null, trainSeconds: 1, space: 'darts-fmnist-small', spaceHash: space.hash,
+    dataset: 'fashion-mnist', split: 'test', budget: { epochs: 1, trainImages: 10 }, seed: 0, genotype: g, backend: 'cpu',
+    date: '2026-12-01T00:00:00.000Z', run: 1, command: 'cellscape reference',
+  })));
+  const r = cellscape(['fidelity', '--table', reference, '--evaluator', 'zc:synflow', '--workers', '1', '--db', db]);
+  assert.equal(r.code, 0, r.out + r.err);
+  const store = openStore(db, { readonly: true });
+  try {
+    const byKey = new Map(store.listCandidates(1, { status: 'done' }).map((c) => [c.key, c.metrics]));
+    assert.ok([...byKey.values()].every((m) => m.accuracy === undefined));
+    const scores = gs.map((g) => byKey.get(space.key(g))!.zc_synflow!);
+    const [event] = store.listEvents(1).filter((e) => e.kind === 'fidelity');
+    const data = event.data as { n: number; spearman: number };
+    assert.equal(data.n, 4);
+    assert.equal(data.spearman, spearman(accuracies, scores));
   } finally {
     store.close();
   }

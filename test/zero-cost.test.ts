@@ -11,6 +11,7 @@ import { loadSpace, resolveSpacePath } from '../search/space/load.ts';
 import { buildNetwork } from '../search/space/build.ts';
 import { PROXIES, proxyByName, type ProxyBatch, type ProxyScore } from '../search/evaluate/zero-cost/index.ts';
 import { scoreNetwork } from '../search/evaluate/zero-cost/score.ts';
+import { metricDef, runQuality, zeroCostMetric } from '../search/contracts/metrics.ts';
 import { logAbsDet } from '../search/evaluate/zero-cost/naswot.ts';
 import { classificationBatch, segmentationBatch } from '../search/evaluate/zero-cost/batch.ts';
 
@@ -161,4 +162,14 @@ test('every proxy gives a finite value or a reason on every space family, and fr
 
 test('an unknown proxy name is a usage error listing the known ones', () => {
   assert.throws(() => proxyByName('synflw'), /unknown zero-cost proxy 'synflw': choose one of synflow, naswot/);
+});
+
+test('every proxy scores into a registered metric: its own zc_ one, higher better, or the params/flops it counts', () => {
+  for (const p of PROXIES) {
+    const m = metricDef(zeroCostMetric(p.name));
+    if (p.name === 'params' || p.name === 'flops') assert.equal(m.name, p.name);
+    else assert.deepEqual([m.name, m.direction, m.label.endsWith('(zero-cost)')], [`zc_${p.name}`, 'max', true]);
+  }
+  assert.equal(runQuality('segmentation', { kind: 'zero-cost', proxy: 'grad_norm' }), 'zc_grad_norm');
+  assert.equal(runQuality('segmentation', { kind: 'proxy' }), 'miou');
 });

@@ -47,6 +47,17 @@ export const metricRegistry = [
     description: 'wall seconds the evaluation trained for' },
   { name: 'energy_mj', label: 'Energy', unit: 'mJ', direction: 'min', format: 'number', log: true,
     description: 'energy of one batch-1 inference (from a benchmark table column: --col energy_mj=COLUMN)' },
+  // Zero-cost proxy scores (--evaluator zc:PROXY) of the untrained network: higher is expected to be better, not an accuracy.
+  { name: 'zc_synflow', label: 'synflow (zero-cost)', unit: '', direction: 'max', format: 'number', log: true,
+    description: 'synaptic flow of the untrained network (zero-cost proxy)' },
+  { name: 'zc_naswot', label: 'NASWOT (zero-cost)', unit: '', direction: 'max', format: 'number', log: false,
+    description: 'log-determinant of the activation-pattern kernel on one minibatch (zero-cost proxy)' },
+  { name: 'zc_snip', label: 'SNIP (zero-cost)', unit: '', direction: 'max', format: 'number', log: true,
+    description: 'loss sensitivity |w * dL/dw| summed over the kernels of the untrained network, on one minibatch (zero-cost proxy)' },
+  { name: 'zc_grad_norm', label: 'grad norm (zero-cost)', unit: '', direction: 'max', format: 'number', log: true,
+    description: 'norms of the kernels\' loss gradients of the untrained network summed, on one minibatch (zero-cost proxy)' },
+  { name: 'zc_fisher', label: 'Fisher (zero-cost)', unit: '', direction: 'max', format: 'number', log: true,
+    description: 'Fisher information of the output channels of the untrained network, on one minibatch (zero-cost proxy)' },
 ] as const satisfies readonly MetricDef[];
 
 export type MetricName = (typeof metricRegistry)[number]['name'];
@@ -73,6 +84,22 @@ export function qualityMetric(task: string): MetricName {
   const m = metricsOfTask(task).find((d) => d.quality);
   if (!m) throw new Error(`metrics: no quality metric registered for task '${task}'`);
   return m.name as MetricName;
+}
+
+/**
+ * The metric a zero-cost proxy's score is stored under: `zc_<proxy>`, except that the size
+ * baselines (params, flops) are the `params` and `flops` metrics themselves.
+ */
+export function zeroCostMetric(proxy: string): MetricName {
+  const name = byName.has(proxy) ? proxy : `zc_${proxy}`;
+  if (!isMetricName(name)) throw new Error(`metrics: no metric registered for zero-cost proxy '${proxy}'`);
+  return name;
+}
+
+/** What a run maximises first: its zero-cost proxy's score when it ranks by one, else its task's quality. */
+export function runQuality(task: string, evaluator: unknown): MetricName {
+  const e = evaluator as { kind?: unknown; proxy?: unknown } | undefined;
+  return e?.kind === 'zero-cost' && typeof e.proxy === 'string' ? zeroCostMetric(e.proxy) : qualityMetric(task);
 }
 
 /** The values that were measured: NaN and infinities (a failed measurement) count as not measured. */

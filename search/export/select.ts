@@ -2,7 +2,7 @@
 import { UsageError } from '../util/errors.ts';
 import { paretoFront } from '../objectives/pareto.ts';
 import type { Candidate, Store } from '../store/store.ts';
-import { qualityMetric, type MetricName } from '../contracts/metrics.ts';
+import { runQuality, type MetricName } from '../contracts/metrics.ts';
 
 export type Selection = { candidate: number } | { best: true } | { frontIndex: number };
 
@@ -26,7 +26,8 @@ export function selectCandidate(store: Store, runId: number, sel: Selection): Ca
     return c;
   }
   const done = store.listCandidates(runId, { status: 'done' });
-  const quality = qualityMetric(store.getRun(runId)?.task ?? 'classification');
+  const run = store.getRun(runId);
+  const quality = runQuality(run?.task ?? 'classification', run?.config.evaluator);
   if (done.length === 0) throw new UsageError(`run ${runId} has no evaluated (done) candidate yet`);
   if ('best' in sel) {
     return done.filter((c) => c.metrics[quality] !== undefined).sort((a, b) => b.metrics[quality]! - a.metrics[quality]! || a.id - b.id)[0] ?? done[0];

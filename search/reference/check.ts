@@ -10,6 +10,7 @@ import { readSpace } from '../run/record.ts';
 import { frontOf } from '../run/report.ts';
 import { createRng } from '../util/rng.ts';
 import { UsageError } from '../util/errors.ts';
+import { runQuality } from '../contracts/metrics.ts';
 import { evaluateList } from './evaluate-list.ts';
 import { fidelityOf, formatFidelity, type Fidelity } from './fidelity.ts';
 
@@ -54,7 +55,7 @@ export async function checkFidelity(store: Store, runId: number, o: CheckOptions
     name: `fidelity check of run ${runId}`, def, space, dataset: run.dataset, backend: o.backend, seed: run.seed, config: checkConfig, commandLine: o.commandLine,
   }, chosen.map((c) => c.genotype as Genotype), o.log);
   if (code !== 0) return { code, result: null };
-  const result = fidelityOf(new Map([...results].map(([k, v]) => [k, v.accuracy])), chosen.map((c) => ({ key: c.key, accuracy: c.metrics.accuracy!, seconds: c.metrics.train_seconds ?? NaN })));
+  const result = fidelityOf(new Map([...results].map(([k, v]) => [k, v.score])), chosen.map((c) => ({ key: c.key, score: c.metrics[runQuality(run.task, config.evaluator)]!, seconds: c.metrics.train_seconds ?? NaN })));
   const p = checkConfig.proxy;
   const message = `the search's evaluator against ${p.epochs} epochs x ${p.trainImages} images on ${result.n} candidates (front ${Math.min(o.k, frontOf(done, config.objectives).length)}): ${formatFidelity(result)}`;
   store.addEvent(runId, { level: 'info', kind: 'fidelity-check', message, data: { ...result, checkRun, budget: p, candidates: chosen.map((c) => c.id) } });

@@ -3,13 +3,15 @@
  * earlier such run evaluated (done or failed) are not evaluated again, an unfinished one is
  * continued, and the results of all of them are answered by architecture key.
  */
+import { runQuality } from '../contracts/metrics.ts';
 import type { Store } from '../store/store.ts';
 import type { Genotype, Space } from '../space/types.ts';
 import { runSession } from '../run/session.ts';
 import { driverOf } from '../run/registry.ts';
 import { measuredRuns, openListRun, type ListRunSpec } from './list-run.ts';
 
-export interface Evaluated { accuracy: number; seconds: number }
+/** The score the run's evaluator gives (its quality: accuracy, or a zero-cost proxy's score) and its seconds. */
+export interface Evaluated { score: number; seconds: number }
 
 export async function evaluateList(store: Store, spec: ListRunSpec, genotypes: readonly Genotype[], log: (line: string) => void):
   Promise<{ code: number; runId: number | null; results: Map<string, Evaluated> }> {
@@ -24,8 +26,9 @@ export async function evaluateList(store: Store, spec: ListRunSpec, genotypes: r
   }
   const runs = measuredRuns(store, spec);
   const results = new Map<string, Evaluated>();
+  const quality = runQuality(spec.def.task, spec.config.evaluator);
   for (const c of runs.flatMap((r) => store.listCandidates(r.id, { status: 'done' }))) {
-    if (!results.has(c.key)) results.set(c.key, { accuracy: c.metrics.accuracy!, seconds: c.metrics.train_seconds ?? NaN });
+    if (!results.has(c.key)) results.set(c.key, { score: c.metrics[quality]!, seconds: c.metrics.train_seconds ?? NaN });
   }
   return { code, runId: runs.at(-1)?.id ?? null, results };
 }

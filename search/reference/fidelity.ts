@@ -1,12 +1,12 @@
-/** Rank agreement of an evaluator's accuracies with a reference's, by architecture key. */
+/** Rank agreement of an evaluator's scores (accuracy, or a zero-cost proxy's) with a reference's accuracies, by architecture key. */
 import { kendallTau, spearman, topPrecision } from './agreement.ts';
 
 export interface Fidelity { n: number; spearman: number; kendall: number; top10: number; secondsPerCandidate: number }
 
 /** Over the evaluated architectures the reference has; seconds are the evaluator's. */
-export function fidelityOf(reference: ReadonlyMap<string, number>, evaluated: readonly { key: string; accuracy: number; seconds: number }[]): Fidelity {
+export function fidelityOf(reference: ReadonlyMap<string, number>, evaluated: readonly { key: string; score: number; seconds: number }[]): Fidelity {
   const pairs = evaluated.filter((e) => reference.has(e.key));
-  const ref = pairs.map((e) => reference.get(e.key)!), got = pairs.map((e) => e.accuracy);
+  const ref = pairs.map((e) => reference.get(e.key)!), got = pairs.map((e) => e.score);
   return {
     n: pairs.length, spearman: spearman(ref, got), kendall: kendallTau(ref, got), top10: topPrecision(ref, got, 0.1),
     secondsPerCandidate: pairs.reduce((s, e) => s + e.seconds, 0) / pairs.length,

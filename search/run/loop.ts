@@ -20,7 +20,7 @@ import type { Result, Strategy } from '../strategies/types.ts';
 import type { EvalJob } from '../contracts/job.ts';
 import type { Executor, RunningTask } from '../executor/types.ts';
 import type { Outcome } from '../contracts/outcome.ts';
-import { finiteValues, qualityMetric } from '../contracts/metrics.ts';
+import { finiteValues, runQuality } from '../contracts/metrics.ts';
 import type { RunConfig, RunState } from './config.ts';
 import { runStateSchema } from './config.ts';
 
@@ -93,7 +93,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopEnd> {
     ? { strategy: null, told: 0, exhausted: false, hvReference: null }
     : runStateSchema.parse(run.state);
   let { told, exhausted, hvReference } = saved;
-  const quality = qualityMetric(run.task);
+  const quality = runQuality(run.task, c.evaluator);
   const previous = store.listProgress(runId).at(-1);
   const elapsedBefore = previous?.elapsedSeconds ?? 0;
   const t0 = performance.now();

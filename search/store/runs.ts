@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { changed, type Connection, type Row } from './connection.ts';
 import { anyJson, jsonRecord, parseJson, parseNullable } from './json.ts';
-import { qualityMetric } from '../contracts/metrics.ts';
+import { runQuality } from '../contracts/metrics.ts';
 import type { CandidateStatus, NewRun, Run, RunReader, RunSummary, RunWriter } from './types.ts';
 
 const versionsSchema = z.record(z.string(), z.string());
@@ -59,7 +59,7 @@ export function runReader(c: Connection): RunReader {
       counts[r.status as CandidateStatus] = r.n;
       counts.total += r.n;
     }
-    const quality = qualityMetric(run.task);
+    const quality = runQuality(run.task, run.config.evaluator);
     const path = `$.${quality}`;
     const best = c.stmt("SELECT MAX(json_extract(metrics_json, ?)) FROM candidates WHERE run_id = ? AND status = 'done'").pluck().get(path, run.id) as number | null;
     const front = c.stmt(frontSizeSql).pluck().get({ quality: path, run: run.id }) as number;

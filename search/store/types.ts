@@ -41,7 +41,7 @@ export interface Run extends NewRun {
 
 export interface RunSummary extends Run {
   counts: Record<CandidateStatus, number> & { total: number };
-  /** The task's quality metric (accuracy, mIoU) and its best value among done candidates. */
+  /** The run's quality metric (accuracy, mIoU, or its zero-cost proxy's score) and its best value among done candidates. */
   quality: MetricName;
   bestQuality: number | null;
   /** Non-dominated done candidates on (max quality, min latency_ms), among those having both. */

@@ -1,6 +1,7 @@
 /**
- * The zero-cost evaluator (`--evaluator zc:NAME`): a candidate's accuracy is one proxy's score of
- * its untrained network (higher better), with its parameters and FLOPs; no training. The network
+ * The zero-cost evaluator (`--evaluator zc:NAME`): a candidate's score under one proxy of its
+ * untrained network (higher better), stored as the proxy's metric (`zc_<name>`, not accuracy),
+ * with its parameters and FLOPs; no training. The network
  * is initialised from the job's seed and, for data-dependent proxies, scored on one minibatch of
  * the run's data set drawn with the same seed, so every candidate of a run sees the same images.
  * A proxy undefined for a network fails that candidate with the proxy's reason.
@@ -9,6 +10,7 @@ import { threadId } from 'node:worker_threads';
 import { z } from 'zod';
 import { initBackend } from '../../backend/index.ts';
 import type { EvalJob } from '../../contracts/job.ts';
+import { zeroCostMetric } from '../../contracts/metrics.ts';
 import { loadDataset, type DatasetName } from '../../data/registry.ts';
 import { buildNetwork } from '../../space/build.ts';
 import { parseSpaceDef, spaceFromDef } from '../../space/load.ts';
@@ -62,7 +64,7 @@ export const zeroCostEvaluator: Evaluator<typeof spec> = {
       const seconds = (performance.now() - started) / 1000;
       const latency = await jobLatency(job, net, ctx.lock);
       return {
-        metrics: { accuracy: score.value, ...latency, params: net.paramCount(), flops: net.flops(), train_seconds: seconds }, epochs: [],
+        metrics: { ...latency, params: net.paramCount(), flops: net.flops(), [zeroCostMetric(proxy.name)]: score.value, train_seconds: seconds }, epochs: [],
         backend: backend.name, worker: ctx.worker ?? `pid ${process.pid} thread ${threadId}`,
         extra: { zeroCost: { proxy: proxy.name, score: score.value } },
       };

@@ -19,7 +19,7 @@ import { DEFAULT_RECIPE, RECIPES, proxyRecipeOf } from '../../train/recipes.ts';
 import { PROXY_NAMES, proxyByName } from '../../evaluate/zero-cost/index.ts';
 import { createProgress, formatDuration } from '../../util/progress.ts';
 import { OBJECTIVES, runConfigSchema, runStateSchema, type RunConfig, type RunState } from '../config.ts';
-import { metricRegistry, metricsOfTask, qualityMetric, type MetricName } from '../../contracts/metrics.ts';
+import { metricRegistry, metricsOfTask, qualityMetric, runQuality, type MetricName } from '../../contracts/metrics.ts';
 import type { CommonFlags, RunDriver } from '../driver.ts';
 import { runLoop, type LoopStatus } from '../loop.ts';
 import { chooseBackend, checkInputs, fileSha256, readSpace } from '../record.ts';
@@ -189,9 +189,9 @@ const maxLatency = (f: Flags): number | undefined => bound(f, 'max-latency-ms') 
 /** The spellings of metric names before the registry, answered with the name to use. */
 const RENAMED: Record<string, MetricName> = { latencyMs: 'latency_ms', latency: 'latency_ms' };
 
-/** Default: the quality against latency, else parameters, as the evaluator measures them (a table only what it has columns for). */
+/** Default: the quality (or zero-cost score) against latency, else parameters, as the evaluator measures them (a table only what it has columns for). */
 function objectivesOf(f: Flags, measured: Measured, quality: MetricName): RunConfig['objectives'] {
-  if (f.objectives === undefined) return [quality, ...(['latency_ms', 'params'] as const).filter((m) => measured.has(m)).slice(0, 1)];
+  if (f.objectives === undefined) return [quality, ...(['latency_ms', 'params'] as const).filter((m) => m !== quality && measured.has(m)).slice(0, 1)];
   const names = f.objectives.split(',').map((x) => x.trim());
   for (const n of names) {
     if (RENAMED[n]) throw new UsageError(`--objectives: '${n}' is now called '${RENAMED[n]}'`);
@@ -216,13 +216,13 @@ function latencySpecOf(f: Flags): RunConfig['latency'] {
 }
 
 export function configFrom(f: Flags, spacePath: string, task: string): RunConfig {
-  const quality = qualityMetric(task);
   let evaluator: RunConfig['evaluator'];
   let measured: Measured;
   if (f.evaluator.startsWith('table:')) {
     const path = resolve(f.evaluator.slice('table:'.length));
     if (f.dataset !== undefined) throw new UsageError('--dataset: a table evaluator looks results up and trains on nothing; leave --dataset out');
     const metrics = tableMetricColumns(f);
+    const quality = qualityMetric(task);
     if (metrics[quality] === undefined) throw new UsageError(`--evaluator table: needs the column of ${quality} (--col ${quality}=COLUMN), and of the other metrics the table has`);
     const columns = { metrics, ...(f['arch-col'] ? { arch: f['arch-col'] } : {}) };
     loadTable(path, columns); // checks the file and its columns now, with errors naming them
@@ -235,11 +235,14 @@ export function configFrom(f: Flags, spacePath: string, task: string): RunConfig
     evaluator = f.evaluator.startsWith('zc:') ? { kind: 'zero-cost', proxy: proxyByName(f.evaluator.slice('zc:'.length)).name } : { kind: 'proxy' };
     const latency = f['latency-runtime'] !== 'none';
     const kind = evaluator.kind;
+    const score = runQuality(task, evaluator);
     measured = {
-      has: (m) => metricsOfTask(task).some((d) => d.name === m) && (latency || (m !== 'latency_ms' && m !== 'latency_iqr_ms')),
+      has: (m) => metricsOfTask(task).some((d) => d.name === m) && (latency || (m !== 'latency_ms' && m !== 'latency_iqr_ms'))
+        && (!m.startsWith('zc_') || m === score),
       missing: (m) => (m.startsWith('latency') ? 'latency is not measured with --latency-runtime none' : `${m} is not measured by the ${kind} evaluator`),
     };
   }
+  const quality = runQuality(task, evaluator);
   const constraints = constraintsOf(f, measured);
   const objectives = objectivesOf(f, measured, quality);
   const population = f.population ?? Math.min(DEFAULTS.population, Math.max(2, f.budget));
