@@ -106,3 +106,39 @@ test('an unknown proxy is a usage error naming the known ones', () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /unknown zero-cost proxy 'synflw': choose one of synflow, naswot, snip, grad_norm, fisher, params, flops/);
 });
+
+test('a trained candidate also stores its untrained network\'s synflow, the score zc:synflow gives it; --zc none stores none', () => {
+  const train = ['--space', 'darts-fmnist-small', '--strategy', 'random', '--latency-runtime', 'none', '--budget', '2', '--workers', '1', '--seed', '3',
+    '--epochs', '1', '--train-images', '40', '--val-images', '30', '--batch-size', '20'];
+  const db = join(dir, 'trained.db');
+  const trained = cellscape(['search', ...train, '--zc', 'synflow,params', '--db', db]);
+  assert.equal(trained.code, 0, trained.out + trained.err);
+  assert.match(trained.out, /scored first by synflow, params/);
+  assert.equal(search(db, 'synflow', 2).code, 0);
+  const none = cellscape(['search', ...train, '--zc', 'none', '--db', db]);
+  assert.equal(none.code, 0, none.out + none.err);
+  const store = openStore(db, { readonly: true });
+  try {
+    const scored = store.listCandidates(1, { status: 'done' });
+    const ranked = new Map(store.listCandidates(2, { status: 'done' }).map((c) => [c.key, c.metrics.zc_synflow]));
+    assert.equal(scored.length, 2);
+    for (const c of scored) {
+      assert.ok(c.metrics.accuracy !== undefined && c.metrics.zc_synflow! > 0, JSON.stringify(c.metrics));
+      // Same run seed and architecture: the same initialisation, so the same score before training as without it.
+      assert.equal(c.metrics.zc_synflow, ranked.get(c.key));
+    }
+    for (const c of store.listCandidates(3, { status: 'done' })) assert.equal(c.metrics.zc_synflow, undefined);
+    assert.deepEqual((store.getRun(1)!.config as { evaluator: unknown }).evaluator, { kind: 'proxy', zeroCost: ['synflow', 'params'] });
+  } finally {
+    store.close();
+  }
+});
+
+test('--zc names known proxies and goes only with a training evaluator', () => {
+  const bad = cellscape(['search', '--strategy', 'random', '--budget', '1', '--zc', 'synflo', '--db', join(dir, 'zcbad.db')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /unknown zero-cost proxy 'synflo'/);
+  const withZc = cellscape(['search', '--strategy', 'random', '--budget', '1', '--evaluator', 'zc:naswot', '--zc', 'synflow', '--db', join(dir, 'zcbad.db')]);
+  assert.equal(withZc.code, 2);
+  assert.match(withZc.err, /--zc: only with --evaluator proxy/);
+});

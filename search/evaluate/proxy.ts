@@ -22,6 +22,8 @@ import { createRng } from '../util/rng.ts';
 import { buildNetwork } from '../space/build.ts';
 import { evaluateSegmentationJob } from './seg-proxy.ts';
 import type { EvalContext, Evaluator } from './evaluator.ts';
+import { proxyListSchema } from './zero-cost/index.ts';
+import { untrainedScores } from './zero-cost/job-scores.ts';
 
 // One data set per worker, kept between jobs: loading and subsetting Fashion-MNIST costs more than a short proxy run.
 const datasets = new Map<string, Dataset>();
@@ -43,16 +45,18 @@ function proxyData(job: EvalJob): Dataset {
 /** Runs stored before recipes trained this way. */
 const LEGACY_RECIPE: ProxyRecipe = { optimizer: 'momentum', warmupFraction: 0, labelSmoothing: 0, augment: true };
 
-export async function evaluateJob(job: EvalJob, ctx: EvalContext = {}): Promise<EvalResult> {
+/** `zeroCost`: proxies that score the network before it trains, stored beside what training measures. */
+export async function evaluateJob(job: EvalJob, ctx: EvalContext = {}, zeroCost: readonly string[] = []): Promise<EvalResult> {
   const backend = await initBackend({ backend: job.backend });
   // Segmentation runs name this evaluator too: 'proxy' means training from scratch, for the job's task.
-  if (job.task === 'segmentation') return evaluateSegmentationJob(job, ctx);
+  if (job.task === 'segmentation') return evaluateSegmentationJob(job, { ...ctx, zeroCost });
   const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} spaceDef`));
   const genotype = space.validate(job.genotype, `job ${job.candidateId} genotype`);
   const data = proxyData(job);
   const tensorsBefore = tf.memory().numTensors;
   const net = buildNetwork(space, genotype, { inShape: [...data.shape], classes: data.numClasses, rng: createRng(job.seed) });
   try {
+    const scored = untrainedScores(job, net, zeroCost);
     const lock = ctx.lock;
     const recipe = job.budget.recipe ?? LEGACY_RECIPE;
     const trained = await trainNetwork(net, data, {
@@ -65,8 +69,9 @@ export async function evaluateJob(job: EvalJob, ctx: EvalContext = {}): Promise<
     const last = trained.epochs[trained.epochs.length - 1];
     const latency = await jobLatency(job, net, ctx.lock);
     return {
-      metrics: { accuracy: last?.valAccuracy ?? NaN, ...latency, params: net.paramCount(), flops: net.flops(), train_seconds: trained.seconds },
+      metrics: { accuracy: last?.valAccuracy ?? NaN, ...latency, params: net.paramCount(), flops: net.flops(), train_seconds: trained.seconds, ...scored.metrics },
       epochs: trained.epochs,
+      ...(scored.extra ? { extra: scored.extra } : {}),
       backend: backend.name,
       worker: ctx.worker ?? `pid ${process.pid} thread ${threadId}`,
     };
@@ -77,6 +82,7 @@ export async function evaluateJob(job: EvalJob, ctx: EvalContext = {}): Promise<
   }
 }
 
-const spec = z.strictObject({ kind: z.literal('proxy') });
+/** `zeroCost` absent (runs made before it) or empty: no proxy scores. */
+const spec = z.strictObject({ kind: z.literal('proxy'), zeroCost: proxyListSchema.optional() });
 
-export const proxyEvaluator: Evaluator<typeof spec> = { spec, usesTf: true, evaluate: (job, _spec, ctx) => evaluateJob(job, ctx) };
+export const proxyEvaluator: Evaluator<typeof spec> = { spec, usesTf: true, evaluate: (job, s, ctx) => evaluateJob(job, ctx, s.zeroCost) };

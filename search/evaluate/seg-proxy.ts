@@ -5,8 +5,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { loadSceneDataset } from '../data/segmentation/builtin.ts';
-import type { SceneVariant } from '../data/segmentation/scenes.ts';
 import type { SegDataset, SegSplit } from '../data/segmentation/types.ts';
 import { segBatches } from '../data/segmentation/batches.ts';
 import type { Network } from '../nn/network.ts';
@@ -17,18 +15,13 @@ import type { LatencyLock } from '../latency/lock.ts';
 import { jobLatency } from './job-latency.ts';
 import { buildNetwork } from '../space/build.ts';
 import { parseSpaceDef, spaceFromDef } from '../space/load.ts';
-import { UsageError } from '../util/errors.ts';
 import { createRng } from '../util/rng.ts';
 import { trainSegmentation, type SegTrainData } from './seg-train.ts';
 import type { Evaluator } from './evaluator.ts';
+import { segmentationDataset } from './seg-dataset.ts';
+import { untrainedScores } from './zero-cost/job-scores.ts';
 
-export const SEG_DATASETS = ['scenes-objects', 'scenes-context'] as const;
-
-/** A built-in segmentation data set with `train`/`val` scenes (no test scenes: a proxy never reads them). */
-export function segmentationDataset(name: string, counts: { train: number; val: number }, seed = 0): SegDataset {
-  if (!(SEG_DATASETS as readonly string[]).includes(name)) throw new UsageError(`unknown segmentation data set '${name}': choose one of ${SEG_DATASETS.join(', ')}`);
-  return loadSceneDataset({ variant: name.slice('scenes-'.length) as SceneVariant, counts: { ...counts, test: 0 }, seed });
-}
+export { SEG_DATASETS, segmentationDataset } from './seg-dataset.ts';
 
 /** The first `count` validation images with their masks and the network's argmax prediction. */
 export async function predictPreview(net: Pick<Network, 'forward'>, data: SegTrainData & Pick<SegDataset, 'classNames'>, split: SegSplit, count = PREVIEW_SAMPLES): Promise<SegPreview> {
@@ -50,11 +43,12 @@ export async function predictPreview(net: Pick<Network, 'forward'>, data: SegTra
   return { height, width, classNames: data.classNames, ignoreLabel: data.ignoreLabel, samples };
 }
 
-export async function evaluateSegmentationJob(job: EvalJob, o: { worker?: string; data?: SegDataset; lock?: LatencyLock } = {}): Promise<EvalResult> {
+export async function evaluateSegmentationJob(job: EvalJob, o: { worker?: string; data?: SegDataset; lock?: LatencyLock; zeroCost?: readonly string[] } = {}): Promise<EvalResult> {
   const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} space`));
   const data = o.data ?? segmentationDataset(job.dataset, { train: job.budget.trainImages, val: job.budget.valImages });
   const net = buildNetwork(space, job.genotype, { task: 'segmentation', classes: data.numClasses, inShape: [...data.shape], rng: createRng(job.seed) });
   try {
+    const scored = untrainedScores(job, net, o.zeroCost ?? []);
     const trained = await trainSegmentation(net, data, { epochs: job.budget.epochs, batchSize: job.budget.batchSize, learningRate: job.budget.learningRate, seed: job.seed });
     const last = trained.epochs[trained.epochs.length - 1];
     const preview = await predictPreview(net, data, data.val);
@@ -62,10 +56,10 @@ export async function evaluateSegmentationJob(job: EvalJob, o: { worker?: string
     return {
       metrics: {
         miou: last.valMiou, pixel_accuracy: last.valPixelAccuracy, ...latency,
-        params: net.paramCount(), flops: net.flops(), train_seconds: trained.seconds,
+        params: net.paramCount(), flops: net.flops(), train_seconds: trained.seconds, ...scored.metrics,
       },
       // Kept with the candidate for the explorer: a few validation masks.
-      extra: { segmentation: preview },
+      extra: { segmentation: preview, ...scored.extra },
       // valAccuracy is the epoch's mIoU; per-pixel training accuracy is not tracked.
       epochs: trained.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: NaN, valLoss: e.valLoss, valAccuracy: e.valMiou, seconds: e.seconds })),
       backend: tf.getBackend(),

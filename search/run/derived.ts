@@ -8,6 +8,7 @@ import type { EvalJob } from '../contracts/job.ts';
 import type { LatencySpec } from '../contracts/latency-spec.ts';
 import type { Task } from '../contracts/task.ts';
 import type { Genotype } from '../space/types.ts';
+import { DEFAULT_TRAINED_PROXIES } from '../evaluate/zero-cost/index.ts';
 import type { RunEnd, Sitting } from './driver.ts';
 
 export interface DerivedJob {
@@ -43,7 +44,7 @@ export async function trainDerived(s: Sitting<unknown, unknown>, d: DerivedJob, 
   const executor = await s.executor();
   if (!store.markRunning(id, `pid ${process.pid}`)) throw new Error(`candidate ${id} could not be claimed (status changed under the run)`);
   s.log(`training the derived genotype from scratch (${d.budget.epochs} epochs on ${d.budget.trainImages} images)`);
-  const task = executor.start({ job, evaluator: { kind: 'proxy' } });
+  const task = executor.start({ job, evaluator: { kind: 'proxy', zeroCost: [...DEFAULT_TRAINED_PROXIES] } });
   const stop = () => task.abort('aborted', 'the run stopped');
   s.signal.addEventListener('abort', stop, { once: true });
   let outcome;

@@ -9,42 +9,19 @@
 import { threadId } from 'node:worker_threads';
 import { z } from 'zod';
 import { initBackend } from '../../backend/index.ts';
-import type { EvalJob } from '../../contracts/job.ts';
 import { zeroCostMetric } from '../../contracts/metrics.ts';
-import { loadDataset, type DatasetName } from '../../data/registry.ts';
 import { buildNetwork } from '../../space/build.ts';
 import { parseSpaceDef, spaceFromDef } from '../../space/load.ts';
 import { createRng } from '../../util/rng.ts';
 import type { Evaluator } from '../evaluator.ts';
 import { jobLatency } from '../job-latency.ts';
-import { segmentationDataset } from '../seg-proxy.ts';
-import { classificationBatch, CLASSIFICATION_BATCH, segmentationBatch, SEGMENTATION_BATCH, type OwnedBatch } from './batch.ts';
 import { PROXY_NAMES, proxyByName } from './index.ts';
-import { scoreNetwork } from './score.ts';
+import { jobData, jobScores } from './job-scores.ts';
 
 const spec = z.strictObject({
   kind: z.literal('zero-cost'),
   proxy: z.enum(PROXY_NAMES as [string, ...string[]]),
 });
-
-/** Shape, classes and the minibatch maker of a job's data set; loaded once per worker, since every job of a run names the same. */
-interface JobData { shape: number[]; classes: number; batch: (seed: number) => OwnedBatch }
-let cached: { key: string; data: JobData } | undefined;
-
-function jobData(job: EvalJob): JobData {
-  const key = `${job.task}:${job.dataset}`;
-  if (cached?.key === key) return cached.data;
-  let data: JobData;
-  if (job.task === 'segmentation') {
-    const d = segmentationDataset(job.dataset, { train: SEGMENTATION_BATCH, val: 0 });
-    data = { shape: [...d.shape], classes: d.numClasses, batch: (seed) => segmentationBatch(d, seed) };
-  } else {
-    const d = loadDataset(job.dataset as DatasetName, { subset: { train: CLASSIFICATION_BATCH, val: 0, test: 0 } });
-    data = { shape: [...d.shape], classes: d.numClasses, batch: (seed) => classificationBatch(d, seed) };
-  }
-  cached = { key, data };
-  return data;
-}
 
 export const zeroCostEvaluator: Evaluator<typeof spec> = {
   spec,
@@ -55,11 +32,10 @@ export const zeroCostEvaluator: Evaluator<typeof spec> = {
     const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} spaceDef`));
     const genotype = space.validate(job.genotype, `job ${job.candidateId} genotype`);
     const proxy = proxyByName(s.proxy);
-    const { shape, classes, batch: makeBatch } = jobData(job);
+    const { shape, classes } = jobData(job);
     const net = buildNetwork(space, genotype, { task: job.task, inShape: shape, classes, rng: createRng(job.seed) });
-    const batch = proxy.usesData ? makeBatch(job.seed) : undefined;
     try {
-      const score = scoreNetwork(net, [proxy], batch)[proxy.name];
+      const score = jobScores(job, net, [proxy.name])[proxy.name];
       if ('undefined' in score) throw new Error(`zero-cost proxy ${proxy.name} is undefined for this network: ${score.undefined}`);
       const seconds = (performance.now() - started) / 1000;
       const latency = await jobLatency(job, net, ctx.lock);
@@ -70,7 +46,6 @@ export const zeroCostEvaluator: Evaluator<typeof spec> = {
       };
     } finally {
       net.dispose();
-      batch?.dispose();
     }
   },
 };

@@ -1,4 +1,5 @@
 /** The zero-cost proxies by name. */
+import { z } from 'zod';
 import { UsageError } from '../../util/errors.ts';
 import { fisherProxy } from './fisher.ts';
 import { flopsProxy } from './flops.ts';
@@ -12,6 +13,19 @@ import type { ZeroCostProxy } from './types.ts';
 export const PROXIES: readonly ZeroCostProxy[] = [synflowProxy, naswotProxy, snipProxy, gradNormProxy, fisherProxy, paramsProxy, flopsProxy];
 
 export const PROXY_NAMES: readonly string[] = PROXIES.map((p) => p.name);
+
+/** A list of proxies in a spec or config, each a known name. */
+export const proxyListSchema = z.array(z.enum(PROXY_NAMES as [string, ...string[]]));
+
+/**
+ * What a trained candidate is scored by before training unless the run says otherwise (`--zc`):
+ * synflow alone. It reads no data and costs one forward and backward pass (0.22 s a
+ * darts-fmnist-small network against about 3 s for each data-dependent proxy at batch 64:
+ * bench/data/zero-cost-synthetic.md), a few per cent of a 10 s proxy training; and it ranked the
+ * synthetic NB-201-layout table best (rho 0.94). Parameters and FLOPs, the baselines, are stored
+ * for every trained candidate anyway.
+ */
+export const DEFAULT_TRAINED_PROXIES: readonly string[] = ['synflow'];
 
 export function proxyByName(name: string): ZeroCostProxy {
   const p = PROXIES.find((q) => q.name === name);

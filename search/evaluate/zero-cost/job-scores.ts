@@ -1,0 +1,73 @@
+/**
+ * A job's zero-cost scores: its network as built (initialised from the job's seed) scored by
+ * proxies on one minibatch of the run's data set drawn with the same seed, so that every
+ * candidate of a run sees the same images and a score here equals the one `--evaluator zc:NAME`
+ * stores. The zero-cost evaluator ranks by one such score; a training evaluator stores them beside
+ * what training measures (`zeroCost` of its spec), computed before it trains.
+ */
+import type { EvalJob } from '../../contracts/job.ts';
+import { zeroCostMetric, type MetricValues } from '../../contracts/metrics.ts';
+import { loadDataset, type DatasetName } from '../../data/registry.ts';
+import type { Network } from '../../nn/network.ts';
+import { segmentationDataset } from '../seg-dataset.ts';
+import { classificationBatch, CLASSIFICATION_BATCH, segmentationBatch, SEGMENTATION_BATCH, type OwnedBatch } from './batch.ts';
+import { proxyByName } from './index.ts';
+import { scoreNetwork } from './score.ts';
+import type { ProxyScore } from './types.ts';
+
+/** Shape, classes and the minibatch maker of a job's data set; loaded once per worker, since every job of a run names the same. */
+export interface JobData { shape: number[]; classes: number; batch: (seed: number) => OwnedBatch }
+let cached: { key: string; data: JobData } | undefined;
+
+export function jobData(job: Pick<EvalJob, 'task' | 'dataset'>): JobData {
+  const key = `${job.task}:${job.dataset}`;
+  if (cached?.key === key) return cached.data;
+  let data: JobData;
+  if (job.task === 'segmentation') {
+    const d = segmentationDataset(job.dataset, { train: SEGMENTATION_BATCH, val: 0 });
+    data = { shape: [...d.shape], classes: d.numClasses, batch: (seed) => segmentationBatch(d, seed) };
+  } else {
+    const d = loadDataset(job.dataset as DatasetName, { subset: { train: CLASSIFICATION_BATCH, val: 0, test: 0 } });
+    data = { shape: [...d.shape], classes: d.numClasses, batch: (seed) => classificationBatch(d, seed) };
+  }
+  cached = { key, data };
+  return data;
+}
+
+/** Each proxy's score of the job's untrained network (left as it was: score.ts restores it). */
+export function jobScores(job: EvalJob, net: Network, proxies: readonly string[]): Record<string, ProxyScore> {
+  const chosen = proxies.map(proxyByName);
+  const batch = chosen.some((p) => p.usesData) ? jobData(job).batch(job.seed) : undefined;
+  try {
+    return scoreNetwork(net, chosen, batch);
+  } finally {
+    batch?.dispose();
+  }
+}
+
+/**
+ * The scores as metrics (`zc_<proxy>`), and why each undefined one is missing: a training
+ * evaluator keeps the candidate (its accuracy is still worth having) and records the reason.
+ */
+function scoreMetrics(scores: Record<string, ProxyScore>): { metrics: MetricValues; undefined: Record<string, string> } {
+  const metrics: MetricValues = {};
+  const undefinedScores: Record<string, string> = {};
+  for (const [name, s] of Object.entries(scores)) {
+    if ('value' in s) metrics[zeroCostMetric(name)] = s.value;
+    else undefinedScores[name] = s.undefined;
+  }
+  return { metrics, undefined: undefinedScores };
+}
+
+/**
+ * The zero-cost scores of the network as built, before any training step, as metrics, and what
+ * the candidate keeps of the scoring: the seconds it took and why an undefined proxy has no score.
+ */
+export function untrainedScores(job: EvalJob, net: Network, proxies: readonly string[]):
+  { metrics: MetricValues; extra?: Record<string, unknown> } {
+  if (proxies.length === 0) return { metrics: {} };
+  const started = performance.now();
+  const { metrics, undefined: missing } = scoreMetrics(jobScores(job, net, proxies));
+  const seconds = (performance.now() - started) / 1000;
+  return { metrics, extra: { zeroCost: { proxies, seconds, ...(Object.keys(missing).length ? { undefined: missing } : {}) } } };
+}
