@@ -122,7 +122,7 @@ test('a fidelity check trains the front and random others of a search again and 
   const tiny = ['--epochs', '1', '--batch-size', '20', '--workers', '1', '--db', db];
   const s = cli('search', '--strategy', 'random', '--budget', '4', '--train-images', '40', '--val-images', '30', '--latency-runtime', 'none', ...tiny);
   assert.equal(s.status, 0, s.stdout + s.stderr);
-  const r = cli('fidelity', '--run', '1', '--check', '3', '--train-images', '60', ...tiny);
+  const r = cli('fidelity', '--run', '1', '--check', '3', '--train-images', '60', '--val-images', '40', ...tiny);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const store = openStore(db, { readonly: true });
   try {

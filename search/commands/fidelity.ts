@@ -20,7 +20,6 @@ import type { Genotype, Space } from '../space/types.ts';
 import { parseFlags } from '../run/flags.ts';
 import { readSpace } from '../run/record.ts';
 import { runConfigSchema, type RunConfig } from '../run/config.ts';
-import { table as textTable } from '../run/report.ts';
 import { initBackend } from '../backend/index.ts';
 import { backendName, configFrom, datasetFor, withTaskDefaults } from '../run/drivers/ask-tell.ts';
 import { flagsSchema as searchFlags } from './search.ts';
@@ -28,7 +27,7 @@ import { REFERENCE_BUDGET } from '../reference/budget.ts';
 import { readRows } from '../reference/rows.ts';
 import { evaluateList } from '../reference/evaluate-list.ts';
 import { checkFidelity } from '../reference/check.ts';
-import { fidelityOf, fidelityRow, formatFidelity } from '../reference/fidelity.ts';
+import { fidelityOf, fidelityTable, formatFidelity } from '../reference/fidelity.ts';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const flagsSchema = searchFlags.omit({ space: true, strategy: true, budget: true, population: true, sample: true, crossover: true }).extend({
@@ -40,7 +39,7 @@ const flagsSchema = searchFlags.omit({ space: true, strategy: true, budget: true
 });
 
 const HELP = `Usage: cellscape fidelity --table FILE [evaluator] [budget] [--limit N] [--split val|test] [--workers N] [--db FILE]
-       cellscape fidelity --run RUN --check K [--epochs E --train-images N] [--workers N] [--db FILE]
+       cellscape fidelity --run RUN --check K [--epochs E --train-images N --val-images N] [--workers N] [--db FILE]
 
 --table: evaluates the architectures of a reference table (made by cellscape reference) with an
 evaluator and ranks them against the table. Evaluator and budget as cellscape search
@@ -49,12 +48,12 @@ evaluator and ranks them against the table. Evaluator and budget as cellscape se
 --limit N uses the table's first N rows; --split is the split the evaluator scores on (default
 val, as a search does).
 --run RUN --check K: evaluates K candidates of a search (its front, then random ones) again at a
-higher budget (default ${REFERENCE_BUDGET.epochs} epochs x ${REFERENCE_BUDGET.trainImages} images) and ranks the search's own scores against them.
+higher budget (--epochs, --train-images, --val-images; default ${REFERENCE_BUDGET.epochs} epochs x ${REFERENCE_BUDGET.trainImages} images, the reference
+tables' budget, or 5x the search's epochs when that is more; at least ${REFERENCE_BUDGET.testImages} validation images) and ranks
+the search's own scores against them.
 
 Prints Spearman's rho, Kendall's tau-b, top-10 % precision and seconds per candidate; stored as a
 'fidelity' event of the run made (or 'fidelity-check' of the search run).`;
-
-const HEADER = ['n', 'spearman', 'kendall', 'top10%', 's/candidate'];
 
 function describe(c: RunConfig, split: string): string {
   if (c.evaluator.kind === 'table') return `table ${c.evaluator.path}`;
@@ -90,7 +89,7 @@ async function againstTable(argv: string[], parsed: z.output<typeof flagsSchema>
     const result = fidelityOf(new Map(rows.map((r) => [r.arch, r.accuracy])), [...results].map(([key, e]) => ({ key, ...e })));
     const what = describe(config, parsed.split);
     console.log(`\nfidelity of ${what} against ${table} (${rows.length} rows, ${rows[0].budget.epochs as number} epochs x ${rows[0].budget.trainImages as number} images, ${rows[0].split}):`);
-    console.log(textTable(HEADER, [fidelityRow(result)]));
+    console.log(fidelityTable(result));
     store.addEvent(runId!, {
       level: 'info', kind: 'fidelity', message: `${what} against ${rows.length} reference rows: ${formatFidelity(result)}`,
       data: { ...result, reference: tablePath, referenceSha256: createHash('sha256').update(readFileSync(tablePath)).digest('hex'), referenceRows: rows.length, evaluator: config.evaluator, proxy: config.proxy },
@@ -109,7 +108,7 @@ async function checkRun(argv: string[], parsed: z.output<typeof flagsSchema>, ru
       budget: { epochs: parsed.epochs ?? REFERENCE_BUDGET.epochs, trainImages: parsed['train-images'] ?? REFERENCE_BUDGET.trainImages },
       commandLine: ['cellscape', 'fidelity', ...argv].join(' '), log: (line) => console.log(line),
     });
-    if (result) console.log(textTable(HEADER, [fidelityRow(result)]));
+    if (result) console.log(fidelityTable(result));
     return code;
   } finally {
     store.close();

@@ -13,6 +13,7 @@ import { parseRedisUrl } from '../executor/queue-redis.ts';
 import { parseFlags } from '../run/flags.ts';
 import { driverOf } from '../run/registry.ts';
 import { reopenRun, runSession } from '../run/session.ts';
+import { finishCheck, pendingCheck } from '../reference/search-check.ts';
 
 const flagsSchema = z.strictObject({
   db: z.string().default('runs.db'),
@@ -46,7 +47,7 @@ export function openDb(path: string, options: { readonly?: boolean } = {}): Stor
   }
 }
 
-const USAGE = 'Usage: cellscape resume RUN [--db FILE] [--workers N] [--force] [--redis URL [--queue NAME]]';
+const USAGE = 'Usage: cellscape resume RUN [--db FILE] [--workers N] [--force] [--redis URL [--queue NAME]]\n(a run asked to end with a fidelity check, --check-fidelity, finishes that check too)';
 
 export const command: Command = {
   async run(argv) {
@@ -58,10 +59,13 @@ export const command: Command = {
     try {
       const run = store.getRun(runId);
       if (!run) throw new UsageError(`no run ${runId} in ${flags.db} (see cellscape runs --db ${flags.db})`);
+      const check = { commandLine: ['cellscape', 'resume', ...argv].join(' '), force: flags.force, log: (line: string) => console.log(line) };
+      if (run.status === 'finished' && pendingCheck(store, runId)) return await finishCheck(store, runId, { ...check, workers: flags.workers });
       const driver = await driverOf(run.strategy);
       const reopened = await reopenRun(store, run, driver, { workers: flags.workers, force: flags.force });
       console.log(reopened.line);
-      return await runSession({ store, runId, driver, space: reopened.space, workers: reopened.workers, redis: flags.redis, queue: flags.queue });
+      const code = await runSession({ store, runId, driver, space: reopened.space, workers: reopened.workers, redis: flags.redis, queue: flags.queue });
+      return code === 0 ? await finishCheck(store, runId, { ...check, workers: reopened.workers }) : code;
     } finally {
       store.close();
     }

@@ -18,6 +18,7 @@ import { packageVersions } from '../run/record.ts';
 import { askTellFlagsSchema } from '../run/drivers/ask-tell.ts';
 import { driverOf, SEARCH_STRATEGIES, STRATEGIES, type StrategyName } from '../run/registry.ts';
 import { createRun, runSession, type AnyDriver } from '../run/session.ts';
+import { askCheck, CHECK_HELP, checkFlagsSchema, finishCheck, uncheckable } from '../reference/search-check.ts';
 
 const commonSchema = z.strictObject({
   space: z.string().default(DEFAULTS.space),
@@ -47,13 +48,15 @@ ${strategyLines}
                            segmentation spaces: scenes-objects | scenes-context, default scenes-objects)
   --seed S --db FILE --name TEXT --backend tensorflow|wasm|cpu
   --executor pool|queue --redis URL [--queue NAME]   evaluate on workers that pull from Redis (cellscape worker)
+${CHECK_HELP}
 
 --strategy ${strategy}:
 ${driver.help}`;
 
 export const command: Command = {
   async run(argv) {
-    const { flags: common, rest } = parseKnownFlags(argv, commonSchema, { booleans: ['help'] });
+    const { flags: check, rest: afterCheck } = parseKnownFlags(argv, checkFlagsSchema);
+    const { flags: common, rest } = parseKnownFlags(afterCheck, commonSchema, { booleans: ['help'] });
     const driver = await driverOf(common.strategy);
     if (common.help) { console.log(helpOf(common.strategy, driver)); return 0; }
     let own;
@@ -65,17 +68,23 @@ export const command: Command = {
     }
     if (common.executor === 'queue' && !common.redis) throw new UsageError('--executor queue: needs --redis URL (redis://[:PASSWORD@]HOST:PORT)');
     const spacePath = resolve(resolveSpacePath(common.space));
+    const checkBudgetFlag = (['check-epochs', 'check-train-images', 'check-val-images'] as const).find((f) => check[f] !== undefined);
+    if (check['check-fidelity'] === undefined && checkBudgetFlag) throw new UsageError(`--${checkBudgetFlag}: only with --check-fidelity K`);
     const plan = await driver.plan(common.strategy, { ...common, space: spacePath }, own);
+    const skipCheck = check['check-fidelity'] === undefined ? null : uncheckable(common.strategy, plan.config, plan.space.def.task);
+    if (skipCheck) console.log(`--check-fidelity: skipped: ${skipCheck}`);
     const dbExisted = existsSync(common.db);
     const store = openStore(common.db);
     try {
-      const run = createRun(store, plan, {
-        strategy: common.strategy, name: common.name, seed: common.seed, versions: packageVersions(), commandLine: ['cellscape', 'search', ...argv].join(' '),
-      });
+      const commandLine = ['cellscape', 'search', ...argv].join(' ');
+      const run = createRun(store, plan, { strategy: common.strategy, name: common.name, seed: common.seed, versions: packageVersions(), commandLine });
       console.log(`run ${run.id} in ${common.db}${dbExisted ? '' : ' (new)'}: ${common.strategy} over ${plan.space.def.name}, ${plan.summary}`);
-      return await runSession({
+      const k = check['check-fidelity'];
+      if (k !== undefined && !skipCheck) askCheck(store, run.id, { ...check, 'check-fidelity': k });
+      const code = await runSession({
         store, runId: run.id, driver, space: plan.space, workers: plan.workers, redis: common.executor === 'queue' ? common.redis : undefined, queue: common.queue,
       });
+      return code === 0 ? await finishCheck(store, run.id, { workers: plan.workers, commandLine, log: (line) => console.log(line) }) : code;
     } finally {
       store.close();
     }

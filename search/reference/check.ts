@@ -5,25 +5,29 @@
  */
 import type { Store } from '../store/store.ts';
 import type { Genotype } from '../space/types.ts';
-import { runConfigSchema, type RunConfig } from '../run/config.ts';
+import { runConfigSchema } from '../run/config.ts';
 import { readSpace } from '../run/record.ts';
 import { frontOf } from '../run/report.ts';
 import { createRng } from '../util/rng.ts';
 import { UsageError } from '../util/errors.ts';
 import { runQuality } from '../contracts/metrics.ts';
+import { LOW_FIDELITY, LOW_FIDELITY_TEXT, type FidelityCheckData } from '../contracts/fidelity.ts';
+import { defaultCheckBudget, type CheckBudget } from './budget.ts';
 import { evaluateList } from './evaluate-list.ts';
-import { fidelityOf, formatFidelity, type Fidelity } from './fidelity.ts';
+import { fidelityOf, fidelityTable, formatFidelity, type Fidelity } from './fidelity.ts';
 
 export interface CheckOptions {
   /** Candidates to evaluate again. */
   k: number;
-  /** The higher budget, as the run's proxy budget with these fields changed. */
-  budget: Partial<RunConfig['proxy']>;
+  /** The higher budget; what is not given is defaultCheckBudget of the run's proxy. */
+  budget: Partial<CheckBudget>;
   workers: number;
   seed: number;
   backend: string;
   commandLine: string;
   log: (line: string) => void;
+  /** Continue the check's run even if its last heartbeat is recent (its process was killed: resume --force). */
+  force?: boolean;
 }
 
 /** The front first (best accuracy first), then others drawn by `seed`, k in all. */
@@ -36,6 +40,14 @@ export function checkedCandidates<C extends { id: number }>(front: readonly C[],
   return chosen;
 }
 
+/** The lines that close a check: its figures as a table, and a warning when they say the search's ranking is not to be trusted. */
+function checkVerdict(f: Fidelity): string[] {
+  const lines = [fidelityTable(f)];
+  if (Number.isNaN(f.spearman)) lines.push('warning: no rank correlation: one side scores every checked candidate alike');
+  else if (f.spearman < LOW_FIDELITY) lines.push(`warning: Spearman ${f.spearman.toFixed(3)} < ${LOW_FIDELITY}: ${LOW_FIDELITY_TEXT}; rank by a larger budget (--epochs, --train-images)`);
+  return lines;
+}
+
 export async function checkFidelity(store: Store, runId: number, o: CheckOptions): Promise<{ code: number; result: Fidelity | null }> {
   const run = store.getRun(runId);
   if (!run) throw new UsageError(`no run ${runId} in ${store.path}`);
@@ -45,20 +57,34 @@ export async function checkFidelity(store: Store, runId: number, o: CheckOptions
   const { def, space } = readSpace(config.spacePath);
   if (space.hash !== run.spaceHash) throw new UsageError(`run ${runId}: its space ${config.spacePath} changed since the run`);
   const done = store.listCandidates(runId, { status: 'done' });
-  const chosen = checkedCandidates(frontOf(done, config.objectives), done, o.k, o.seed);
+  const front = frontOf(done, config.objectives);
+  const chosen = checkedCandidates(front, done, o.k, o.seed);
   if (chosen.length < 2) throw new UsageError(`run ${runId}: ${done.length} finished candidates; a check needs at least 2`);
+  const given = Object.fromEntries(Object.entries(o.budget).filter(([, v]) => v !== undefined));
+  const budget: CheckBudget = { ...defaultCheckBudget(config.proxy), ...given };
   const checkConfig = runConfigSchema.parse({
     ...config, strategy: 'list', evaluator: { kind: 'proxy' }, latency: { runtime: 'none', warmup: 0, repeats: 1 },
-    proxy: { ...config.proxy, ...o.budget }, workers: o.workers, inFlight: Math.max(2, o.workers), budget: chosen.length,
+    proxy: { ...config.proxy, ...budget }, workers: o.workers, inFlight: Math.max(2, o.workers), budget: chosen.length,
   });
+  const inFront = Math.min(chosen.length, front.length);
+  o.log(`fidelity check of run ${runId}: ${chosen.length} candidates (front ${inFront}) trained again at ${budget.epochs} epochs x ${budget.trainImages} images, scored on ${budget.valImages} validation images`);
   const { code, runId: checkRun, results } = await evaluateList(store, {
     name: `fidelity check of run ${runId}`, def, space, dataset: run.dataset, backend: o.backend, seed: run.seed, config: checkConfig, commandLine: o.commandLine,
-  }, chosen.map((c) => c.genotype as Genotype), o.log);
+  }, chosen.map((c) => c.genotype as Genotype), o.log, { force: o.force });
   if (code !== 0) return { code, result: null };
-  const result = fidelityOf(new Map([...results].map(([k, v]) => [k, v.score])), chosen.map((c) => ({ key: c.key, score: c.metrics[runQuality(run.task, config.evaluator)]!, seconds: c.metrics.train_seconds ?? NaN })));
+  const quality = runQuality(run.task, config.evaluator);
+  const result = fidelityOf(new Map([...results].map(([k, v]) => [k, v.score])), chosen.map((c) => ({ key: c.key, score: c.metrics[quality]!, seconds: c.metrics.train_seconds ?? NaN })));
+  const checked = chosen.filter((c) => results.has(c.key));
   const p = checkConfig.proxy;
-  const message = `the search's evaluator against ${p.epochs} epochs x ${p.trainImages} images on ${result.n} candidates (front ${Math.min(o.k, frontOf(done, config.objectives).length)}): ${formatFidelity(result)}`;
-  store.addEvent(runId, { level: 'info', kind: 'fidelity-check', message, data: { ...result, checkRun, budget: p, candidates: chosen.map((c) => c.id) } });
+  const data: FidelityCheckData = {
+    ...result, checkRun: checkRun!, budget: p, candidates: chosen.map((c) => c.id), front: inFront,
+    pairs: checked.map((c) => ({ id: c.id, score: c.metrics[quality]!, check: results.get(c.key)!.score })),
+    checkSecondsPerCandidate: checked.reduce((s, c) => s + results.get(c.key)!.seconds, 0) / checked.length,
+  };
+  const message = `the search's evaluator against ${p.epochs} epochs x ${p.trainImages} images on ${result.n} candidates (front ${inFront}): ${formatFidelity(result)}; ` +
+    `the higher budget took ${data.checkSecondsPerCandidate!.toFixed(1)} s a candidate`;
+  store.addEvent(runId, { level: Number.isFinite(result.spearman) && result.spearman >= LOW_FIDELITY ? 'info' : 'warn', kind: 'fidelity-check', message, data });
   o.log(message);
+  for (const line of checkVerdict(result)) o.log(line);
   return { code, result };
 }

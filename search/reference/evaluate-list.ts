@@ -13,14 +13,14 @@ import { measuredRuns, openListRun, type ListRunSpec } from './list-run.ts';
 /** The score the run's evaluator gives (its quality: accuracy, or a zero-cost proxy's score) and its seconds. */
 export interface Evaluated { score: number; seconds: number }
 
-export async function evaluateList(store: Store, spec: ListRunSpec, genotypes: readonly Genotype[], log: (line: string) => void):
+export async function evaluateList(store: Store, spec: ListRunSpec, genotypes: readonly Genotype[], log: (line: string) => void, o: { force?: boolean } = {}):
   Promise<{ code: number; runId: number | null; results: Map<string, Evaluated> }> {
   const space = spec.space as unknown as Space<Genotype>;
   const before = new Set(measuredRuns(store, spec).flatMap((r) => store.listCandidates(r.id).filter((c) => c.status === 'done' || c.status === 'failed').map((c) => c.key)));
   const todo = genotypes.filter((g) => !before.has(space.key(g)));
   let code = 0;
   if (todo.length > 0) {
-    const { run, resumed } = openListRun(store, { ...spec, config: { ...spec.config, genotypes: todo, budget: todo.length } });
+    const { run, resumed } = openListRun(store, { ...spec, config: { ...spec.config, genotypes: todo, budget: todo.length } }, o);
     log(`run ${run.id} in ${store.path}${resumed ? ' (continued)' : ''}: ${todo.length} of ${genotypes.length} architectures to evaluate`);
     code = await runSession({ store, runId: run.id, driver: await driverOf('list'), space, workers: spec.config.workers });
   }

@@ -1,5 +1,6 @@
 /** Rank agreement of an evaluator's scores (accuracy, or a zero-cost proxy's) with a reference's accuracies, by architecture key. */
 import { kendallTau, spearman, topPrecision } from './agreement.ts';
+import { table } from '../run/report.ts';
 
 export interface Fidelity { n: number; spearman: number; kendall: number; top10: number; secondsPerCandidate: number }
 
@@ -19,6 +20,7 @@ export function formatFidelity(f: Fidelity): string {
   return `spearman ${fmt(f.spearman)}, kendall ${fmt(f.kendall)}, top-10% ${fmt(f.top10)} (n ${f.n}, ${f.secondsPerCandidate.toFixed(1)} s a candidate)`;
 }
 
-export function fidelityRow(f: Fidelity): string[] {
-  return [String(f.n), fmt(f.spearman), fmt(f.kendall), fmt(f.top10), f.secondsPerCandidate.toFixed(1)];
+/** The figures as a text table; seconds are the judged evaluator's. */
+export function fidelityTable(f: Fidelity): string {
+  return table(['n', 'spearman', 'kendall', 'top10%', 's/candidate'], [[String(f.n), fmt(f.spearman), fmt(f.kendall), fmt(f.top10), f.secondsPerCandidate.toFixed(1)]]);
 }

@@ -37,14 +37,18 @@ export function measuredRuns(store: Store, spec: ListRunSpec): Run[] {
   return store.listRuns().filter((r) => r.name === spec.name && sameMeasurement(r, spec)).sort((a, b) => a.id - b.id);
 }
 
-/** The unfinished run of this name measured like `spec`, or a new one; refuses one that another process is running. */
-export function openListRun(store: Store, spec: ListRunSpec): { run: Run; resumed: boolean } {
+/**
+ * The unfinished run of this name measured like `spec`, or a new one; refuses one that another
+ * process is running, unless `force` (that process was killed, and its heartbeat is still recent).
+ */
+export function openListRun(store: Store, spec: ListRunSpec, o: { force?: boolean } = {}): { run: Run; resumed: boolean } {
   const open = measuredRuns(store, spec).find((r) => r.status !== 'finished');
   if (open) {
     const last = Math.max(0, ...store.listCandidates(open.id, { status: 'running' }).map((c) => c.heartbeatAt ?? 0));
     const config = runConfigSchema.parse(open.config);
-    if (open.status === 'running' && Date.now() - last < config.staleAfterMs) {
-      throw new UsageError(`run ${open.id} (${spec.name}) looks alive in another process (a heartbeat ${Math.round((Date.now() - last) / 1000)}s ago)`);
+    if (open.status === 'running' && !o.force && Date.now() - last < config.staleAfterMs) {
+      const age = Date.now() - last;
+      throw new UsageError(`run ${open.id} (${spec.name}) looks alive in another process (a heartbeat ${Math.round(age / 1000)}s ago); if that process is gone, wait ${Math.ceil((config.staleAfterMs - age) / 1000)}s or pass --force to cellscape resume`);
     }
     store.transaction(() => {
       store.updateRunStatus(open.id, 'running');
