@@ -29,8 +29,10 @@ export interface PoolOptions {
   filename?: string;
   /** How often a busy worker shows a sign of life. */
   heartbeatMs?: number;
-  /** Old-generation heap limit per worker, in MB; over it, the task fails as 'oom'. */
+  /** Per worker, in MB, both its JS heap and its tensors' memory; over either, the task fails as 'oom'. */
   maxMemoryMb?: number;
+  /** The tensors' limit alone, when it differs from maxMemoryMb. */
+  maxTensorMb?: number;
   /** Shared with every worker for the latency lock; a fresh buffer when absent. */
   latencyLock?: SharedArrayBuffer;
 }
@@ -52,7 +54,7 @@ export function createPoolExecutor(o: PoolOptions = {}): Executor {
   const cellsBuffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * CELLS * slots);
   const cells = new Int32Array(cellsBuffer);
   const latencyLock = o.latencyLock ?? LatencyLock.createBuffer();
-  const workerData: PoolWorkerData = { cells: cellsBuffer, heartbeatMs, latencyLock };
+  const workerData: PoolWorkerData = { cells: cellsBuffer, heartbeatMs, latencyLock, maxTensorMb: o.maxTensorMb ?? o.maxMemoryMb ?? null };
   const pool = new Piscina({
     filename: o.filename ?? new URL('./worker-entry.mjs', import.meta.url).href,
     minThreads: slots,

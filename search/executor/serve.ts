@@ -5,7 +5,8 @@
  * kind, not as an exception whose class the structured clone would lose.
  */
 import { workerData } from 'node:worker_threads';
-import { UsageError } from '../util/errors.ts';
+import { OutOfMemoryError, UsageError } from '../util/errors.ts';
+import { tensorMemoryGuard } from '../backend/memory.ts';
 import type { EvalResult } from '../contracts/result.ts';
 import type { Outcome, TensorCount } from '../contracts/outcome.ts';
 import type { EvalTask } from '../contracts/eval-task.ts';
@@ -26,6 +27,8 @@ export interface PoolWorkerData {
   heartbeatMs: number;
   /** The latency measurement lock shared by all workers of the pool (search/latency/lock.ts). */
   latencyLock: SharedArrayBuffer;
+  /** --max-memory: the tensors of a task may take this many MB; null: no limit but the heap's own. */
+  maxTensorMb: number | null;
 }
 
 /**
@@ -37,7 +40,7 @@ const OUT_OF_MEMORY = /^Aborted\(|Cannot enlarge memory|Out of memory|Array buff
 /** A task's error as an outcome; running out of memory is 'oom', with the batch size to lower. */
 export function failureOf(err: unknown, task?: EvalTask): Outcome {
   const e = err instanceof Error ? err : new Error(String(err));
-  if (OUT_OF_MEMORY.test(e.message)) {
+  if (e instanceof OutOfMemoryError || OUT_OF_MEMORY.test(e.message)) {
     const batch = task?.job.budget.batchSize;
     return { ok: false, kind: 'oom', error: `out of memory (${e.message.split('\n')[0]})${batch ? `; lower --batch-size (now ${batch})` : ''}`, stack: e.stack };
   }
@@ -47,6 +50,7 @@ export function failureOf(err: unknown, task?: EvalTask): Outcome {
 export function serveTasks(run: (task: EvalTask, ctx: TaskContext) => Promise<{ result: EvalResult; tensors: TensorCount | null }>) {
   const data = workerData as PoolWorkerData;
   const cells = new Int32Array(data.cells);
+  const guard = data.maxTensorMb === null ? () => {} : tensorMemoryGuard(data.maxTensorMb);
   return async ({ task, slot }: WireTask): Promise<Outcome> => {
     const base = slot * CELLS;
     Atomics.store(cells, base + THREAD, threadId);
@@ -55,7 +59,8 @@ export function serveTasks(run: (task: EvalTask, ctx: TaskContext) => Promise<{ 
     beat();
     const timer = setInterval(beat, data.heartbeatMs);
     try {
-      const { result, tensors } = await run(task, { beat, lock });
+      // Steps also check the tensors' memory; the timer only beats (a throw there would be uncaught).
+      const { result, tensors } = await run(task, { beat: () => { beat(); guard(); }, lock });
       return { ok: true, result, tensors };
     } catch (err) {
       return failureOf(err, task);

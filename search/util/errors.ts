@@ -11,6 +11,11 @@ export class EnvironmentError extends Error {
   override name = 'EnvironmentError';
 }
 
+/** Memory ran out, or passed the limit the user set: the evaluation fails as 'oom'. */
+export class OutOfMemoryError extends Error {
+  override name = 'OutOfMemoryError';
+}
+
 const REASONS: Record<string, string> = {
   ENOENT: 'no such file or directory', ENOTDIR: 'a part of the path is not a directory', EISDIR: 'is a directory',
   EEXIST: 'already exists', EACCES: 'permission denied', EPERM: 'operation not permitted', EROFS: 'read-only file system',

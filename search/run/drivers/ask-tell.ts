@@ -142,8 +142,8 @@ const HELP = `  --budget N               candidates to evaluate (default ${DEFAU
   --latency-runtime tfjs|onnxruntime|none|lut:FILE   measure latency at batch 1 on one thread, or predict it
       from a table made by cellscape lut;  --latency-repeats N --latency-warmup N
   --in-flight N --max-attempts N --time-limit S --stale-after S
-  --max-memory MB          each worker's JavaScript heap (not the tensors: they live in the wasm heap);
-                           an evaluation that exhausts memory fails as oom, naming the batch size to lower`;
+  --max-memory MB          each worker's JavaScript heap and its tensors' memory (the wasm heap), each
+                           at most MB; an evaluation over it fails as oom, naming the batch size to lower`;
 
 /** `--col metric=COLUMN,...` and the shorthands, as the table evaluator's metric → column map. */
 function tableMetricColumns(f: Flags): Partial<Record<MetricName, string>> {
