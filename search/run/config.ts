@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { constraintSchema, fitnessSchema, metricSchema } from '../strategies/fitness.ts';
 import { evaluatorSpecSchema } from '../evaluate/registry.ts';
 import { metricNames } from '../contracts/metrics.ts';
+import { proxyListSchema } from '../evaluate/zero-cost/index.ts';
 
 /** Objectives a front and its hypervolume may use: any registered metric (score is a fitness, not an objective). */
 export const OBJECTIVES = metricNames;
@@ -29,6 +30,8 @@ export const runConfigSchema = z.strictObject({
   constraints: z.array(constraintSchema),
   objectives: z.array(metricSchema).min(1),
   evaluator: evaluatorSpecSchema,
+  /** `--prescreen`: proposals drawn 1/keep times over and cut to the best by these proxies' vote (strategies/prescreen.ts). */
+  prescreen: z.strictObject({ proxies: proxyListSchema.min(1), keep: z.number().gt(0).max(1) }).optional(),
   proxy: z.strictObject({
     epochs: z.int().min(1),
     trainImages: z.int().min(1),

@@ -35,7 +35,7 @@ export function jobData(job: Pick<EvalJob, 'task' | 'dataset'>): JobData {
 }
 
 /** Each proxy's score of the job's untrained network (left as it was: score.ts restores it). */
-export function jobScores(job: EvalJob, net: Network, proxies: readonly string[]): Record<string, ProxyScore> {
+export function jobScores(job: Pick<EvalJob, 'task' | 'dataset' | 'seed'>, net: Network, proxies: readonly string[]): Record<string, ProxyScore> {
   const chosen = proxies.map(proxyByName);
   const batch = chosen.some((p) => p.usesData) ? jobData(job).batch(job.seed) : undefined;
   try {

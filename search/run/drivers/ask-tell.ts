@@ -22,6 +22,8 @@ import { OBJECTIVES, runConfigSchema, runStateSchema, type RunConfig, type RunSt
 import { metricRegistry, metricsOfTask, qualityMetric, runQuality, zeroCostMetric, type MetricName } from '../../contracts/metrics.ts';
 import type { CommonFlags, RunDriver } from '../driver.ts';
 import { runLoop, type LoopStatus } from '../loop.ts';
+import { networkScorer } from '../screen-scorer.ts';
+import { withPrescreen } from '../../strategies/prescreen.ts';
 import { chooseBackend, checkInputs, fileSha256, readSpace } from '../record.ts';
 import { formatFront, frontOf } from '../report.ts';
 
@@ -43,6 +45,9 @@ export const DEFAULTS = {
  * predicting background only.
  */
 export const SEG_DEFAULTS = { budget: 48, epochs: 3, trainImages: 1024, valImages: 256, batchSize: 16, learningRate: 0.003 } as const;
+
+/** Share of the drawn proposals a pre-screen keeps unless --keep says otherwise: one in four, whose scoring (synflow) costs a fraction of one training. */
+const DEFAULT_KEEP = 0.25;
 
 const TASK_DEFAULTED = ['budget', 'epochs', 'train-images', 'val-images', 'batch-size', 'lr'] as const;
 type TaskDefaulted = (typeof TASK_DEFAULTED)[number];
@@ -73,6 +78,8 @@ export const askTellFlagsSchema = z.strictObject({
   'target-latency': positive.optional(),
   objectives: z.string().optional(),
   evaluator: z.string().regex(/^(proxy|table:.+|zc:.+)$/, 'expected proxy, table:FILE or zc:PROXY').default('proxy'),
+  prescreen: z.string().regex(/^(zc:[a-z_]+|vote:[a-z_]+(,[a-z_]+)+)$/, 'expected zc:PROXY or vote:PROXY,PROXY[,...]').optional(),
+  keep: num.gt(0).max(1).optional(),
   zc: z.string().regex(/^[a-z_]+(,[a-z_]+)*$/, 'expected none or PROXY[,PROXY...]').optional(),
   'arch-col': z.string().optional(),
   col: z.string().regex(/^[^=,]+=[^=,]+(,[^=,]+=[^=,]+)*$/, 'expected METRIC=COLUMN[,METRIC=COLUMN...]').optional(),
@@ -133,6 +140,8 @@ const HELP = `  --budget N               candidates to evaluate (default ${DEFAU
       score them untrained by a zero-cost proxy (${PROXY_NAMES.join(', ')}), its score taking accuracy's place
       --col METRIC=COLUMN[,...]  the table's column of each metric it holds, e.g. accuracy=top1,latency_ms=lat
       (--accuracy-col C --latency-col C --params-col C --flops-col C are shorthands)  --arch-col C --eval-delay-ms MS
+  --prescreen zc:PROXY|vote:PROXY,PROXY[,...] --keep F   evolution and moo: draw 1/F proposals (default
+      F ${DEFAULT_KEEP}), score them untrained in the search process, evaluate only the best share F
   --zc PROXY[,PROXY...]|none   proxies every trained candidate is also scored by, untrained, in its job
                            (default ${DEFAULT_TRAINED_PROXIES.join(',')}: no data read, a few per cent of a training), stored as zc_<proxy>
   --epochs E --train-images N --val-images N --batch-size B --lr LR   proxy training budget (default
@@ -218,6 +227,19 @@ function latencySpecOf(f: Flags): RunConfig['latency'] {
   return { runtime: 'lut', lutPath, ...timing };
 }
 
+/** The strategies that breed children from a population, which a pre-screen thins. */
+const PRESCREENED = ['evolution', 'moo'];
+
+function prescreenOf(f: Flags): RunConfig['prescreen'] {
+  if (f.prescreen === undefined) {
+    if (f.keep !== undefined) throw new UsageError('--keep: only with --prescreen');
+    return undefined;
+  }
+  if (!PRESCREENED.includes(f.strategy)) throw new UsageError(`--prescreen: only with --strategy ${PRESCREENED.join(' or ')}, which breed children to screen`);
+  const names = f.prescreen.slice(f.prescreen.indexOf(':') + 1).split(',').map((n) => proxyByName(n).name);
+  return { proxies: [...new Set(names)], keep: f.keep ?? DEFAULT_KEEP };
+}
+
 /** `--zc`: the proxies a trained candidate is scored by before training (none: `none`). */
 function trainedProxies(given: string | undefined): string[] {
   if (given === undefined) return [...DEFAULT_TRAINED_PROXIES];
@@ -245,7 +267,8 @@ export function configFrom(f: Flags, spacePath: string, task: string): RunConfig
       if (f[flag] !== undefined) throw new UsageError(`--${flag}: only with --evaluator table:FILE`);
     }
     if (f.zc !== undefined && f.evaluator.startsWith('zc:')) throw new UsageError('--zc: only with --evaluator proxy (a zc: evaluator scores by its one proxy)');
-    const zeroCost = f.evaluator.startsWith('zc:') ? undefined : trainedProxies(f.zc);
+    // A kept candidate also stores the scores it was screened by.
+    const zeroCost = f.evaluator.startsWith('zc:') ? undefined : [...new Set([...trainedProxies(f.zc), ...(prescreenOf(f)?.proxies ?? [])])];
     evaluator = zeroCost ? { kind: 'proxy', zeroCost } : { kind: 'zero-cost', proxy: proxyByName(f.evaluator.slice('zc:'.length)).name };
     const latency = f['latency-runtime'] !== 'none';
     const kind = evaluator.kind;
@@ -268,7 +291,7 @@ export function configFrom(f: Flags, spacePath: string, task: string): RunConfig
   }
   return runConfigSchema.parse({
     spacePath, strategy: f.strategy, budget: f.budget, population, sample, crossover: f.crossover,
-    fitness: fitnessOf(f, quality), scalar: f.score !== undefined, constraints, objectives, evaluator,
+    fitness: fitnessOf(f, quality), scalar: f.score !== undefined, constraints, objectives, evaluator, prescreen: prescreenOf(f),
     proxy: {
       epochs: f.epochs, trainImages: f['train-images'], valImages: f['val-images'], batchSize: f['batch-size'], learningRate: f.lr,
       ...(f.recipe === undefined ? {} : { recipe: proxyRecipeOf(RECIPES[f.recipe]) }),
@@ -280,6 +303,8 @@ export function configFrom(f: Flags, spacePath: string, task: string): RunConfig
     maxMemoryMb: f['max-memory'] ?? null, maxConsecutiveFailures: Math.max(5, 2 * workers),
   });
 }
+
+const screenLabel = (p: NonNullable<RunConfig['prescreen']>): string => (p.proxies.length === 1 ? p.proxies[0] : `a vote of ${p.proxies.join(', ')}`);
 
 function evaluatorSummary(e: RunConfig['evaluator'], dataset: string, backend: string): string {
   switch (e.kind) {
@@ -325,7 +350,8 @@ export function askTell(makeStrategy: StrategyFactory): RunDriver<RunConfig, Run
       const backend = await backendName(f, config);
       return {
         config, space, dataset, backend, workers: config.workers,
-        summary: `budget ${config.budget}, ${evaluatorSummary(config.evaluator, dataset, backend)}, ${config.workers} workers, seed ${f.seed}`,
+        summary: `budget ${config.budget}, ${evaluatorSummary(config.evaluator, dataset, backend)}, ${config.workers} workers, seed ${f.seed}` +
+          (config.prescreen ? `, pre-screened by ${screenLabel(config.prescreen)} keeping ${config.prescreen.keep * 100} %` : ''),
       };
     },
 
@@ -353,7 +379,9 @@ export function askTell(makeStrategy: StrategyFactory): RunDriver<RunConfig, Run
     }),
 
     async drive(s) {
-      const strategy = makeStrategy(s.space, s.config, s.state ? { state: s.state.strategy } : { seed: s.run.seed });
+      let strategy = makeStrategy(s.space, s.config, s.state ? { state: s.state.strategy } : { seed: s.run.seed });
+      const screen = s.config.prescreen;
+      if (screen) strategy = withPrescreen(strategy, { keep: screen.keep, label: screenLabel(screen), score: await networkScorer(s.run, screen.proxies) });
       let progress: ReturnType<typeof createProgress> | undefined;
       let doneAtStart = -1;
       const onStatus = (st: LoopStatus) => {
