@@ -109,6 +109,29 @@ test('a killed search resumes from its checkpoint and ends with the alphas of an
   assert.deepEqual(second.genotype, full.genotype);
 });
 
+test('PC-DARTS with each remedy and the lagrange latency form: a killed search resumes to the alphas, edge weights and multiplier of an uninterrupted one', async () => {
+  for (const remedy of [{ kind: 'drnas', weight: 1e-3 }, { kind: 'darts-minus', weight: 1 }, { kind: 'beta', weight: 1 }] as const) {
+    const cfg = { ...tiny, partialChannels: 2, remedy, latency: { weight: 0.5, form: 'lagrange', targetMs: 1 } } as DartsConfig;
+    const full = await runDarts(cfg, store, { opLatency });
+    assert.equal(full.status, 'finished', remedy.kind);
+    const ac = new AbortController();
+    const first = await runDarts(cfg, store, { opLatency, signal: ac.signal, onEpoch: () => ac.abort() });
+    assert.equal(first.status, 'stopped');
+    await resumeDarts(first.runId, store);
+    const a = lastAlphas(full.runId), b = lastAlphas(first.runId);
+    assert.ok(Math.max(...a.map((x, i) => Math.abs(x - b[i]))) < 1e-6, `${remedy.kind}: alphas differ`);
+    const last = (runId: number) => store.listEvents(runId).filter((e) => e.kind === 'darts-epoch').at(-1)!.data as { entropy: Record<string, number>; edgeWeights: Record<string, number[]>; latencyMultiplier: number };
+    const [x, y] = [last(full.runId), last(first.runId)];
+    const gap = (u: number[], v: number[]): number => Math.max(...u.map((z, i) => Math.abs(z - v[i])));
+    assert.ok(gap([...x.edgeWeights.normal, ...x.edgeWeights.reduce], [...y.edgeWeights.normal, ...y.edgeWeights.reduce]) < 1e-6, `${remedy.kind}: edge weights`);
+    assert.equal(x.edgeWeights.normal.length, 5);
+    assert.ok(gap([x.latencyMultiplier], [y.latencyMultiplier]) < 1e-5, `${remedy.kind}: multiplier ${x.latencyMultiplier} vs ${y.latencyMultiplier}`);
+    assert.ok(x.latencyMultiplier > 0, 'the tiny supernet is over a 1 ms target: the multiplier rose');
+    assert.ok(x.entropy.normal > 0 && x.entropy.normal <= Math.log(OPS.length) + 1e-9, JSON.stringify(x.entropy));
+    assert.deepEqual(store.getRun(first.runId)!.config, store.getRun(full.runId)!.config);
+  }
+});
+
 test('collapse is recorded as a warning with its epoch when parameter-free ops take the normal cell', async () => {
   const lines: string[] = [];
   const out = await runDarts({ ...tiny, space: writeSpace('free', ['none', 'max_pool_3x3', 'skip_connect']), epochs: 1 } as DartsConfig, store, { opLatency, log: (l) => lines.push(l) });

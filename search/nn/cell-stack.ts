@@ -46,8 +46,9 @@ export function buildCellStack(plan: CellPlan, o: CellStackOptions, rng: Rng, fa
 export function runCellStack(cells: readonly DartsCell[], stemOut: tf.Tensor, training: boolean, ctx: ForwardContext): tf.Tensor[] {
   let [s0, s1] = [stemOut, stemOut];
   return cells.map((cell) => {
-    const weights = cell.config.reduction ? ctx.reduce : ctx.normal;
-    [s0, s1] = [s1, cell.forward(s0, s1, training, { weights, dropPathProb: ctx.dropPathProb, rng: ctx.rng })];
+    const r = cell.config.reduction;
+    const f = { weights: r ? ctx.reduce : ctx.normal, edgeWeights: r ? ctx.reduceEdges : ctx.normalEdges, auxSkip: ctx.auxSkip, dropPathProb: ctx.dropPathProb, rng: ctx.rng };
+    [s0, s1] = [s1, cell.forward(s0, s1, training, f)];
     return s1;
   });
 }

@@ -11,7 +11,13 @@ import { FactorizedReduce, buildOp, reluConvBn } from './ops.ts';
 
 /** An edge op that mixes candidates with weights given at forward time (a supernet's MixedOp). */
 export interface WeightedLayer extends Layer {
-  forwardWeighted(x: tf.Tensor, weights: tf.Tensor, training: boolean): tf.Tensor;
+  forwardWeighted(x: tf.Tensor, weights: tf.Tensor, training: boolean, edge?: EdgeForward): tf.Tensor;
+}
+
+/** What a weighted edge may take besides its mixing weights. */
+export interface EdgeForward {
+  /** Coefficient of the edge's auxiliary skip, when it has one (DARTS-). */
+  auxSkip?: number;
 }
 
 export const isWeighted = (l: Layer): l is WeightedLayer => typeof (l as Partial<WeightedLayer>).forwardWeighted === 'function';
@@ -41,6 +47,9 @@ export interface CellEdgeWiring { input: number; node: number; op?: string }
 export interface CellForward {
   /** Mixing weights for this cell's weighted edges, [edges, ops]. */
   weights?: tf.Tensor;
+  /** Per-edge scale of the weighted edges' outputs, [edges] (PC-DARTS edge normalisation). */
+  edgeWeights?: tf.Tensor;
+  auxSkip?: number;
   dropPathProb?: number;
   rng?: Rng;
 }
@@ -78,6 +87,7 @@ export class DartsCell extends Module {
       const states: tf.Tensor[] = [this.pre0.forward(s0, training), this.pre1.forward(s1, training)];
       const sums: tf.Tensor[][] = Array.from({ length: this.config.nodes }, () => []);
       const rows = f.weights ? tf.unstack(f.weights) : undefined;
+      const scales = f.edgeWeights ? tf.unstack(f.edgeWeights) : undefined;
       this.config.edges.forEach((e, i) => {
         // Nodes are filled in order, so every input of node e.node exists once we reach its edges.
         while (states.length < e.node + 2) states.push(tf.addN(sums[states.length - 2]));
@@ -85,7 +95,8 @@ export class DartsCell extends Module {
         let h: tf.Tensor;
         if (isWeighted(op)) {
           if (!rows) throw new Error('a supernet cell needs mixing weights at forward time');
-          h = op.forwardWeighted(states[e.input], rows[i], training);
+          h = op.forwardWeighted(states[e.input], rows[i], training, { auxSkip: f.auxSkip });
+          if (scales) h = tf.mul(h, scales[i]);
         } else {
           h = op.forward(states[e.input], training);
         }

@@ -12,6 +12,11 @@ import { Layer, Module, type ModuleConfig, type NamedVariable, type Shape } from
 export interface ForwardContext {
   normal?: tf.Tensor;
   reduce?: tf.Tensor;
+  /** Per-edge weights [edges] scaling each supernet edge's output (PC-DARTS edge normalisation). */
+  normalEdges?: tf.Tensor;
+  reduceEdges?: tf.Tensor;
+  /** Coefficient of the auxiliary skip of supernet edges built with one (DARTS-). */
+  auxSkip?: number;
   /** DARTS drop-path probability for non-identity edges in training; needs `rng` for the masks. */
   dropPathProb?: number;
   rng?: Rng;

@@ -5,6 +5,7 @@
  */
 import type { Network } from '../nn/network.ts';
 import { buildCellNetwork, buildDartsSupernet } from '../nn/darts.ts';
+import { supernetEdgeFactory, type SupernetEdgeOptions } from '../nn/supernet-edges.ts';
 import { buildNb201Network } from '../nn/nb201.ts';
 import { buildBlockNetwork } from '../nn/block.ts';
 import { createRng } from '../util/rng.ts';
@@ -45,14 +46,17 @@ export function buildNetwork(space: LoadedSpace, genotype: Genotype, o: BuildOpt
 
 /**
  * The DARTS over-parameterised network of a cell space: every edge mixes all the space's ops, at
- * the definition's `supernet` size (its `network` size when it gives none).
+ * the definition's `supernet` size (its `network` size when it gives none); `edges` chooses
+ * partial channels and the auxiliary skip (search/nn/supernet-edges.ts).
  */
-export function buildSupernet(space: CellSpace, o: BuildOptions = {}): Network {
+export function buildSupernet(space: CellSpace, o: BuildOptions & { edges?: SupernetEdgeOptions } = {}): Network {
   if (space.def.segmentation) return buildSegmentationSupernet(space, o);
   const { C, layers } = space.def.supernet ?? space.def.network;
-  return buildDartsSupernet([...space.def.cell.ops], C, layers, space.def.cell.nodes, {
+  const ops = [...space.def.cell.ops];
+  return buildDartsSupernet(ops, C, layers, space.def.cell.nodes, {
     task: o.task ?? space.def.task,
     classes: o.classes ?? space.def.input.classes,
     inShape: o.inShape ?? [...space.def.input.shape],
+    edgeFactory: supernetEdgeFactory(ops, o.edges),
   }, o.rng ?? createRng(0));
 }

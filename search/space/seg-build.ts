@@ -6,8 +6,8 @@
 import { Network, type Backbone } from '../nn/network.ts';
 import { buildHead } from '../nn/heads.ts';
 import { BlockBackbone } from '../nn/block.ts';
-import { MixedOp } from '../nn/darts.ts';
-import { defaultEdgeFactory, genotypeWiring, supernetWiring, type EdgeFactory } from '../nn/cell.ts';
+import { supernetEdgeFactory, type SupernetEdgeOptions } from '../nn/supernet-edges.ts';
+import { defaultEdgeFactory, genotypeWiring, supernetWiring } from '../nn/cell.ts';
 import type { CellPlan } from '../nn/cell-stack.ts';
 import { MinStrideBackbone, SegCellBackbone, TwoPathBackbone } from '../nn/seg-backbones.ts';
 import type { Shape } from '../nn/module.ts';
@@ -55,14 +55,14 @@ export function buildSegmentationNetwork(space: CellSpace | BlockSpace, genotype
  * and spatial path are fixed during the search (`o.head`/`o.spatialPath`, default the space's first
  * choices); the derived genotype carries them.
  */
-export function buildSegmentationSupernet(space: CellSpace, o: BuildOptions & SegmentationChoice = {}): Network {
+export function buildSegmentationSupernet(space: CellSpace, o: BuildOptions & SegmentationChoice & { edges?: SupernetEdgeOptions } = {}): Network {
   const { inShape, classes, rng } = target(space, o);
   const { C, layers } = space.def.supernet ?? space.def.network;
   const nodes = space.def.cell.nodes;
   const wiring = supernetWiring(nodes);
   const concat = Array.from({ length: nodes }, (_, i) => i + 2);
   const ops = [...space.def.cell.ops];
-  const factory: EdgeFactory = (e, r) => new MixedOp(ops, e.C, e.stride, r, e.cell % 2 === 1);
+  const factory = supernetEdgeFactory(ops, o.edges);
   const backbone = new SegCellBackbone({ normal: wiring, normalConcat: concat, reduce: wiring, reduceConcat: concat }, { C, layers, inChannels: inShape[2], affine: false }, rng, factory);
   return finish(space, backbone, segmentationChoice(space, o), inShape, classes, rng, { supernet: { ops, nodes, multiplier: nodes, edges: wiring.length } });
 }

@@ -18,7 +18,7 @@ import {
   DEFAULT_DARTS_CONFIG as D, SEGMENTATION_DARTS_DEFAULTS as SD, dartsConfigSchema, dartsStateSchema, type DartsConfig, type DartsState,
 } from '../../strategies/darts/config.ts';
 import { LATENCY_FORMS } from '../../strategies/darts/latency.ts';
-import { REMEDIES } from '../../strategies/darts/remedies.ts';
+import { DEFAULT_REMEDY_WEIGHT, REMEDIES } from '../../strategies/darts/remedies.ts';
 import { checkDataset, loadCellSpace, searchDarts, type DartsEpochRecord, type DartsHooks } from '../../strategies/darts/run.ts';
 import { UsageError } from '../../util/errors.ts';
 import { trainDerived } from '../derived.ts';
@@ -40,12 +40,14 @@ const flagsSchema = z.strictObject({
   'min-lr': num.min(0).default(D.minLearningRate),
   'arch-lr': num.positive().default(D.archLearningRate),
   order: z.enum(['1', '2']).default('1'),
+  'partial-channels': int(1).optional(),
   'no-augment': z.boolean().optional(),
   'latency-weight': num.min(0).default(D.latency.weight),
   'latency-form': z.enum(LATENCY_FORMS).default(D.latency.form),
+  'latency-target': num.positive().optional(),
   'target-latency': num.positive().optional(),
   remedy: z.enum(REMEDIES).default('none'),
-  'remedy-weight': num.min(0).default(1),
+  'remedy-weight': num.min(0).optional(),
   'snapshot-every': int(0).default(D.snapshotEvery),
   'collapse-share': num.gt(0).max(1).default(D.collapseShare),
   'no-final': z.boolean().optional(),
@@ -61,8 +63,12 @@ const HELP = `  a cell space; --dataset default ${D.dataset} (segmentation: ${SD
   --epochs E (default ${D.epochs})  --train-images N --val-images N (the two halves; default ${D.trainImages} each, segmentation ${SD.trainImages})
   --batch-size B (${D.batchSize}; segmentation ${SD.batchSize})  --lr LR --min-lr LR (weights: momentum SGD, cosine)  --arch-lr LR (alphas: Adam)
   --order 1|2        first-order, or the finite-difference second-order architecture gradient
-  --latency-weight W --latency-form linear|multiplicative --target-latency MS   latency-aware loss
-  --remedy none|beta --remedy-weight W     beta-DARTS regularisation against skip collapse
+  --partial-channels K   PC-DARTS: 1/K of each edge's channels through the mixed op, edge normalisation (default ${D.partialChannels}; 1: plain DARTS)
+  --latency-weight W --latency-form linear|multiplicative|lagrange --latency-target MS   latency-aware loss
+                     (lagrange: a constraint E[latency] <= MS with a multiplier that rises by W per step while over it)
+  --remedy none|beta|drnas|darts-minus --remedy-weight W   against the collapse to parameter-free ops: beta-DARTS
+                     (W: regulariser, default ${DEFAULT_REMEDY_WEIGHT.beta}), DrNAS Dirichlet weights (W: KL scale, ${DEFAULT_REMEDY_WEIGHT.drnas}),
+                     DARTS- auxiliary skip (W: its first coefficient, ${DEFAULT_REMEDY_WEIGHT['darts-minus']})
   --snapshot-every K  also record the alphas every K steps   --collapse-share S (default ${D.collapseShare})
   --head ppm|fpn|upsample --spatial-path   segmentation spaces: the head and spatial path searched with
                      and kept in the genotype (default: the space's first choices)
@@ -80,8 +86,9 @@ function configOf(spacePath: string, seg: boolean, common: { dataset?: string; s
     ...base, space: spacePath, dataset: common.dataset ?? base.dataset, dataDir: f['data-dir'], seed: common.seed, backend: common.backend, segmentation,
     epochs: f.epochs, trainImages: f['train-images'] ?? base.trainImages, valImages: f['val-images'] ?? base.valImages, batchSize: f['batch-size'] ?? base.batchSize,
     learningRate: f.lr, minLearningRate: f['min-lr'], archLearningRate: f['arch-lr'], order: f.order === '2' ? 2 : 1, augment: !f['no-augment'],
-    latency: { weight: f['latency-weight'], form: f['latency-form'], targetMs: f['target-latency'] },
-    remedy: { kind: f.remedy, weight: f.remedy === 'none' ? 0 : f['remedy-weight'] },
+    partialChannels: f['partial-channels'] ?? base.partialChannels,
+    latency: { weight: f['latency-weight'], form: f['latency-form'], targetMs: f['latency-target'] ?? f['target-latency'] },
+    remedy: { kind: f.remedy, weight: f.remedy === 'none' ? 0 : f['remedy-weight'] ?? DEFAULT_REMEDY_WEIGHT[f.remedy] },
     snapshotEvery: f['snapshot-every'], collapseShare: f['collapse-share'],
     proxy: f['no-final'] ? null : {
       ...base.proxy!, epochs: f['proxy-epochs'] ?? base.proxy!.epochs, trainImages: f['proxy-train-images'] ?? base.proxy!.trainImages, valImages: f['proxy-val-images'] ?? base.proxy!.valImages,

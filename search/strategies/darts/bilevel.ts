@@ -8,7 +8,7 @@ import type { NamedVariable } from '../../nn/module.ts';
 import type { Network } from '../../nn/network.ts';
 import type { Stepper } from '../../train/optimizer.ts';
 import { segmentationLoss } from '../../evaluate/seg-loss.ts';
-import { mixingWeights, type ArchParams } from './arch.ts';
+import { createMixer, type ArchParams, type Mixer } from './arch.ts';
 
 /** A classification batch: images and one-hot rows. */
 export interface XY { x: tf.Tensor4D; y: tf.Tensor2D }
@@ -50,8 +50,8 @@ export function createArchOptimizer(arch: ArchParams, o: { learningRate: number;
   };
 }
 
-function crossEntropy(net: Network, arch: ArchParams, b: DartsBatch, archLoss: ArchLoss | null, side?: Side): tf.Scalar {
-  const mix = mixingWeights(arch);
+function crossEntropy(net: Network, mixer: Mixer, b: DartsBatch, archLoss: ArchLoss | null, side?: Side): tf.Scalar {
+  const mix = mixer();
   const logits = net.forward(b.x, true, mix);
   const ce = 'pixels' in b ? segmentationLoss(logits, b.pixels, b.ignoreLabel) : tf.losses.softmaxCrossEntropy(b.y, logits) as tf.Scalar;
   if (side) {
@@ -81,19 +81,21 @@ function readMetrics(value: tf.Scalar, side: Side, b: DartsBatch): StepMetrics {
   return m;
 }
 
-/** Weight step: cross-entropy on the weight half, alpha fixed. */
-export function weightStep(net: Network, weights: NamedVariable[], arch: ArchParams, b: DartsBatch, stepper: Stepper, lr: number): StepMetrics & { gradNorm: number } {
+/** Weight step: cross-entropy on the weight half, alpha fixed; `mixer` makes the forward context (default: softmax weights). */
+export function weightStep(
+  net: Network, weights: NamedVariable[], arch: ArchParams, b: DartsBatch, stepper: Stepper, lr: number, mixer: Mixer = createMixer(arch),
+): StepMetrics & { gradNorm: number } {
   const side: Side = {};
-  const { value, grads } = tf.variableGrads(() => crossEntropy(net, arch, b, null, side), weights.map((w) => w.variable));
+  const { value, grads } = tf.variableGrads(() => crossEntropy(net, mixer, b, null, side), weights.map((w) => w.variable));
   const gradNorm = stepper.step(grads, lr);
   tf.dispose(Object.values(grads));
   return { ...readMetrics(value, side, b), gradNorm };
 }
 
 /** First-order architecture step: the gradient of the architecture loss at the current weights. */
-export function archStepFirstOrder(net: Network, arch: ArchParams, val: DartsBatch, archLoss: ArchLoss, opt: ArchOptimizer): StepMetrics {
+export function archStepFirstOrder(net: Network, arch: ArchParams, val: DartsBatch, archLoss: ArchLoss, opt: ArchOptimizer, mixer: Mixer = createMixer(arch)): StepMetrics {
   const side: Side = {};
-  const { value, grads } = gradsOf(() => crossEntropy(net, arch, val, archLoss, side), arch.named.map((a) => a.variable));
+  const { value, grads } = gradsOf(() => crossEntropy(net, mixer, val, archLoss, side), arch.named.map((a) => a.variable));
   opt.step(grads);
   tf.dispose(grads);
   return readMetrics(value, side, val);
@@ -107,19 +109,20 @@ export function archStepFirstOrder(net: Network, arch: ArchParams, val: DartsBat
  */
 export function archStepSecondOrder(
   net: Network, weights: NamedVariable[], arch: ArchParams, train: DartsBatch, val: DartsBatch, archLoss: ArchLoss, opt: ArchOptimizer,
-  o: { xi: number; weightDecay: number },
+  o: { xi: number; weightDecay: number; mixer?: Mixer },
 ): StepMetrics {
+  const mixer = o.mixer ?? createMixer(arch);
   const wVars = weights.map((w) => w.variable);
   const aVars = arch.named.map((a) => a.variable);
   const saved = wVars.map((v) => tf.clone(v));
   const assignAll = (values: tf.Tensor[]): void => { tf.tidy(() => wVars.forEach((v, i) => v.assign(values[i]))); };
   try {
-    const trainGrad = gradsOf(() => crossEntropy(net, arch, train, null), wVars);
+    const trainGrad = gradsOf(() => crossEntropy(net, mixer, train, null), wVars);
     tf.tidy(() => assignAll(saved.map((w, i) => tf.sub(w, tf.mul(tf.add(trainGrad.grads[i], tf.mul(w, o.weightDecay)), o.xi)))));
     tf.dispose([trainGrad.value, ...trainGrad.grads]);
 
     const side: Side = {};
-    const unrolled = gradsOf(() => crossEntropy(net, arch, val, archLoss, side), [...aVars, ...wVars]);
+    const unrolled = gradsOf(() => crossEntropy(net, mixer, val, archLoss, side), [...aVars, ...wVars]);
     const dAlpha = unrolled.grads.slice(0, aVars.length);
     const dW = unrolled.grads.slice(aVars.length);
     const norm = tf.tidy(() => tf.sqrt(tf.addN(dW.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
@@ -127,7 +130,7 @@ export function archStepSecondOrder(
 
     const alphaGradAt = (sign: 1 | -1): tf.Tensor[] => {
       tf.tidy(() => assignAll(saved.map((w, i) => tf.add(w, tf.mul(dW[i], sign * eps)))));
-      const g = gradsOf(() => crossEntropy(net, arch, train, null), aVars);
+      const g = gradsOf(() => crossEntropy(net, mixer, train, null), aVars);
       g.value.dispose();
       return g.grads;
     };

@@ -32,6 +32,11 @@ export const dartsConfigSchema = z.strictObject({
   archLearningRate: z.number().positive(),
   archWeightDecay: z.number().min(0),
   order: z.union([z.literal(1), z.literal(2)]),
+  /**
+   * PC-DARTS: 1/K of each edge's channels go through the mixed operation, with edge normalisation
+   * (search/nn/partial-channel.ts); 1 is plain DARTS. Runs stored before it existed were plain.
+   */
+  partialChannels: int.min(1).default(1),
   augment: z.boolean(),
   latency: latencyLossSchema,
   remedy: remedySchema,
@@ -69,6 +74,7 @@ export const DEFAULT_DARTS_CONFIG: DartsConfig = {
   archLearningRate: 3e-4,
   archWeightDecay: 1e-3,
   order: 1,
+  partialChannels: 1,
   augment: true,
   latency: { weight: 0, form: 'linear' },
   remedy: { kind: 'none', weight: 0 },
@@ -110,5 +116,7 @@ export const dartsStateSchema = z.strictObject({
   opLatency: z.record(z.string(), z.number()),
   /** Whether the last derived normal cell counted as collapsed (a warning is recorded on each change into collapse). */
   collapsed: z.boolean(),
+  /** The lagrange latency form's multiplier after the last committed step. */
+  latencyMultiplier: z.number().min(0).default(0),
 });
 export type DartsState = z.infer<typeof dartsStateSchema>;

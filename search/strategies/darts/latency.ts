@@ -6,9 +6,15 @@
  *   linear:          CE + w * R                       (with a target: CE + w * max(R - 1, 0))
  *   multiplicative:  CE * R^w                         (MnasNet's soft form; FBNet multiplies CE by a
  *                                                     power of log-latency, the same shape in spirit)
+ *   lagrange:        CE + lambda * (R - 1)            a constraint R <= 1 rather than a price: lambda
+ *                                                     rises by w * (R - 1) after every architecture
+ *                                                     step and never below 0 (dual ascent)
  *
  * where R = expected latency / T and T is the target when given, else the expected latency at
- * uniform weights, so that w is unit-free and comparable across spaces and tables.
+ * uniform weights, so that w is unit-free and comparable across spaces and tables. A penalty keeps
+ * pulling towards the cheapest ops (skip, pooling: latency near 0) however fast the network
+ * already is; the constraint pulls only while the expected latency is over the target, and lets
+ * go (lambda back to 0) once it is met, so that the cross-entropy chooses among ops that fit.
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -20,14 +26,14 @@ import type { Layer, Shape } from '../../nn/module.ts';
 import { ZERO_OP } from '../../space/ops.ts';
 import type { CellType } from '../supernet.ts';
 
-export const LATENCY_FORMS = ['linear', 'multiplicative'] as const;
+export const LATENCY_FORMS = ['linear', 'multiplicative', 'lagrange'] as const;
 export const latencyLossSchema = z.strictObject({
   /** 0 turns the latency term off. */
   weight: z.number().min(0),
   form: z.enum(LATENCY_FORMS),
   /** Milliseconds; when absent the uniform-weight expectation normalises the latency. */
   targetMs: z.number().positive().optional(),
-});
+}).refine((l) => l.form !== 'lagrange' || l.targetMs !== undefined, { message: 'the lagrange form constrains to a target: give one (--latency-target MS)' });
 export type LatencyLossConfig = z.infer<typeof latencyLossSchema>;
 
 /** A per-operation latency table: milliseconds of one op at the shape its latency key names. */
@@ -96,15 +102,22 @@ export function uniformLatency(lat: LatencyMatrices): number {
   return mean(lat.normal) + mean(lat.reduce);
 }
 
-/** The architecture loss with the latency term (a scalar tensor). */
-export function latencyAwareLoss(ce: tf.Scalar, expectedMs: tf.Scalar, cfg: LatencyLossConfig, scaleMs: number): tf.Scalar {
+/** The architecture loss with the latency term (a scalar tensor); `multiplier` is lambda of the lagrange form. */
+export function latencyAwareLoss(ce: tf.Scalar, expectedMs: tf.Scalar, cfg: LatencyLossConfig, scaleMs: number, multiplier = 0): tf.Scalar {
   return tf.tidy(() => {
     if (cfg.weight === 0) return tf.clone(ce);
     const r = tf.div(expectedMs, cfg.targetMs ?? scaleMs);
+    if (cfg.form === 'lagrange') return tf.add(ce, tf.mul(tf.sub(r, 1), multiplier)) as tf.Scalar;
     if (cfg.form === 'multiplicative') return tf.mul(ce, tf.pow(r, cfg.weight)) as tf.Scalar;
     const over = cfg.targetMs === undefined ? r : tf.relu(tf.sub(r, 1));
     return tf.add(ce, tf.mul(over, cfg.weight)) as tf.Scalar;
   });
+}
+
+/** The lagrange form's multiplier after a step that saw `expectedMs`: dual ascent on R - 1, kept at 0 or above. */
+export function nextMultiplier(multiplier: number, expectedMs: number, cfg: LatencyLossConfig): number {
+  if (cfg.form !== 'lagrange' || cfg.weight === 0) return 0;
+  return Math.max(0, multiplier + cfg.weight * (expectedMs / cfg.targetMs! - 1));
 }
 
 /**

@@ -22,7 +22,7 @@ import { UsageError } from '../../util/errors.ts';
 import { createProgress, type Progress } from '../../util/progress.ts';
 import { createRng } from '../../util/rng.ts';
 import type { CellType, RunNote, SupernetSink, WeightSnapshot } from '../supernet.ts';
-import { CELL_TYPES, createArchParams, readMixingWeights, snapshotOf, type ArchParams } from './arch.ts';
+import { CELL_TYPES, createArchParams, derivationWeights, readEdgeWeights, readMixingWeights, rowEntropies, snapshotOf, type ArchParams } from './arch.ts';
 import { archStepFirstOrder, archStepSecondOrder, createArchOptimizer, weightStep, type ArchLoss } from './bilevel.ts';
 import { checkpointPath, pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { detectCollapse, type CollapseReport } from './collapse.ts';
@@ -30,9 +30,9 @@ import type { DartsConfig, DartsState } from './config.ts';
 import { deriveGenotype } from './derive.ts';
 import { disposeBatch, loadDartsData, type DartsData } from './data.ts';
 import {
-  expectedLatency, latencyAwareLoss, latencyMatrices, measureSiteLatencies, supernetSites, uniformLatency, type LatencyMatrices, type OpLatencyLookup,
+  expectedLatency, latencyAwareLoss, latencyMatrices, measureSiteLatencies, nextMultiplier, supernetSites, uniformLatency, type LatencyMatrices, type OpLatencyLookup,
 } from './latency.ts';
-import { remedyTerm } from './remedies.ts';
+import { remedyMixer, remedyTerm } from './remedies.ts';
 import { qualityMetric } from '../../contracts/metrics.ts';
 
 export interface DartsStepInfo { epoch: number; stepInEpoch: number; stepsPerEpoch: number; step: number; loss: number; archLoss: number }
@@ -48,6 +48,10 @@ export interface DartsEpochRecord {
   /** The architecture loss (cross-entropy plus latency and remedy terms). */
   archLoss: number;
   expectedLatencyMs: number;
+  /** Mean over edges of the entropy (nats) of each edge's softmax, per cell type: ln(ops) is uniform, 0 one-hot. */
+  entropy: Record<CellType, number>;
+  /** The lagrange latency form's multiplier at the epoch's end (0 for the other forms). */
+  latencyMultiplier: number;
   genotype: CellGenotype;
   collapse: CollapseReport;
   seconds: number;
@@ -93,10 +97,28 @@ export function checkDataset(c: DartsConfig, space: CellSpace): void {
   if (c.segmentation && space.def.task !== 'segmentation') throw new UsageError(`darts: head and spatial path apply to segmentation spaces; '${space.name}' is a ${space.def.task} space`);
 }
 
-/** The supernet; a segmentation one with the head and spatial path fixed for the whole search. */
-function supernetOf(space: CellSpace, c: DartsConfig, rng: ReturnType<typeof createRng>): Network {
-  return space.def.task === 'segmentation' ? buildSegmentationSupernet(space, { rng, ...c.segmentation }) : buildSupernet(space, { rng });
+/**
+ * The supernet; a segmentation one with the head and spatial path fixed for the whole search.
+ * `plain`: every edge a full MixedOp, whatever the config's partial channels and remedy (the
+ * latency sites are the derived network's ops, at full width).
+ */
+function supernetOf(space: CellSpace, c: DartsConfig, rng: ReturnType<typeof createRng>, plain = false): Network {
+  const edges = plain ? {} : { partialChannels: c.partialChannels, auxiliarySkip: c.remedy.kind === 'darts-minus' };
+  return space.def.task === 'segmentation' ? buildSegmentationSupernet(space, { rng, ...c.segmentation, edges }) : buildSupernet(space, { rng, edges });
 }
+
+/** Runs fn on the latency sites of the space's plain supernet (built for it, then disposed). */
+function withLatencySites<T>(space: CellSpace, c: DartsConfig, fn: (sites: ReturnType<typeof supernetSites>) => T): T {
+  const net = supernetOf(space, c, createRng(c.seed), true);
+  try {
+    return fn(supernetSites(net));
+  } finally {
+    net.dispose();
+  }
+}
+
+/** The generator of DrNAS's Dirichlet samples in an epoch: a function of seed and epoch, so that a resumed epoch draws what an uninterrupted one would. */
+const epochRng = (c: DartsConfig, epoch: number) => createRng([0x5eed, c.seed >>> 0, epoch, 0xd1c7]);
 
 interface Session {
   net: Network;
@@ -115,7 +137,7 @@ export async function searchDarts(o: DartsSearch, hooks: DartsHooks = {}): Promi
   const records: DartsEpochRecord[] = [];
   const rng = createRng(c.seed);
   const net = supernetOf(space, c, rng);
-  const arch = createArchParams(ops, nodes, rng);
+  const arch = createArchParams(ops, nodes, rng, { edgeNormalization: c.partialChannels > 1 });
   const weights = net.variables();
   const session: Session = { net, weights, arch, dispose: () => { net.dispose(); arch.dispose(); } };
   const stepper = createStepper(weights, { kind: 'momentum', learningRate: c.learningRate, momentum: c.momentum, weightDecay: c.weightDecay, weightDecayMode: 'l2', clipNorm: c.clipNorm });
@@ -134,20 +156,19 @@ export async function searchDarts(o: DartsSearch, hooks: DartsHooks = {}): Promi
       }
     } else {
       const table = hooks.opLatency;
-      const sites = supernetSites(net);
-      const opLatency = table
+      const opLatency = withLatencySites(space, c, (sites) => (table
         ? Object.fromEntries(sites.filter((s) => s.opName !== 'none').map((s) => [s.key, table(s.key) ?? NaN]))
-        : Object.fromEntries(measureSiteLatencies(sites));
-      state = { phase: 'search', epoch: 0, step: 0, checkpoint: null, opLatency, collapsed: false };
+        : Object.fromEntries(measureSiteLatencies(sites))));
+      state = { phase: 'search', epoch: 0, step: 0, checkpoint: null, opLatency, collapsed: false, latencyMultiplier: 0 };
     }
-    const lat = latencyMatrices(supernetSites(net), edges, ops.length, (k) => state.opLatency[k]);
+    const lat = withLatencySites(space, c, (sites) => latencyMatrices(sites, edges, ops.length, (k) => state.opLatency[k]));
     const latScale = uniformLatency(lat);
 
     if (state.phase === 'search') {
       const ds = loadDartsData(c, space.def.task);
-      log(`darts: ${space.name}, ${ds.counts.train} + ${ds.counts.val} images, ${c.epochs} epochs, order ${c.order}, supernet ${net.paramCount()} params, expected latency at uniform weights ${latScale.toFixed(3)} ms`);
+      log(`darts: ${space.name}, ${ds.counts.train} + ${ds.counts.val} images, ${c.epochs} epochs, batch ${c.batchSize}, order ${c.order}, partial channels 1/${c.partialChannels}, remedy ${c.remedy.kind}, supernet ${net.paramCount()} params, expected latency at uniform weights ${latScale.toFixed(3)} ms`);
       for (let epoch = state.epoch; epoch < c.epochs; epoch++) {
-        const rec = await runEpoch(epoch, c, space, ds, session, stepper, archOpt, lat, latScale, state.step, hooks);
+        const rec = await runEpoch(epoch, c, space, ds, session, stepper, archOpt, lat, latScale, { step: state.step, multiplier: state.latencyMultiplier }, hooks);
         if (!rec) return { status: 'stopped', epochs: records };
         const { record, snapshots, step } = rec;
         const ckPath = checkpointPath(o.checkpointDir, epoch + 1);
@@ -156,11 +177,14 @@ export async function searchDarts(o: DartsSearch, hooks: DartsHooks = {}): Promi
           weightOptimizer: await saveOptimizer(stepper.optimizer, weights), archOptimizer: await saveOptimizer(archOpt.optimizer, arch.named),
         });
         const becameCollapsed = record.collapse.collapsed && !state.collapsed;
-        state = { ...state, epoch: epoch + 1, step, checkpoint: ckPath, collapsed: record.collapse.collapsed, phase: epoch + 1 === c.epochs ? 'evaluate' : 'search' };
-        o.sink.commit({ epoch: record, snapshots, notes: epochNotes(record, becameCollapsed, c), state });
+        state = {
+          ...state, epoch: epoch + 1, step, checkpoint: ckPath, collapsed: record.collapse.collapsed, latencyMultiplier: record.latencyMultiplier,
+          phase: epoch + 1 === c.epochs ? 'evaluate' : 'search',
+        };
+        o.sink.commit({ epoch: record, snapshots, notes: epochNotes(record, becameCollapsed, c, readEdgeWeights(arch)), state });
         pruneCheckpoints(o.checkpointDir, ckPath);
         records.push(record);
-        log(`epoch ${epoch + 1}/${c.epochs}: train loss ${record.trainLoss.toFixed(3)} ${metricName(space)} ${(100 * record.trainAccuracy).toFixed(1)}%, arch-half loss ${record.valLoss.toFixed(3)} ${metricName(space)} ${(100 * record.valAccuracy).toFixed(1)}%, E[latency] ${record.expectedLatencyMs.toFixed(3)} ms, ${record.seconds.toFixed(0)} s`);
+        log(`epoch ${epoch + 1}/${c.epochs}: train loss ${record.trainLoss.toFixed(3)} ${metricName(space)} ${(100 * record.trainAccuracy).toFixed(1)}%, arch-half loss ${record.valLoss.toFixed(3)} ${metricName(space)} ${(100 * record.valAccuracy).toFixed(1)}%, E[latency] ${record.expectedLatencyMs.toFixed(3)} ms, edge entropy normal ${record.entropy.normal.toFixed(3)} reduce ${record.entropy.reduce.toFixed(3)} (uniform ${Math.log(ops.length).toFixed(3)}), ${record.seconds.toFixed(0)} s`);
         log(`  ${space.describe(record.genotype).replace(/\n/g, '\n  ')}`);
         if (becameCollapsed) log(`WARNING epoch ${epoch + 1}: the derived normal cell collapsed: ${collapseText(record.collapse)}`);
         hooks.onEpoch?.(record);
@@ -182,7 +206,7 @@ function asModule(arch: ArchParams): Parameters<typeof saveWeights>[0] {
 
 /** The derived cells; a segmentation genotype also carries the head and spatial path searched with. */
 function deriveFromArch(arch: ArchParams, space: CellSpace, c: DartsConfig): CellGenotype {
-  const w = readMixingWeights(arch);
+  const w = derivationWeights(arch);
   const cells = deriveGenotype(w.normal, w.reduce, arch.ops, arch.nodes);
   return space.def.task === 'segmentation' ? { ...cells, ...segmentationChoice(space, c.segmentation ?? {}) } : cells;
 }
@@ -199,22 +223,27 @@ function snapshotsNow(arch: ArchParams, epoch: number, step: number): WeightSnap
 
 async function runEpoch(
   epoch: number, c: DartsConfig, space: CellSpace, ds: DartsData, s: Session, stepper: ReturnType<typeof createStepper>, archOpt: ReturnType<typeof createArchOptimizer>,
-  lat: LatencyMatrices, latScale: number, startStep: number, hooks: DartsHooks,
+  lat: LatencyMatrices, latScale: number, start: { step: number; multiplier: number }, hooks: DartsHooks,
 ): Promise<{ record: DartsEpochRecord; snapshots: WeightSnapshot[]; step: number } | null> {
   const t0 = performance.now();
   const trainB = ds.batches('train', epoch);
   const valB = ds.batches('val', epoch);
   const stepsPerEpoch = Math.min(trainB.perEpoch, valB.perEpoch);
   const totalSteps = stepsPerEpoch * c.epochs;
+  let multiplier = start.multiplier;
+  let lastExpectedMs = 0;
   const archLoss: ArchLoss = (ce, mix) => tf.tidy(() => {
-    let loss = latencyAwareLoss(ce, expectedLatency(mix, lat), c.latency, latScale);
+    const expected = expectedLatency(mix, lat);
+    if (c.latency.form === 'lagrange') lastExpectedMs = expected.dataSync()[0];
+    let loss = latencyAwareLoss(ce, expected, c.latency, latScale, multiplier);
     const extra = remedyTerm(c.remedy, s.arch, epoch, c.epochs);
     if (extra) loss = tf.add(loss, extra) as tf.Scalar;
     return loss;
   });
   const bar: Progress | null = hooks.progress ? createProgress({ label: `darts epoch ${epoch + 1}/${c.epochs}`, total: stepsPerEpoch }) : null;
   const snapshots: WeightSnapshot[] = [];
-  let step = startStep;
+  let step = start.step;
+  const rng = epochRng(c, epoch);
   const tMeter = ds.meter(), vMeter = ds.meter();
   let tLoss = 0, vLoss = 0, aLoss = 0, seen = 0;
   for (let i = 0; i < stepsPerEpoch; i++) {
@@ -223,10 +252,12 @@ async function runEpoch(
     const val = valB.next();
     try {
       const lr = cosineLr(step, totalSteps, c.learningRate, c.minLearningRate);
+      const mixer = remedyMixer(c.remedy, s.arch, { rng, step, totalSteps });
       const a = c.order === 2
-        ? archStepSecondOrder(s.net, s.weights, s.arch, train, val, archLoss, archOpt, { xi: lr, weightDecay: c.weightDecay })
-        : archStepFirstOrder(s.net, s.arch, val, archLoss, archOpt);
-      const w = weightStep(s.net, s.weights, s.arch, train, stepper, lr);
+        ? archStepSecondOrder(s.net, s.weights, s.arch, train, val, archLoss, archOpt, { xi: lr, weightDecay: c.weightDecay, mixer })
+        : archStepFirstOrder(s.net, s.arch, val, archLoss, archOpt, mixer);
+      multiplier = nextMultiplier(multiplier, lastExpectedMs, c.latency);
+      const w = weightStep(s.net, s.weights, s.arch, train, stepper, lr, mixer);
       const n = train.x.shape[0];
       tLoss += w.loss * n; vLoss += a.ce * n; aLoss += a.loss * n; seen += n;
       tMeter.add(w, train);
@@ -244,11 +275,13 @@ async function runEpoch(
   snapshots.push(...snapshotsNow(s.arch, epoch, step));
   const genotype = deriveFromArch(s.arch, space, c);
   const expectedMs = tf.tidy(() => expectedLatency(mixOf(s.arch), lat).dataSync()[0]);
+  const rows = readMixingWeights(s.arch);
+  const meanEntropy = (t: CellType): number => { const h = rowEntropies(rows[t]); return h.reduce((x, y) => x + y, 0) / h.length; };
   return {
     step, snapshots,
     record: {
       epoch, trainLoss: tLoss / seen, trainAccuracy: tMeter.value(), valLoss: vLoss / seen, valAccuracy: vMeter.value(), archLoss: aLoss / seen,
-      expectedLatencyMs: expectedMs, genotype, collapse: detectCollapse(genotype, c.collapseShare), seconds: (performance.now() - t0) / 1000,
+      expectedLatencyMs: expectedMs, entropy: { normal: meanEntropy('normal'), reduce: meanEntropy('reduce') }, latencyMultiplier: multiplier, genotype, collapse: detectCollapse(genotype, c.collapseShare), seconds: (performance.now() - t0) / 1000,
     },
   };
 }
@@ -257,10 +290,13 @@ function mixOf(arch: ArchParams): { normal: tf.Tensor; reduce: tf.Tensor } {
   return { normal: tf.softmax(arch.normal), reduce: tf.softmax(arch.reduce) };
 }
 
-function epochNotes(r: DartsEpochRecord, becameCollapsed: boolean, c: DartsConfig): RunNote[] {
+function epochNotes(r: DartsEpochRecord, becameCollapsed: boolean, c: DartsConfig, edgeWeights: Record<CellType, number[]> | null): RunNote[] {
   const notes: RunNote[] = [{
     level: 'info', kind: 'darts-epoch', message: `epoch ${r.epoch + 1}/${c.epochs} done`,
-    data: { epoch: r.epoch, archLoss: r.archLoss, expectedLatencyMs: r.expectedLatencyMs, collapse: r.collapse },
+    data: {
+      epoch: r.epoch, archLoss: r.archLoss, expectedLatencyMs: r.expectedLatencyMs, entropy: r.entropy, collapse: r.collapse,
+      ...(c.latency.form === 'lagrange' ? { latencyMultiplier: r.latencyMultiplier } : {}), ...(edgeWeights ? { edgeWeights } : {}),
+    },
   }];
   if (becameCollapsed) {
     notes.push({ level: 'warn', kind: 'collapse', message: `epoch ${r.epoch + 1}: the derived normal cell collapsed: ${collapseText(r.collapse)}`, data: { epoch: r.epoch, ...r.collapse } });

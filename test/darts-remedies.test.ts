@@ -1,0 +1,169 @@
+/**
+ * The pieces of a CPU-sized DARTS: partial channels and edge normalisation (PC-DARTS), Dirichlet
+ * weights and their KL term (DrNAS), the auxiliary skip (DARTS-), the constrained latency loss,
+ * and edge entropies; on the cpu backend with small real tensors.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { PartialChannelMixedOp, shuffledChannel } from '../search/nn/partial-channel.ts';
+import { AuxiliarySkipEdge } from '../search/nn/auxiliary-skip.ts';
+import { MixedOp } from '../search/nn/darts.ts';
+import { createArchParams, derivationWeights, edgeWeights, readMixingWeights, rowEntropies } from '../search/strategies/darts/arch.ts';
+import { concentrations, digamma, klToUniformDirichlet, logGamma, sampleDirichlet, trigamma } from '../search/strategies/darts/dirichlet.ts';
+import { auxSkipAt, dirichletKl } from '../search/strategies/darts/remedies.ts';
+import { expectedLatency, latencyAwareLoss, latencyLossSchema, nextMultiplier, type LatencyMatrices } from '../search/strategies/darts/latency.ts';
+import { createRng } from '../search/util/rng.ts';
+
+await tf.setBackend('cpu');
+
+const OPS = ['none', 'max_pool_3x3', 'skip_connect', 'sep_conv_3x3'];
+const close = (a: number, b: number, tol: number, what: string): void => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+
+test('channel shuffle places channel c as PyTorch view(groups, C/groups) + transpose does', () => {
+  // PyTorch: x.view(b, g, C/g, h, w).transpose(1, 2).view(b, C, h, w): output channel j*g + i holds input channel i*(C/g) + j.
+  const C = 12, g = 4;
+  const expected = new Array<number>(C);
+  for (let i = 0; i < g; i++) for (let j = 0; j < C / g; j++) expected[i * (C / g) + j] = j * g + i;
+  assert.deepEqual(Array.from({ length: C }, (_, c) => shuffledChannel(c, C, g)), expected);
+});
+
+test('partial channels: 1/K of the channels go through the mixed op, the rest bypass it into their shuffled places', () => {
+  const C = 8, k = 4;
+  const op = new PartialChannelMixedOp(['skip_connect', 'max_pool_3x3'], C, 1, k, createRng(0));
+  const x = tf.randomNormal([2, 5, 5, C], 0, 1, 'float32', 3);
+  // All weight on skip_connect: the mixed part is the identity too, so the output is the input shuffled.
+  const y = op.forwardWeighted(x, tf.tensor1d([1, 0]), true);
+  assert.deepEqual(y.shape, [2, 5, 5, C]);
+  const xs = x.arraySync() as number[][][][], ys = y.arraySync() as number[][][][];
+  for (let c = 0; c < C; c++) close(ys[1][2][3][shuffledChannel(c, C, k)], xs[1][2][3][c], 1e-5, `channel ${c}`);
+  // The mixed op runs on C/K channels: its parameters and MACs are those of a C/K-channel MixedOp.
+  const narrow = new MixedOp(['skip_connect', 'max_pool_3x3'], C / k, 1, createRng(0));
+  assert.equal(op.paramCount(), narrow.paramCount());
+  assert.equal(op.flops([5, 5, C]), narrow.flops([5, 5, C / k]));
+  tf.dispose([x, y]);
+  op.dispose(); narrow.dispose();
+});
+
+test('partial channels on a reducing edge: the bypass is max-pooled to the ops\' output size, gradients reach the weights', () => {
+  const op = new PartialChannelMixedOp(OPS, 8, 2, 2, createRng(0));
+  const x = tf.randomNormal([2, 7, 7, 8], 0, 1, 'float32', 4);
+  const w = tf.variable(tf.tensor1d([0.1, 0.2, 0.3, 0.4]));
+  const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(op.forwardWeighted(x, w, true))) as tf.Scalar, [w]);
+  assert.deepEqual(op.outputShape([7, 7, 8]), [4, 4, 8]);
+  const g = grads[w.name].dataSync();
+  assert.equal(g[0], 0, 'none contributes nothing');
+  assert.ok(g[1] !== 0 && g[2] !== 0 && g[3] !== 0 && Number.isFinite(value.dataSync()[0]), Array.from(g).join(','));
+  tf.dispose([x, w, value, ...Object.values(grads)]);
+  op.dispose();
+});
+
+test('partial channels refuse a K that does not divide the channels', () => {
+  assert.throws(() => new PartialChannelMixedOp(OPS, 8, 1, 3, createRng(0)), /K=3 must be a whole divisor of the edge's 8 channels/);
+});
+
+test('edge normalisation: the edge weights into each node sum to 1 and scale the derivation rows', () => {
+  const arch = createArchParams(OPS, 2, createRng(1), { edgeNormalization: true });
+  assert.deepEqual(arch.named.map((n) => n.name), ['alpha.normal', 'alpha.reduce', 'edge.normal', 'edge.reduce']);
+  arch.edges!.normal.assign(tf.tensor1d([2, 0, 0, 1, 0]));
+  const e = edgeWeights(arch)!;
+  const n = Array.from(e.normal.dataSync());
+  close(n[0] + n[1], 1, 1e-6, 'node 0');
+  close(n[2] + n[3] + n[4], 1, 1e-6, 'node 1');
+  assert.ok(n[0] > n[1] && n[3] > n[2]);
+  const rows = readMixingWeights(arch).normal, scaled = derivationWeights(arch).normal;
+  for (let i = 0; i < 5; i++) close(scaled[i][3], rows[i][3] * n[i], 1e-6, `edge ${i}`);
+  tf.dispose([e.normal, e.reduce]);
+  arch.dispose();
+  assert.equal(createArchParams(OPS, 2, createRng(1)).edges, null, 'none without edge normalisation');
+});
+
+test('edge entropy: ln(ops) for uniform rows, 0 for one-hot rows', () => {
+  const [u, h] = rowEntropies([[0.25, 0.25, 0.25, 0.25], [0, 1, 0, 0]]);
+  close(u, Math.log(4), 1e-9, 'uniform');
+  assert.equal(h, 0);
+});
+
+test('log-gamma, digamma and trigamma agree with known values', () => {
+  close(logGamma(5), Math.log(24), 1e-10, 'lnG(5)');
+  close(logGamma(0.5), 0.5 * Math.log(Math.PI), 1e-10, 'lnG(1/2)');
+  close(digamma(1), -0.5772156649015329, 1e-9, 'psi(1)');
+  close(trigamma(1), Math.PI ** 2 / 6, 1e-9, 'psi1(1)');
+  close(digamma(0.3), (logGamma(0.3 + 1e-5) - logGamma(0.3 - 1e-5)) / 2e-5, 1e-5, 'psi as the derivative of lnG');
+});
+
+test('Dirichlet samples: rows on the simplex, mean near c / sum(c), gradients reach alpha', () => {
+  const alpha = tf.variable(tf.tensor2d([[2, 0, -0.5, 0], [0.5, 0.5, 0.5, 0.5]]));
+  const c = concentrations(alpha).arraySync() as number[][];
+  const rng = createRng(7);
+  const n = 2000;
+  const mean = [0, 0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    const s = tf.tidy(() => sampleDirichlet(alpha, rng).arraySync() as number[][]);
+    close(s[0].reduce((a, b) => a + b, 0), 1, 1e-5, 'row sum');
+    s[0].forEach((v, j) => { mean[j] += v / n; });
+  }
+  const c0 = c[0].reduce((a, b) => a + b, 0);
+  // Standard error of a Dirichlet mean over 2,000 draws is below 0.01 here.
+  mean.forEach((m, j) => close(m, c[0][j] / c0, 0.03, `mean of component ${j}`));
+  const { grads } = tf.variableGrads(() => tf.sum(tf.mul(sampleDirichlet(alpha, createRng(1)), tf.tensor2d([[1, 0, 0, 0], [1, 0, 0, 0]]))) as tf.Scalar, [alpha]);
+  assert.ok((grads[alpha.name].arraySync() as number[][])[0][0] > 0, 'raising alpha raises the expected share');
+  tf.dispose([alpha, ...Object.values(grads)]);
+});
+
+test('KL(Dir(c) || Dir(1)): 0 at c = 1, positive elsewhere, with the gradient of finite differences', () => {
+  const kl = (c: number[][]): number => tf.tidy(() => klToUniformDirichlet(tf.tensor2d(c)).dataSync()[0]);
+  close(kl([[1, 1, 1]]), 0, 1e-9, 'KL at the prior');
+  const c = [[2, 0.5, 1.3], [0.7, 0.7, 3]];
+  assert.ok(kl(c) > 0);
+  const x = tf.variable(tf.tensor2d(c));
+  const { grads } = tf.variableGrads(() => klToUniformDirichlet(x as tf.Tensor2D), [x]);
+  const g = grads[x.name].arraySync() as number[][];
+  for (const [r, j] of [[0, 0], [0, 1], [1, 2]]) {
+    const up = c.map((row) => [...row]), down = c.map((row) => [...row]);
+    up[r][j] += 1e-3; down[r][j] -= 1e-3;
+    close(g[r][j], (kl(up) - kl(down)) / 2e-3, 1e-2, `dKL/dc[${r}][${j}]`);
+  }
+  tf.dispose([x, ...Object.values(grads)]);
+  const arch = createArchParams(OPS, 2, createRng(1));
+  arch.normal.assign(tf.zeros([5, 4])); arch.reduce.assign(tf.zeros([5, 4]));
+  close(tf.tidy(() => dirichletKl(arch).dataSync()[0]), 0, 1e-6, 'alpha 0 is the uniform Dirichlet');
+  arch.dispose();
+});
+
+test('DARTS- auxiliary skip: beta * x added to the edge, beta decaying linearly to 0 over the search', () => {
+  assert.equal(auxSkipAt({ kind: 'darts-minus', weight: 1 }, 0, 100), 1);
+  close(auxSkipAt({ kind: 'darts-minus', weight: 1 }, 75, 100), 0.25, 1e-12, 'three quarters in');
+  assert.equal(auxSkipAt({ kind: 'beta', weight: 1 }, 0, 100), 0);
+  const edge = new AuxiliarySkipEdge(new MixedOp(['max_pool_3x3', 'sep_conv_3x3'], 4, 1, createRng(0)), 4, 1, createRng(0));
+  const x = tf.randomNormal([1, 5, 5, 4], 0, 1, 'float32', 5);
+  const w = tf.tensor1d([0.5, 0.5]);
+  const plain = edge.forwardWeighted(x, w, false);
+  const withSkip = edge.forwardWeighted(x, w, false, { auxSkip: 0.3 });
+  const diff = tf.sub(tf.sub(withSkip, plain), tf.mul(x, 0.3));
+  close(tf.max(tf.abs(diff)).dataSync()[0], 0, 1e-5, 'difference is 0.3 x');
+  tf.dispose([x, w, plain, withSkip, diff]);
+  edge.dispose();
+});
+
+test('lagrange latency: the multiplier rises while over the target and falls to 0 under it, where the loss is the cross-entropy', () => {
+  const cfg = latencyLossSchema.parse({ weight: 0.5, form: 'lagrange', targetMs: 10 });
+  assert.throws(() => latencyLossSchema.parse({ weight: 0.5, form: 'lagrange' }), /target/);
+  let m = 0;
+  m = nextMultiplier(m, 20, cfg);
+  close(m, 0.5, 1e-12, 'over by 100%');
+  m = nextMultiplier(m, 12, cfg);
+  close(m, 0.6, 1e-12, 'still over');
+  for (let i = 0; i < 10; i++) m = nextMultiplier(m, 5, cfg);
+  assert.equal(m, 0, 'met: no pressure left');
+  // With lambda 0 the latency term has no gradient: nothing rewards a cheaper op any more.
+  const LAT: LatencyMatrices = { normal: [[0, 0.1, 2]], reduce: [[0, 0.1, 2]] };
+  const alpha = tf.variable(tf.zeros([1, 3]));
+  const loss = (mult: number) => (): tf.Scalar => latencyAwareLoss(tf.scalar(1), expectedLatency({ normal: tf.softmax(alpha), reduce: tf.softmax(alpha) }, LAT), cfg, 1, mult);
+  const g0 = tf.variableGrads(loss(0), [alpha]);
+  assert.deepEqual(Array.from(g0.grads[alpha.name].dataSync()), [0, 0, 0]);
+  const g1 = tf.variableGrads(loss(1), [alpha]);
+  const d = g1.grads[alpha.name].dataSync();
+  assert.ok(d[2] > 0 && d[0] < 0, 'over the target it pushes off the slow op');
+  tf.dispose([alpha, g0.value, g1.value, ...Object.values(g0.grads), ...Object.values(g1.grads)]);
+});
