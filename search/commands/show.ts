@@ -44,6 +44,7 @@ export const command: Command = {
         console.log(`  budget     ${c.budget} candidates; population ${c.population}, sample ${c.sample}; workers ${c.workers}; in flight ${c.inFlight}`);
         const evaluator = c.evaluator.kind === 'table' ? `table ${c.evaluator.path}`
           : c.evaluator.kind === 'zero-cost' ? `zero-cost proxy ${c.evaluator.proxy} at initialisation; latency ${c.latency.runtime}`
+            : c.evaluator.kind === 'oneshot' ? `one-shot: weights of ${c.evaluator.checkpoint}, batch norm recalibrated on ${c.evaluator.calibrationImages} images, ${c.proxy.valImages} val images; latency ${c.latency.runtime}`
             : `proxy: ${c.proxy.epochs} epoch(s), ${c.proxy.trainImages} train / ${c.proxy.valImages} val images, batch ${c.proxy.batchSize}, lr ${c.proxy.learningRate}; latency ${c.latency.runtime}`;
         console.log(`  evaluator  ${evaluator}`);
         if (c.constraints.length) console.log(`  constraints ${c.constraints.map((k) => `${k.metric} <= ${k.max}`).join(', ')}`);

@@ -33,6 +33,11 @@ export interface Evaluator<S extends SpecSchema = SpecSchema> {
   readonly usesTf: boolean;
   evaluate(job: EvalJob, spec: z.infer<S>, ctx: EvalContext): Promise<EvalResult>;
   /**
+   * Loads what the evaluator keeps between jobs (a supernet), before the executor counts tensors
+   * around `evaluate`: what it keeps is not a leak of the first job.
+   */
+  prepare?(job: EvalJob, spec: z.infer<S>): Promise<void>;
+  /**
    * Where latency comes from when the evaluator decides it rather than the job's latency spec
    * (a benchmark table's column), for the run's record; undefined when the job's spec decides.
    */

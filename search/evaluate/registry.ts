@@ -11,12 +11,13 @@
 import { z } from 'zod';
 import { UsageError } from '../util/errors.ts';
 import type { Evaluator, SpecSchema } from './evaluator.ts';
+import { oneShotEvaluator } from './one-shot.ts';
 import { proxyEvaluator } from './proxy.ts';
 import { segProxyEvaluator } from './seg-proxy.ts';
 import { tableEvaluator } from './table-lookup.ts';
 import { zeroCostEvaluator } from './zero-cost/evaluator.ts';
 
-const evaluators = [proxyEvaluator, segProxyEvaluator, tableEvaluator, zeroCostEvaluator] as const;
+const evaluators = [proxyEvaluator, segProxyEvaluator, tableEvaluator, zeroCostEvaluator, oneShotEvaluator] as const;
 
 type Specs<E extends readonly Evaluator[]> = { -readonly [K in keyof E]: E[K]['spec'] };
 

@@ -38,6 +38,7 @@ export async function runTask(task: EvalTask, ctx: TaskContext = {}): Promise<{ 
   if (!evaluator.usesTf) return { result: await evaluator.evaluate(task.job, checked.data, evalCtx), tensors: null };
   // Once per thread: later calls return the backend already chosen.
   await initBackend({ backend: task.job.backend });
+  await evaluator.prepare?.(task.job, checked.data);
   const before = tf.memory().numTensors;
   const result = await evaluator.evaluate(task.job, checked.data, evalCtx);
   return { result, tensors: { before, after: tf.memory().numTensors } };

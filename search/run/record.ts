@@ -67,5 +67,8 @@ export function checkInputs(run: Run, config: RunConfig): LoadedSpace {
       throw new UsageError(`run ${run.id}: the table ${config.evaluator.path} changed since the run started; restore it, or start a new run`);
     }
   }
+  if (config.evaluator.kind === 'oneshot' && fileSha256(config.evaluator.checkpoint, 'supernet checkpoint') !== config.evaluator.sha256) {
+    throw new UsageError(`run ${run.id}: the supernet checkpoint ${config.evaluator.checkpoint} changed since the run started; restore it, or start a new run`);
+  }
   return now.space;
 }

@@ -35,6 +35,7 @@ export const STRATEGIES = {
   random: { summary: 'random sampling', askTell: (space, _c, start) => createRandomSearch(space, {}, start) },
   list: { summary: 'a fixed list of genotypes, in order', internal: true, askTell: (space, c, start) => createListStrategy(space, c.genotypes ?? [], start) },
   darts: { summary: 'DARTS supernet search of a cell space, its genotype then trained from scratch', driver: async () => (await import('./drivers/darts.ts')).dartsDriver },
+  spos: { summary: 'single-path one-shot supernet training of a cell space, for --evaluator oneshot:RUN', driver: async () => (await import('./drivers/spos.ts')).sposDriver },
 } satisfies Record<string, StrategyEntry>;
 
 export type StrategyName = keyof typeof STRATEGIES;

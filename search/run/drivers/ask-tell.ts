@@ -26,6 +26,7 @@ import { networkScorer } from '../screen-scorer.ts';
 import { withPrescreen } from '../../strategies/prescreen.ts';
 import { chooseBackend, checkInputs, fileSha256, readSpace } from '../record.ts';
 import { formatFront, frontOf } from '../report.ts';
+import { oneShotSpec } from '../one-shot-source.ts';
 
 /**
  * Defaults: one epoch on 2,000 images costs a darts-fmnist-small candidate about 10 s on a wasm
@@ -77,7 +78,7 @@ export const askTellFlagsSchema = z.strictObject({
   'params-weight': num.default(0),
   'target-latency': positive.optional(),
   objectives: z.string().optional(),
-  evaluator: z.string().regex(/^(proxy|table:.+|zc:.+)$/, 'expected proxy, table:FILE or zc:PROXY').default('proxy'),
+  evaluator: z.string().regex(/^(proxy|table:.+|zc:.+|oneshot:.+)$/, 'expected proxy, table:FILE, zc:PROXY or oneshot:RUN').default('proxy'),
   prescreen: z.string().regex(/^(zc:[a-z_]+|vote:[a-z_]+(,[a-z_]+)+)$/, 'expected zc:PROXY or vote:PROXY,PROXY[,...]').optional(),
   keep: num.gt(0).max(1).optional(),
   zc: z.string().regex(/^[a-z_]+(,[a-z_]+)*$/, 'expected none or PROXY[,PROXY...]').optional(),
@@ -136,8 +137,9 @@ const HELP = `  --budget N               candidates to evaluate (default ${DEFAU
       --latency-weight W --params-weight W (weighted), --target-latency MS (mnasnet)
   --objectives a,b         front objectives: ${OBJECTIVES.join(', ')}
                            (default accuracy,latency_ms; segmentation miou,latency_ms)
-  --evaluator proxy|table:FILE|zc:PROXY   train candidates, look them up in a benchmark table, or
-      score them untrained by a zero-cost proxy (${PROXY_NAMES.join(', ')}), its score taking accuracy's place
+  --evaluator proxy|table:FILE|zc:PROXY|oneshot:RUN   train candidates, look them up in a benchmark table,
+      score them untrained by a zero-cost proxy (${PROXY_NAMES.join(', ')}), its score taking accuracy's place,
+      or judge them with the weights of spos run RUN's supernet (batch norm recalibrated, about a second each)
       --col METRIC=COLUMN[,...]  the table's column of each metric it holds, e.g. accuracy=top1,latency_ms=lat
       (--accuracy-col C --latency-col C --params-col C --flops-col C are shorthands)  --arch-col C --eval-delay-ms MS
   --prescreen zc:PROXY|vote:PROXY,PROXY[,...] --keep F   evolution and moo: draw 1/F proposals (default
@@ -266,10 +268,12 @@ export function configFrom(f: Flags, spacePath: string, task: string): RunConfig
     for (const flag of ['col', 'accuracy-col', 'latency-col', 'params-col', 'flops-col', 'arch-col', 'eval-delay-ms'] as const) {
       if (f[flag] !== undefined) throw new UsageError(`--${flag}: only with --evaluator table:FILE`);
     }
-    if (f.zc !== undefined && f.evaluator.startsWith('zc:')) throw new UsageError('--zc: only with --evaluator proxy (a zc: evaluator scores by its one proxy)');
+    if (f.zc !== undefined && f.evaluator !== 'proxy') throw new UsageError('--zc: only with --evaluator proxy (the other evaluators train nothing to rank the proxies against)');
     // A kept candidate also stores the scores it was screened by.
-    const zeroCost = f.evaluator.startsWith('zc:') ? undefined : [...new Set([...trainedProxies(f.zc), ...(prescreenOf(f)?.proxies ?? [])])];
-    evaluator = zeroCost ? { kind: 'proxy', zeroCost } : { kind: 'zero-cost', proxy: proxyByName(f.evaluator.slice('zc:'.length)).name };
+    const zeroCost = f.evaluator === 'proxy' ? [...new Set([...trainedProxies(f.zc), ...(prescreenOf(f)?.proxies ?? [])])] : undefined;
+    evaluator = f.evaluator.startsWith('zc:') ? { kind: 'zero-cost', proxy: proxyByName(f.evaluator.slice('zc:'.length)).name }
+      : f.evaluator.startsWith('oneshot:') ? oneShotSpec(f.evaluator.slice('oneshot:'.length), f.db, readSpace(spacePath).space)
+        : { kind: 'proxy', zeroCost };
     const latency = f['latency-runtime'] !== 'none';
     const kind = evaluator.kind;
     const scores = new Set<string>([runQuality(task, evaluator), ...(zeroCost ?? []).map(zeroCostMetric)]);
@@ -311,6 +315,7 @@ function evaluatorSummary(e: RunConfig['evaluator'], dataset: string, backend: s
     case 'table': return `table ${e.path}`;
     case 'zero-cost': return `zero-cost proxy ${e.proxy} on ${dataset} (${backend})`;
     case 'proxy': return `proxy training on ${dataset} (${backend})${e.zeroCost?.length ? `, scored first by ${e.zeroCost.join(', ')}` : ''}`;
+    case 'oneshot': return `weights inherited from the supernet ${e.checkpoint} on ${dataset} (${backend})`;
     default: return `proxy training on ${dataset} (${backend})`;
   }
 }

@@ -1,0 +1,103 @@
+/**
+ * The one-shot evaluator (`--evaluator oneshot:RUN`): a candidate inherits its weights from the
+ * trained single-path supernet of run RUN (its checkpoint file, named in the spec with its
+ * sha256), its batch norms are recalibrated on `calibrationImages` training images, and it is
+ * scored on the job's validation images: no training, about a second a candidate. Each worker
+ * loads the supernet once (`prepare`) and keeps it for every job that names the same file.
+ * Parameters, FLOPs and latency are those of the standalone subnet, built as the proxy builds it.
+ */
+import { threadId } from 'node:worker_threads';
+import { z } from 'zod';
+import { initBackend } from '../backend/index.ts';
+import type { EvalJob } from '../contracts/job.ts';
+import type { Network } from '../nn/network.ts';
+import type { CellSpace } from '../space/cell.ts';
+import { buildNetwork } from '../space/build.ts';
+import { parseSpaceDef, spaceFromDef } from '../space/load.ts';
+import { buildOneShotSupernet } from '../space/one-shot.ts';
+import type { CellGenotype } from '../space/types.ts';
+import { loadWeights } from '../train/checkpoint.ts';
+import { readSupernetCheckpoint, type SupernetOwner } from '../train/supernet-checkpoint.ts';
+import { UsageError } from '../util/errors.ts';
+import type { Evaluator } from './evaluator.ts';
+import { jobLatency } from './job-latency.ts';
+import { loadOneShotData, scoreSubnet, type OneShotData } from './one-shot-score.ts';
+
+/**
+ * 256 calibration images: bench/oneshot-calibration.ts scores the same subnets after 64 to 2,048
+ * images, and accuracy stops moving (within the noise of the 1,000 scored images) from 256 on, at
+ * a quarter of the cost of 1,024; fewer leave the estimates of the first layers' statistics noisy.
+ */
+export const DEFAULT_CALIBRATION_IMAGES = 256;
+
+const spec = z.strictObject({
+  kind: z.literal('oneshot'),
+  /** The supernet's checkpoint file. */
+  checkpoint: z.string(),
+  /** Of the checkpoint when the run started: a changed file is refused. */
+  sha256: z.string(),
+  calibrationImages: z.int().min(1).default(DEFAULT_CALIBRATION_IMAGES),
+});
+
+interface Loaded { sha256: string; net: Network; owner: SupernetOwner; space: CellSpace }
+let supernet: Loaded | undefined;
+let data: { key: string; data: OneShotData } | undefined;
+
+function spaceOf(job: EvalJob): CellSpace {
+  const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} spaceDef`));
+  if (space.family !== 'cell') throw new UsageError(`the one-shot evaluator judges cell-space subnets; job ${job.candidateId} is of a ${space.family} space`);
+  return space;
+}
+
+/** The supernet of the spec, loaded once per worker (the one of another file replaces it). */
+function loadSupernet(job: EvalJob, s: z.infer<typeof spec>): Loaded {
+  if (supernet?.sha256 === s.sha256) return supernet;
+  const ck = readSupernetCheckpoint(s.checkpoint);
+  const space = spaceOf(job);
+  if (ck.owner.spaceHash !== space.hash) throw new UsageError(`${s.checkpoint}: a supernet of ${ck.owner.spaceName} (hash ${ck.owner.spaceHash.slice(0, 12)}), not of this run's space ${space.name} (${space.hash.slice(0, 12)})`);
+  const net = buildOneShotSupernet(space);
+  try {
+    loadWeights(net, ck.train.weights);
+  } catch (err) {
+    net.dispose();
+    throw err;
+  }
+  supernet?.net.dispose();
+  return (supernet = { sha256: s.sha256, net, owner: ck.owner, space });
+}
+
+function dataOf(job: EvalJob, s: z.infer<typeof spec>): OneShotData {
+  const split = job.budget.split ?? 'val';
+  const key = `${job.dataset}:${s.calibrationImages}:${job.budget.valImages}:${split}`;
+  if (data?.key !== key) data = { key, data: loadOneShotData({ dataset: job.dataset, calibrationImages: s.calibrationImages, scoredImages: job.budget.valImages, split }) };
+  return data.data;
+}
+
+export const oneShotEvaluator: Evaluator<typeof spec> = {
+  spec,
+  usesTf: true,
+  async prepare(job, s) {
+    loadSupernet(job, s);
+  },
+  async evaluate(job, s, ctx) {
+    const backend = await initBackend({ backend: job.backend });
+    const started = performance.now();
+    const { net, owner, space } = loadSupernet(job, s);
+    if (owner.dataset !== job.dataset) throw new UsageError(`${s.checkpoint}: the supernet trained on ${owner.dataset}, the run scores on ${job.dataset}`);
+    const genotype = space.validate(job.genotype, `job ${job.candidateId} genotype`) as CellGenotype;
+    const d = dataOf(job, s);
+    const scored = await scoreSubnet(net, space, genotype, d);
+    const seconds = (performance.now() - started) / 1000;
+    const subnet = buildNetwork(space, genotype, { inShape: [...d.shape], classes: d.numClasses });
+    try {
+      const latency = await jobLatency(job, subnet, ctx.lock);
+      return {
+        metrics: { accuracy: scored.accuracy, params: subnet.paramCount(), flops: subnet.flops(), train_seconds: seconds, ...latency },
+        epochs: [], backend: backend.name, worker: ctx.worker ?? `pid ${process.pid} thread ${threadId}`,
+        extra: { oneShot: { checkpoint: s.checkpoint, supernetSpace: owner.spaceName, calibrationImages: s.calibrationImages, loss: scored.loss } },
+      };
+    } finally {
+      subnet.dispose();
+    }
+  },
+};

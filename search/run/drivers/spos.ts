@@ -1,0 +1,127 @@
+/**
+ * The supernet driver for single-path one-shot training (`--strategy spos`): trains the weight-
+ * sharing supernet of a cell space (strategies/one-shot/run.ts) and stores what it reports. The
+ * trained supernet is what `--evaluator oneshot:RUN` inherits weights from; no genotype is derived.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { initBackend } from '../../backend/index.ts';
+import { DEFAULT_HEARTBEAT_MS } from '../../executor/pool.ts';
+import type { CellSpace } from '../../space/cell.ts';
+import { DEFAULT_SPOS_CONFIG as D, SAMPLINGS, sposConfigSchema, sposStateSchema, type SposConfig, type SposState } from '../../strategies/one-shot/config.ts';
+import { trainSpos, type SposEnd, type SposHooks } from '../../strategies/one-shot/run.ts';
+import { loadSpace, resolveSpacePath } from '../../space/load.ts';
+import { UsageError } from '../../util/errors.ts';
+import type { RunDriver, RunEnd, Sitting } from '../driver.ts';
+import { chooseBackend } from '../record.ts';
+import { storeSink } from '../sink.ts';
+
+const int = (min: number) => z.coerce.number().int().min(min);
+const num = z.coerce.number();
+
+const flagsSchema = z.strictObject({
+  'data-dir': z.string().optional(),
+  epochs: int(1).default(D.epochs),
+  'train-images': int(2).default(D.trainImages),
+  'batch-size': int(2).default(D.batchSize),
+  lr: num.positive().default(D.learningRate),
+  'min-lr': num.min(0).default(D.minLearningRate),
+  'weight-decay': num.min(0).default(D.weightDecay),
+  augment: z.boolean().optional(),
+  sampling: z.enum(SAMPLINGS).default(D.sampling),
+  subnets: int(0).default(D.subnets),
+  'calibration-images': int(2).default(D.calibrationImages),
+  'val-images': int(2).default(D.valImages),
+});
+
+const HELP = `  a classification cell space; --dataset (default ${D.dataset})  --data-dir DIR
+  --epochs E (default ${D.epochs})  --train-images N (${D.trainImages})  --batch-size B (${D.batchSize})
+  --lr LR --min-lr LR (momentum SGD, cosine; ${D.learningRate} to ${D.minLearningRate})  --weight-decay W (${D.weightDecay})  --augment
+  --sampling uniform|fair   one path a step: drawn uniformly (SPOS), or each edge's op by a fresh
+                     permutation every m steps, so that every op is trained equally often (FairNAS)
+  --subnets K        subnets scored after each epoch, for the training curve (default ${D.subnets})
+  --calibration-images N --val-images N   their batch-norm recalibration and scored images (${D.calibrationImages}, ${D.valImages})
+  The trained supernet then judges candidates: cellscape search --evaluator oneshot:RUN`;
+
+type Flags = z.output<typeof flagsSchema>;
+
+function configOf(spacePath: string, common: { dataset?: string; seed: number; backend?: string }, f: Flags): SposConfig {
+  const config = {
+    ...D, space: spacePath, dataset: common.dataset ?? D.dataset, dataDir: f['data-dir'], seed: common.seed, backend: common.backend,
+    epochs: f.epochs, trainImages: f['train-images'], batchSize: f['batch-size'], learningRate: f.lr, minLearningRate: f['min-lr'],
+    weightDecay: f['weight-decay'], augment: f.augment ?? false, sampling: f.sampling, subnets: f.subnets,
+    calibrationImages: f['calibration-images'], valImages: f['val-images'],
+  };
+  const parsed = sposConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`${issue.path[0] === 'dataset' ? `--dataset '${config.dataset}'` : `spos: ${issue.path.join('.')}`}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+function spaceOf(path: string): CellSpace {
+  const space = loadSpace(resolveSpacePath(path));
+  if (space.family !== 'cell') throw new UsageError(`spos trains cell spaces; '${path}' is a ${space.family} space`);
+  if (space.def.task !== 'classification') throw new UsageError(`spos trains classification cell spaces; '${space.name}' is a ${space.def.task} space`);
+  return space;
+}
+
+export async function driveSpos(s: Sitting<SposConfig, SposState>, hooks: SposHooks): Promise<RunEnd & { epochs: SposEnd['epochs'] }> {
+  const { store, run, config: c } = s;
+  await initBackend({ backend: run.backend });
+  let end: SposEnd;
+  try {
+    end = await trainSpos({ config: c, space: s.space as unknown as CellSpace, state: s.state, checkpointDir: s.checkpointDir, sink: storeSink(store, run.id) }, hooks);
+  } catch (err) {
+    store.updateRunStatus(run.id, 'failed', (err as Error).message);
+    throw err;
+  }
+  const status = end.status === 'stopped' ? 'stopped' : 'finished';
+  store.updateRunStatus(run.id, status);
+  return { status, epochs: end.epochs };
+}
+
+export const sposDriver: RunDriver<SposConfig, SposState, typeof flagsSchema> = {
+  flags: flagsSchema,
+  booleans: ['augment'],
+  help: HELP,
+  configSchema: sposConfigSchema,
+  stateSchema: sposStateSchema,
+
+  async plan(_strategy, common, own) {
+    const spacePath = resolve(common.space);
+    const space = spaceOf(spacePath);
+    const config = configOf(spacePath, common, own);
+    const backend = await chooseBackend(config.backend);
+    return {
+      config, space, dataset: config.dataset, backend, workers: 1,
+      summary: `spos supernet, ${config.epochs} epochs x ${config.trainImages} images on ${config.dataset} (${backend}), ${config.sampling} sampling, seed ${config.seed}`,
+    };
+  },
+
+  async reopen({ run, config, state }) {
+    const space = spaceOf(config.space);
+    if (space.hash !== run.spaceHash) throw new UsageError(`run ${run.id}: the space ${config.space} changed since the run started (hash ${space.hash.slice(0, 12)} vs ${run.spaceHash.slice(0, 12)})`);
+    if (state?.phase === 'done') throw new UsageError(`run ${run.id} is already finished`);
+    const epoch = state?.epoch ?? 0;
+    return {
+      space, workers: 1,
+      event: { level: 'info', kind: 'resume', message: `resumed at epoch ${epoch}`, data: { epoch } },
+      line: `resuming spos run ${run.id} (${run.status}) at epoch ${epoch} of ${config.epochs}`,
+    };
+  },
+
+  // The supernet trains in this process; nothing goes to an executor.
+  executorNeeds: () => ({
+    workers: 1, heartbeatMs: DEFAULT_HEARTBEAT_MS, maxMemoryMb: null, inFlight: 1, maxAttempts: 1, evaluator: { kind: 'proxy' }, latency: { runtime: 'none', warmup: 0, repeats: 1 },
+  }),
+
+  drive: (s) => driveSpos(s, { progress: s.progress, signal: s.signal, log: s.log }),
+
+  report({ store, run }, end, out) {
+    const last = store.listEpochs(run.id, null).at(-1);
+    out(`run ${run.id} ${end.status}${last ? `: ${last.epoch + 1} epochs, sampled subnets' mean validation accuracy ${last.valAccuracy === null ? '-' : (100 * last.valAccuracy).toFixed(1)}%` : ''}`);
+    if (end.status === 'finished') out(`judge candidates with it: cellscape search --evaluator oneshot:${run.id}${store.path === 'runs.db' ? '' : ` --db ${store.path}`}`);
+  },
+};

@@ -1,0 +1,123 @@
+/**
+ * Single-path one-shot pieces without a run: a path runs and trains only its ops, has its
+ * subnet's MACs, recalibrated batch norm makes a subnet's score independent of what was scored
+ * before it, fair sampling trains each op of a slot once per round, checkpoint files round-trip.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../search/backend/index.ts';
+import { loadOneShotData, scoreSubnet } from '../search/evaluate/one-shot-score.ts';
+import { selectPath } from '../search/nn/single-path.ts';
+import { buildNetwork } from '../search/space/build.ts';
+import type { CellSpace } from '../search/space/cell.ts';
+import { loadSpace } from '../search/space/load.ts';
+import { buildOneShotSupernet, pathOf } from '../search/space/one-shot.ts';
+import { pathAt } from '../search/strategies/one-shot/sampling.ts';
+import { readSupernetCheckpoint, writeSupernetCheckpoint } from '../search/train/supernet-checkpoint.ts';
+import { saveWeights } from '../search/train/checkpoint.ts';
+import { createRng } from '../search/util/rng.ts';
+
+await initBackend();
+const dir = mkdtempSync(join(tmpdir(), 'oneshot-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const spacePath = join(dir, 'tiny.json');
+writeFileSync(spacePath, JSON.stringify({
+  name: 'tiny', family: 'cell', task: 'classification', input: { shape: [28, 28, 1], classes: 10 },
+  cell: { ops: ['none', 'max_pool_3x3', 'skip_connect', 'sep_conv_3x3'], nodes: 2 }, network: { C: 4, layers: 3, auxiliary: false },
+}));
+const space = loadSpace(spacePath) as CellSpace;
+
+test('a path trains only its own ops (and the layers every path shares)', () => {
+  const net = buildOneShotSupernet(space, { rng: createRng(1) });
+  try {
+    const g = space.sample(createRng(2));
+    const path = pathOf(space, g);
+    selectPath(net, path);
+    const vars = net.variables();
+    const x = tf.randomNormal([2, 28, 28, 1]);
+    const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(net.forward(x, true))) as tf.Scalar, vars.map((v) => v.variable));
+    const reached = new Set(vars.filter((v) => grads[v.variable.name] !== undefined).map((v) => v.name));
+    let chosen = 0;
+    net.backbone.variables('backbone.').forEach(({ name }) => {
+      const m = /^backbone\.cells\.(\d+)\.edges\.(\d+)\.ops\.(\d+)\./.exec(name);
+      if (!m) return;
+      const isReduce = [1, 2].includes(Number(m[1])); // 3 layers: cells 1 and 2 reduce
+      const on = (isReduce ? path.reduce : path.normal)[Number(m[2])][Number(m[3])] > 0;
+      if (on) chosen++;
+      assert.equal(reached.has(name), on, `${name}: ${on ? 'on' : 'off'} the path`);
+    });
+    assert.ok(chosen > 0, 'the path has weighted ops');
+    assert.ok(reached.has('backbone.stem.conv.kernel') && [...reached].some((n) => n.startsWith('head.')), 'stem and classifier are trained');
+    tf.dispose([x, value, ...Object.values(grads)]);
+  } finally {
+    net.dispose();
+  }
+});
+
+test('the supernet on a genotype\'s path has the MACs of the genotype\'s own network', () => {
+  const net = buildOneShotSupernet(space, { rng: createRng(1) });
+  try {
+    for (let i = 0; i < 5; i++) {
+      const g = space.sample(createRng(10 + i));
+      selectPath(net, pathOf(space, g));
+      const own = buildNetwork(space, g);
+      assert.equal(net.flops(), own.flops(), space.describe(g));
+      own.dispose();
+    }
+  } finally {
+    net.dispose();
+  }
+});
+
+test('recalibrated batch norm: a subnet scores the same whatever was scored before it', async () => {
+  const net = buildOneShotSupernet(space, { rng: createRng(3) });
+  const data = loadOneShotData({ dataset: 'fashion-mnist', calibrationImages: 64, scoredImages: 64 });
+  try {
+    const [a, b] = [space.sample(createRng(4)), space.sample(createRng(5))];
+    const tensors = tf.memory().numTensors;
+    const first = await scoreSubnet(net, space, a, data);
+    await scoreSubnet(net, space, b, data);
+    const again = await scoreSubnet(net, space, a, data);
+    assert.equal(tf.memory().numTensors, tensors, 'scoring leaves no tensors behind');
+    assert.equal(again.loss, first.loss);
+    assert.equal(again.accuracy, first.accuracy);
+    assert.ok(first.accuracy >= 0 && first.accuracy <= 1);
+  } finally {
+    net.dispose();
+  }
+});
+
+test('fair sampling trains every op of an edge slot exactly once in each round of m steps', () => {
+  const ops = space.def.cell.ops.filter((o) => o !== 'none');
+  for (let round = 0; round < 3; round++) {
+    const paths = Array.from({ length: ops.length }, (_, i) => pathAt(space, { seed: 7, sampling: 'fair' }, round * ops.length + i));
+    for (const half of ['normal', 'reduce'] as const) {
+      for (let e = 0; e < paths[0][half].length; e++) assert.deepEqual(paths.map((p) => p[half][e][0]).sort(), [...ops].sort());
+    }
+  }
+  assert.deepEqual(pathAt(space, { seed: 7, sampling: 'uniform' }, 3), pathAt(space, { seed: 7, sampling: 'uniform' }, 3), 'a path is a function of seed and step');
+});
+
+test('a supernet checkpoint file round-trips, and a truncated one is an error naming it', () => {
+  const net = buildOneShotSupernet(space, { rng: createRng(1) });
+  try {
+    const path = join(dir, 'epoch-1.ckpt');
+    const owner = { spaceName: space.name, spaceHash: space.hash, dataset: 'fashion-mnist' };
+    const weights = saveWeights(net);
+    writeSupernetCheckpoint(path, { owner, train: { epoch: 1, step: 5, weights, optimizer: { kind: 'momentum', slots: weights.slice(0, 2) } } });
+    const back = readSupernetCheckpoint(path);
+    assert.deepEqual(back.owner, owner);
+    assert.equal(back.train.step, 5);
+    assert.deepEqual(back.train.weights.map((w) => w.name), weights.map((w) => w.name));
+    assert.deepEqual(back.train.weights[3].values, weights[3].values);
+    const bytes = readFileSync(path);
+    writeFileSync(path, bytes.subarray(0, bytes.length - 8));
+    assert.throws(() => readSupernetCheckpoint(path), /epoch-1\.ckpt: expected \d+ bytes of values, found \d+/);
+  } finally {
+    net.dispose();
+  }
+});

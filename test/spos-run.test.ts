@@ -1,0 +1,90 @@
+/**
+ * SPOS supernet training as a run, through the CLI: killed with kill -9 after its first epoch and
+ * resumed, it ends with the weights of an uninterrupted run; then a search judges candidates with
+ * `--evaluator oneshot:RUN` on the pool, and a wrong reference is refused with a one-line reason.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStore } from '../search/store/store.ts';
+import { checkpointDir } from '../search/run/session.ts';
+import { latestSupernetCheckpoint, readSupernetCheckpoint } from '../search/train/supernet-checkpoint.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(root, 'search/cli.ts');
+const dir = mkdtempSync(join(tmpdir(), 'spos-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const space = join(dir, 'tiny.json');
+writeFileSync(space, JSON.stringify({
+  name: 'tiny', family: 'cell', task: 'classification', input: { shape: [28, 28, 1], classes: 10 },
+  cell: { ops: ['none', 'max_pool_3x3', 'skip_connect', 'sep_conv_3x3'], nodes: 2 }, network: { C: 4, layers: 3, auxiliary: false },
+}));
+const EPOCHS = 4;
+const train = (db: string) => ['search', '--strategy', 'spos', '--space', space, '--epochs', String(EPOCHS), '--train-images', '64', '--batch-size', '16',
+  '--subnets', '2', '--calibration-images', '32', '--val-images', '32', '--seed', '3', '--db', db];
+
+const cellscape = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+
+/** f on the database, or `fallback` while it is not created yet (f's own assertions still throw). */
+function read<T>(db: string, f: (s: ReturnType<typeof openStore>) => T, fallback: T): T {
+  let store;
+  try {
+    store = openStore(db, { readonly: true });
+  } catch {
+    return fallback;
+  }
+  try { return f(store); } finally { store.close(); }
+}
+
+const finalWeights = (db: string) => readSupernetCheckpoint(latestSupernetCheckpoint(checkpointDir(db, 1))!).train.weights;
+
+test('kill -9 after an epoch, then resume: the run ends with the weights of an uninterrupted one', async () => {
+  const a = join(dir, 'a.db'), b = join(dir, 'b.db');
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...train(b)], { cwd: root, detached: true, stdio: 'ignore' });
+  const exited = new Promise((r) => child.on('exit', r));
+  for (let i = 0; i < 2400 && read(b, (s) => { try { return s.listEpochs(1, null).length; } catch { return 0; } }, 0) < 1; i++) await new Promise((r) => setTimeout(r, 50));
+  process.kill(-child.pid!, 'SIGKILL');
+  await exited;
+  const killedAt = read(b, (s) => ({ epochs: s.listEpochs(1, null).length, status: s.getRun(1)!.status }), { epochs: 0, status: '' });
+  assert.ok(killedAt.epochs >= 1 && killedAt.epochs < EPOCHS && killedAt.status === 'running', JSON.stringify(killedAt));
+
+  const resumed = cellscape(['resume', '1', '--db', b]);
+  assert.equal(resumed.status, 0, resumed.stdout + resumed.stderr);
+  const whole = cellscape(train(a));
+  assert.equal(whole.status, 0, whole.stdout + whole.stderr);
+
+  read(b, (s) => {
+    assert.equal(s.getRun(1)!.status, 'finished');
+    assert.deepEqual(s.listEpochs(1, null).map((e) => e.epoch), Array.from({ length: EPOCHS }, (_, i) => i));
+    assert.ok(s.listEpochs(1, null).every((e) => e.valAccuracy !== null && e.valAccuracy >= 0 && e.valAccuracy <= 1));
+    assert.equal(s.listEvents(1).filter((e) => e.kind === 'spos-epoch').length, EPOCHS);
+    assert.ok(s.listEvents(1).some((e) => e.kind === 'resume'));
+  }, undefined);
+  const [wa, wb] = [finalWeights(a), finalWeights(b)];
+  assert.deepEqual(wb.map((w) => w.name), wa.map((w) => w.name));
+  wa.forEach((w, i) => assert.deepEqual(wb[i].values, w.values, w.name));
+});
+
+test('a search on --evaluator oneshot:RUN judges its candidates on the pool; wrong references are refused', () => {
+  const db = join(dir, 'a.db');
+  const r = cellscape(['search', '--strategy', 'random', '--space', space, '--evaluator', 'oneshot:1', '--budget', '4', '--workers', '1',
+    '--latency-runtime', 'none', '--val-images', '32', '--db', db]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  read(db, (s) => {
+    const done = s.listCandidates(2);
+    assert.deepEqual(done.map((c) => c.status), ['done', 'done', 'done', 'done']);
+    assert.ok(done.every((c) => c.metrics.accuracy! >= 0 && c.metrics.accuracy! <= 1 && c.metrics.params! > 0), JSON.stringify(done.map((c) => c.metrics)));
+    assert.deepEqual(s.listEvents(2).filter((e) => e.kind === 'tensor-leak'), []);
+  }, undefined);
+
+  const none = cellscape(['search', '--strategy', 'random', '--space', space, '--evaluator', 'oneshot:9', '--db', db]);
+  assert.notEqual(none.status, 0);
+  assert.match(none.stderr, /oneshot:9: run 9 of .* has no supernet checkpoint/);
+  const other = cellscape(['search', '--strategy', 'random', '--evaluator', 'oneshot:1', '--db', db]);
+  assert.notEqual(other.status, 0);
+  assert.match(other.stderr, /the supernet is of the space tiny .*, the search's is darts-fmnist-small/);
+});
