@@ -42,10 +42,7 @@ export const sposConfigSchema = z.strictObject({
 });
 export type SposConfig = z.infer<typeof sposConfigSchema>;
 
-/**
- * Defaults: 10 epochs of 10,000 Fashion-MNIST images at batch 64 on darts-fmnist-small's
- * supernet (bench/data/oneshot-fidelity.md gives its time here), 8 subnets scored per epoch.
- */
+/** Defaults: 10 epochs of 10,000 Fashion-MNIST images at batch 64 on darts-fmnist-small's supernet, 8 subnets scored per epoch. */
 export const DEFAULT_SPOS_CONFIG: SposConfig = {
   strategy: 'spos',
   space: 'darts-fmnist-small',
