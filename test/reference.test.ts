@@ -12,6 +12,7 @@ import { createListStrategy } from '../search/strategies/list.ts';
 import { sampleGenotypes } from '../search/reference/genotypes.ts';
 import { loadTable } from '../search/evaluate/table.ts';
 import { formatRows, mergeRows, readRows, writeRows, type TableRow } from '../search/reference/rows.ts';
+import { fidelityTableDataSchema } from '../search/contracts/fidelity.ts';
 import { tempDir } from './executor-fixtures.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -108,7 +109,8 @@ test('cellscape fidelity ranks an evaluator against a reference table, stores th
     assert.equal(store.listRuns().length, 1);
     const events = store.listEvents(1).filter((e) => e.kind === 'fidelity');
     assert.equal(events.length, 2);
-    const data = events[0].data as { spearman: number; kendall: number; top10: number; n: number; referenceRows: number };
+    const data = fidelityTableDataSchema.parse(events[0].data); // the shape the explorer reads
+    assert.ok(data.spearman !== null && data.kendall !== null);
     assert.deepEqual([data.n, data.referenceRows, data.top10], [5, 5, 0]);
     assert.ok(Math.abs(data.spearman - 0.9) < 1e-12 && Math.abs(data.kendall - 0.8) < 1e-12);
   } finally {

@@ -4,6 +4,7 @@
  */
 import type { CandidateColumns, CandidateRef } from '../../search/store/types.ts';
 import type { MetricDef, MetricName, MetricValues } from '../../search/contracts/metrics.ts';
+import type { FidelityCheckData } from '../../search/contracts/fidelity.ts';
 
 export type { CandidateColumns, CandidateRef, MetricDef, MetricValues };
 export type Metric = MetricName;
@@ -162,6 +163,35 @@ export interface CompareAnswer {
   reference: [number, number];
   runs: CompareRun[];
 }
+
+/** A search's check of its evaluator (search --check-fidelity, fidelity --run --check), as stored. */
+export interface FidelityCheck extends FidelityCheckData { eventId: number; at: number }
+
+/** /api/runs/:id/fidelity-check: the run's checks, oldest first; Spearman below `lowBelow` is a warning. */
+export interface FidelityChecksAnswer { checks: FidelityCheck[]; lowBelow: number }
+
+/** One stored `cellscape fidelity --table` measurement: an evaluator at a budget against a reference table. */
+export interface FidelityResult {
+  eventId: number;
+  at: number;
+  /** The list run that evaluated the table's architectures. */
+  runId: number;
+  /** proxy, zc:synflow, table:FILE, ... */
+  evaluator: string;
+  /** The training budget of a training evaluator, else null. */
+  budget: { epochs: number; trainImages: number; valImages: number | null } | null;
+  /** The reference table's file name and rows. */
+  reference: string;
+  referenceRows: number;
+  n: number;
+  spearman: number | null;
+  kendall: number | null;
+  top10: number | null;
+  secondsPerCandidate: number | null;
+}
+
+/** /api/fidelity: every stored measurement of every run, oldest first; `unreadable` counts events of another shape. */
+export interface FidelityAnswer { results: FidelityResult[]; lowBelow: number; unreadable: number }
 
 /** Server-sent events on /api/runs/:id/events. */
 export interface CandidatesEvent { cursor: string; columns: CandidateColumns }

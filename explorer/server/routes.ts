@@ -15,6 +15,7 @@ import { encodeCursor } from './cursor.ts';
 import { frontIds, frontPoints, progressCurve, progressObjectives, referencePoint } from './analysis.ts';
 import type { CandidateColumns, SegPreview } from './api-types.ts';
 import { publicFiles, registeredFiles } from './downloads.ts';
+import { fidelityChecks, fidelityResults } from './fidelity.ts';
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
@@ -228,6 +229,17 @@ export function createApi(store: StoreReader) {
         normal: cellWeights(store.listArchSnapshots(runId, 'normal')),
         reduce: cellWeights(store.listArchSnapshots(runId, 'reduce')),
       };
+    },
+
+    fidelityChecks(runId: number, query: unknown) {
+      parse(emptyQuery, query, 'query');
+      summary(runId);
+      return fidelityChecks(store, runId);
+    },
+
+    fidelity(query: unknown) {
+      parse(emptyQuery, query, 'query');
+      return fidelityResults(store);
     },
 
     candidate(candidateId: number, query: unknown): { candidate: CandidateDetail } {

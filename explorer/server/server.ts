@@ -64,6 +64,7 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
         case 'front': return json(res, 200, api.front(runId, query));
         case 'progress': return json(res, 200, api.progress(runId, query));
         case 'darts': return json(res, 200, api.darts(runId, query));
+        case 'fidelity-check': return json(res, 200, api.fidelityChecks(runId, query));
         case 'events': {
           const { cursor, ...rest } = query;
           if (Object.keys(rest).length > 0) throw new HttpError(400, `query: unknown parameter '${Object.keys(rest)[0]}'`);
@@ -80,6 +81,7 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
       return;
     }
     if (parts[0] === 'compare' && parts.length === 1) return json(res, 200, api.compare(query));
+    if (parts[0] === 'fidelity' && parts.length === 1) return json(res, 200, api.fidelity(query));
     throw new HttpError(404, `no such endpoint: ${url.pathname}`);
   };
 

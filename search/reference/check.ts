@@ -3,17 +3,17 @@
  * others) evaluated again at a higher budget, and how well the search's scores rank them against
  * those; stored as a 'fidelity-check' event of the search run, beside its front.
  */
-import type { Store } from '../store/store.ts';
+import type { Candidate, Store } from '../store/store.ts';
 import type { Genotype } from '../space/types.ts';
-import { runConfigSchema } from '../run/config.ts';
+import { runConfigSchema, type RunConfig } from '../run/config.ts';
 import { readSpace } from '../run/record.ts';
 import { frontOf } from '../run/report.ts';
 import { createRng } from '../util/rng.ts';
 import { UsageError } from '../util/errors.ts';
-import { runQuality } from '../contracts/metrics.ts';
+import { runQuality, type MetricName } from '../contracts/metrics.ts';
 import { LOW_FIDELITY, LOW_FIDELITY_TEXT, type FidelityCheckData } from '../contracts/fidelity.ts';
 import { defaultCheckBudget, type CheckBudget } from './budget.ts';
-import { evaluateList } from './evaluate-list.ts';
+import { evaluateList, type Evaluated } from './evaluate-list.ts';
 import { fidelityOf, fidelityTable, formatFidelity, type Fidelity } from './fidelity.ts';
 
 export interface CheckOptions {
@@ -48,6 +48,22 @@ function checkVerdict(f: Fidelity): string[] {
   return lines;
 }
 
+/**
+ * The figure a check stores: the search's scores of the chosen candidates (the first `front` of
+ * them on its front) ranked against what the higher budget measured, with the pairs themselves.
+ */
+export function checkData(chosen: readonly Candidate[], front: number, quality: MetricName, results: ReadonlyMap<string, Evaluated>, checkRun: number, budget: RunConfig['proxy']):
+  { result: Fidelity; data: FidelityCheckData } {
+  const result = fidelityOf(new Map([...results].map(([k, v]) => [k, v.score])), chosen.map((c) => ({ key: c.key, score: c.metrics[quality]!, seconds: c.metrics.train_seconds ?? NaN })));
+  const checked = chosen.filter((c) => results.has(c.key));
+  const data: FidelityCheckData = {
+    ...result, checkRun, budget, candidates: chosen.map((c) => c.id), front,
+    pairs: checked.map((c) => ({ id: c.id, score: c.metrics[quality]!, check: results.get(c.key)!.score })),
+    checkSecondsPerCandidate: checked.reduce((s, c) => s + results.get(c.key)!.seconds, 0) / checked.length,
+  };
+  return { result, data };
+}
+
 export async function checkFidelity(store: Store, runId: number, o: CheckOptions): Promise<{ code: number; result: Fidelity | null }> {
   const run = store.getRun(runId);
   if (!run) throw new UsageError(`no run ${runId} in ${store.path}`);
@@ -72,15 +88,8 @@ export async function checkFidelity(store: Store, runId: number, o: CheckOptions
     name: `fidelity check of run ${runId}`, def, space, dataset: run.dataset, backend: o.backend, seed: run.seed, config: checkConfig, commandLine: o.commandLine,
   }, chosen.map((c) => c.genotype as Genotype), o.log, { force: o.force });
   if (code !== 0) return { code, result: null };
-  const quality = runQuality(run.task, config.evaluator);
-  const result = fidelityOf(new Map([...results].map(([k, v]) => [k, v.score])), chosen.map((c) => ({ key: c.key, score: c.metrics[quality]!, seconds: c.metrics.train_seconds ?? NaN })));
-  const checked = chosen.filter((c) => results.has(c.key));
+  const { result, data } = checkData(chosen, inFront, runQuality(run.task, config.evaluator), results, checkRun!, checkConfig.proxy);
   const p = checkConfig.proxy;
-  const data: FidelityCheckData = {
-    ...result, checkRun: checkRun!, budget: p, candidates: chosen.map((c) => c.id), front: inFront,
-    pairs: checked.map((c) => ({ id: c.id, score: c.metrics[quality]!, check: results.get(c.key)!.score })),
-    checkSecondsPerCandidate: checked.reduce((s, c) => s + results.get(c.key)!.seconds, 0) / checked.length,
-  };
   const message = `the search's evaluator against ${p.epochs} epochs x ${p.trainImages} images on ${result.n} candidates (front ${inFront}): ${formatFidelity(result)}; ` +
     `the higher budget took ${data.checkSecondsPerCandidate!.toFixed(1)} s a candidate`;
   store.addEvent(runId, { level: Number.isFinite(result.spearman) && result.spearman >= LOW_FIDELITY ? 'info' : 'warn', kind: 'fidelity-check', message, data });

@@ -57,9 +57,8 @@ export function askCheck(store: Store, runId: number, flags: CheckFlags & { 'che
 
 /** The run's asked check that has not been made yet, or null. */
 export function pendingCheck(store: Store, runId: number): Asked | null {
-  const events = store.listEvents(runId);
-  const ask = events.filter((e) => e.kind === ASKED).at(-1);
-  if (!ask || events.some((e) => e.kind === 'fidelity-check' && e.id > ask.id)) return null;
+  const ask = store.listEventsOfKind(ASKED, runId).at(-1);
+  if (!ask || store.listEventsOfKind('fidelity-check', runId).some((e) => e.id > ask.id)) return null;
   return askedSchema.parse(ask.data);
 }
 

@@ -243,6 +243,8 @@ export interface EpochReader {
 
 export interface EventReader {
   listEvents(runId: number, q?: { afterId?: number; limit?: number }): RunEvent[];
+  /** Events of one kind, of every run or of one, oldest first (fidelity figures, for the explorer). */
+  listEventsOfKind(kind: string, runId?: number): RunEvent[];
 }
 
 export interface ProgressReader {

@@ -3,7 +3,7 @@
  * bookmarked, shared and reloaded. Changing a parameter replaces the history entry; moving to
  * another view pushes one.
  */
-export type View = 'runs' | 'run' | 'candidate' | 'compare';
+export type View = 'runs' | 'run' | 'candidate' | 'compare' | 'fidelity';
 
 interface Route { view: View; id: number | null; params: Record<string, string> }
 
@@ -15,6 +15,7 @@ function parse(hash: string): Route {
   if (parts[0] === 'run' && id !== null) return { view: 'run', id, params };
   if (parts[0] === 'candidate' && id !== null) return { view: 'candidate', id, params };
   if (parts[0] === 'compare') return { view: 'compare', id: null, params };
+  if (parts[0] === 'fidelity') return { view: 'fidelity', id: null, params };
   return { view: 'runs', id: null, params };
 }
 
