@@ -75,7 +75,7 @@ const DARTS_SEG: CellGenotype = {
 };
 
 /** A shipped segmentation space's network at 32x32 (blocks: a sampled genotype with the given head and spatial path). */
-function segSpace(name: string, choice: { head: string; spatialPath: boolean }, cells?: CellGenotype): Network {
+function segSpace(name: string, choice: { head: string; spatialPath: boolean; outputStride?: number; contextPath?: string }, cells?: CellGenotype): Network {
   const space = loadSpace(resolveSpacePath(name));
   const genotype = { ...(cells ?? space.sample(createRng(8))), ...choice };
   return buildNetwork(space, genotype as never, { inShape: [32, 32, 1], classes: 4, rng: createRng(5) });
@@ -90,8 +90,12 @@ export const FIXTURES: Fixture[] = [
   { name: 'block + upsample head', build: () => block('upsample', [20, 20, 3]) },
   { name: 'block + ppm head', build: () => block('ppm', [20, 20, 3]) },
   { name: 'block + fpn head', build: () => block('fpn', [20, 20, 3]) },
+  { name: 'block + upernet head', build: () => block('upernet', [20, 20, 3]) },
+  { name: 'block + SETR progressive upsampling head', build: () => block('pup', [16, 16, 3]) },
   { name: 'seg-cells: 1/4..1/32 cells, spatial path, fpn', build: () => segSpace('seg-cells', { head: 'fpn', spatialPath: true }, DARTS_SEG) },
-  { name: 'seg-blocks: min-stride blocks, spatial path, ppm', build: () => segSpace('seg-blocks', { head: 'ppm', spatialPath: true }) },
+  { name: 'seg-blocks: min-stride blocks, spatial path, ppm', build: () => segSpace('seg-blocks', { head: 'ppm', spatialPath: true, outputStride: 32 }) },
+  { name: 'seg-blocks: output stride 8 (dilated stages), upernet', build: () => segSpace('seg-blocks', { head: 'upernet', spatialPath: false, outputStride: 8 }) },
+  { name: 'seg-blocks: spatial path with ARM context path, fpn', build: () => segSpace('seg-blocks', { head: 'fpn', spatialPath: true, contextPath: 'arm', outputStride: 32 }) },
 ];
 
 /** A seeded NHWC batch. */

@@ -25,36 +25,43 @@ export function blockOpName(l: BlockLayer): string {
   }
 }
 
-export function buildBlockLayer(l: BlockLayer, cin: number, stride: number, rng: Rng, o: { shift?: boolean; windowSize?: number } = {}): Layer {
+/**
+ * `dilation` (output-stride control, as PSPNet's dilated later stages) applies to convolutions;
+ * attention sees every token of its map whatever the stride, so it ignores it.
+ */
+export function buildBlockLayer(l: BlockLayer, cin: number, stride: number, rng: Rng, o: { shift?: boolean; windowSize?: number; dilation?: number } = {}): Layer {
   const k = l.kernel ?? 3;
+  const d = o.dilation ?? 1;
   let layer: Layer;
   switch (l.op) {
-    case 'conv': layer = convBnRelu(cin, l.width, k, stride, rng); break;
-    case 'mbconv': layer = mbconv(cin, l.width, k, stride, l.expand ?? 6, rng); break;
+    case 'conv': layer = convBnRelu(cin, l.width, k, stride, rng, d); break;
+    case 'mbconv': layer = mbconv(cin, l.width, k, stride, l.expand ?? 6, rng, d); break;
     case 'attention': layer = attentionOp(cin, l.width, stride, rng, new GlobalAttention(l.width, rng)); break;
     case 'win_attn': layer = attentionOp(cin, l.width, stride, rng, new WindowAttention(l.width, rng, { shift: o.shift, windowSize: o.windowSize })); break;
     default: throw new Error(`unknown block op '${l.op}' (known: ${BLOCK_OPS.join(', ')})`);
   }
-  layer.opName = blockOpName(l);
+  layer.opName = blockOpName(l) + (d > 1 && (l.op === 'conv' || l.op === 'mbconv') ? `d${d}` : '');
   return layer;
 }
 
 export class BlockBackbone extends Backbone {
   readonly kind = 'block_backbone';
-  readonly config: ModuleConfig & { stemChannels: number; stemStride: number; stageStrides: number[]; inChannels: number };
+  readonly config: ModuleConfig & { stemChannels: number; stemStride: number; stageStrides: number[]; inChannels: number; stageDilations?: number[] };
   private readonly stem: Layer;
   readonly stages: ModuleList<ModuleList<Layer>>;
 
-  constructor(g: BlockGenotype, o: { stemChannels: number; stemStride: number; stageStrides: number[]; inChannels: number; windowSize?: number }, rng: Rng) {
+  /** `stageDilations`: per stage, the dilation of its convolutions (default 1). */
+  constructor(g: BlockGenotype, o: { stemChannels: number; stemStride: number; stageStrides: number[]; inChannels: number; windowSize?: number; stageDilations?: number[] }, rng: Rng) {
     super();
     if (o.stageStrides.length !== g.stages.length) throw new Error(`stageStrides has ${o.stageStrides.length} entries for ${g.stages.length} stages`);
-    this.config = { stemChannels: o.stemChannels, stemStride: o.stemStride, stageStrides: o.stageStrides, inChannels: o.inChannels };
+    const dilated = o.stageDilations?.some((d) => d > 1);
+    this.config = { stemChannels: o.stemChannels, stemStride: o.stemStride, stageStrides: o.stageStrides, inChannels: o.inChannels, ...(dilated ? { stageDilations: o.stageDilations } : {}) };
     this.stem = this.addChild('stem', convBnRelu(o.inChannels, o.stemChannels, 3, o.stemStride, rng));
     let cin = o.stemChannels;
     this.stages = this.addChild('stages', new ModuleList(g.stages.map((stage, s) => {
       if (stage.depth < 1 || stage.depth > stage.layers.length) throw new Error(`stage ${s}: depth ${stage.depth} outside 1..${stage.layers.length}`);
       return new ModuleList(stage.layers.slice(0, stage.depth).map((l, i) => {
-        const layer = buildBlockLayer(l, cin, i === 0 ? o.stageStrides[s] : 1, rng, { shift: i % 2 === 1, windowSize: o.windowSize });
+        const layer = buildBlockLayer(l, cin, i === 0 ? o.stageStrides[s] : 1, rng, { shift: i % 2 === 1, windowSize: o.windowSize, dilation: o.stageDilations?.[s] });
         cin = l.width;
         return layer;
       }));
@@ -100,6 +107,6 @@ export function buildBlockNetwork(g: BlockGenotype, o: BlockNetworkOptions, rng:
   const backbone = new BlockBackbone(g, {
     stemChannels: o.stemChannels ?? 16, stemStride: o.stemStride ?? 1, stageStrides, inChannels: o.inShape[2], windowSize: o.windowSize,
   }, rng);
-  const head = buildHead(o.head, task, backbone.featureShapes(o.inShape), o.classes, rng);
+  const head = buildHead(o.head, task, backbone.featureShapes(o.inShape), o.classes, rng, o.inShape);
   return new Network({ task, classes: o.classes, inShape: o.inShape, genotype: g, stageStrides }, backbone, head);
 }

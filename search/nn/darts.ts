@@ -90,7 +90,7 @@ export interface CellNetworkOptions {
 function assemble(plan: CellPlan, o: CellNetworkOptions, rng: Rng, factory: EdgeFactory, extra: Record<string, unknown>, affine = true): Network {
   const task = o.task ?? 'classification';
   const backbone = new DartsBackbone(plan, { C: o.C, layers: o.layers, inChannels: o.inShape[2], stemMultiplier: o.stemMultiplier, affine }, rng, factory);
-  const head = buildHead(o.head, task, backbone.featureShapes(o.inShape), o.classes, rng);
+  const head = buildHead(o.head, task, backbone.featureShapes(o.inShape), o.classes, rng, o.inShape);
   let aux: Sequential | undefined;
   if (o.auxiliary) {
     const at = backbone.auxShape(o.inShape);

@@ -7,6 +7,6 @@ export { DartsCell, defaultEdgeFactory, genotypeWiring, supernetWiring, isWeight
 export { buildCellNetwork, buildDartsSupernet, supernetEdgeCount, MixedOp, auxiliaryHead, DartsBackbone, type CellNetworkOptions, type SupernetOptions } from './darts.ts';
 export { buildNb201Network, buildNb201Supernet, nb201Wiring, Nb201Cell, Nb201Backbone, type Nb201Options } from './nb201.ts';
 export { buildBlockNetwork, buildBlockLayer, blockOpName, BLOCK_OPS, BlockBackbone, type BlockNetworkOptions } from './block.ts';
-export { ClassifierHead, UpsampleHead, PyramidPoolingHead, FpnHead, buildHead, adaptivePoolMatrix, type HeadKind } from './heads.ts';
+export { ClassifierHead, UpsampleHead, PyramidPoolingHead, FpnHead, UperNetHead, ProgressiveUpsamplingHead, buildHead, adaptivePoolMatrix, type HeadKind } from './heads.ts';
 export { Network, Backbone, Head, levelEnds, type ForwardContext, type BackboneOutput, type NetworkConfig } from './network.ts';
 export { saveWeights, loadWeights, type WeightMap, type NamedWeight } from './weights.ts';

@@ -19,9 +19,9 @@ export function reluConvBn(cin: number, cout: number, kernel: number, stride: nu
 }
 
 /** Conv k x k (no bias) -> BN -> ReLU: stems and plain conv layers of block networks. */
-export function convBnRelu(cin: number, cout: number, kernel: number, stride: number, rng: Rng): Sequential {
+export function convBnRelu(cin: number, cout: number, kernel: number, stride: number, rng: Rng, dilation = 1): Sequential {
   return new Sequential([
-    ['conv', new Conv2d(cin, cout, kernel, rng, { stride })],
+    ['conv', new Conv2d(cin, cout, kernel, rng, { stride, dilation })],
     ['bn', new BatchNorm(cout)],
     ['relu', new ReLU()],
   ], 'conv_bn_relu');
@@ -99,14 +99,14 @@ export class FactorizedReduce extends Layer {
 
 /**
  * Inverted residual (MobileNetV2/MnasNet): 1x1 expand (skipped when expand == 1) BN ReLU,
- * depthwise k x k stride s BN ReLU, 1x1 project BN; identity shortcut when s == 1 and cin == cout.
+ * depthwise k x k stride s (dilation d) BN ReLU, 1x1 project BN; identity shortcut when s == 1 and cin == cout.
  */
-export function mbconv(cin: number, cout: number, kernel: number, stride: number, expand: number, rng: Rng): Layer {
+export function mbconv(cin: number, cout: number, kernel: number, stride: number, expand: number, rng: Rng, dilation = 1): Layer {
   const mid = cin * expand;
   const layers: [string, Layer][] = [];
   if (expand !== 1) layers.push(['expand', new Conv2d(cin, mid, 1, rng)], ['bn0', new BatchNorm(mid)], ['relu0', new ReLU()]);
   layers.push(
-    ['dw', new Conv2d(mid, mid, kernel, rng, { stride, groups: mid })], ['bn1', new BatchNorm(mid)], ['relu1', new ReLU()],
+    ['dw', new Conv2d(mid, mid, kernel, rng, { stride, dilation, groups: mid })], ['bn1', new BatchNorm(mid)], ['relu1', new ReLU()],
     ['project', new Conv2d(mid, cout, 1, rng)], ['bn2', new BatchNorm(cout)],
   );
   const body = new Sequential(layers, 'mbconv');

@@ -5,8 +5,10 @@
  * - MinStrideBackbone: another backbone's features without the levels finer than a stride (a block
  *   network's 1/2 stem level).
  * - TwoPathBackbone: BiSeNet's idea: a shallow spatial path (three stride-2 convs, 1/8) fused with
- *   the context path's levels at 1/8 and coarser (feature fusion module with channel attention);
- *   the fused map becomes the deepest feature, the one ppm/upsample heads read.
+ *   the context path's levels at 1/8 and coarser by the feature fusion module (concat, 1x1 conv BN
+ *   ReLU, channel attention); the context levels are resized and concatenated, or ('arm') refined
+ *   as BiSeNet's context path does (ArmContextPath). The fused map becomes the deepest feature,
+ *   the one ppm/upsample heads read.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.ts';
@@ -128,42 +130,127 @@ class ChannelAttention extends Module {
   flops(): number { return 2 * this.config.C * this.config.C; }
 }
 
+/**
+ * BiSeNet's attention refinement module: conv 3x3 BN ReLU to C channels (as the reference
+ * implementations do before it), then f * sigmoid(BN(conv 1x1(mean f))).
+ */
+export class AttentionRefinement extends Module {
+  readonly kind = 'attention_refinement';
+  readonly config: { cin: number; C: number };
+  private readonly conv: Sequential;
+  private readonly attn: Conv2d;
+  private readonly bn: BatchNorm;
+
+  constructor(cin: number, C: number, rng: Rng) {
+    super();
+    this.config = { cin, C };
+    this.conv = this.addChild('conv', convBnRelu(cin, C, 3, 1, rng));
+    this.attn = this.addChild('attn', new Conv2d(C, C, 1, rng));
+    this.bn = this.addChild('bn', new BatchNorm(C));
+  }
+
+  forward(x: tf.Tensor, training: boolean): tf.Tensor {
+    return tf.tidy(() => {
+      const f = this.conv.forward(x, training);
+      return tf.mul(f, tf.sigmoid(this.bn.forward(this.attn.forward(tf.mean(f, [1, 2], true), training), training)));
+    });
+  }
+
+  flops([h, w]: Shape): number { return this.conv.flops([h, w, this.config.cin]) + this.config.C * this.config.C; }
+}
+
+/**
+ * BiSeNet's context path on a backbone's levels (finest first): the deepest refined by its ARM
+ * plus the global context (mean, 1x1 conv BN ReLU, broadcast), then top-down: upsample to the next
+ * level, 3x3 conv BN ReLU, add that level's ARM output; the last sum is upsampled to `at` and
+ * convolved once more. C channels throughout.
+ */
+export class ArmContextPath extends Module {
+  readonly kind = 'arm_context_path';
+  readonly config: { channels: number[]; C: number };
+  private readonly arms: ModuleList<AttentionRefinement>;
+  private readonly global: Sequential;
+  private readonly convs: ModuleList<Sequential>;
+
+  constructor(channels: number[], C: number, rng: Rng) {
+    super();
+    this.config = { channels, C };
+    this.arms = this.addChild('arms', new ModuleList(channels.map((c) => new AttentionRefinement(c, C, rng))));
+    this.global = this.addChild('global', convBnRelu(channels[channels.length - 1], C, 1, 1, rng));
+    this.convs = this.addChild('convs', new ModuleList(channels.map(() => convBnRelu(C, C, 3, 1, rng))));
+  }
+
+  run(levels: tf.Tensor[], [h, w]: Shape, training: boolean): tf.Tensor {
+    return tf.tidy(() => {
+      const top = levels.length - 1;
+      let y = tf.add(this.arms.items[top].forward(levels[top], training), this.global.forward(tf.mean(levels[top], [1, 2], true), training));
+      for (let i = top; i >= 0; i--) {
+        const [th, tw] = i > 0 ? levels[i - 1].shape.slice(1) : [h, w];
+        y = this.convs.items[i].forward(resize(y, th, tw), training);
+        if (i > 0) y = tf.add(this.arms.items[i - 1].forward(levels[i - 1], training), y);
+      }
+      return y;
+    });
+  }
+
+  flops(levels: Shape[], [h, w]: Shape): number {
+    const { C, channels } = this.config;
+    const arms = levels.reduce((s, l, i) => s + this.arms.items[i].flops(l), 0);
+    const convs = levels.reduce((s, _l, i) => s + this.convs.items[i].flops(i > 0 ? [levels[i - 1][0], levels[i - 1][1], C] : [h, w, C]), 0);
+    return arms + channels[channels.length - 1] * C + convs;
+  }
+}
+
+export type ContextPathKind = 'resize' | 'arm';
+
 export class TwoPathBackbone extends Backbone {
   readonly kind = 'two_path_backbone';
-  readonly config: ModuleConfig & { spatialWidth: number; fusedChannels: number };
+  readonly config: ModuleConfig & { spatialWidth: number; fusedChannels: number; contextPath: ContextPathKind };
   readonly context: Backbone;
   private readonly spatial: Sequential;
+  private readonly refine?: ArmContextPath;
   private readonly fuse: Sequential;
   private readonly attention: ChannelAttention;
 
-  constructor(context: Backbone, inShape: Shape, spatialWidth: number, rng: Rng) {
+  constructor(context: Backbone, inShape: Shape, spatialWidth: number, rng: Rng, contextPath: ContextPathKind = 'resize') {
     super();
     const fusedChannels = 2 * spatialWidth;
-    this.config = { spatialWidth, fusedChannels };
+    this.config = { spatialWidth, fusedChannels, contextPath };
     this.context = this.addChild('context', context);
     this.spatial = this.addChild('spatial', new Sequential([
       ['conv0', convBnRelu(inShape[2], spatialWidth, 3, 2, rng)],
       ['conv1', convBnRelu(spatialWidth, spatialWidth, 3, 2, rng)],
       ['conv2', convBnRelu(spatialWidth, fusedChannels, 3, 2, rng)],
     ], 'spatial_path'));
-    const ctxChannels = this.split(inShape).coarse.reduce((s, sh) => s + sh[2], 0);
+    const { coarse } = this.split(inShape);
+    if (contextPath === 'arm') this.refine = this.addChild('refine', new ArmContextPath(coarse.map((s) => s[2]), fusedChannels, rng));
+    const ctxChannels = this.refine ? fusedChannels : coarse.reduce((s, sh) => s + sh[2], 0);
     this.fuse = this.addChild('fuse', convBnRelu(fusedChannels + ctxChannels, fusedChannels, 1, 1, rng));
     this.attention = this.addChild('attention', new ChannelAttention(fusedChannels, rng));
   }
 
-  /** Context levels finer than the spatial path's 1/8 pass through; the coarser ones are fused. */
-  private split(inShape: Shape): { fine: boolean[]; coarse: Shape[]; at: Shape } {
+  /**
+   * Context levels finer than the spatial path's 1/8 pass through; the others are fused. The ARM
+   * path refines the levels coarser than 1/8 (BiSeNet's 1/16 and 1/32), or the deepest when none is.
+   */
+  private split(inShape: Shape): { fine: boolean[]; coarse: Shape[]; used: boolean[]; at: Shape } {
     const at = this.spatial.outputShape(inShape);
     const shapes = this.context.featureShapes(inShape);
     const fine = shapes.map((s) => s[0] > at[0]);
-    return { fine, coarse: shapes.filter((_, i) => !fine[i]), at };
+    let used = fine.map((f) => !f);
+    if (this.config.contextPath === 'arm') {
+      used = shapes.map((s) => s[0] < at[0]);
+      if (!used.some(Boolean)) used = shapes.map((_, i) => i === shapes.length - 1);
+    }
+    return { fine, coarse: shapes.filter((_, i) => used[i]), used, at };
   }
 
   run(x: tf.Tensor, training: boolean, ctx?: ForwardContext): BackboneOutput {
-    const { fine, at } = this.split(x.shape.slice(1));
+    const { fine, used, at } = this.split(x.shape.slice(1));
     const out = this.context.run(x, training, ctx);
     const sp = this.spatial.forward(x, training);
-    const coarse = out.features.filter((_, i) => !fine[i]).map((f) => resize(f, at[0], at[1]));
+    const levels = out.features.filter((_, i) => used[i]);
+    const coarse = this.refine ? [this.refine.run(levels, at, training)] : levels.map((f) => resize(f, at[0], at[1]));
     const fused = this.attention.forward(this.fuse.forward(tf.concat([sp, ...coarse], 3), training), training);
     return { features: [...out.features.filter((_, i) => fine[i]), fused] };
   }
@@ -177,7 +264,9 @@ export class TwoPathBackbone extends Backbone {
 
   flops(inShape: Shape): number {
     const { coarse, at } = this.split(inShape);
-    const cin = this.config.fusedChannels + coarse.reduce((s, sh) => s + sh[2], 0);
-    return this.context.flops(inShape) + this.spatial.flops(inShape) + this.fuse.flops([at[0], at[1], cin]) + this.attention.flops();
+    const { fusedChannels } = this.config;
+    const cin = fusedChannels + (this.refine ? fusedChannels : coarse.reduce((s, sh) => s + sh[2], 0));
+    return this.context.flops(inShape) + this.spatial.flops(inShape) + (this.refine?.flops(coarse, at) ?? 0) +
+      this.fuse.flops([at[0], at[1], cin]) + this.attention.flops();
   }
 }

@@ -350,16 +350,46 @@ export class Translator {
     const sp = this.layer(child(m, 'spatial', path), x, `${path}.spatial`);
     const [h, w] = sp.shape;
     const fine = context.filter((f) => f.shape[0] > h);
-    const coarse = context.filter((f) => f.shape[0] <= h).map((f, i) => this.resize(f, h, w, `${path}.context_up.${i}`));
-    const parts = [sp, ...coarse];
-    const cat: Value = { name: g.op('Concat', parts.map((p) => p.name), `${path}.concat`, { axis: 1 }), shape: [h, w, parts.reduce((s, p) => s + p.shape[2], 0)] };
-    const f = this.layer(child(m, 'fuse', path), cat, `${path}.fuse`);
+    const arm = (m.config as { contextPath?: string }).contextPath === 'arm';
+    const coarser = context.filter((f) => f.shape[0] < h);
+    const coarse = arm
+      ? [this.armContextPath(child<Module>(m, 'refine', path), coarser.length ? coarser : context.slice(-1), sp.shape, `${path}.refine`)]
+      : context.filter((f) => f.shape[0] <= h).map((f, i) => this.resize(f, h, w, `${path}.context_up.${i}`));
+    const f = this.layer(child(m, 'fuse', path), this.concat([sp, ...coarse], `${path}.concat`), `${path}.fuse`);
     const att = child<Module>(m, 'attention', path);
     const pooled = g.op('ReduceMean', [f.name], `${path}.attention.pool`, { axes: [2, 3], keepdims: 1 });
     const hidden = g.op('Relu', [this.conv(child(att, 'fc1', `${path}.attention`), pooled, `${path}.attention.fc1`)], `${path}.attention.relu`);
     const a = g.op('Sigmoid', [this.conv(child(att, 'fc2', `${path}.attention`), hidden, `${path}.attention.fc2`)], `${path}.attention.sigmoid`);
     const fused = g.op('Add', [f.name, g.op('Mul', [f.name, a], `${path}.attention.scale`)], `${path}.attention`);
     return [...fine, { name: fused, shape: f.shape }];
+  }
+
+  /** f * sigmoid(BN(conv 1x1(mean f))) with f = conv 3x3 BN ReLU (x): BiSeNet's ARM (search/nn AttentionRefinement). */
+  private attentionRefinement(m: Module, x: Value, path: string): Value {
+    const g = this.g;
+    const f = this.layer(child(m, 'conv', path), x, `${path}.conv`);
+    const pooled = g.op('ReduceMean', [f.name], `${path}.pool`, { axes: [2, 3], keepdims: 1 });
+    const a = g.op('Sigmoid', [this.batchNorm(child(m, 'bn', path), this.conv(child(m, 'attn', path), pooled, `${path}.attn`), `${path}.bn`)], `${path}.sigmoid`);
+    return { name: g.op('Mul', [f.name, a], path), shape: f.shape };
+  }
+
+  /** BiSeNet's context path over `levels` to the spatial map's size (search/nn ArmContextPath). */
+  private armContextPath(m: Module, levels: Value[], at: Shape, path: string): Value {
+    const g = this.g;
+    const arms = child<Module>(m, 'arms', path).children();
+    const convs = child<Module>(m, 'convs', path).children();
+    const top = levels.length - 1;
+    const { C } = m.config as { C: number };
+    const pooled: Value = { name: g.op('ReduceMean', [levels[top].name], `${path}.global.pool`, { axes: [2, 3], keepdims: 1 }), shape: [1, 1, levels[top].shape[2]] };
+    const global = this.layer(child(m, 'global', path), pooled, `${path}.global`);
+    const refined = (i: number): Value => this.attentionRefinement(arms[i][1], levels[i], `${path}.arms.${i}`);
+    let y: Value = { name: g.op('Add', [refined(top).name, global.name], `${path}.top`), shape: [levels[top].shape[0], levels[top].shape[1], C] };
+    for (let i = top; i >= 0; i--) {
+      const [th, tw] = i > 0 ? levels[i - 1].shape : at;
+      y = this.layer(convs[i][1] as Layer, this.resize(y, th, tw, `${path}.up.${i}`), `${path}.convs.${i}`);
+      if (i > 0) y = { name: g.op('Add', [refined(i - 1).name, y.name], `${path}.sum.${i - 1}`), shape: y.shape };
+    }
+    return y;
   }
 
   /** Bilinear resize with half-pixel centres (tfjs resizeBilinear(halfPixelCenters=true)); a no-op at the same size. */
@@ -384,6 +414,23 @@ export class Translator {
     return { name: g.op('Reshape', [pooled, g.int64Const([-1, c, bins, bins])], path), shape: [bins, bins, c] };
   }
 
+  /** Values of one size concatenated along channels (one value passes through). */
+  private concat(parts: Value[], path: string): Value {
+    if (parts.length === 1) return parts[0];
+    const [h, w] = parts[0].shape;
+    return { name: this.g.op('Concat', parts.map((p) => p.name), path, { axis: 1 }), shape: [h, w, parts.reduce((s, p) => s + p.shape[2], 0)] };
+  }
+
+  /** x with PSPNet's pyramid (the head's `branches` per bin of its config), as the heads' withPyramid. */
+  private withPyramid(m: Module, x: Value, path: string): Value {
+    const { bins } = m.config as { bins: number[] };
+    const branches = child<Module>(m, 'branches', path).children();
+    const [h, w] = x.shape;
+    const pyramid = bins.map((b, i) => this.resize(
+      this.layer(branches[i][1] as Layer, this.adaptivePool(x, b, `${path}.pool${b}`), `${path}.branches.${i}`), h, w, `${path}.branches.${i}.upsample`));
+    return this.concat([x, ...pyramid], `${path}.concat`);
+  }
+
   head(m: Module, features: Value[], inShape: Shape, path: string): Value {
     const g = this.g;
     const deepest = features[features.length - 1];
@@ -393,17 +440,33 @@ export class Translator {
         const pooled: Value = { name: g.op('Flatten', [g.op('GlobalAveragePool', [deepest.name], `${path}.pool`)], `${path}.pool`, { axis: 1 }), shape: [deepest.shape[2]] };
         return this.layer(child(m, 'classifier', path), pooled, `${path}.classifier`);
       }
+      case 'pup_head': {
+        let y = deepest;
+        for (const [n, conv] of child<Module>(m, 'convs', path).children()) {
+          const z = this.layer(conv as Layer, y, `${path}.convs.${n}`);
+          y = this.resize(z, 2 * z.shape[0], 2 * z.shape[1], `${path}.convs.${n}.upsample`);
+        }
+        return this.resize(this.layer(child(m, 'classifier', path), y, `${path}.classifier`), H, W, `${path}.upsample`);
+      }
       case 'upsample_head':
         return this.resize(this.layer(child(m, 'classifier', path), deepest, `${path}.classifier`), H, W, `${path}.upsample`);
       case 'ppm_head': {
-        const { bins } = m.config as { bins: number[] };
-        const branches = child<Module>(m, 'branches', path).children();
-        const [h, w] = deepest.shape;
-        const pyramid = bins.map((b, i) => this.resize(
-          this.layer(branches[i][1] as Layer, this.adaptivePool(deepest, b, `${path}.pool${b}`), `${path}.branches.${i}`), h, w, `${path}.branches.${i}.upsample`));
-        const parts = [deepest, ...pyramid];
-        const cat: Value = { name: g.op('Concat', parts.map((p) => p.name), `${path}.concat`, { axis: 1 }), shape: [h, w, parts.reduce((s, p) => s + p.shape[2], 0)] };
-        const fused = this.layer(child(m, 'fuse', path), cat, `${path}.fuse`);
+        const fused = this.layer(child(m, 'fuse', path), this.withPyramid(m, deepest, path), `${path}.fuse`);
+        return this.resize(this.layer(child(m, 'classifier', path), fused, `${path}.classifier`), H, W, `${path}.upsample`);
+      }
+      case 'upernet_head': {
+        const top = features.length - 1;
+        const laterals = child<Module>(m, 'laterals', path).children();
+        const fpnConvs = child<Module>(m, 'fpn_convs', path).children();
+        const lat = features.slice(0, top).map((f, i) => this.layer(laterals[i][1] as Layer, f, `${path}.laterals.${i}`));
+        lat.push(this.layer(child(m, 'bottleneck', path), this.withPyramid(m, deepest, path), `${path}.bottleneck`));
+        for (let i = top; i > 0; i--) {
+          const up = this.resize(lat[i], lat[i - 1].shape[0], lat[i - 1].shape[1], `${path}.topdown.${i - 1}`);
+          lat[i - 1] = { name: g.op('Add', [lat[i - 1].name, up.name], `${path}.topdown.${i - 1}`), shape: lat[i - 1].shape };
+        }
+        const [h, w] = features[0].shape;
+        const outs = lat.map((t, i) => this.resize(i < top ? this.layer(fpnConvs[i][1] as Layer, t, `${path}.fpn_convs.${i}`) : t, h, w, `${path}.outs.${i}.upsample`));
+        const fused = this.layer(child(m, 'fuse', path), this.concat(outs, `${path}.concat`), `${path}.fuse`);
         return this.resize(this.layer(child(m, 'classifier', path), fused, `${path}.classifier`), H, W, `${path}.upsample`);
       }
       case 'fpn_head': {

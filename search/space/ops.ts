@@ -25,9 +25,17 @@ export type BlockOp = (typeof BLOCK_OPS)[number];
 
 export const ATTENTION_KINDS = ['window', 'global'] as const;
 
-/** Per-pixel heads a segmentation space can search over: pyramid pooling, FPN fusion, plain upsampling. */
-export const SEG_HEADS = ['ppm', 'fpn', 'upsample'] as const;
+/** Per-pixel heads a segmentation space can search over: pyramid pooling, FPN fusion, UperNet (both), SETR's progressive upsampling, plain upsampling. */
+export const SEG_HEADS = ['ppm', 'fpn', 'upsample', 'upernet', 'pup'] as const;
 export type SegHead = (typeof SEG_HEADS)[number];
+
+/** Output strides a segmentation block space can read its deepest map at (coarser stages dilated instead). */
+export const OUTPUT_STRIDES = [8, 16, 32] as const;
+export type OutputStride = (typeof OUTPUT_STRIDES)[number];
+
+/** How a spatial path takes the context levels: resized and concatenated, or BiSeNet's attention refinement. */
+export const CONTEXT_PATHS = ['resize', 'arm'] as const;
+export type ContextPath = (typeof CONTEXT_PATHS)[number];
 export type AttentionKind = (typeof ATTENTION_KINDS)[number];
 
 /** The zero operation: its edge contributes nothing, whatever its input. */

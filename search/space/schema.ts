@@ -4,7 +4,7 @@
  * editors complete and check the files, and a test keeps the two in step.
  */
 import { z } from 'zod';
-import { ATTENTION_KINDS, CELL_OPS, NB201_OPS, SEG_HEADS } from './ops.ts';
+import { ATTENTION_KINDS, CELL_OPS, CONTEXT_PATHS, NB201_OPS, OUTPUT_STRIDES, SEG_HEADS } from './ops.ts';
 
 const positiveInt = z.int().min(1);
 
@@ -21,9 +21,13 @@ const common = {
   }).meta({ description: 'The default input the networks are built and measured at.' }),
   segmentation: z.strictObject({
     heads: z.array(z.enum(SEG_HEADS)).min(1).superRefine(uniqueItems).default(['upsample'])
-      .meta({ description: 'Head choices searched over: ppm (pyramid pooling, bins 1,2,3,6), fpn (multi-level fusion), upsample (1x1 conv and bilinear upsampling).' }),
+      .meta({ description: 'Head choices searched over: ppm (pyramid pooling, bins 1,2,3,6), fpn (multi-level fusion), upernet (pyramid pooling on the deepest map as the top of an FPN), pup (SETR progressive upsampling: 3x3 conv and 2x upsampling per halving), upsample (1x1 conv and bilinear upsampling).' }),
     spatialPath: z.array(z.boolean()).min(1).superRefine(uniqueItems).default([false])
       .meta({ description: 'Whether a BiSeNet-style shallow spatial path (1/8) is fused with the context path: [false], [true] or both to search.' }),
+    contextPath: z.array(z.enum(CONTEXT_PATHS)).min(1).superRefine(uniqueItems).default(['resize'])
+      .meta({ description: "With a spatial path, how the context levels join it: 'resize' (resized and concatenated) or 'arm' (BiSeNet's attention refinement modules, global context, top-down), before the feature fusion module." }),
+    outputStride: z.array(z.literal(OUTPUT_STRIDES)).min(1).superRefine(uniqueItems).default([32])
+      .meta({ description: 'Block spaces: strides of the deepest features to search over (8, 16, 32); stages past it keep their resolution and dilate their convolutions, as PSPNet does.' }),
     spatialWidth: positiveInt.default(32).meta({ description: 'Channels of the spatial path (its last conv and the fusion have twice this).' }),
     ignoreLabel: z.int().min(0).max(255).default(255).meta({ description: 'Mask value that loss and metrics skip.' }),
   }).optional().meta({ description: "Segmentation spaces (task 'segmentation'): features from 1/4 to 1/32 and a searchable head; genotypes gain 'head' and 'spatialPath'." }),
@@ -53,6 +57,10 @@ export const CellSpaceDefSchema = z.strictObject({
     C: positiveInt,
     layers: positiveInt,
   }).optional().meta({ description: 'The (smaller) over-parameterised network of a differentiable search.' }),
+}).superRefine((def, ctx) => {
+  if (def.segmentation && def.segmentation.outputStride.join() !== '32') {
+    ctx.addIssue({ code: 'custom', path: ['segmentation', 'outputStride'], message: 'cell spaces read their features at 1/32; output stride is a choice of block spaces' });
+  }
 });
 
 export const TabularCellSpaceDefSchema = z.strictObject({
@@ -104,8 +112,10 @@ export const BlockSpaceDefSchema = z.strictObject({
   windowSize: positiveInt.default(4).meta({ description: 'Tokens per window side of window attention.' }),
 }).superRefine((def, ctx) => {
   let stride = def.stem.stride;
+  const reached = new Set<number>([stride]);
   def.stages.forEach((stage, s) => {
     stride *= stage.stride;
+    reached.add(stride);
     stage.ops.forEach((choice, o) => {
       if (choice.op === 'attention' && stride < ATTENTION_MIN_STRIDE) {
         ctx.addIssue({
@@ -118,6 +128,9 @@ export const BlockSpaceDefSchema = z.strictObject({
     kinds.forEach((k, i) => {
       if (kinds.indexOf(k) !== i) ctx.addIssue({ code: 'custom', path: ['stages', s, 'ops', i, 'op'], message: `duplicate ${k}` });
     });
+  });
+  def.segmentation?.outputStride.forEach((os, i) => {
+    if (!reached.has(os)) ctx.addIssue({ code: 'custom', path: ['segmentation', 'outputStride', i], message: `the stages reach strides ${[...reached].join(', ')}, not ${os}` });
   });
 });
 

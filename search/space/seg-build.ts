@@ -22,8 +22,8 @@ import type { Genotype, SegmentationChoice } from './types.ts';
 
 function finish(space: CellSpace | BlockSpace, backbone: Backbone, c: Required<SegmentationChoice>, inShape: Shape, classes: number, rng: Rng, extra: Record<string, unknown>): Network {
   const seg = space.def.segmentation!;
-  const full = c.spatialPath ? new TwoPathBackbone(backbone, inShape, seg.spatialWidth, rng) : backbone;
-  const head = buildHead(c.head, 'segmentation', full.featureShapes(inShape), classes, rng);
+  const full = c.spatialPath ? new TwoPathBackbone(backbone, inShape, seg.spatialWidth, rng, c.contextPath) : backbone;
+  const head = buildHead(c.head, 'segmentation', full.featureShapes(inShape), classes, rng, inShape);
   return new Network({ task: 'segmentation', classes, inShape, head: c.head, spatialPath: c.spatialPath, ...extra }, full, head);
 }
 
@@ -43,10 +43,31 @@ export function buildSegmentationNetwork(space: CellSpace | BlockSpace, genotype
   }
   const valid = space.validate(genotype);
   const { stem, stages, windowSize } = space.def;
+  const choice = segmentationChoice(space, valid);
+  const { strides, dilations } = dilatedStages(stem.stride, stages.map((s) => s.stride), choice.outputStride);
   const blocks = new BlockBackbone(toNnBlocks(canonicalBlock(valid)), {
-    stemChannels: stem.width, stemStride: stem.stride, stageStrides: stages.map((s) => s.stride), inChannels: inShape[2], windowSize,
+    stemChannels: stem.width, stemStride: stem.stride, stageStrides: strides, stageDilations: dilations, inChannels: inShape[2], windowSize,
   }, rng);
-  return finish(space, new MinStrideBackbone(blocks, 4), segmentationChoice(space, valid), inShape, classes, rng, { genotype: valid });
+  return finish(space, new MinStrideBackbone(blocks, 4), choice, inShape, classes, rng, { genotype: valid });
+}
+
+/**
+ * Stage strides and dilations reading the deepest map at `outputStride`: a stage that would pass
+ * it keeps its input's resolution and multiplies the dilation of its and later stages' convolutions
+ * by its stride (PSPNet's ResNet at 1/8: dilation 2 in the third stage, 4 in the fourth).
+ */
+export function dilatedStages(stemStride: number, stageStrides: number[], outputStride: number): { strides: number[]; dilations: number[] } {
+  let total = stemStride;
+  let dilation = 1;
+  const strides: number[] = [];
+  const dilations: number[] = [];
+  for (const s of stageStrides) {
+    if (total * s > outputStride) dilation *= s;
+    else total *= s;
+    strides.push(dilation > 1 ? 1 : s);
+    dilations.push(dilation);
+  }
+  return { strides, dilations };
 }
 
 /**

@@ -1,9 +1,11 @@
 /**
- * Segmentation choices on top of a cell or block space: a genotype also picks its head and
- * whether a spatial path runs beside the backbone (SegmentationChoice in types.ts). The inner
- * space handles the cells or blocks; this wrapper samples, mutates, crosses, keys and validates
- * the two extra fields, so evolution searches them like any other choice. A genotype without them
- * (e.g. derived by DARTS from cell weights alone) takes the space's first choices.
+ * Segmentation choices on top of a cell or block space: a genotype also picks its head, whether a
+ * spatial path runs beside the backbone, how that path takes the context levels, and (block
+ * spaces) its output stride (SegmentationChoice in types.ts). The inner space handles the cells or
+ * blocks; this wrapper samples, mutates, crosses, keys and validates the extra fields, so evolution
+ * searches them like any other choice. A genotype without them (e.g. derived by DARTS from cell
+ * weights alone) takes the space's first choices. Fields a space does not search (one option, the
+ * default) stay out of its genotypes and keys, so genotypes and keys of older spaces are unchanged.
  */
 import type { Rng } from '../util/rng.ts';
 import { UsageError } from '../util/errors.ts';
@@ -13,65 +15,89 @@ import type { CellSpace } from './cell.ts';
 import type { BlockGenotype, CellGenotype, SegmentationChoice } from './types.ts';
 
 type SegSpace = CellSpace | BlockSpace;
+type Choice = Required<SegmentationChoice>;
+type Field = keyof Choice;
+
+const FIELDS: readonly Field[] = ['head', 'spatialPath', 'contextPath', 'outputStride'];
+/** The value a field has where a space does not offer it (what every network had before it existed). */
+const DEFAULTS: Partial<Choice> = { contextPath: 'resize', outputStride: 32 };
+
+function options(space: SegSpace): { [F in Field]: readonly Choice[F][] } {
+  const seg = space.def.segmentation;
+  if (!seg) throw new Error(`space '${space.name}' has no segmentation section`);
+  return { head: seg.heads, spatialPath: seg.spatialPath, contextPath: seg.contextPath, outputStride: seg.outputStride as Choice['outputStride'][] };
+}
+
+/** The context path matters only beside a spatial path; without one it is the default. */
+function canonical(c: Choice): Choice {
+  return c.spatialPath ? c : { ...c, contextPath: 'resize' };
+}
 
 function strip<G extends CellGenotype | BlockGenotype>(g: G): G {
-  const { head: _h, spatialPath: _s, ...rest } = g;
+  const { head: _h, spatialPath: _s, contextPath: _c, outputStride: _o, ...rest } = g;
   return rest as G;
 }
 
 export function withSegmentation<S extends SegSpace>(inner: S): S {
-  const seg = inner.def.segmentation;
-  if (!seg) throw new Error(`space '${inner.name}' has no segmentation section`);
+  if (!inner.def.segmentation) throw new Error(`space '${inner.name}' has no segmentation section`);
   if (inner.def.task !== 'segmentation') throw new UsageError(`space '${inner.name}': a segmentation section needs task 'segmentation', not '${inner.def.task}'`);
-  const { heads, spatialPath: paths } = seg;
-  const choice = (g: SegmentationChoice): Required<SegmentationChoice> => ({ head: g.head ?? heads[0], spatialPath: g.spatialPath ?? paths[0] });
-  const choicesLeft = heads.length - 1 + paths.length - 1;
+  const opts = options(inner);
+  const choice = (g: SegmentationChoice): Choice => segmentationChoice(inner, g);
+  // Fields of the genotype: head and spatial path always (as before), the others when searched or not at their default.
+  const shown = (c: Choice): SegmentationChoice => Object.fromEntries(FIELDS
+    .filter((f) => f === 'head' || f === 'spatialPath' || opts[f].length > 1 || c[f] !== DEFAULTS[f])
+    .map((f) => [f, c[f]]));
+  const alternatives = (c: Choice): Choice[] => FIELDS
+    .filter((f) => f !== 'contextPath' || c.spatialPath)
+    .flatMap((f) => (opts[f] as unknown[]).filter((v) => v !== c[f]).map((v) => ({ ...c, [f]: v } as Choice)));
+  const choicesLeft = FIELDS.reduce((s, f) => s + opts[f].length - 1, 0);
   type G = Parameters<S['key']>[0];
   const sp = inner as unknown as SegSpace & { mutate(g: G, rng: Rng): G; crossover(a: G, b: G, rng: Rng): G; sample(rng: Rng): G; key(g: G): string; describe(g: G): string; validate(g: unknown, source?: string): G };
 
-  const mutateChoice = (c: Required<SegmentationChoice>, rng: Rng): Required<SegmentationChoice> => {
-    const options = [
-      ...heads.filter((h) => h !== c.head).map((head) => ({ ...c, head })),
-      ...paths.filter((p) => p !== c.spatialPath).map((spatialPath) => ({ ...c, spatialPath })),
-    ];
-    return rng.pick(options);
-  };
-
   const wrapped = {
     ...inner,
-    sample: (rng: Rng) => ({ ...sp.sample(rng), head: rng.pick(heads), spatialPath: rng.pick(paths) }),
-    // A head or path change with the share of its alternatives among all choices, at least 1/8.
-    mutate: (g: G, rng: Rng) => (choicesLeft > 0 && rng.next() < Math.max(0.125, choicesLeft / (choicesLeft + 8))
-      ? { ...g, ...mutateChoice(choice(g), rng) }
-      : { ...sp.mutate(strip(g), rng), ...choice(g) }),
+    sample: (rng: Rng) => ({ ...sp.sample(rng), ...shown(Object.fromEntries(FIELDS.map((f) => [f, rng.pick(opts[f] as unknown[])])) as Choice) }),
+    // A segmentation-choice change with the share of its alternatives among all choices, at least 1/8.
+    mutate: (g: G, rng: Rng) => {
+      const c = choice(g);
+      const alt = alternatives(c);
+      return alt.length > 0 && rng.next() < Math.max(0.125, choicesLeft / (choicesLeft + 8))
+        ? { ...strip(g), ...shown(rng.pick(alt)) }
+        : { ...sp.mutate(strip(g), rng), ...shown(c) };
+    },
     crossover: (a: G, b: G, rng: Rng) => ({
       ...sp.crossover(strip(a), strip(b), rng),
-      head: choice(rng.next() < 0.5 ? a : b).head,
-      spatialPath: choice(rng.next() < 0.5 ? a : b).spatialPath,
+      ...shown(Object.fromEntries(FIELDS.map((f) => [f, choice(rng.next() < 0.5 ? a : b)[f]])) as Choice),
     }),
     key: (g: G) => {
       const c = choice(g);
-      return `${sp.key(strip(g))}|head=${c.head}|spatial=${c.spatialPath ? 1 : 0}`;
+      return `${sp.key(strip(g))}|head=${c.head}|spatial=${c.spatialPath ? 1 : 0}` +
+        (c.contextPath !== DEFAULTS.contextPath ? `|context=${c.contextPath}` : '') +
+        (c.outputStride !== DEFAULTS.outputStride ? `|os=${c.outputStride}` : '');
     },
     describe: (g: G) => {
       const c = choice(g);
-      return `${sp.describe(strip(g))}\nhead: ${c.head}${c.spatialPath ? ', with spatial path' : ''}`;
+      const path = c.spatialPath ? `, with spatial path${c.contextPath === 'arm' ? ' (attention refinement)' : ''}` : '';
+      return `${sp.describe(strip(g))}\nhead: ${c.head}${path}${c.outputStride !== 32 ? `, output stride ${c.outputStride}` : ''}`;
     },
     validate: (g: unknown, source = 'genotype') => {
       if (!g || typeof g !== 'object' || Array.isArray(g)) return sp.validate(g, source);
-      const { head, spatialPath, ...rest } = g as Record<string, unknown>;
-      const base = sp.validate(rest, source);
-      if (head !== undefined && !(heads as unknown[]).includes(head)) throw fieldError(source, ['head'], `expected one of ${heads.join(', ')}`);
-      if (spatialPath !== undefined && !(paths as unknown[]).includes(spatialPath)) throw fieldError(source, ['spatialPath'], `expected one of ${paths.join(', ')}`);
-      return { ...base, ...choice({ head: head as SegmentationChoice['head'], spatialPath: spatialPath as boolean | undefined }) };
+      const given = g as Record<string, unknown>;
+      const base = sp.validate(strip(given as unknown as G), source);
+      for (const f of FIELDS) {
+        if (given[f] !== undefined && !(opts[f] as unknown[]).includes(given[f])) throw fieldError(source, [f], `expected one of ${opts[f].join(', ')}`);
+      }
+      return { ...base, ...shown(choice(given as SegmentationChoice)) };
     },
   };
   return wrapped as unknown as S;
 }
 
-/** The head and spatial-path choice of a genotype of `space` (first choices when absent). */
-export function segmentationChoice(space: SegSpace, g: SegmentationChoice): Required<SegmentationChoice> {
-  const seg = space.def.segmentation;
-  if (!seg) throw new Error(`space '${space.name}' has no segmentation section`);
-  return { head: g.head ?? seg.heads[0], spatialPath: g.spatialPath ?? seg.spatialPath[0] };
+/** The segmentation choices of a genotype of `space` (first choices when absent). */
+export function segmentationChoice(space: SegSpace, g: SegmentationChoice): Choice {
+  const o = options(space);
+  return canonical({
+    head: g.head ?? o.head[0], spatialPath: g.spatialPath ?? o.spatialPath[0],
+    contextPath: g.contextPath ?? o.contextPath[0], outputStride: g.outputStride ?? o.outputStride[0],
+  });
 }

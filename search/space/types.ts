@@ -17,6 +17,8 @@ export interface CellGenotype {
   /** Segmentation spaces only (see SegmentationChoice). */
   head?: SegmentationChoice['head'];
   spatialPath?: boolean;
+  outputStride?: SegmentationChoice['outputStride'];
+  contextPath?: SegmentationChoice['contextPath'];
 }
 
 /**
@@ -25,8 +27,12 @@ export interface CellGenotype {
  * other spaces are unchanged; missing means the space's first choice.
  */
 export interface SegmentationChoice {
-  head?: 'ppm' | 'fpn' | 'upsample';
+  head?: 'ppm' | 'fpn' | 'upsample' | 'upernet' | 'pup';
   spatialPath?: boolean;
+  /** Block spaces: the stride of the deepest features (8, 16 or 32); later stages dilate instead of striding. */
+  outputStride?: 8 | 16 | 32;
+  /** With a spatial path: 'resize' (context levels resized and concatenated) or 'arm' (BiSeNet's attention refinement). */
+  contextPath?: 'resize' | 'arm';
 }
 
 /** A NAS-Bench-201 style cell: ops[i] lists, for node i+1, the op on the edge from each earlier node j (0..i). */
@@ -48,6 +54,8 @@ export interface BlockGenotype {
   /** Segmentation spaces only (see SegmentationChoice). */
   head?: SegmentationChoice['head'];
   spatialPath?: boolean;
+  outputStride?: SegmentationChoice['outputStride'];
+  contextPath?: SegmentationChoice['contextPath'];
 }
 
 export type Genotype = CellGenotype | TabularCellGenotype | BlockGenotype;

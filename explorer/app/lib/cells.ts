@@ -105,3 +105,18 @@ export function opColor(op: string | null): string {
 export function prettyNode(label: string): string {
   return label.replace('c_{k-2}', 'cₖ₋₂').replace('c_{k-1}', 'cₖ₋₁').replace('c_{k}', 'cₖ');
 }
+
+const HEAD_NAMES: Record<string, string> = { ppm: 'PPM', fpn: 'FPN', upernet: 'UperNet', pup: 'SETR-PUP', upsample: 'upsample' };
+
+/**
+ * The lines of a segmentation genotype's head box in the block strip: head, output stride, spatial
+ * path (and its context path); null for genotypes without a head choice (classification).
+ */
+export function segHeadLines(g: { head?: string; outputStride?: number; spatialPath?: boolean; contextPath?: string }): string[] | null {
+  if (!g.head) return null;
+  return [
+    HEAD_NAMES[g.head] ?? g.head,
+    `1/${g.outputStride ?? 32}`,
+    ...(g.spatialPath ? [g.contextPath === 'arm' ? 'SP+ARM' : 'SP'] : []),
+  ];
+}
