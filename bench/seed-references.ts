@@ -1,0 +1,103 @@
+/**
+ * `node --import tsx bench/seed-references.ts [--task segmentation|classification|all] [--seeds N]
+ *   [--epochs E] [--train N] [--val N] [--names a,b] [--out bench/data/seed-references]`
+ * Trains the hand-designed reference architectures (search/space/references.ts) from scratch at a
+ * stated budget, as the proxy evaluator does (the same job, on one core): segmentation ones on
+ * `scenes-context` (mIoU and pixel accuracy on the validation scenes), classification ones on
+ * Fashion-MNIST (validation accuracy); with parameters, MACs and batch-1 TF.js latency.
+ *
+ * Resumable: every finished (architecture, seed, budget) is a line of <out>.jsonl, and a rerun
+ * trains only the lines missing; <out>.md is the table of all lines, rewritten after each.
+ * Latency comes from a loaded machine: compare it only within one file.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend } from '../search/backend/index.ts';
+import { evaluateJob } from '../search/evaluate/proxy.ts';
+import { SEG_DEFAULTS } from '../search/run/drivers/ask-tell.ts';
+import { readJsonFile, resolveSpacePath } from '../search/space/load.ts';
+import { REFERENCE_ARCHITECTURES, type ReferenceArchitecture } from '../search/space/references.ts';
+import { DEFAULT_RECIPE, RECIPES, proxyRecipeOf } from '../search/train/recipes.ts';
+import type { ProxyBudget } from '../search/contracts/budget.ts';
+
+const { values: args } = parseArgs({ options: {
+  task: { type: 'string', default: 'all' }, seeds: { type: 'string', default: '2' },
+  epochs: { type: 'string' }, train: { type: 'string' }, val: { type: 'string' }, names: { type: 'string' },
+  out: { type: 'string', default: 'bench/data/seed-references' },
+} });
+if (!['segmentation', 'classification', 'all'].includes(args.task!)) throw new Error(`--task: expected segmentation, classification or all, got '${args.task}'`);
+const backend = await initBackend();
+const seeds = Number(args.seeds);
+const out = args.out!;
+const command = `node --import tsx bench/seed-references.ts ${process.argv.slice(2).join(' ')}`.trim();
+
+function budgetFor(task: 'segmentation' | 'classification'): { dataset: string; budget: ProxyBudget } {
+  const num = (v: string | undefined, d: number): number => (v === undefined ? d : Number(v));
+  if (task === 'segmentation') {
+    const d = SEG_DEFAULTS;
+    return { dataset: 'scenes-context', budget: { epochs: num(args.epochs, d.epochs), trainImages: num(args.train, d.trainImages), valImages: num(args.val, d.valImages), batchSize: d.batchSize, learningRate: d.learningRate } };
+  }
+  const r = RECIPES[DEFAULT_RECIPE];
+  return { dataset: 'fashion-mnist', budget: { epochs: num(args.epochs, 1), trainImages: num(args.train, 2000), valImages: num(args.val, 1000), batchSize: r.batchSize, learningRate: r.learningRate, recipe: proxyRecipeOf(r) } };
+}
+
+interface Row {
+  name: string; space: string; task: string; seed: number; dataset: string; budget: ProxyBudget;
+  quality: number; pixel_accuracy?: number; latency_ms?: number; params: number; flops: number; train_seconds: number; backend: string;
+}
+
+const budgetKey = (b: ProxyBudget): string => `${b.epochs}x${b.trainImages}/${b.valImages}`;
+const rowKey = (r: Pick<Row, 'name' | 'seed' | 'budget'>): string => `${r.name}|${r.seed}|${budgetKey(r.budget)}`;
+
+function readRows(): Row[] {
+  if (!existsSync(`${out}.jsonl`)) return [];
+  return readFileSync(`${out}.jsonl`, 'utf8').split('\n').filter((l) => l.trim()).map((l, i) => {
+    try { return JSON.parse(l) as Row; } catch { throw new Error(`${out}.jsonl line ${i + 1}: not JSON`); }
+  });
+}
+
+function writeTable(rows: Row[]): void {
+  const f = (x: number | undefined, d: number): string => (x === undefined ? '' : x.toFixed(d));
+  const lines = [
+    `# Reference architectures (${backend.name})`, '',
+    `Made by \`${command}\` (resumable: rerun to finish or extend). Each row is one training from scratch at the stated budget, scored on the validation split: mIoU on \`scenes-context\`, accuracy on Fashion-MNIST. Latency is TF.js at batch 1 on one thread of a shared, loaded machine.`, '',
+    '| architecture | space | seed | budget (epochs x train/val) | quality | pixel acc. | latency ms | params | MMACs | train s |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.name} | ${r.space} | ${r.seed} | ${budgetKey(r.budget)} | ${r.task === 'segmentation' ? 'mIoU' : 'acc'} ${f(r.quality, 3)} | ${f(r.pixel_accuracy, 3)} | ${f(r.latency_ms, 2)} | ${r.params} | ${f(r.flops / 1e6, 2)} | ${f(r.train_seconds, 0)} |`),
+    '', ...REFERENCE_ARCHITECTURES.filter((a) => rows.some((r) => r.name === a.name)).map((a) => `- **${a.name}** (${a.space}): ${a.note}`), '',
+  ];
+  writeFileSync(`${out}.md`, lines.join('\n'));
+}
+
+const wanted = args.names?.split(',');
+const chosen: ReferenceArchitecture[] = REFERENCE_ARCHITECTURES.filter((a) => !wanted || wanted.includes(a.name));
+if (wanted) for (const n of wanted) if (!chosen.some((a) => a.name === n)) throw new Error(`--names: unknown reference '${n}' (known: ${REFERENCE_ARCHITECTURES.map((a) => a.name).join(', ')})`);
+mkdirSync(dirname(out), { recursive: true });
+const rows = readRows();
+const done = new Set(rows.map(rowKey));
+
+for (const arch of chosen) {
+  const spaceDef = readJsonFile(resolveSpacePath(arch.space)) as { task?: string };
+  const task = spaceDef.task === 'segmentation' ? 'segmentation' : 'classification';
+  if (args.task !== 'all' && args.task !== task) continue;
+  const { dataset, budget } = budgetFor(task);
+  for (let seed = 0; seed < seeds; seed++) {
+    if (done.has(rowKey({ name: arch.name, seed, budget }))) continue;
+    const r = await evaluateJob({
+      runId: 0, candidateId: 0, key: arch.name, spaceDef, genotype: arch.genotype, task, dataset, budget,
+      latency: { runtime: 'tfjs', warmup: 3, repeats: 20 }, seed,
+    });
+    const m = r.metrics;
+    const row: Row = {
+      name: arch.name, space: arch.space, task, seed, dataset, budget,
+      quality: (task === 'segmentation' ? m.miou : m.accuracy)!, pixel_accuracy: m.pixel_accuracy, latency_ms: m.latency_ms,
+      params: m.params!, flops: m.flops!, train_seconds: m.train_seconds!, backend: r.backend,
+    };
+    appendFileSync(`${out}.jsonl`, JSON.stringify(row) + '\n');
+    rows.push(row);
+    writeTable(rows);
+    console.log(JSON.stringify(row));
+  }
+}
+writeTable(rows);
