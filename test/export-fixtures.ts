@@ -75,7 +75,7 @@ const DARTS_SEG: CellGenotype = {
 };
 
 /** A shipped segmentation space's network at 32x32 (blocks: a sampled genotype with the given head and spatial path). */
-function segSpace(name: string, choice: { head: string; spatialPath: boolean; outputStride?: number; contextPath?: string }, cells?: CellGenotype): Network {
+function segSpace(name: string, choice: { head: string; spatialPath: boolean; outputStride?: number; contextPath?: string }, cells?: CellGenotype | BlockGenotype): Network {
   const space = loadSpace(resolveSpacePath(name));
   const genotype = { ...(cells ?? space.sample(createRng(8))), ...choice };
   return buildNetwork(space, genotype as never, { inShape: [32, 32, 1], classes: 4, rng: createRng(5) });
@@ -95,6 +95,15 @@ export const FIXTURES: Fixture[] = [
   { name: 'seg-cells: 1/4..1/32 cells, spatial path, fpn', build: () => segSpace('seg-cells', { head: 'fpn', spatialPath: true }, DARTS_SEG) },
   { name: 'seg-blocks: min-stride blocks, spatial path, ppm', build: () => segSpace('seg-blocks', { head: 'ppm', spatialPath: true, outputStride: 32 }) },
   { name: 'seg-blocks: output stride 8 (dilated stages), upernet', build: () => segSpace('seg-blocks', { head: 'upernet', spatialPath: false, outputStride: 8 }) },
+  { name: 'seg-blocks: HarDNet blocks (strided, and dilated at output stride 16), upernet', build: () => {
+    const hd = (width: number) => ({ op: 'hardnet', kernel: 3, width });
+    const g = { stages: [{ depth: 1, layers: [hd(16)] }, { depth: 2, layers: [hd(24), hd(24)] }, { depth: 1, layers: [hd(32)] }, { depth: 1, layers: [hd(48)] }] };
+    return segSpace('seg-blocks', { head: 'upernet', spatialPath: false, outputStride: 16 }, g);
+  } },
+  { name: 'seg-blocks: ViT layers (patch embedding, then at output stride 16), Segmenter mask transformer', build: () => segSpace('seg-blocks', { head: 'mask', spatialPath: false, outputStride: 16 }, {
+    stages: [{ depth: 1, layers: [{ op: 'conv', kernel: 3, width: 16 }] }, { depth: 1, layers: [{ op: 'conv', kernel: 3, width: 24 }] },
+      { depth: 2, layers: [{ op: 'vit', width: 32 }, { op: 'vit', width: 32 }] }, { depth: 1, layers: [{ op: 'vit', width: 48 }] }],
+  }) },
   { name: 'seg-blocks: spatial path with ARM context path, fpn', build: () => segSpace('seg-blocks', { head: 'fpn', spatialPath: true, contextPath: 'arm', outputStride: 32 }) },
 ];
 

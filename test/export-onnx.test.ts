@@ -57,9 +57,9 @@ test('the fixtures use every operation of every space, in normal and reduction c
     const nb201 = new Set(nets.filter((n) => n.backbone.kind === 'nb201_backbone').flatMap((n) => walk(n)).map((e) => (e.m as Layer).opName));
     for (const op of NB201_OPS) assert.ok(nb201.has(op), `NB201 lacks ${op}`);
     const blockNames = opNames(() => true);
-    for (const op of ['conv_k3', 'mbconv_k5e1', 'mbconv_k3e3', 'mbconv_k7e6', 'win_attn', 'attention']) assert.ok(blockNames.has(op), `block nets lack ${op}`);
+    for (const op of ['conv_k3', 'mbconv_k5e1', 'mbconv_k3e3', 'mbconv_k7e6', 'win_attn', 'attention', 'hardnet_k3', 'vit']) assert.ok(blockNames.has(op), `block nets lack ${op}`);
     const kinds = new Set(all.map((e) => e.m.kind));
-    for (const k of ['classifier_head', 'upsample_head', 'ppm_head', 'fpn_head', 'upernet_head', 'pup_head', 'factorized_reduce', 'zero', 'residual', 'seg_cell_backbone', 'min_stride_backbone', 'two_path_backbone', 'channel_attention', 'arm_context_path', 'attention_refinement']) assert.ok(kinds.has(k), `no ${k}`);
+    for (const k of ['classifier_head', 'upsample_head', 'ppm_head', 'fpn_head', 'upernet_head', 'pup_head', 'mask_transformer_head', 'factorized_reduce', 'zero', 'residual', 'seg_cell_backbone', 'min_stride_backbone', 'two_path_backbone', 'channel_attention', 'arm_context_path', 'attention_refinement', 'harmonic_dense_block']) assert.ok(kinds.has(k), `no ${k}`);
     assert.ok(all.some((e) => e.m.kind === 'window_msa' && (e.m.config as { shift: boolean }).shift), 'no shifted window attention');
     assert.ok(all.some((e) => e.m.kind === 'window_msa' && (e.m.config as { heads: number }).heads > 1), 'no multi-head window attention');
   } finally {

@@ -6,6 +6,7 @@ import { REFERENCE_ARCHITECTURES, referencesOf } from '../search/space/reference
 import { loadSpace, resolveSpacePath } from '../search/space/load.ts';
 import { buildNetwork } from '../search/space/build.ts';
 import type { Module } from '../search/nn/module.ts';
+import type { Genotype, Space } from '../search/space/types.ts';
 
 await tf.setBackend('cpu');
 
@@ -17,15 +18,16 @@ const kinds = (m: Module, out = new Set<string>()): Set<string> => {
 
 test('every reference validates in its space, builds, and uses the modules of its family', () => {
   const expected: Record<string, string[]> = {
-    'pspnet-like': ['ppm_head'], 'setr-like': ['pup_head', 'global_msa'], 'segmenter-like': ['upsample_head', 'global_msa'],
-    'swin-upernet-like': ['upernet_head', 'window_msa'], 'bisenet-like': ['two_path_backbone', 'arm_context_path'],
+    'pspnet-like': ['ppm_head'], 'setr-like': ['pup_head', 'global_msa'], 'segmenter-like': ['mask_transformer_head', 'global_msa'],
+    'swin-upernet-like': ['upernet_head', 'window_msa'], 'bisenet-like': ['two_path_backbone', 'arm_context_path'], 'hardnet-like': ['harmonic_dense_block', 'fpn_head'],
   };
   assert.equal(new Set(REFERENCE_ARCHITECTURES.map((r) => r.name)).size, REFERENCE_ARCHITECTURES.length, 'names are unique');
   for (const ref of REFERENCE_ARCHITECTURES) {
-    const space = loadSpace(resolveSpacePath(ref.space));
+    const loaded = loadSpace(resolveSpacePath(ref.space));
+    const space = loaded as unknown as Space<Genotype>;
     const valid = space.validate(ref.genotype, ref.name);
-    assert.equal(space.key(valid), space.key(ref.genotype as never), `${ref.name}: the shipped genotype is canonical`);
-    const net = buildNetwork(space, valid);
+    assert.equal(space.key(valid), space.key(ref.genotype), `${ref.name}: the shipped genotype is canonical`);
+    const net = buildNetwork(loaded, valid);
     try {
       const found = kinds(net);
       for (const k of expected[ref.name] ?? []) assert.ok(found.has(k), `${ref.name} lacks ${k}`);

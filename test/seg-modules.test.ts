@@ -8,6 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../search/util/rng.ts';
 import { ProgressiveUpsamplingHead, UperNetHead } from '../search/nn/heads.ts';
 import { ArmContextPath, AttentionRefinement } from '../search/nn/seg-backbones.ts';
+import { HarmonicDenseBlock, harmonicLinks } from '../search/nn/hardnet.ts';
+import { MaskTransformerHead } from '../search/nn/mask-transformer.ts';
+import { vitOp } from '../search/nn/attention.ts';
 import { dilatedStages } from '../search/space/seg-build.ts';
 import { buildNetwork } from '../search/space/build.ts';
 import { loadSpace, resolveSpacePath } from '../search/space/load.ts';
@@ -143,4 +146,65 @@ test('seg-blocks with a spatial path: the ARM context path refines 1/16 and 1/32
   assert.deepEqual(refined(8), [64]);
   assert.notEqual(space.key({ ...g, contextPath: 'arm' }), space.key(g));
   assert.equal(space.key({ ...g, spatialPath: false, contextPath: 'arm' }), space.key({ ...g, spatialPath: false }), 'no spatial path, no context path');
+});
+
+test('HarDNet harmonic dense block: links, channels, parameters and MACs worked by hand', () => {
+  // Growth 4, multiplier 1.7: layer 2 reads 1 and 0 (4 * 1.7 -> 6), layer 4 reads 3, 2, 0 (4 * 1.7^2 -> 12).
+  assert.deepEqual(harmonicLinks(4, 8, 4, 1.7), { links: [[], [0], [1, 0], [2], [3, 2, 0]], channels: [8, 4, 6, 4, 12], outputs: [1, 3, 4] });
+  const block = new HarmonicDenseBlock(8, 16, 3, 1, createRng(0), { growth: 4 });
+  const params = convBnRelu(8, 4, 3) + convBnRelu(4 + 8, 6, 3) + convBnRelu(6, 4, 3) + convBnRelu(4 + 6 + 8, 12, 3) + convBnRelu(4 + 4 + 12, 16, 1);
+  assert.equal(params, 3500);
+  assert.equal(block.paramCount(), params);
+  assert.equal(block.flops([8, 8, 8]), 64 * (9 * 8 * 4 + 9 * 12 * 6 + 9 * 6 * 4 + 9 * 18 * 12 + 20 * 16));
+  block.opName = 'hardnet_k3';
+  assert.equal(block.latencyKey([8, 8, 8]), 'hardnet_k3@c8o16s1h8w8');
+  const strided = new HarmonicDenseBlock(8, 16, 3, 2, createRng(0), { growth: 4 });
+  assert.equal(strided.flops([8, 8, 8]), block.flops([4, 4, 8]), 'a strided block pools first, then runs at half the size');
+  const y = tf.tidy(() => strided.forward(tf.ones([2, 8, 8, 8]), true));
+  assert.deepEqual(y.shape, [2, 4, 4, 16]);
+  y.dispose();
+  block.dispose();
+  strided.dispose();
+});
+
+test('Segmenter mask transformer: parameters and MACs worked by hand; masks are dot products of unit vectors', () => {
+  // A 2x2x8 map (4 patches), 3 classes, dim 4 (one head), one layer with an MLP of 16.
+  const head = new MaskTransformerHead(8, 3, createRng(0), { dim: 4, layers: 1 });
+  const ln = (c: number): number => 2 * c;
+  const layer = ln(4) + (4 * 12 + 12) + (4 * 4 + 4) + ln(4) + (4 * 16 + 16) + (16 * 4 + 4);
+  const params = (8 * 4 + 4) + 3 * 4 + layer + ln(4) + 16 + 16 + ln(3);
+  assert.equal(params, 338);
+  assert.equal(head.paramCount(), params);
+  const tokens = 4 + 3;
+  const macs = 4 * 8 * 4 // patch projection
+    + tokens * 4 * 4 * 4 + 2 * tokens * tokens * 4 // attention: qkv and output projections, two token-token products
+    + 2 * tokens * 4 * 16 // MLP
+    + 4 * 4 * 4 + 3 * 4 * 4 + 4 * 3 * 4; // patch and class projections, the masks
+  assert.equal(macs, 2024);
+  assert.equal(head.flops([[2, 2, 8]]), macs);
+  const before = tf.memory().numTensors;
+  const y = tf.tidy(() => head.forward([tf.randomNormal([2, 2, 2, 8], 0, 1, 'float32', 3)], [8, 8, 1], true));
+  assert.deepEqual(y.shape, [2, 8, 8, 3]);
+  // mask_norm is a LayerNorm over classes at its initial scale 1, shift 0: zero mean per pixel.
+  const means = tf.tidy(() => tf.mean(y, -1).abs().max().dataSync()[0]);
+  assert.ok(means < 1e-4, `per-pixel mean over classes ${means}`);
+  y.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  head.dispose();
+});
+
+test('ViT encoder layer: patch embedding and transformer layer, parameters and MACs worked by hand', () => {
+  // 4x4x4 in, width 8, stride 2: a 2x2 stride-2 patch embedding to 2x2x8 (4 tokens), one head.
+  const op = vitOp(4, 8, 2, createRng(0));
+  const ln = 2 * 8;
+  const params = (2 * 2 * 4 * 8 + 8) + ln + (8 * 24 + 24) + (8 * 8 + 8) + ln + (8 * 32 + 32) + (32 * 8 + 8);
+  assert.equal(params, 1008);
+  assert.equal(op.paramCount(), params);
+  const macs = 4 * 8 * (2 * 2 * 4) + (4 * 4 * 64 + 2 * 4 * 4 * 8) + 2 * 4 * 8 * 32;
+  assert.equal(macs, 3840);
+  assert.equal(op.flops([4, 4, 4]), macs);
+  assert.deepEqual(op.outputShape([4, 4, 4]), [2, 2, 8]);
+  op.opName = 'vit';
+  assert.equal(op.latencyKey([4, 4, 4]), 'vit@c4o8s2h4w4');
+  op.dispose();
 });

@@ -74,9 +74,9 @@ describe('segmentation spaces', () => {
         assert.notEqual(space.key(child), space.key(g));
         space.validate(space.crossover(g, child, rng));
         if (child.head !== g.head || child.spatialPath !== g.spatialPath) choiceMutations++;
-        heads.add(`${space.sample(rng).head}/${space.sample(rng).spatialPath}`);
         g = child;
       }
+      for (let i = 0; i < 200; i++) heads.add(`${space.sample(rng).head}/${space.sample(rng).spatialPath}`);
       assert.ok(choiceMutations > 0 && choiceMutations < 30, `${choiceMutations} of 30 mutations changed head or path`);
       const seg = loaded.def.segmentation!;
       assert.equal(heads.size, seg.heads.length * seg.spatialPath.length, [...heads].join(' '));

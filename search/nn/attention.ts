@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.ts';
 import { Layer, Residual, Sequential, type Shape } from './module.ts';
-import { BatchNorm, Conv2d, Dense, LayerNorm, Pool2d } from './layers.ts';
+import { BatchNorm, Conv2d, Dense, LayerNorm, Pool2d, ReLU } from './layers.ts';
 import { truncNormal } from './init.ts';
 
 /** The most heads (at most 8) leaving at least 16 channels per head; 1 for narrow layers. */
@@ -189,6 +189,33 @@ export class GlobalAttention extends Layer {
     const T = h * w;
     return T * 4 * C * C + 2 * T * T * C;
   }
+}
+
+/**
+ * A ViT encoder layer: x + MSA(LN(x)), then x + MLP(LN(x)), the MLP (4x wide, ReLU where ViT uses
+ * GELU) as 1x1 convs so that it runs on feature maps and token maps ([b, 1, tokens, C]) alike.
+ */
+export function transformerLayer(C: number, rng: Rng, heads?: number): Sequential {
+  const mlp = 4 * C;
+  return new Sequential([
+    ['attn', new Residual(new Sequential([['norm', new LayerNorm(C)], ['attn', new GlobalAttention(C, rng, { heads })]]))],
+    ['mlp', new Residual(new Sequential([
+      ['norm', new LayerNorm(C)], ['fc1', new Conv2d(C, mlp, 1, rng, { bias: true })], ['relu', new ReLU()], ['fc2', new Conv2d(mlp, C, 1, rng, { bias: true })],
+    ]))],
+  ], 'transformer_layer');
+}
+
+/**
+ * A ViT/SETR encoder stage's layer in a block network: a strided use embeds patches (a
+ * non-overlapping stride x stride conv, ViT's linear patch embedding), a width change projects
+ * by 1x1 conv; then a transformer layer. No position embedding: the convolutions before it carry position.
+ */
+export function vitOp(cin: number, cout: number, stride: number, rng: Rng): Sequential {
+  const layers: [string, Layer][] = [];
+  if (stride !== 1) layers.push(['patch_embed', new Conv2d(cin, cout, stride, rng, { stride, padding: 0, bias: true })]);
+  else if (cin !== cout) layers.push(['proj', new Conv2d(cin, cout, 1, rng, { bias: true })]);
+  layers.push(['layer', transformerLayer(cout, rng)]);
+  return new Sequential(layers, 'vit');
 }
 
 /** x -> [reduce] -> y + MSA(LN(y)). `core` is a WindowAttention or GlobalAttention on `cout` channels. */

@@ -9,17 +9,19 @@ import type { BlockGenotype, BlockLayer } from '../space/types.ts';
 import type { Task } from '../contracts/task.ts';
 import { Layer, ModuleList, chainFlops, chainShapes, type ModuleConfig, type Shape } from './module.ts';
 import { convBnRelu, mbconv } from './ops.ts';
-import { GlobalAttention, WindowAttention, attentionOp } from './attention.ts';
+import { GlobalAttention, WindowAttention, attentionOp, vitOp } from './attention.ts';
+import { HarmonicDenseBlock } from './hardnet.ts';
 import { Backbone, Network, atLevelEnds, type BackboneOutput } from './network.ts';
 import { buildHead, type HeadKind } from './heads.ts';
 
-/** Layer ops of block spaces: `conv` (conv-BN-ReLU), `mbconv`, `attention` (global), `win_attn`. */
-export const BLOCK_OPS = ['conv', 'mbconv', 'attention', 'win_attn'] as const;
+/** Layer ops of block spaces: `conv` (conv-BN-ReLU), `mbconv`, `attention` (global), `win_attn`, `hardnet`, `vit` (patch embedding + transformer layer). */
+export const BLOCK_OPS = ['conv', 'mbconv', 'attention', 'win_attn', 'hardnet', 'vit'] as const;
 
 /** The layer's latency-table name, e.g. `mbconv_k5e6`, `conv_k3`, `attention`. */
 export function blockOpName(l: BlockLayer): string {
   switch (l.op) {
     case 'conv': return `conv_k${l.kernel ?? 3}`;
+    case 'hardnet': return `hardnet_k${l.kernel ?? 3}`;
     case 'mbconv': return `mbconv_k${l.kernel ?? 3}e${l.expand ?? 6}`;
     default: return l.op;
   }
@@ -27,7 +29,7 @@ export function blockOpName(l: BlockLayer): string {
 
 /**
  * `dilation` (output-stride control, as PSPNet's dilated later stages) applies to convolutions;
- * attention sees every token of its map whatever the stride, so it ignores it.
+ * attention and transformer layers see every token of their map whatever the stride, so they ignore it.
  */
 export function buildBlockLayer(l: BlockLayer, cin: number, stride: number, rng: Rng, o: { shift?: boolean; windowSize?: number; dilation?: number } = {}): Layer {
   const k = l.kernel ?? 3;
@@ -36,11 +38,13 @@ export function buildBlockLayer(l: BlockLayer, cin: number, stride: number, rng:
   switch (l.op) {
     case 'conv': layer = convBnRelu(cin, l.width, k, stride, rng, d); break;
     case 'mbconv': layer = mbconv(cin, l.width, k, stride, l.expand ?? 6, rng, d); break;
+    case 'hardnet': layer = new HarmonicDenseBlock(cin, l.width, k, stride, rng, { dilation: d }); break;
+    case 'vit': layer = vitOp(cin, l.width, stride, rng); break;
     case 'attention': layer = attentionOp(cin, l.width, stride, rng, new GlobalAttention(l.width, rng)); break;
     case 'win_attn': layer = attentionOp(cin, l.width, stride, rng, new WindowAttention(l.width, rng, { shift: o.shift, windowSize: o.windowSize })); break;
     default: throw new Error(`unknown block op '${l.op}' (known: ${BLOCK_OPS.join(', ')})`);
   }
-  layer.opName = blockOpName(l) + (d > 1 && (l.op === 'conv' || l.op === 'mbconv') ? `d${d}` : '');
+  layer.opName = blockOpName(l) + (d > 1 && (l.op === 'conv' || l.op === 'mbconv' || l.op === 'hardnet') ? `d${d}` : '');
   return layer;
 }
 

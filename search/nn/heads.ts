@@ -8,8 +8,9 @@ import type { Rng } from '../util/rng.ts';
 import { ModuleList, Sequential, type Shape } from './module.ts';
 import { BatchNorm, Conv2d, Dense, GlobalAvgPool, ReLU } from './layers.ts';
 import { Head } from './network.ts';
+import { MaskTransformerHead } from './mask-transformer.ts';
 
-export type HeadKind = 'classifier' | 'ppm' | 'fpn' | 'upsample' | 'upernet' | 'pup';
+export type HeadKind = 'classifier' | 'ppm' | 'fpn' | 'upsample' | 'upernet' | 'pup' | 'mask';
 
 const resize = (x: tf.Tensor, h: number, w: number): tf.Tensor =>
   x.shape[1] === h && x.shape[2] === w ? x : tf.image.resizeBilinear(x as tf.Tensor4D, [h, w], false, true);
@@ -281,7 +282,7 @@ export class ProgressiveUpsamplingHead extends Head {
 export function buildHead(kind: HeadKind | undefined, task: 'classification' | 'segmentation', featureShapes: Shape[], classes: number, rng: Rng, inShape?: Shape): Head {
   const chosen = kind ?? (task === 'classification' ? 'classifier' : 'upsample');
   if (task === 'classification' && chosen !== 'classifier') throw new Error(`head '${chosen}' produces per-pixel logits; classification needs 'classifier'`);
-  if (task === 'segmentation' && chosen === 'classifier') throw new Error(`segmentation needs a per-pixel head (ppm, fpn, upernet, pup, upsample), not 'classifier'`);
+  if (task === 'segmentation' && chosen === 'classifier') throw new Error(`segmentation needs a per-pixel head (ppm, fpn, upernet, pup, mask, upsample), not 'classifier'`);
   const deepest = featureShapes[featureShapes.length - 1][2];
   switch (chosen) {
     case 'classifier': return new ClassifierHead(deepest, classes, rng);
@@ -289,6 +290,7 @@ export function buildHead(kind: HeadKind | undefined, task: 'classification' | '
     case 'ppm': return new PyramidPoolingHead(deepest, classes, rng);
     case 'fpn': return new FpnHead(featureShapes.map((s) => s[2]), classes, rng);
     case 'upernet': return new UperNetHead(featureShapes.map((s) => s[2]), classes, rng);
+    case 'mask': return new MaskTransformerHead(deepest, classes, rng);
     case 'pup':
       if (!inShape) throw new Error(`head 'pup' needs the input shape`);
       return new ProgressiveUpsamplingHead(deepest, classes, inShape[0] / featureShapes[featureShapes.length - 1][0], rng);

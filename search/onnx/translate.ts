@@ -126,6 +126,14 @@ export class Translator {
         const y = this.multiHead(m, tokens, h * w, C, heads, path);
         return out(g.op('Transpose', [g.op('Reshape', [y, g.int64Const([-1, h, w, C])], path)], path, { perm: [0, 3, 1, 2] }));
       }
+      case 'harmonic_dense_block': {
+        const { links, outputs } = m.config as { links: number[][]; outputs: number[] };
+        const hasDown = m.children().some(([n]) => n === 'down');
+        const states = [hasDown ? this.layer(child(m, 'down', path), x, `${path}.down`) : x];
+        child<Module>(m, 'layers', path).children().forEach(([n, l], i) =>
+          states.push(this.layer(l as Layer, this.concat(links[i + 1].map((j) => states[j]), `${path}.layers.${n}.in`), `${path}.layers.${n}`)));
+        return this.layer(child(m, 'transition', path), this.concat(outputs.map((i) => states[i]), `${path}.out`), `${path}.transition`);
+      }
       case 'nb201_cell':
         return out(this.nb201Cell(m, x, path));
       default:
@@ -392,6 +400,40 @@ export class Translator {
     return y;
   }
 
+  /**
+   * Segmenter's mask transformer (search/nn MaskTransformerHead): tokens as a [B, dim, 1, tokens]
+   * map through the network's own layers; the masks [B, classes, h, w] before upsampling.
+   */
+  private maskTransformer(m: Module, x: Value, path: string): Value {
+    const g = this.g;
+    const { classes: K, dim } = m.config as { classes: number; dim: number };
+    const [h, w] = x.shape;
+    const n = h * w;
+    const proj = this.layer(child(m, 'proj_dec', path), x, `${path}.proj_dec`);
+    const patches = g.op('Reshape', [proj.name, g.int64Const([-1, dim, 1, n])], `${path}.patches`);
+    const emb = values(m, 'cls_emb', path).data;
+    const embT = new Float32Array(K * dim);
+    for (let k = 0; k < K; k++) for (let d = 0; d < dim; d++) embT[d * K + k] = emb[k * dim + d];
+    const batch = g.op('Slice', [g.op('Shape', [patches], `${path}.shape`), g.int64Const([0]), g.int64Const([1])], `${path}.batch`);
+    const sizes = g.op('Concat', [batch, g.int64Const([dim, 1, K])], `${path}.cls_sizes`, { axis: 0 });
+    const cls = g.op('Expand', [g.floatConst(`${path}.cls_emb`, embT, [1, dim, 1, K]), sizes], `${path}.cls`);
+    let t: Value = { name: g.op('Concat', [patches, cls], `${path}.tokens`, { axis: 3 }), shape: [1, n + K, dim] };
+    for (const [i, block] of child<Module>(m, 'blocks', path).children()) t = this.layer(block as Layer, t, `${path}.blocks.${i}`);
+    t = this.layer(child(m, 'decoder_norm', path), t, `${path}.decoder_norm`);
+    const part = (from: number, to: number, name: string): Value =>
+      ({ name: g.op('Slice', [t.name, g.int64Const([from]), g.int64Const([to]), g.int64Const([3])], `${path}.${name}`), shape: [1, to - from, dim] });
+    const unit = (v: Value, name: string, count: number): string => {
+      const y = this.layer(child(m, name, path), v, `${path}.${name}`).name;
+      const normed = g.op('Div', [y, g.op('ReduceL2', [y], `${path}.${name}.norm`, { axes: [1], keepdims: 1 })], `${path}.${name}.unit`);
+      return g.op('Reshape', [normed, g.int64Const([-1, dim, count])], `${path}.${name}.flat`);
+    };
+    const pu = g.op('Transpose', [unit(part(0, n, 'patch_tokens'), 'proj_patch', n)], `${path}.patches_t`, { perm: [0, 2, 1] });
+    const masks = g.op('MatMul', [pu, unit(part(n, n + K, 'class_tokens'), 'proj_classes', K)], `${path}.masks`);
+    const byClass = g.op('Reshape', [g.op('Transpose', [masks], `${path}.masks_t`, { perm: [0, 2, 1] }), g.int64Const([-1, K, 1, n])], `${path}.masks_map`);
+    const normed = this.layer(child(m, 'mask_norm', path), { name: byClass, shape: [1, n, K] }, `${path}.mask_norm`);
+    return { name: g.op('Reshape', [normed.name, g.int64Const([-1, K, h, w])], `${path}.masks_hw`), shape: [h, w, K] };
+  }
+
   /** Bilinear resize with half-pixel centres (tfjs resizeBilinear(halfPixelCenters=true)); a no-op at the same size. */
   private resize(x: Value, h: number, w: number, path: string): Value {
     if (x.shape[0] === h && x.shape[1] === w) return x;
@@ -448,6 +490,8 @@ export class Translator {
         }
         return this.resize(this.layer(child(m, 'classifier', path), y, `${path}.classifier`), H, W, `${path}.upsample`);
       }
+      case 'mask_transformer_head':
+        return this.resize(this.maskTransformer(m, deepest, path), H, W, `${path}.upsample`);
       case 'upsample_head':
         return this.resize(this.layer(child(m, 'classifier', path), deepest, `${path}.classifier`), H, W, `${path}.upsample`);
       case 'ppm_head': {

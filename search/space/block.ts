@@ -1,6 +1,6 @@
 /**
  * The block space (MnasNet / FBNet / Once-for-All style): a stem, then stages of layers; each
- * stage chooses its depth and width, each layer its operation (conv, MBConv, attention) and that
+ * stage chooses its depth and width, each layer its operation (conv, MBConv, attention, HarDNet block) and that
  * operation's kernel, expansion or attention kind. A stage's stride applies to its first layer.
  */
 import { z } from 'zod';
@@ -51,7 +51,8 @@ export function canonicalBlock(g: BlockGenotype): BlockGenotype {
 }
 
 function cleanLayer(l: BlockLayer): BlockLayer {
-  if (l.op === 'conv') return { op: l.op, kernel: l.kernel, width: l.width };
+  if (l.op === 'conv' || l.op === 'hardnet') return { op: l.op, kernel: l.kernel, width: l.width };
+  if (l.op === 'vit') return { op: l.op, width: l.width };
   if (l.op === 'mbconv') return { op: l.op, kernel: l.kernel, expand: l.expand, width: l.width };
   return { op: l.op, attention: l.attention, width: l.width };
 }
@@ -62,6 +63,8 @@ export function blockKey(g: BlockGenotype): string {
 
 export function describeLayer(l: BlockLayer): string {
   if (l.op === 'conv') return `conv${l.kernel}`;
+  if (l.op === 'hardnet') return `hd${l.kernel}`;
+  if (l.op === 'vit') return 'vit';
   if (l.op === 'mbconv') return `mb${l.expand}k${l.kernel}`;
   return `${l.attention === 'window' ? 'win' : 'global'}-attn`;
 }
@@ -86,9 +89,10 @@ function checkLayer(l: BlockLayer, choices: readonly BlockOpChoice[], source: st
   const oneOf = (field: 'kernel' | 'expand' | 'attention', allowed: readonly (string | number)[]): void => {
     if (l[field] === undefined || !allowed.includes(l[field])) throw fieldError(source, [...path, field], `expected one of ${allowed.join(', ')}`);
   };
-  if (choice.op === 'conv') { expectOnly(['kernel']); oneOf('kernel', choice.kernel); }
+  if (choice.op === 'conv' || choice.op === 'hardnet') { expectOnly(['kernel']); oneOf('kernel', choice.kernel); }
   if (choice.op === 'mbconv') { expectOnly(['kernel', 'expand']); oneOf('kernel', choice.kernel); oneOf('expand', choice.expand); }
   if (choice.op === 'attention') { expectOnly(['attention']); oneOf('attention', choice.kind); }
+  if (choice.op === 'vit') expectOnly([]);
 }
 
 export function validateBlock(g: unknown, def: BlockSpaceDef, source = 'genotype'): BlockGenotype {
@@ -115,7 +119,8 @@ export function validateBlock(g: unknown, def: BlockSpaceDef, source = 'genotype
 
 function sampleLayer(choices: readonly BlockOpChoice[], width: number, rng: Rng): BlockLayer {
   const c = rng.pick(choices);
-  if (c.op === 'conv') return { op: 'conv', kernel: rng.pick(c.kernel), width };
+  if (c.op === 'conv' || c.op === 'hardnet') return { op: c.op, kernel: rng.pick(c.kernel), width };
+  if (c.op === 'vit') return { op: 'vit', width };
   if (c.op === 'mbconv') return { op: 'mbconv', kernel: rng.pick(c.kernel), expand: rng.pick(c.expand), width };
   return { op: 'attention', attention: rng.pick(c.kind), width };
 }

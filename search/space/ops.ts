@@ -20,13 +20,13 @@ export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3'
 export type Nb201Op = (typeof NB201_OPS)[number];
 
 /** Layer kinds of a block space. */
-export const BLOCK_OPS = ['conv', 'mbconv', 'attention'] as const;
+export const BLOCK_OPS = ['conv', 'mbconv', 'attention', 'hardnet', 'vit'] as const;
 export type BlockOp = (typeof BLOCK_OPS)[number];
 
 export const ATTENTION_KINDS = ['window', 'global'] as const;
 
-/** Per-pixel heads a segmentation space can search over: pyramid pooling, FPN fusion, UperNet (both), SETR's progressive upsampling, plain upsampling. */
-export const SEG_HEADS = ['ppm', 'fpn', 'upsample', 'upernet', 'pup'] as const;
+/** Per-pixel heads a segmentation space can search over: pyramid pooling, FPN fusion, UperNet (both), SETR's progressive upsampling, Segmenter's mask transformer, plain upsampling. */
+export const SEG_HEADS = ['ppm', 'fpn', 'upsample', 'upernet', 'pup', 'mask'] as const;
 export type SegHead = (typeof SEG_HEADS)[number];
 
 /** Output strides a segmentation block space can read its deepest map at (coarser stages dilated instead). */

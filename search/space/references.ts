@@ -19,12 +19,14 @@ export interface ReferenceArchitecture {
 const conv = (width: number, kernel = 3): BlockLayer => ({ op: 'conv', kernel, width });
 const mb = (width: number, expand: number, kernel = 3): BlockLayer => ({ op: 'mbconv', kernel, expand, width });
 const attn = (width: number, attention: 'window' | 'global'): BlockLayer => ({ op: 'attention', attention, width });
+const hd = (width: number): BlockLayer => ({ op: 'hardnet', kernel: 3, width });
 const stage = (...layers: BlockLayer[]) => ({ depth: layers.length, layers });
 
 /** seg-blocks: stem 1/2, stages at 1/4, 1/8, 1/16, 1/32 (or dilated past the output stride). */
+const vit = (width: number): BlockLayer => ({ op: 'vit', width });
 const vitEncoder: BlockGenotype['stages'] = [
-  // Strided convs to 1/16 stand in for the patch embedding; then one resolution of global attention.
-  stage(conv(16)), stage(conv(24)), stage(attn(64, 'global'), attn(64, 'global'), attn(64, 'global')), stage(attn(96, 'global'), attn(96, 'global')),
+  // A conv stem to 1/8, then ViT layers: a 2x2 patch embedding to 1/16 and transformer layers at that one resolution.
+  stage(conv(16)), stage(conv(24)), stage(vit(64), vit(64), vit(64)), stage(vit(96), vit(96)),
 ];
 
 const SEGMENTATION: ReferenceArchitecture[] = [
@@ -39,12 +41,12 @@ const SEGMENTATION: ReferenceArchitecture[] = [
   {
     name: 'setr-like', space: 'seg-blocks',
     genotype: { stages: vitEncoder, head: 'pup', spatialPath: false, outputStride: 16 } as BlockGenotype,
-    note: 'SETR-PUP: global self-attention at one resolution (1/16, the last stage not striding) and the progressive upsampling decoder; strided convs replace the linear patch embedding, and the attention layers have no MLP.',
+    note: 'SETR-PUP: a ViT encoder (transformer layers with MLPs at one resolution, 1/16: the last stage does not stride) and the progressive upsampling decoder; a conv stem to 1/8 and a 2x2 patch embedding replace the 16x16 one, with no position embedding and five layers, not 24.',
   },
   {
     name: 'segmenter-like', space: 'seg-blocks',
-    genotype: { stages: vitEncoder, head: 'upsample', spatialPath: false, outputStride: 16 } as BlockGenotype,
-    note: "Segmenter with its linear decoder (a per-patch classifier, upsampled) on the SETR-like encoder; Segmenter's mask-transformer decoder is not built.",
+    genotype: { stages: vitEncoder, head: 'mask', spatialPath: false, outputStride: 16 } as BlockGenotype,
+    note: "Segmenter: its mask-transformer decoder (two layers; class embeddings attending with the patch tokens, masks from their dot products) on the SETR-like encoder; ReLU for GELU in the decoder's MLP.",
   },
   {
     name: 'swin-upernet-like', space: 'seg-blocks',
@@ -61,6 +63,14 @@ const SEGMENTATION: ReferenceArchitecture[] = [
       head: 'upsample', spatialPath: true, contextPath: 'arm', outputStride: 32,
     } as BlockGenotype,
     note: "BiSeNet: a three-conv spatial path at 1/8 beside a light context path (MBConvs standing in for Xception39) refined by attention refinement modules with global context, joined by the feature fusion module; no auxiliary losses.",
+  },
+  {
+    name: 'hardnet-like', space: 'seg-blocks',
+    genotype: {
+      stages: [stage(hd(16)), stage(hd(24), hd(24)), stage(hd(40), hd(40)), stage(hd(64))],
+      head: 'fpn', spatialPath: false, outputStride: 32,
+    } as BlockGenotype,
+    note: "FC-HarDNet: harmonic dense blocks (four layers each, a 1x1 transition) at every stage, decoded over all levels; the FPN head stands in for FC-HarDNet's concatenating U-shaped decoder.",
   },
 ];
 

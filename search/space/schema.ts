@@ -21,7 +21,7 @@ const common = {
   }).meta({ description: 'The default input the networks are built and measured at.' }),
   segmentation: z.strictObject({
     heads: z.array(z.enum(SEG_HEADS)).min(1).superRefine(uniqueItems).default(['upsample'])
-      .meta({ description: 'Head choices searched over: ppm (pyramid pooling, bins 1,2,3,6), fpn (multi-level fusion), upernet (pyramid pooling on the deepest map as the top of an FPN), pup (SETR progressive upsampling: 3x3 conv and 2x upsampling per halving), upsample (1x1 conv and bilinear upsampling).' }),
+      .meta({ description: 'Head choices searched over: ppm (pyramid pooling, bins 1,2,3,6), fpn (multi-level fusion), upernet (pyramid pooling on the deepest map as the top of an FPN), pup (SETR progressive upsampling: 3x3 conv and 2x upsampling per halving), mask (Segmenter mask transformer: class embeddings attending with the patches, masks from their dot products), upsample (1x1 conv and bilinear upsampling).' }),
     spatialPath: z.array(z.boolean()).min(1).superRefine(uniqueItems).default([false])
       .meta({ description: 'Whether a BiSeNet-style shallow spatial path (1/8) is fused with the context path: [false], [true] or both to search.' }),
     contextPath: z.array(z.enum(CONTEXT_PATHS)).min(1).superRefine(uniqueItems).default(['resize'])
@@ -88,6 +88,13 @@ const BlockOpChoiceSchema = z.discriminatedUnion('op', [
     expand: z.array(z.literal([1, 3, 6])).min(1).superRefine(uniqueItems),
   }).meta({ description: 'Inverted residual: 1x1 expand, depthwise kxk, 1x1 project.' }),
   z.strictObject({
+    op: z.literal('hardnet'),
+    kernel: z.array(z.literal([3, 5])).min(1).superRefine(uniqueItems),
+  }).meta({ description: 'HarDNet harmonic dense block: four kxk conv-BN-ReLU layers with harmonic links, a 1x1 transition to the width.' }),
+  z.strictObject({
+    op: z.literal('vit'),
+  }).meta({ description: 'ViT/SETR encoder layer: patch embedding (a stride x stride conv) when strided, then global self-attention and an MLP, each pre-LN and residual; later stages only.' }),
+  z.strictObject({
     op: z.literal('attention'),
     kind: z.array(z.enum(ATTENTION_KINDS)).min(1).superRefine(uniqueItems),
   }).meta({ description: 'Multi-head self-attention, windowed (relative position bias) or global; later stages only.' }),
@@ -117,7 +124,7 @@ export const BlockSpaceDefSchema = z.strictObject({
     stride *= stage.stride;
     reached.add(stride);
     stage.ops.forEach((choice, o) => {
-      if (choice.op === 'attention' && stride < ATTENTION_MIN_STRIDE) {
+      if ((choice.op === 'attention' || choice.op === 'vit') && stride < ATTENTION_MIN_STRIDE) {
         ctx.addIssue({
           code: 'custom', path: ['stages', s, 'ops', o, 'op'],
           message: `attention is offered only in later stages (total stride >= ${ATTENTION_MIN_STRIDE}; here ${stride})`,

@@ -27,7 +27,7 @@ export interface CellGenotype {
  * other spaces are unchanged; missing means the space's first choice.
  */
 export interface SegmentationChoice {
-  head?: 'ppm' | 'fpn' | 'upsample' | 'upernet' | 'pup';
+  head?: 'ppm' | 'fpn' | 'upsample' | 'upernet' | 'pup' | 'mask';
   spatialPath?: boolean;
   /** Block spaces: the stride of the deepest features (8, 16 or 32); later stages dilate instead of striding. */
   outputStride?: 8 | 16 | 32;

@@ -106,7 +106,7 @@ export function prettyNode(label: string): string {
   return label.replace('c_{k-2}', 'cₖ₋₂').replace('c_{k-1}', 'cₖ₋₁').replace('c_{k}', 'cₖ');
 }
 
-const HEAD_NAMES: Record<string, string> = { ppm: 'PPM', fpn: 'FPN', upernet: 'UperNet', pup: 'SETR-PUP', upsample: 'upsample' };
+const HEAD_NAMES: Record<string, string> = { ppm: 'PPM', fpn: 'FPN', upernet: 'UperNet', pup: 'SETR-PUP', mask: 'Mask-T', upsample: 'upsample' };
 
 /**
  * The lines of a segmentation genotype's head box in the block strip: head, output stride, spatial
