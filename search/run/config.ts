@@ -32,6 +32,8 @@ export const runConfigSchema = z.strictObject({
   evaluator: evaluatorSpecSchema,
   /** `--prescreen`: proposals drawn 1/keep times over and cut to the best by these proxies' vote (strategies/prescreen.ts). */
   prescreen: z.strictObject({ proxies: proxyListSchema.min(1), keep: z.number().gt(0).max(1) }).optional(),
+  /** `--strategy bananas`: its acquisition function, and the zero-cost proxies its predictor reads besides the encoding. */
+  predictor: z.strictObject({ acquisition: z.enum(['its', 'ucb']), zeroCost: proxyListSchema }).optional(),
   proxy: z.strictObject({
     epochs: z.int().min(1),
     trainImages: z.int().min(1),

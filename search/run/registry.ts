@@ -13,6 +13,9 @@ import { createAgingEvolution } from '../strategies/aging-evolution.ts';
 import { createNsga2 } from '../strategies/nsga2.ts';
 import { createRandomSearch } from '../strategies/random.ts';
 import { createListStrategy } from '../strategies/list.ts';
+import { createBananas } from '../strategies/bananas.ts';
+import { encoderFor } from '../strategies/predictor/encode.ts';
+import type { LoadedSpace } from '../space/load.ts';
 import { UsageError } from '../util/errors.ts';
 import { askTell, type StrategyFactory } from './drivers/ask-tell.ts';
 import type { AnyDriver } from './session.ts';
@@ -33,6 +36,12 @@ export const STRATEGIES = {
     askTell: (space, c, start) => createAgingEvolution(space, { populationSize: c.population, sampleSize: c.sample, fitness: c.fitness, constraints: c.constraints }, start),
   },
   random: { summary: 'random sampling', askTell: (space, _c, start) => createRandomSearch(space, {}, start) },
+  bananas: {
+    summary: 'BANANAS: an MLP ensemble predicts accuracy; mutations of the best with the best acquisition are evaluated',
+    askTell: (space, c, start, tools) => createBananas(space, {
+      fitness: c.fitness, constraints: c.constraints, acquisition: c.predictor?.acquisition,
+    }, { encode: encoderFor(space as LoadedSpace), score: tools?.score }, start),
+  },
   list: { summary: 'a fixed list of genotypes, in order', internal: true, askTell: (space, c, start) => createListStrategy(space, c.genotypes ?? [], start) },
   darts: { summary: 'DARTS supernet search of a cell space, its genotype then trained from scratch', driver: async () => (await import('./drivers/darts.ts')).dartsDriver },
   spos: { summary: 'single-path one-shot supernet training of a cell space, for --evaluator oneshot:RUN', driver: async () => (await import('./drivers/spos.ts')).sposDriver },

@@ -79,6 +79,10 @@ export function createLedger<G extends Genotype>(space: Space<G>, saved?: Ledger
       pending.delete(result.key);
       return p;
     },
+    /** Whether `key` was ever proposed (a strategy choosing among drafts skips those). */
+    known(key: string): boolean {
+      return seen.has(key);
+    },
     get pendingCount(): number {
       return pending.size;
     },

@@ -12,7 +12,7 @@ import { loadTable } from '../../evaluate/table.ts';
 import { checkTableFitsSpace } from '../../evaluate/table-space.ts';
 import { DATASET_NAMES } from '../../data/registry.ts';
 import type { Genotype, Space } from '../../space/types.ts';
-import type { Strategy } from '../../strategies/types.ts';
+import type { Proposal, Strategy } from '../../strategies/types.ts';
 import type { Fitness, Constraint } from '../../strategies/fitness.ts';
 import { UsageError } from '../../util/errors.ts';
 import { DEFAULT_RECIPE, RECIPES, proxyRecipeOf } from '../../train/recipes.ts';
@@ -81,6 +81,8 @@ export const askTellFlagsSchema = z.strictObject({
   evaluator: z.string().regex(/^(proxy|table:.+|zc:.+|oneshot:.+)$/, 'expected proxy, table:FILE, zc:PROXY or oneshot:RUN').default('proxy'),
   prescreen: z.string().regex(/^(zc:[a-z_]+|vote:[a-z_]+(,[a-z_]+)+)$/, 'expected zc:PROXY or vote:PROXY,PROXY[,...]').optional(),
   keep: num.gt(0).max(1).optional(),
+  acquisition: z.enum(['its', 'ucb']).optional(),
+  'predictor-zc': z.string().regex(/^[a-z_]+(,[a-z_]+)*$/, 'expected PROXY[,PROXY...]').optional(),
   zc: z.string().regex(/^[a-z_]+(,[a-z_]+)*$/, 'expected none or PROXY[,PROXY...]').optional(),
   'arch-col': z.string().optional(),
   col: z.string().regex(/^[^=,]+=[^=,]+(,[^=,]+=[^=,]+)*$/, 'expected METRIC=COLUMN[,METRIC=COLUMN...]').optional(),
@@ -144,6 +146,8 @@ const HELP = `  --budget N               candidates to evaluate (default ${DEFAU
       (--accuracy-col C --latency-col C --params-col C --flops-col C are shorthands)  --arch-col C --eval-delay-ms MS
   --prescreen zc:PROXY|vote:PROXY,PROXY[,...] --keep F   evolution and moo: draw 1/F proposals (default
       F ${DEFAULT_KEEP}), score them untrained in the search process, evaluate only the best share F
+  --acquisition its|ucb --predictor-zc PROXY[,...]   bananas: independent Thompson sampling (default) or
+      an upper confidence bound; zero-cost scores its predictor reads beside the encoding (default none)
   --zc PROXY[,PROXY...]|none   proxies every trained candidate is also scored by, untrained, in its job
                            (default ${DEFAULT_TRAINED_PROXIES.join(',')}: no data read, a few per cent of a training), stored as zc_<proxy>
   --epochs E --train-images N --val-images N --batch-size B --lr LR   proxy training budget (default
@@ -242,6 +246,15 @@ function prescreenOf(f: Flags): RunConfig['prescreen'] {
   return { proxies: [...new Set(names)], keep: f.keep ?? DEFAULT_KEEP };
 }
 
+function predictorOf(f: Flags): RunConfig['predictor'] {
+  if (f.strategy !== 'bananas') {
+    for (const flag of ['acquisition', 'predictor-zc'] as const) if (f[flag] !== undefined) throw new UsageError(`--${flag}: only with --strategy bananas`);
+    return undefined;
+  }
+  const zeroCost = f['predictor-zc'] === undefined ? [] : [...new Set(f['predictor-zc'].split(',').map((n) => proxyByName(n).name))];
+  return { acquisition: f.acquisition ?? 'its', zeroCost };
+}
+
 /** `--zc`: the proxies a trained candidate is scored by before training (none: `none`). */
 function trainedProxies(given: string | undefined): string[] {
   if (given === undefined) return [...DEFAULT_TRAINED_PROXIES];
@@ -295,7 +308,7 @@ export function configFrom(f: Flags, spacePath: string, task: string): RunConfig
   }
   return runConfigSchema.parse({
     spacePath, strategy: f.strategy, budget: f.budget, population, sample, crossover: f.crossover,
-    fitness: fitnessOf(f, quality), scalar: f.score !== undefined, constraints, objectives, evaluator, prescreen: prescreenOf(f),
+    fitness: fitnessOf(f, quality), scalar: f.score !== undefined, constraints, objectives, evaluator, prescreen: prescreenOf(f), predictor: predictorOf(f),
     proxy: {
       epochs: f.epochs, trainImages: f['train-images'], valImages: f['val-images'], batchSize: f['batch-size'], learningRate: f.lr,
       ...(f.recipe === undefined ? {} : { recipe: proxyRecipeOf(RECIPES[f.recipe]) }),
@@ -338,7 +351,10 @@ function statusText(s: LoopStatus): string {
   return `done ${s.done} running ${s.running} failed ${s.failed} best ${best}`;
 }
 
-export type StrategyFactory = (space: Space<Genotype>, c: RunConfig, start: { seed: number } | { state: unknown }) => Strategy<Genotype>;
+/** What a strategy may be given besides its config: zero-cost scores of proposals, computed in the search process (screen-scorer.ts). */
+export interface StrategyTools { score?: (proposals: readonly Proposal<Genotype>[]) => number[][] }
+
+export type StrategyFactory = (space: Space<Genotype>, c: RunConfig, start: { seed: number } | { state: unknown }, tools?: StrategyTools) => Strategy<Genotype>;
 
 /** The driver of one ask/tell strategy, made by `makeStrategy`. */
 export function askTell(makeStrategy: StrategyFactory): RunDriver<RunConfig, RunState, typeof askTellFlagsSchema> {
@@ -384,7 +400,9 @@ export function askTell(makeStrategy: StrategyFactory): RunDriver<RunConfig, Run
     }),
 
     async drive(s) {
-      let strategy = makeStrategy(s.space, s.config, s.state ? { state: s.state.strategy } : { seed: s.run.seed });
+      const predictorZc = s.config.predictor?.zeroCost ?? [];
+      const tools = predictorZc.length ? { score: await networkScorer(s.run, predictorZc) } : {};
+      let strategy = makeStrategy(s.space, s.config, s.state ? { state: s.state.strategy } : { seed: s.run.seed }, tools);
       const screen = s.config.prescreen;
       if (screen) strategy = withPrescreen(strategy, { keep: screen.keep, label: screenLabel(screen), score: await networkScorer(s.run, screen.proxies) });
       let progress: ReturnType<typeof createProgress> | undefined;
