@@ -25,7 +25,7 @@ import { parseRecords } from '../search/evaluate/table-records.ts';
 import { PROXIES, type ProxyScore } from '../search/evaluate/zero-cost/index.ts';
 import { scoreNetwork } from '../search/evaluate/zero-cost/score.ts';
 import { classificationBatch, CLASSIFICATION_BATCH, type OwnedBatch } from '../search/evaluate/zero-cost/batch.ts';
-import { rankCorrelation, ranks } from '../search/latency/rank.ts';
+import { rankCorrelation, ranks } from '../search/util/rank.ts';
 import { createRng } from '../search/util/rng.ts';
 
 const { values } = parseArgs({ options: {

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../search/backend/index.ts';
 import { buildNetwork } from '../search/space/build.ts';
 import { quantile } from '../search/latency/measure.ts';
-import { ranks, rankCorrelation } from '../search/latency/rank.ts';
+import { ranks, rankCorrelation } from '../search/util/rank.ts';
 import { tfjsRuntime } from '../search/latency/runtimes.ts';
 import { measureUnits, predictLatency, readLatencyTable, type LatencyTable } from '../search/latency/table.ts';
 import { latencyUnits } from '../search/latency/units.ts';

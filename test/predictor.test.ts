@@ -16,6 +16,7 @@ import { openStore } from '../search/store/store.ts';
 import { createRng } from '../search/util/rng.ts';
 import { nb201Space, syntheticMetrics } from './strategy-fixtures.ts';
 import { tempDir, writeNb201Table } from './executor-fixtures.ts';
+import { cellscapeInProcess } from './cli-in-process.ts';
 
 test('each space family encodes to a fixed length; a cell encoding marks each edge once', () => {
   const rng = createRng(1);
@@ -84,7 +85,7 @@ test('bananas proposes mutations of its best once fitted, never twice, keeps the
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = tempDir();
 
-test('search --strategy bananas on a table evaluates its budget of distinct cells; its flags need it', () => {
+test('search --strategy bananas on a table evaluates its budget of distinct cells; its flags need it', async () => {
   const table = writeNb201Table(dir);
   const db = join(dir, 'bananas.db');
   const cli = (...a: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'search/cli.ts'), 'search', '--space', 'nb201',
@@ -100,7 +101,7 @@ test('search --strategy bananas on a table evaluates its budget of distinct cell
   } finally {
     store.close();
   }
-  const wrong = cli('--strategy', 'evolution', '--acquisition', 'its', '--budget', '1');
-  assert.equal(wrong.status, 2);
-  assert.match(wrong.stderr, /--acquisition: only with --strategy bananas/);
+  const wrong = await cellscapeInProcess(['search', '--strategy', 'evolution', '--acquisition', 'its', '--budget', '1', '--db', db]);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.err, /--acquisition: only with --strategy bananas/);
 });

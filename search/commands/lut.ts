@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Command } from '../cli.ts';
 import { initBackend } from '../backend/index.ts';
 import { buildNetwork } from '../space/build.ts';
-import { rankCorrelation } from '../latency/rank.ts';
+import { rankCorrelation } from '../util/rank.ts';
 import { tfjsRuntime } from '../latency/runtimes.ts';
 import { measureUnits, predictLatency, writeLatencyTable, type LatencyTable } from '../latency/table.ts';
 import { latencyUnits } from '../latency/units.ts';

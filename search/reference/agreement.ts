@@ -1,9 +1,9 @@
 /**
  * How well one evaluator's scores order architectures like a reference's: Spearman's rho (from
- * search/latency/rank.ts), Kendall's tau-b and the precision of the top fraction. Higher scores
+ * search/util/rank.ts), Kendall's tau-b and the precision of the top fraction. Higher scores
  * are better on both sides. Pure functions of two equally long arrays.
  */
-export { rankCorrelation as spearman } from '../latency/rank.ts';
+export { rankCorrelation as spearman } from '../util/rank.ts';
 
 /**
  * Kendall's tau-b: (concordant - discordant) / sqrt((n0 - ties in a) (n0 - ties in b)), pairs

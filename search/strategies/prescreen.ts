@@ -9,7 +9,7 @@
  * the population then starts from the proxy's best guesses too. Deterministic for a seed: the
  * inner strategy's draws and the scores (of networks initialised from the run's seed) repeat.
  */
-import { ranks } from '../latency/rank.ts';
+import { ranks } from '../util/rank.ts';
 import type { Genotype } from '../space/types.ts';
 import type { Proposal, Strategy } from './types.ts';
 

@@ -1,4 +1,4 @@
-/** Spearman rank correlation, to say how well a latency table orders networks. */
+/** Spearman rank correlation: how well one measure (a latency table, a proxy, a cheap evaluator) orders things like another. */
 
 /** Ranks from 1, ties sharing the mean of the ranks they span. */
 export function ranks(values: readonly number[]): number[] {
