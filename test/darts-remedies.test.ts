@@ -14,6 +14,10 @@ import { concentrations, digamma, klToUniformDirichlet, logGamma, sampleDirichle
 import { auxSkipAt, dirichletKl } from '../search/strategies/darts/remedies.ts';
 import { expectedLatency, latencyAwareLoss, latencyLossSchema, nextMultiplier, type LatencyMatrices } from '../search/strategies/darts/latency.ts';
 import { createRng } from '../search/util/rng.ts';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cellscapeInProcess } from './cli-in-process.ts';
 
 await tf.setBackend('cpu');
 
@@ -166,4 +170,20 @@ test('lagrange latency: the multiplier rises while over the target and falls to 
   const d = g1.grads[alpha.name].dataSync();
   assert.ok(d[2] > 0 && d[0] < 0, 'over the target it pushes off the slow op');
   tf.dispose([alpha, g0.value, g1.value, ...Object.values(g0.grads), ...Object.values(g1.grads)]);
+});
+
+test('search --strategy darts refuses a K that does not split the supernet\'s channels and a lagrange form without a target, before a run exists', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'darts-flags-'));
+  const db = join(dir, 'runs.db');
+  try {
+    const k = await cellscapeInProcess(['search', '--strategy', 'darts', '--partial-channels', '3', '--db', db]);
+    assert.equal(k.code, 2, k.err);
+    assert.match(k.err.split('\n')[0], /^cellscape search: --partial-channels 3: the supernet of 'darts-fmnist-small' has C=8 channels/);
+    const lag = await cellscapeInProcess(['search', '--strategy', 'darts', '--latency-form', 'lagrange', '--latency-weight', '0.1', '--db', db]);
+    assert.equal(lag.code, 2, lag.err);
+    assert.match(lag.err.split('\n')[0], /^cellscape search: .*--latency-target MS/);
+    assert.equal(existsSync(db), false, 'no run was created');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -19,7 +19,7 @@ import {
 } from '../../strategies/darts/config.ts';
 import { LATENCY_FORMS } from '../../strategies/darts/latency.ts';
 import { DEFAULT_REMEDY_WEIGHT, REMEDIES } from '../../strategies/darts/remedies.ts';
-import { checkDataset, loadCellSpace, searchDarts, type DartsEpochRecord, type DartsHooks } from '../../strategies/darts/run.ts';
+import { checkDataset, checkPartialChannels, loadCellSpace, searchDarts, type DartsEpochRecord, type DartsHooks } from '../../strategies/darts/run.ts';
 import { UsageError } from '../../util/errors.ts';
 import { trainDerived } from '../derived.ts';
 import type { RunDriver, RunEnd, Sitting } from '../driver.ts';
@@ -147,6 +147,7 @@ export const dartsDriver: RunDriver<DartsConfig, DartsState, typeof flagsSchema>
     const space = loadCellSpace(spacePath);
     const config = configOf(spacePath, space.def.task === 'segmentation', common, own);
     checkDataset(config, space);
+    checkPartialChannels(config, space);
     const backend = await chooseBackend(config.backend);
     return { config, space, dataset: config.dataset, backend, workers: 1, summary: `${config.epochs} epochs on ${config.dataset} (${backend}), seed ${config.seed}` };
   },
@@ -202,6 +203,7 @@ export async function runDarts(config: Partial<DartsConfig> & Pick<DartsConfig, 
   const c = parsed.data;
   const space = loadCellSpace(c.space);
   checkDataset(c, space);
+  checkPartialChannels(c, space);
   const backend = (await initBackend({ backend: c.backend })).name;
   const run = createRun(store, { config: c, space, dataset: c.dataset, backend, workers: 1, summary: `${c.epochs} epochs on ${c.dataset}` }, {
     strategy: 'darts', name: o.name, seed: c.seed, versions: { node: process.versions.node }, commandLine: '',

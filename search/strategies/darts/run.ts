@@ -97,6 +97,13 @@ export function checkDataset(c: DartsConfig, space: CellSpace): void {
   if (c.segmentation && space.def.task !== 'segmentation') throw new UsageError(`darts: head and spatial path apply to segmentation spaces; '${space.name}' is a ${space.def.task} space`);
 }
 
+/** Partial channels split each edge's C (and 2C, 4C after reductions) into K parts, each with an even count when K > 1 (a reducing edge's skip halves it). */
+export function checkPartialChannels(c: DartsConfig, space: CellSpace): void {
+  const { C } = space.def.supernet ?? space.def.network;
+  const k = c.partialChannels;
+  if (k > 1 && (C % k !== 0 || (C / k) % 2 !== 0)) throw new UsageError(`--partial-channels ${k}: the supernet of '${space.name}' has C=${C} channels, which K must split into parts of an even number of channels`);
+}
+
 /**
  * The supernet; a segmentation one with the head and spatial path fixed for the whole search.
  * `plain`: every edge a full MixedOp, whatever the config's partial channels and remedy (the

@@ -1,0 +1,124 @@
+/**
+ * `node --import tsx bench/darts-remedies.ts --out FILE.jsonl [--seeds 0,1,2] [--remedies none,beta,drnas,darts-minus]
+ *    [--latency none,penalty,lagrange] [--epochs E] [--images N] [--batch B] [--k K] [--arch-lr LR]
+ *    [--penalty-weight W] [--lagrange-weight W] [--target-frac F]`
+ *
+ * DARTS with and without each remedy, at latency weight 0 (`none`), with today's penalty
+ * (`penalty`: CE + W * E[latency] / E_uniform[latency]) and with the constraint (`lagrange`:
+ * E[latency] <= F * E_uniform[latency], multiplier step W), over seeds. Every search shares one
+ * per-op latency table measured at the start (kept in FILE.tables.json, so that a resumed bench uses
+ * the same). One JSON line per finished search goes to FILE; a rerun skips the settings FILE
+ * already holds (resumable), then prints the table over everything in FILE: parameter-free edges
+ * of the derived normal cell, mean edge-softmax entropy per cell type (uniform: ln(ops)), the
+ * largest normal-cell weight, E[latency] against the uniform weights' and the search's seconds.
+ * Defaults are the default DARTS search's sizes (search/strategies/darts/config.ts).
+ */
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend } from '../search/backend/index.ts';
+import { buildSupernet } from '../search/space/build.ts';
+import type { CellSpace } from '../search/space/cell.ts';
+import { loadSpace, resolveSpacePath } from '../search/space/load.ts';
+import { openStore } from '../search/store/store.ts';
+import { DEFAULT_DARTS_CONFIG as D, type DartsConfig } from '../search/strategies/darts/config.ts';
+import { latencyMatrices, measureSiteLatencies, supernetSites, uniformLatency } from '../search/strategies/darts/latency.ts';
+import { DEFAULT_REMEDY_WEIGHT, REMEDIES, type RemedyKind } from '../search/strategies/darts/remedies.ts';
+import { runDarts } from '../search/run/drivers/darts.ts';
+import { createRng } from '../search/util/rng.ts';
+
+const { values: a } = parseArgs({
+  options: {
+    out: { type: 'string' }, seeds: { type: 'string', default: '0,1,2' }, remedies: { type: 'string', default: REMEDIES.join(',') },
+    latency: { type: 'string', default: 'none,penalty,lagrange' }, epochs: { type: 'string', default: String(D.epochs) },
+    images: { type: 'string', default: String(D.trainImages) }, batch: { type: 'string', default: String(D.batchSize) },
+    k: { type: 'string', default: String(D.partialChannels) }, 'arch-lr': { type: 'string', default: String(D.archLearningRate) },
+    'penalty-weight': { type: 'string', default: '1' }, 'lagrange-weight': { type: 'string', default: '0.05' }, 'target-frac': { type: 'string', default: '0.8' },
+    space: { type: 'string', default: D.space },
+  },
+});
+if (!a.out) throw new Error('--out FILE.jsonl is required (the bench appends to it and resumes from it)');
+const LATENCY = ['none', 'penalty', 'lagrange'] as const;
+type LatencySetting = (typeof LATENCY)[number];
+const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+const remedies = list(a.remedies!).map((r) => { if (!(REMEDIES as readonly string[]).includes(r)) throw new Error(`--remedies: unknown '${r}' (${REMEDIES.join(', ')})`); return r as RemedyKind; });
+const latencies = list(a.latency!).map((l) => { if (!(LATENCY as readonly string[]).includes(l)) throw new Error(`--latency: unknown '${l}' (${LATENCY.join(', ')})`); return l as LatencySetting; });
+const seeds = list(a.seeds!).map(Number);
+const sizes = { epochs: Number(a.epochs), trainImages: Number(a.images), valImages: Number(a.images), batchSize: Number(a.batch), partialChannels: Number(a.k), archLearningRate: Number(a['arch-lr']) };
+
+interface Row {
+  key: string; remedy: RemedyKind; latency: LatencySetting; seed: number; sizes: typeof sizes;
+  paramFreeNormal: number; entropyNormal: number; entropyReduce: number; maxNormalWeight: number;
+  expectedMs: number; uniformMs: number; seconds: number; normal: [string, number][]; entropyPerEpoch: number[];
+}
+
+const backend = await initBackend();
+const space = loadSpace(resolveSpacePath(a.space!)) as CellSpace;
+
+// One op table for every search, so that settings differ by their loss, not by measurement noise.
+const tablePath = `${a.out}.tables.json`;
+const table: Record<string, number> = existsSync(tablePath) ? JSON.parse(readFileSync(tablePath, 'utf8')) as Record<string, number> : (() => {
+  const net = buildSupernet(space, { rng: createRng(0) });
+  const t = Object.fromEntries(measureSiteLatencies(supernetSites(net)));
+  net.dispose();
+  writeFileSync(tablePath, JSON.stringify(t));
+  return t;
+})();
+const uniformMs = (() => {
+  const net = buildSupernet(space, { rng: createRng(0) });
+  const ops = space.def.cell.ops.length, nodes = space.def.cell.nodes;
+  const u = uniformLatency(latencyMatrices(supernetSites(net), (nodes * (nodes + 3)) / 2, ops, (k) => table[k]));
+  net.dispose();
+  return u;
+})();
+const targetMs = Number(a['target-frac']) * uniformMs;
+
+const keyOf = (remedy: string, latency: string, seed: number): string => JSON.stringify({ remedy, latency, seed, sizes });
+const done = new Map<string, Row>();
+if (existsSync(a.out)) for (const line of readFileSync(a.out, 'utf8').split('\n').filter(Boolean)) { const r = JSON.parse(line) as Row; done.set(r.key, r); }
+
+const dir = mkdtempSync(join(tmpdir(), 'darts-remedies-'));
+const store = openStore(join(dir, 'runs.db'));
+try {
+  for (const seed of seeds) for (const latency of latencies) for (const remedy of remedies) {
+    const key = keyOf(remedy, latency, seed);
+    if (done.has(key)) continue;
+    const config: Partial<DartsConfig> & Pick<DartsConfig, 'space'> = {
+      space: a.space!, seed, proxy: null, ...sizes,
+      remedy: { kind: remedy, weight: DEFAULT_REMEDY_WEIGHT[remedy] },
+      latency: latency === 'none' ? { weight: 0, form: 'linear' }
+        : latency === 'penalty' ? { weight: Number(a['penalty-weight']), form: 'linear' }
+          : { weight: Number(a['lagrange-weight']), form: 'lagrange', targetMs },
+    };
+    const t0 = performance.now();
+    const out = await runDarts(config, store, { opLatency: (k) => table[k], log: (l) => console.error(`[${remedy} ${latency} s${seed}] ${l}`) });
+    if (out.status !== 'finished' || !out.genotype) throw new Error(`${key}: ${out.status}`);
+    const last = out.epochs.at(-1)!;
+    const snaps = store.listArchSnapshots(out.runId, 'normal');
+    const row: Row = {
+      key, remedy, latency, seed, sizes, paramFreeNormal: last.collapse.parameterFree, entropyNormal: last.entropy.normal, entropyReduce: last.entropy.reduce,
+      maxNormalWeight: Math.max(...snaps.at(-1)!.weights.edges.flatMap((e) => e.weights)), expectedMs: last.expectedLatencyMs, uniformMs,
+      seconds: (performance.now() - t0) / 1000, normal: out.genotype.normal as [string, number][], entropyPerEpoch: out.epochs.map((e) => Number(e.entropy.normal.toFixed(4))),
+    };
+    appendFileSync(a.out, `${JSON.stringify(row)}\n`);
+    done.set(key, row);
+  }
+} finally {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const rows = [...done.values()].filter((r) => JSON.stringify(r.sizes) === JSON.stringify(sizes));
+const mean = (xs: number[]): string => (xs.reduce((s, x) => s + x, 0) / xs.length).toFixed(2);
+console.log(`# darts-remedies: ${space.name}, ${sizes.epochs} epochs x ${sizes.trainImages} images per half, batch ${sizes.batchSize}, K=${sizes.partialChannels}, arch lr ${sizes.archLearningRate}; `
+  + `penalty weight ${a['penalty-weight']}, lagrange step ${a['lagrange-weight']} to ${targetMs.toFixed(3)} ms (${a['target-frac']} of the uniform ${uniformMs.toFixed(3)} ms); `
+  + `uniform entropy ln ${space.def.cell.ops.length} = ${Math.log(space.def.cell.ops.length).toFixed(3)}; ${backend.name}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log('| remedy | latency | seeds | param-free normal edges (each seed) | entropy normal | entropy reduce | max normal weight | E[latency] ms | s/search |');
+console.log('| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
+for (const latency of LATENCY) for (const remedy of REMEDIES) {
+  const rs = rows.filter((r) => r.remedy === remedy && r.latency === latency).sort((x, y) => x.seed - y.seed);
+  if (!rs.length) continue;
+  console.log(`| ${remedy} | ${latency} | ${rs.length} | ${rs.map((r) => r.paramFreeNormal).join(', ')} of ${rs[0].normal.length} | ${mean(rs.map((r) => r.entropyNormal))} | ${mean(rs.map((r) => r.entropyReduce))} | `
+    + `${mean(rs.map((r) => r.maxNormalWeight))} | ${mean(rs.map((r) => r.expectedMs))} | ${mean(rs.map((r) => r.seconds))} |`);
+}
