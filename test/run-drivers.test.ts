@@ -59,7 +59,7 @@ test('a DARTS run stopped while its genotype trains resumes that job, as the sam
     cell: { ops: ['none', 'skip_connect', 'sep_conv_3x3'], nodes: 2 }, network: { C: 4, layers: 3, auxiliary: false }, supernet: { C: 4, layers: 3 },
   }));
   const store = openStore(join(dir, 'darts.db'));
-  const config = dartsConfig({ space, trainImages: 8, valImages: 8, batchSize: 4, epochs: 1, augment: false });
+  const config = dartsConfig({ space, trainImages: 8, valImages: 8, batchSize: 4, epochs: 1, augment: false, partialChannels: 1 });
   const result: EvalResult = { metrics: { accuracy: 0.4, latency_ms: 2, latency_iqr_ms: 0.1, params: 99, flops: 999, train_seconds: 1 }, backend: 'wasm', worker: 'test', epochs: [] };
   const ac = new AbortController();
   // Never answers; aborting it (Ctrl-C) is what ends the job.

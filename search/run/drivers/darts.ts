@@ -19,7 +19,7 @@ import {
 } from '../../strategies/darts/config.ts';
 import { LATENCY_FORMS } from '../../strategies/darts/latency.ts';
 import { DEFAULT_REMEDY_WEIGHT, REMEDIES } from '../../strategies/darts/remedies.ts';
-import { checkDataset, checkPartialChannels, loadCellSpace, searchDarts, type DartsEpochRecord, type DartsHooks } from '../../strategies/darts/run.ts';
+import { checkDataset, checkPartialChannels, defaultPartialChannels, loadCellSpace, searchDarts, type DartsEpochRecord, type DartsHooks } from '../../strategies/darts/run.ts';
 import { UsageError } from '../../util/errors.ts';
 import { trainDerived } from '../derived.ts';
 import type { RunDriver, RunEnd, Sitting } from '../driver.ts';
@@ -63,7 +63,8 @@ const HELP = `  a cell space; --dataset default ${D.dataset} (segmentation: ${SD
   --epochs E (default ${D.epochs})  --train-images N --val-images N (the two halves; default ${D.trainImages} each, segmentation ${SD.trainImages})
   --batch-size B (${D.batchSize}; segmentation ${SD.batchSize})  --lr LR --min-lr LR (weights: momentum SGD, cosine)  --arch-lr LR (alphas: Adam)
   --order 1|2        first-order, or the finite-difference second-order architecture gradient
-  --partial-channels K   PC-DARTS: 1/K of each edge's channels through the mixed op, edge normalisation (default ${D.partialChannels}; 1: plain DARTS)
+  --partial-channels K   PC-DARTS: 1/K of each edge's channels through the mixed op, edge normalisation (default ${D.partialChannels},
+                     or the largest K below that splits the space's C into even parts; 1: plain DARTS)
   --latency-weight W --latency-form linear|multiplicative|lagrange --latency-target MS   latency-aware loss
                      (lagrange: a constraint E[latency] <= MS with a multiplier that rises by W per step while over it)
   --remedy none|beta|drnas|darts-minus --remedy-weight W   against the collapse to parameter-free ops: beta-DARTS
@@ -78,7 +79,8 @@ const HELP = `  a cell space; --dataset default ${D.dataset} (segmentation: ${SD
 
 type Flags = z.output<typeof flagsSchema>;
 
-function configOf(spacePath: string, seg: boolean, common: { dataset?: string; seed: number; backend?: string }, f: Flags): DartsConfig {
+function configOf(space: CellSpace, spacePath: string, common: { dataset?: string; seed: number; backend?: string }, f: Flags): DartsConfig {
+  const seg = space.def.task === 'segmentation';
   // A segmentation space starts from its own sizes (64x64 scenes cost far more per image than 28x28 digits).
   const base: DartsConfig = seg ? { ...D, ...SD } : D;
   const segmentation = f.head !== undefined || f['spatial-path'] !== undefined ? { head: f.head, spatialPath: f['spatial-path'] } : undefined;
@@ -86,7 +88,7 @@ function configOf(spacePath: string, seg: boolean, common: { dataset?: string; s
     ...base, space: spacePath, dataset: common.dataset ?? base.dataset, dataDir: f['data-dir'], seed: common.seed, backend: common.backend, segmentation,
     epochs: f.epochs, trainImages: f['train-images'] ?? base.trainImages, valImages: f['val-images'] ?? base.valImages, batchSize: f['batch-size'] ?? base.batchSize,
     learningRate: f.lr, minLearningRate: f['min-lr'], archLearningRate: f['arch-lr'], order: f.order === '2' ? 2 : 1, augment: !f['no-augment'],
-    partialChannels: f['partial-channels'] ?? base.partialChannels,
+    partialChannels: f['partial-channels'] ?? defaultPartialChannels(space, base.partialChannels),
     latency: { weight: f['latency-weight'], form: f['latency-form'], targetMs: f['latency-target'] ?? f['target-latency'] },
     remedy: { kind: f.remedy, weight: f.remedy === 'none' ? 0 : f['remedy-weight'] ?? DEFAULT_REMEDY_WEIGHT[f.remedy] },
     snapshotEvery: f['snapshot-every'], collapseShare: f['collapse-share'],
@@ -145,7 +147,7 @@ export const dartsDriver: RunDriver<DartsConfig, DartsState, typeof flagsSchema>
     const spacePath = resolve(common.space);
     // Checked before the database is opened, so that a wrong space leaves no trace in it.
     const space = loadCellSpace(spacePath);
-    const config = configOf(spacePath, space.def.task === 'segmentation', common, own);
+    const config = configOf(space, spacePath, common, own);
     checkDataset(config, space);
     checkPartialChannels(config, space);
     const backend = await chooseBackend(config.backend);
@@ -198,10 +200,10 @@ async function sitDarts(store: Store, runId: number, space: CellSpace, o: DartsR
 
 /** Starts a DARTS run in the store from a config (defaults for what it leaves out) and drives it. */
 export async function runDarts(config: Partial<DartsConfig> & Pick<DartsConfig, 'space'>, store: Store, o: DartsRunOptions = {}): Promise<DartsOutcome> {
-  const parsed = dartsConfigSchema.safeParse({ ...D, ...config });
+  const space = loadCellSpace(config.space);
+  const parsed = dartsConfigSchema.safeParse({ ...D, partialChannels: defaultPartialChannels(space, D.partialChannels), ...config });
   if (!parsed.success) throw new UsageError(`darts: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ')}`);
   const c = parsed.data;
-  const space = loadCellSpace(c.space);
   checkDataset(c, space);
   checkPartialChannels(c, space);
   const backend = (await initBackend({ backend: c.backend })).name;

@@ -1,7 +1,13 @@
 /**
  * A DARTS run's configuration, stored with the run (runs.config_json) and checked by zod when
- * `resume` reads it back. Defaults are the quick Fashion-MNIST search: the small cell space, a
- * few hundred images per half, a few epochs (bench/darts.ts prints what that costs here).
+ * `resume` reads it back. Defaults are the quick Fashion-MNIST search on the small cell space,
+ * sized by bench/darts-step.ts (bench/data/darts-step.md): a first-order step of its supernet costs
+ * about 2.5 s of CPU at batch 16 whatever K (the tiny supernet's cost is the number of kernels, not
+ * their size) and 4.9 s at batch 64 with K=4, half the CPU per image, in a 2 GB wasm heap where
+ * K=1 does not fit. 4 epochs of 2,048 images per half at batch 64 are 128 steps, about 10.5 min
+ * of one core, leaving the rest of 15 min for the op latencies and the final training. The
+ * architecture learning rate is DARTS's 3e-4 times 33: DARTS takes ~20,000 architecture steps,
+ * this search 128, and at 3e-4 its alphas barely leave uniform (max weight 0.127 of 0.125).
  */
 import { z } from 'zod';
 import { DATASET_NAMES } from '../../data/registry.ts';
@@ -62,19 +68,19 @@ export const DEFAULT_DARTS_CONFIG: DartsConfig = {
   strategy: 'darts',
   space: 'darts-fmnist-small',
   dataset: 'fashion-mnist',
-  trainImages: 512,
-  valImages: 512,
-  epochs: 5,
-  batchSize: 16,
+  trainImages: 2048,
+  valImages: 2048,
+  epochs: 4,
+  batchSize: 64,
   learningRate: 0.025,
   minLearningRate: 0.001,
   momentum: 0.9,
   weightDecay: 3e-4,
   clipNorm: 5,
-  archLearningRate: 3e-4,
+  archLearningRate: 1e-2,
   archWeightDecay: 1e-3,
   order: 1,
-  partialChannels: 1,
+  partialChannels: 4,
   augment: true,
   latency: { weight: 0, form: 'linear' },
   remedy: { kind: 'none', weight: 0 },

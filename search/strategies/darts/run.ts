@@ -99,9 +99,18 @@ export function checkDataset(c: DartsConfig, space: CellSpace): void {
 
 /** Partial channels split each edge's C (and 2C, 4C after reductions) into K parts, each with an even count when K > 1 (a reducing edge's skip halves it). */
 export function checkPartialChannels(c: DartsConfig, space: CellSpace): void {
-  const { C } = space.def.supernet ?? space.def.network;
   const k = c.partialChannels;
-  if (k > 1 && (C % k !== 0 || (C / k) % 2 !== 0)) throw new UsageError(`--partial-channels ${k}: the supernet of '${space.name}' has C=${C} channels, which K must split into parts of an even number of channels`);
+  if (!splits(space, k)) throw new UsageError(`--partial-channels ${k}: the supernet of '${space.name}' has C=${supernetC(space)} channels, which K must split into parts of an even number of channels`);
+}
+
+const supernetC = (space: CellSpace): number => (space.def.supernet ?? space.def.network).C;
+const splits = (space: CellSpace, k: number): boolean => k === 1 || (supernetC(space) % k === 0 && (supernetC(space) / k) % 2 === 0);
+
+/** The default K for a space: the configured default, or the largest K below it that splits the space's channels (1 at worst). */
+export function defaultPartialChannels(space: CellSpace, preferred: number): number {
+  let k = preferred;
+  while (!splits(space, k)) k--;
+  return k;
 }
 
 /**
