@@ -7,6 +7,7 @@ import { loadSpace, resolveSpacePath } from '../search/space/load.ts';
 import { buildNetwork } from '../search/space/build.ts';
 import type { Module } from '../search/nn/module.ts';
 import type { Genotype, Space } from '../search/space/types.ts';
+import { readGenotypeArg } from '../search/space/genotype-input.ts';
 
 await tf.setBackend('cpu');
 
@@ -42,4 +43,12 @@ test('every reference validates in its space, builds, and uses the modules of it
   assert.deepEqual(net.backbone.featureShapes([64, 64, 1]).map((s) => 64 / s[0]), [4, 8], 'PSPNet reads its deepest map at 1/8');
   net.dispose();
   assert.ok(referencesOf('darts-fmnist-small').length >= 3);
+});
+
+test('a reference is named on the command line as published genotypes are, with its own space', () => {
+  const input = readGenotypeArg('swin-upernet-like');
+  assert.equal(input.family, 'block');
+  assert.equal(input.space, 'seg-blocks');
+  assert.equal((input.genotype as { head: string }).head, 'upernet');
+  assert.throws(() => readGenotypeArg('no-such-net'), /known genotype \(.*pspnet-like/);
 });

@@ -19,7 +19,8 @@ const HELP = `Usage: cellscape inspect GENOTYPE [--space FILE] [--json]
 
 GENOTYPE is a file (a DARTS-notation JSON genotype, an exported genotype JSON with a
 \`genotype\` field, or a Python repr such as Genotype(normal=[...], ...)), the name of a
-published genotype (DARTS_V1, DARTS_V2, PC_DARTS_cifar, PDARTS, GDAS_V1, ...) or an
+published genotype (DARTS_V1, DARTS_V2, PC_DARTS_cifar, PDARTS, GDAS_V1, ...), of a reference
+architecture (pspnet-like, swin-upernet-like, resnet-like, ...: search/space/references.ts) or an
 NAS-Bench-201 string (|nor_conv_3x3~0|+|...|).
 
   --space FILE  the space definition (a path, or the name of one in space-defs/); default:

@@ -1,7 +1,8 @@
 /**
  * Reads a genotype the user names on the command line: a file (a DARTS-notation JSON genotype,
  * an exported JSON with a `genotype` field, a Python repr, or an NAS-Bench-201 string), a
- * published genotype's name (DARTS_V2, ...) or an NAS-Bench-201 string.
+ * published genotype's name (DARTS_V2, ...), a reference architecture's name (pspnet-like, ...,
+ * in its own space) or an NAS-Bench-201 string.
  */
 import { existsSync } from 'node:fs';
 import { checkDepth } from '../util/depth.ts';
@@ -9,6 +10,7 @@ import { readInputFile } from '../util/files.ts';
 import { UsageError } from '../util/errors.ts';
 import type { SpaceFamily } from './types.ts';
 import { NAMED_GENOTYPES, namedGenotype } from './named.ts';
+import { REFERENCE_ARCHITECTURES, referencesOf } from './references.ts';
 import { parsePythonGenotype } from './python-repr.ts';
 import { parseNb201 } from './tabular-cell.ts';
 
@@ -61,6 +63,11 @@ export function readGenotypeArg(arg: string): GenotypeInput {
   if (existsSync(arg)) return parseGenotypeText(readInputFile(arg, 'a genotype'), arg);
   const named = namedGenotype(arg);
   if (named) return { genotype: named, family: 'cell', source: arg };
+  const ref = REFERENCE_ARCHITECTURES.find((r) => r.name === arg);
+  if (ref) {
+    const { genotype, space } = referencesOf(ref.space).find((r) => r.name === arg)!;
+    return { genotype, family: familyOf(genotype, arg), source: arg, space };
+  }
   if (arg.trim().startsWith('|') || arg.trim().startsWith('{') || arg.includes('Genotype(')) return parseGenotypeText(arg, 'argument');
-  throw new UsageError(`'${arg}' is not a file, a known genotype (${Object.keys(NAMED_GENOTYPES).join(', ')}) nor an NAS-Bench-201 string`);
+  throw new UsageError(`'${arg}' is not a file, a known genotype (${[...Object.keys(NAMED_GENOTYPES), ...REFERENCE_ARCHITECTURES.map((r) => r.name)].join(', ')}) nor an NAS-Bench-201 string`);
 }
