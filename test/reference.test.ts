@@ -126,12 +126,13 @@ test('a fidelity check trains the front and random others of a search again and 
   assert.equal(s.status, 0, s.stdout + s.stderr);
   const r = cli('fidelity', '--run', '1', '--check', '3', '--train-images', '60', '--val-images', '40', ...tiny);
   assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(r.stdout.match(/n +spearman +kendall/g)?.length, 1, 'the figures printed once');
   const store = openStore(db, { readonly: true });
   try {
     const [check] = store.listEvents(1).filter((e) => e.kind === 'fidelity-check');
-    const data = check.data as { n: number; candidates: number[]; checkRun: number; budget: { trainImages: number } };
+    const data = check.data as { n: number; candidates: number[]; checkRun: number; budget: { trainImages: number; valImages: number } };
     assert.equal(data.n, 3);
-    assert.equal(data.budget.trainImages, 60);
+    assert.deepEqual([data.budget.trainImages, data.budget.valImages], [60, 40]);
     const best = store.listCandidates(1, { status: 'done' }).sort((a, b) => b.metrics.accuracy! - a.metrics.accuracy! || a.id - b.id)[0];
     assert.equal(data.candidates[0], best.id, 'the front comes first, best accuracy first');
     assert.equal(store.listCandidates(data.checkRun).length, 3);

@@ -103,12 +103,11 @@ async function againstTable(argv: string[], parsed: z.output<typeof flagsSchema>
 async function checkRun(argv: string[], parsed: z.output<typeof flagsSchema>, runId: number, k: number): Promise<number> {
   const store = openStore(parsed.db);
   try {
-    const { code, result } = await checkFidelity(store, runId, {
+    const { code } = await checkFidelity(store, runId, {
       k, workers: parsed.workers ?? 1, seed: parsed.seed, backend: (await initBackend({ backend: parsed.backend })).name,
-      budget: { epochs: parsed.epochs ?? REFERENCE_BUDGET.epochs, trainImages: parsed['train-images'] ?? REFERENCE_BUDGET.trainImages },
+      budget: { epochs: parsed.epochs, trainImages: parsed['train-images'], valImages: parsed['val-images'] },
       commandLine: ['cellscape', 'fidelity', ...argv].join(' '), log: (line) => console.log(line),
     });
-    if (result) console.log(fidelityTable(result));
     return code;
   } finally {
     store.close();

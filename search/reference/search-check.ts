@@ -37,7 +37,7 @@ const ASKED = 'fidelity-check-asked';
 /** Why a run's config cannot be checked (a sentence), or null. */
 export function uncheckable(strategy: string, config: unknown, task: string): string | null {
   const c = runConfigSchema.safeParse(config);
-  if (!c.success) return `a ${strategy} search ends with one derived genotype, nothing to rank; measure its evaluator with cellscape fidelity --table FILE`;
+  if (!c.success) return `a ${strategy} search trains a supernet, not a population of evaluated candidates: nothing to rank (measure an evaluator with cellscape fidelity --table FILE)`;
   if (task !== 'classification') return `checks rank classification accuracy; a ${task} search is not checked`;
   if (c.data.evaluator.kind === 'table') return 'a table evaluator looks results up; there is no longer training to compare them with';
   return null;
