@@ -17,7 +17,7 @@ import { tempDir, writeNb201Table } from './executor-fixtures.ts';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'search/cli.ts');
 const dir = tempDir();
-const cellscape = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+const cellscape = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, encoding: 'utf8', timeout: 600_000 });
 const tinySearch = (db: string, checkImages: number) => ['search', '--strategy', 'random', '--budget', '4', '--epochs', '1', '--train-images', '40', '--val-images', '30',
   '--batch-size', '20', '--latency-runtime', 'none', '--workers', '1', '--check-fidelity', '3', '--check-train-images', String(checkImages), '--check-val-images', '40', '--db', db];
 
@@ -68,9 +68,11 @@ test('a search with --check-fidelity 3 prints and stores how its evaluator ranke
 test('kill -9 during the check, then resume: the check finishes, nothing trained twice', async () => {
   const db = join(dir, 'killed.db');
   const child = spawn(process.execPath, ['--import', 'tsx', cli, ...tinySearch(db, 120)], { cwd: root, stdio: 'ignore' });
-  const exited = new Promise((r) => child.on('exit', r));
+  let gone = false;
+  const exited = new Promise((r) => child.on('exit', () => { gone = true; r(null); }));
   let before: { id: number; finishedAt: number | null } | undefined;
-  for (let i = 0; i < 1200 && !before; i++) {
+  // Until the check run has a result (or the search exits without one); a loaded machine takes minutes.
+  for (const start = Date.now(); !before && !gone && Date.now() - start < 600_000;) {
     await new Promise((r) => setTimeout(r, 100));
     try {
       const store = openStore(db, { readonly: true });
