@@ -26,6 +26,7 @@ const flagsSchema = z.strictObject({
   'batch-size': int(2).default(D.batchSize),
   lr: num.positive().default(D.learningRate),
   'min-lr': num.min(0).default(D.minLearningRate),
+  warmup: num.min(0).max(1).default(D.warmupFraction),
   'weight-decay': num.min(0).default(D.weightDecay),
   augment: z.boolean().optional(),
   sampling: z.enum(SAMPLINGS).default(D.sampling),
@@ -36,7 +37,8 @@ const flagsSchema = z.strictObject({
 
 const HELP = `  a classification cell space; --dataset (default ${D.dataset})  --data-dir DIR
   --epochs E (default ${D.epochs})  --train-images N (${D.trainImages})  --batch-size B (${D.batchSize})
-  --lr LR --min-lr LR (momentum SGD, cosine; ${D.learningRate} to ${D.minLearningRate})  --weight-decay W (${D.weightDecay})  --augment
+  --lr LR --min-lr LR (momentum SGD, cosine; ${D.learningRate} to ${D.minLearningRate})  --warmup F (linear over that share of the steps; ${D.warmupFraction})
+  --weight-decay W (${D.weightDecay})  --augment
   --sampling uniform|fair   one path a step: drawn uniformly (SPOS), or each edge's op by a fresh
                      permutation every m steps, so that every op is trained equally often (FairNAS)
   --subnets K        subnets scored after each epoch, for the training curve (default ${D.subnets})
@@ -48,7 +50,7 @@ type Flags = z.output<typeof flagsSchema>;
 function configOf(spacePath: string, common: { dataset?: string; seed: number; backend?: string }, f: Flags): SposConfig {
   const config = {
     ...D, space: spacePath, dataset: common.dataset ?? D.dataset, dataDir: f['data-dir'], seed: common.seed, backend: common.backend,
-    epochs: f.epochs, trainImages: f['train-images'], batchSize: f['batch-size'], learningRate: f.lr, minLearningRate: f['min-lr'],
+    epochs: f.epochs, trainImages: f['train-images'], batchSize: f['batch-size'], learningRate: f.lr, minLearningRate: f['min-lr'], warmupFraction: f.warmup,
     weightDecay: f['weight-decay'], augment: f.augment ?? false, sampling: f.sampling, subnets: f.subnets,
     calibrationImages: f['calibration-images'], valImages: f['val-images'],
   };
@@ -121,7 +123,8 @@ export const sposDriver: RunDriver<SposConfig, SposState, typeof flagsSchema> = 
 
   report({ store, run }, end, out) {
     const last = store.listEpochs(run.id, null).at(-1);
-    out(`run ${run.id} ${end.status}${last ? `: ${last.epoch + 1} epochs, sampled subnets' mean validation accuracy ${last.valAccuracy === null ? '-' : (100 * last.valAccuracy).toFixed(1)}%` : ''}`);
+    const scored = last?.valAccuracy == null ? '' : `, sampled subnets' mean validation accuracy ${(100 * last.valAccuracy).toFixed(1)}%`;
+    out(`run ${run.id} ${end.status}${last ? `: ${last.epoch + 1} epochs${scored}` : ''}`);
     if (end.status === 'finished') out(`judge candidates with it: cellscape search --evaluator oneshot:${run.id}${store.path === 'runs.db' ? '' : ` --db ${store.path}`}`);
   },
 };

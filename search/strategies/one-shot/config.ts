@@ -19,9 +19,10 @@ export const sposConfigSchema = z.strictObject({
   trainImages: int.min(1),
   epochs: int.min(1),
   batchSize: int.min(2),
-  /** Momentum SGD, cosine from learningRate to minLearningRate over all steps. */
+  /** Momentum SGD, a linear warm-up over warmupFraction of the steps, then cosine from learningRate to minLearningRate. */
   learningRate: z.number().positive(),
   minLearningRate: z.number().min(0),
+  warmupFraction: z.number().min(0).max(1),
   momentum: z.number().min(0).max(1),
   weightDecay: z.number().min(0),
   clipNorm: z.number().min(0),
@@ -50,8 +51,9 @@ export const DEFAULT_SPOS_CONFIG: SposConfig = {
   trainImages: 10_000,
   epochs: 10,
   batchSize: 64,
-  learningRate: 0.05,
+  learningRate: 0.025,
   minLearningRate: 0,
+  warmupFraction: 0.05,
   momentum: 0.9,
   weightDecay: 3e-4,
   clipNorm: 5,

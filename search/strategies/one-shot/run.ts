@@ -75,7 +75,7 @@ export async function trainSpos(o: SposTraining, hooks: SposHooks = {}): Promise
   log(`spos: ${space.name}, ${ds.train.count} images, ${c.epochs} epochs, ${c.sampling} sampling, supernet ${net.paramCount()} params, ${watched.length} subnets scored per epoch`);
   try {
     await trainNetwork(net, { ...ds, val: undefined }, {
-      epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, minLearningRate: c.minLearningRate, momentum: c.momentum,
+      epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, minLearningRate: c.minLearningRate, warmupFraction: c.warmupFraction, momentum: c.momentum,
       weightDecay: c.weightDecay, clipNorm: c.clipNorm, augment: c.augment ? undefined : null, seed: c.seed, resume, signal: hooks.signal,
       beforeStep: () => { selectPath(net, pathOf(space, pathAt(space, c, step))); },
       onStep: (s) => {
