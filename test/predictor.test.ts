@@ -30,6 +30,10 @@ test('each space family encodes to a fixed length; a cell encoding marks each ed
     // Different architectures, different codes (distinct keys of 20 samples).
     const byKey = new Map(samples.map((g, i) => [(space.key as (g: Genotype) => string)(g), codes[i].join(',')]));
     assert.equal(new Set(byKey.values()).size, byKey.size, `${name}: distinct architectures encode apart`);
+    if (name === 'seg-blocks') {
+      const g = samples[0] as Genotype & { outputStride?: number };
+      assert.notDeepEqual(encode({ ...g, outputStride: 8 } as Genotype), encode({ ...g, outputStride: 32 } as Genotype), 'output stride is encoded');
+    }
     if (space.family === 'tabular-cell') assert.ok(codes.every((c) => c.length === 30 && c.reduce((s, x) => s + x, 0) === 6));
     if (name === 'darts-fmnist-small') assert.ok(codes.every((c) => c.reduce((s, x) => s + x, 0) === 2 * 2 * 3), 'two edges into each of 3 nodes, two cells');
   }

@@ -3,10 +3,14 @@
  * each node to its inputs with a one-hot of the operation on each edge (the "adjacency + one-hot
  * operations" encoding of White et al., "A Study on Encodings for Neural Architecture Search",
  * 2020; BANANAS's path encoding is not offered); for blocks, each layer slot's choices (active, one-hot operation, kernel,
- * expansion, width, attention kind); for segmentation spaces, the head and the spatial path too.
+ * expansion, width, attention kind); for segmentation spaces, the head, spatial path, and output
+ * stride and context path where searched, too.
  */
 import type { LoadedSpace } from '../../space/load.ts';
-import type { BlockGenotype, CellGenotype, Genotype, TabularCellGenotype } from '../../space/types.ts';
+import type { BlockSpace } from '../../space/block.ts';
+import type { CellSpace } from '../../space/cell.ts';
+import { segmentationChoice } from '../../space/segmentation.ts';
+import type { BlockGenotype, CellGenotype, Genotype, SegmentationChoice, TabularCellGenotype } from '../../space/types.ts';
 
 export type Encoder = (g: Genotype) => number[];
 
@@ -59,9 +63,13 @@ export function encoderFor(space: LoadedSpace): Encoder {
   }
   const seg = space.def.segmentation;
   if (!seg || space.family === 'tabular-cell') return body;
-  // A genotype without a head or spatial path has the space's first choice (types.ts).
+  // A genotype without a head or spatial path has the space's first choice (types.ts); output
+  // stride and context path are encoded where the space searches them.
+  const searched = (['outputStride', 'contextPath'] as const).filter((f) => seg[f].length > 1);
   return (g) => {
     const s = g as { head?: string; spatialPath?: boolean };
-    return [...body(g), ...oneHot(s.head ?? seg.heads[0], seg.heads), (s.spatialPath ?? seg.spatialPath[0]) ? 1 : 0];
+    const c = segmentationChoice(space as CellSpace | BlockSpace, g as SegmentationChoice);
+    return [...body(g), ...oneHot(s.head ?? seg.heads[0], seg.heads), (s.spatialPath ?? seg.spatialPath[0]) ? 1 : 0,
+      ...searched.flatMap((f) => oneHot(c[f], seg[f]))];
   };
 }
