@@ -80,7 +80,10 @@ test('recalibrated batch norm: a subnet scores the same whatever was scored befo
     const [a, b] = [space.sample(createRng(4)), space.sample(createRng(5))];
     const tensors = tf.memory().numTensors;
     const first = await scoreSubnet(net, space, a, data);
-    await scoreSubnet(net, space, b, data);
+    // A sign of life per batch: 64 calibration images are one batch of 64, 64 scored images one of 256.
+    let beats = 0;
+    await scoreSubnet(net, space, b, data, () => { beats++; });
+    assert.equal(beats, 2);
     const again = await scoreSubnet(net, space, a, data);
     assert.equal(tf.memory().numTensors, tensors, 'scoring leaves no tensors behind');
     assert.equal(again.loss, first.loss);

@@ -17,6 +17,8 @@ export interface EvalContext {
   worker?: string;
   /** Called on every training step: the pool's sign of life, since steps do not let timers run. */
   onStep?: (info: StepInfo) => void;
+  /** A sign of life between batches of work that is not training (scoring, calibration). */
+  beat?: () => void;
   onEpoch?: (record: EpochRecord) => void;
   signal?: AbortSignal;
 }

@@ -31,7 +31,7 @@ export function loadOneShotData(o: { dataset: string; dataDir?: string; calibrat
   return { ...d, val: split === 'test' ? d.test : d.val };
 }
 
-function* calibrationBatches(data: OneShotData): Generator<tf.Tensor4D> {
+function* calibrationBatches(data: OneShotData, onBatch?: () => void): Generator<tf.Tensor4D> {
   const batcher = createBatcher(data.train, data.shape, { batchSize: Math.min(CALIBRATION_BATCH, data.train.count), seed: 0, mean: data.mean, std: data.std, shuffle: false, dropLast: true });
   for (const b of batcher.restOfEpoch()) {
     const x = tf.tensor4d(b.x, [b.size, ...data.shape]);
@@ -40,12 +40,17 @@ function* calibrationBatches(data: OneShotData): Generator<tf.Tensor4D> {
     } finally {
       x.dispose();
     }
+    onBatch?.();
   }
 }
 
-/** The subnet's loss and top-1 accuracy on `data.val` with its own batch statistics; the supernet's running statistics are left as the subnet's. */
-export async function scoreSubnet(net: Network, space: CellSpace, g: CellGenotype, data: OneShotData): Promise<EvalMetrics> {
+/**
+ * The subnet's loss and top-1 accuracy on `data.val` with its own batch statistics; the supernet's
+ * running statistics are left as the subnet's. `onBatch` is the worker's sign of life: scoring does
+ * not let its timer run, and on a loaded machine it can outlast the pool's patience.
+ */
+export async function scoreSubnet(net: Network, space: CellSpace, g: CellGenotype, data: OneShotData, onBatch?: () => void): Promise<EvalMetrics> {
   selectPath(net, pathOf(space, g));
-  recalibrateBatchNorm(net, calibrationBatches(data));
-  return evaluateNetwork(net, data.val, data);
+  recalibrateBatchNorm(net, calibrationBatches(data, onBatch));
+  return evaluateNetwork(net, data.val, data, { onBatch });
 }

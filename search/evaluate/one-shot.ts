@@ -87,7 +87,7 @@ export const oneShotEvaluator: Evaluator<typeof spec> = {
     if (owner.dataset !== job.dataset) throw new UsageError(`${s.checkpoint}: the supernet trained on ${owner.dataset}, the run scores on ${job.dataset}`);
     const genotype = space.validate(job.genotype, `job ${job.candidateId} genotype`) as CellGenotype;
     const d = dataOf(job, s);
-    const scored = await scoreSubnet(net, space, genotype, d);
+    const scored = await scoreSubnet(net, space, genotype, d, ctx.beat);
     const seconds = (performance.now() - started) / 1000;
     const subnet = buildNetwork(space, genotype, { inShape: [...d.shape], classes: d.numClasses });
     try {

@@ -34,7 +34,7 @@ export async function runTask(task: EvalTask, ctx: TaskContext = {}): Promise<{ 
     const issue = checked.error.issues[0];
     throw new UsageError(`evaluator '${task.evaluator.kind}': ${issue.path.join('.') || 'spec'}: ${issue.message}`);
   }
-  const evalCtx = { lock: ctx.lock, worker: workerName(), onStep: ctx.beat };
+  const evalCtx = { lock: ctx.lock, worker: workerName(), onStep: ctx.beat, beat: ctx.beat };
   if (!evaluator.usesTf) return { result: await evaluator.evaluate(task.job, checked.data, evalCtx), tensors: null };
   // Once per thread: later calls return the backend already chosen.
   await initBackend({ backend: task.job.backend });

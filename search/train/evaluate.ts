@@ -8,7 +8,7 @@ import type { TrainData } from './train-data.ts';
 
 export interface EvalMetrics { loss: number; accuracy: number; count: number }
 
-export async function evaluateNetwork(net: Network, split: Split, data: TrainData, opts: { batchSize?: number } = {}): Promise<EvalMetrics> {
+export async function evaluateNetwork(net: Network, split: Split, data: TrainData, opts: { batchSize?: number; onBatch?: () => void } = {}): Promise<EvalMetrics> {
   if (split.count === 0) return { loss: NaN, accuracy: NaN, count: 0 };
   const batcher = createBatcher(split, data.shape, { batchSize: opts.batchSize ?? 256, seed: 0, mean: data.mean, std: data.std, shuffle: false });
   let lossSum = 0;
@@ -25,6 +25,7 @@ export async function evaluateNetwork(net: Network, split: Split, data: TrainDat
     sums.dispose();
     lossSum += l;
     correct += c;
+    opts.onBatch?.();
   }
   return { loss: lossSum / split.count, accuracy: correct / split.count, count: split.count };
 }
