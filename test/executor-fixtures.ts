@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonFile, resolveSpacePath } from '../search/space/load.ts';
 import { formatNb201 } from '../search/space/tabular-cell.ts';
-import { allTabularCells, syntheticRow, toCsv } from './synthetic-nb201.ts';
+import { allTabularCells, syntheticRow, toCsv, toCurveCsv } from './synthetic-nb201.ts';
 import type { EvalJob } from '../search/contracts/job.ts';
 import type { Genotype } from '../search/space/types.ts';
 
@@ -15,6 +15,14 @@ export function writeNb201Table(dir: string): string {
   const def = readJsonFile(resolveSpacePath('nb201')) as { cell: { ops: string[]; nodes: number } };
   const path = join(dir, 'nb201-synthetic.csv');
   writeFileSync(path, toCsv(allTabularCells(def.cell.ops, def.cell.nodes).map((g) => syntheticRow(g, formatNb201(g)))));
+  return path;
+}
+
+/** The synthetic table with learning curves: columns acc_E for each E of `epochs` (a multi-fidelity search's rungs). */
+export function writeNb201CurveTable(dir: string, epochs: readonly number[]): string {
+  const def = readJsonFile(resolveSpacePath('nb201')) as { cell: { ops: string[]; nodes: number } };
+  const path = join(dir, 'nb201-curves.csv');
+  writeFileSync(path, toCurveCsv(allTabularCells(def.cell.ops, def.cell.nodes).map((g) => ({ g, row: syntheticRow(g, formatNb201(g)) })), epochs));
   return path;
 }
 

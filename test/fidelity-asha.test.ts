@@ -44,7 +44,7 @@ test('a candidate outside the top 1/eta becomes promotable when later results wi
   assert.deepEqual(nextPromotion(entries, ASHA, BY_ACCURACY), { candidate: 2, bracket: 0, rung: 1 });
 });
 
-test('a simulated pool of 3 workers ends with each rung holding floor(n/eta) of the one below, the top rung good architectures', () => {
+test("a simulated pool of 3 workers ends with every rung's top 1/eta promoted, and good architectures at the top rung", () => {
   const rng = createRng(7);
   const quality = new Map<number, number>();
   const entries: RungEntry[] = [];
@@ -75,8 +75,14 @@ test('a simulated pool of 3 workers ends with each rung holding floor(n/eta) of 
   }
   const count = (rung: number) => entries.filter((e) => e.rung === rung).length;
   assert.equal(count(0), NEW);
-  assert.equal(count(1), Math.floor(count(0) / 3));
-  assert.equal(count(2), Math.floor(count(1) / 3));
+  for (const rung of [0, 1]) {
+    // At rest, the best floor(n/eta) of every rung went up; early promotions that later results
+    // pushed out of that top stay promoted (asynchronous halving), so a rung may hold more.
+    const here = entries.filter((e) => e.rung === rung).map((e) => ({ candidate: e.candidate, metrics: e.metrics! }));
+    const top = orderWithinRung(here, BY_ACCURACY).slice(0, Math.floor(here.length / 3));
+    for (const c of top) assert.ok(entries.some((e) => e.candidate === c && e.rung === rung + 1), `candidate ${c} of rung ${rung}'s top`);
+    assert.ok(count(rung + 1) >= top.length && count(rung + 1) <= here.length / 2, `rung ${rung + 1}: ${count(rung + 1)} of ${here.length}`);
+  }
   // The top rung holds good architectures: each above the median true quality.
   const median = [...quality.values()].sort((a, b) => a - b)[NEW / 2];
   for (const e of entries.filter((x) => x.rung === 2)) assert.ok(quality.get(e.candidate)! > median, `candidate ${e.candidate}`);

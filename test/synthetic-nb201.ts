@@ -62,6 +62,27 @@ export function syntheticRow(g: TabularCellGenotype, arch: string): SyntheticRow
   return { arch, accuracy: Math.round(accuracy * 1e5) / 1e5, latency_ms: Math.round(latency * 1e3) / 1e3, params: count };
 }
 
+/**
+ * A learning curve for a synthetic row: accuracy after `epochs` epochs, rising from chance to the
+ * row's accuracy with a time constant that grows with the cell's capacity (larger cells learn
+ * slower, so early rankings favour small cells and curves cross), plus per-budget noise that
+ * shrinks with training. Still a formula: it gives multi-fidelity searches a low fidelity that
+ * is cheap, biased and noisy, as real short trainings are.
+ */
+export function syntheticCurve(g: TabularCellGenotype, row: SyntheticRow, epochs: number): number {
+  const edges = g.nodes.flat();
+  const capacitySum = edges.reduce((t, op) => t + capacity[op], 0);
+  const tau = 0.5 + 0.25 * capacitySum;
+  const accuracy = 0.1 + (row.accuracy - 0.1) * (1 - Math.exp(-epochs / tau)) + (0.04 / Math.sqrt(epochs)) * hashNoise(`${row.arch}@${epochs}`);
+  return Math.round(Math.min(1, Math.max(0, accuracy)) * 1e5) / 1e5;
+}
+
+/** The rows with a column `acc_E` per number of epochs E: the learning curves of a multi-fidelity table. */
+export function toCurveCsv(rows: readonly { g: TabularCellGenotype; row: SyntheticRow }[], epochs: readonly number[]): string {
+  return `arch,accuracy,latency_ms,params,${epochs.map((e) => `acc_${e}`).join(',')}\n` + rows.map(({ g, row }) =>
+    `${row.arch},${row.accuracy},${row.latency_ms},${row.params},${epochs.map((e) => syntheticCurve(g, row, e)).join(',')}`).join('\n') + '\n';
+}
+
 export function toCsv(rows: readonly SyntheticRow[]): string {
   return 'arch,accuracy,latency_ms,params\n' + rows.map((r) => `${r.arch},${r.accuracy},${r.latency_ms},${r.params}`).join('\n') + '\n';
 }

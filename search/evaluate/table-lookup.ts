@@ -10,7 +10,7 @@ import { parseSpaceDef, spaceFromDef, type LoadedSpace } from '../space/load.ts'
 import { formatNb201 } from '../space/tabular-cell.ts';
 import type { Genotype, TabularCellGenotype } from '../space/types.ts';
 import type { Evaluator } from './evaluator.ts';
-import { createTableEvaluator, loadTable, tableColumnsSchema, type Table } from './table.ts';
+import { columnsAt, createTableEvaluator, loadTable, tableColumnsSchema, type Table } from './table.ts';
 
 const spec = z.strictObject({
   kind: z.literal('table'),
@@ -18,6 +18,11 @@ const spec = z.strictObject({
   columns: tableColumnsSchema,
   /** Makes each lookup cost this much wall time, to exercise parallel and interrupted searches at table speed. */
   delayMs: z.int().min(0).optional(),
+  /**
+   * The image-epochs whose lookup costs delayMs, when a lookup's cost scales with its budget (a
+   * multi-fidelity search over a table with a column per budget: a rung costs what its training would).
+   */
+  delayImageEpochs: z.number().positive().optional(),
   /** sha256 of the table file when the run started: a resumed run must see the same table (search/run/record.ts). */
   sha256: z.string().optional(),
 });
@@ -41,12 +46,13 @@ export const tableEvaluator: Evaluator<typeof spec> = {
   spec,
   usesTf: false,
   async evaluate(job, s, ctx) {
-    const tableKey = `${s.path}\0${JSON.stringify(s.columns)}`;
+    const columns = columnsAt(s.columns, job.budget);
+    const tableKey = `${s.path}\0${JSON.stringify(columns)}`;
     let table = tables.get(tableKey);
-    if (!table) tables.set(tableKey, (table = loadTable(s.path, s.columns)));
+    if (!table) tables.set(tableKey, (table = loadTable(s.path, columns)));
     const space = spaceOf(job);
     const m = createTableEvaluator(table, (g: Genotype) => archString(space, g)).evaluate(space.validate(job.genotype));
-    if (s.delayMs) await sleep(s.delayMs);
+    if (s.delayMs) await sleep(s.delayImageEpochs ? (s.delayMs * job.budget.epochs * job.budget.trainImages) / s.delayImageEpochs : s.delayMs);
     return {
       metrics: m, epochs: [], backend: 'table', worker: ctx.worker ?? `pid ${process.pid} thread ${threadId}`,
     };

@@ -20,6 +20,21 @@ export const tableColumnsSchema = z.strictObject({
 });
 export type TableColumns = z.infer<typeof tableColumnsSchema>;
 
+const BUDGET_FIELD = /\{(epochs|images)\}/g;
+
+/** Whether a column name holds the field of a budget resource: `acc_{epochs}` is a column per number of epochs (a learning curve per row). */
+export const dependsOn = (columns: TableColumns, resource: 'epochs' | 'images'): boolean =>
+  Object.values(columns.metrics).some((name) => name.includes(`{${resource}}`));
+
+/**
+ * The columns for one budget: `{epochs}` and `{images}` in a column name become the budget's
+ * epochs and training images, so each rung of a multi-fidelity search reads its own result.
+ */
+export function columnsAt(columns: TableColumns, budget: { epochs: number; trainImages: number }): TableColumns {
+  const at = (name: string) => name.replace(BUDGET_FIELD, (_, field: string) => String(field === 'epochs' ? budget.epochs : budget.trainImages));
+  return { ...columns, metrics: Object.fromEntries(Object.entries(columns.metrics).map(([m, name]) => [m, at(name)])) };
+}
+
 export interface Table {
   path: string;
   rows: ReadonlyMap<string, Metrics>;

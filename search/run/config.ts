@@ -8,6 +8,7 @@ import { constraintSchema, fitnessSchema, metricSchema } from '../strategies/fit
 import { evaluatorSpecSchema } from '../evaluate/registry.ts';
 import { metricNames } from '../contracts/metrics.ts';
 import { proxyListSchema } from '../evaluate/zero-cost/index.ts';
+import { fidelitySchema } from '../strategies/fidelity/rungs.ts';
 
 /** Objectives a front and its hypervolume may use: any registered metric (score is a fitness, not an objective). */
 export const OBJECTIVES = metricNames;
@@ -48,6 +49,8 @@ export const runConfigSchema = z.strictObject({
     }).optional(),
     split: z.enum(['val', 'test']).optional(),
   }),
+  /** Multi-fidelity search (ASHA, Hyperband): rungs up to the proxy budget; absent, every candidate gets the proxy budget once. */
+  fidelity: fidelitySchema.optional(),
   latency: z.strictObject({
     runtime: z.enum(['tfjs', 'onnxruntime', 'lut', 'none']),
     warmup: z.int().min(0),

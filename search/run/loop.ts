@@ -8,6 +8,10 @@
  * Candidate life: pending → running → done | failed; a worker that crashes or stops beating
  * makes it stale (retried up to maxAttempts); a stop (Ctrl-C) or the death of the search process
  * puts running ones back to pending, their attempt not counted.
+ *
+ * With a fidelity (config.fidelity, ./fidelity.ts) a freed worker first runs a promotion of an
+ * evaluated candidate to the next rung when ASHA has one, else the next proposal at its bottom
+ * rung; the strategy is told each candidate's bottom-rung result, as above.
  */
 import type { Store, Candidate } from '../store/store.ts';
 import type { Genotype, Space } from '../space/types.ts';
@@ -23,6 +27,7 @@ import type { Outcome } from '../contracts/outcome.ts';
 import { finiteValues, runQuality } from '../contracts/metrics.ts';
 import type { RunConfig, RunState } from './config.ts';
 import { runStateSchema } from './config.ts';
+import { openRunFidelity, type RungJob } from './fidelity.ts';
 
 export interface LoopStatus {
   done: number;
@@ -113,7 +118,11 @@ export async function runLoop(o: LoopOptions): Promise<LoopEnd> {
       if (x.attempts >= c.maxAttempts) store.failCandidate(x.id, `${x.error ?? 'its evaluation never finished'} (gave up after ${x.attempts} attempts)`);
     }
   });
+  const fidelity = c.fidelity ? store.transaction(() => openRunFidelity(store, runId, { ...c, fidelity: c.fidelity! }, c.maxAttempts)) : undefined;
   const all = store.listCandidates(runId);
+  for (const x of all) fidelity?.admit(x.id);
+  /** Every candidate's key and genotype, for the jobs of its evaluations (promotions come after its tell). */
+  const byId = new Map(all.map((x) => [x.id, { key: x.key, genotype: x.genotype as Genotype }]));
   const idOfKey = new Map(all.map((x) => [x.key, x.id]));
   const told_: Metrics[] = [];
   let failedCount = 0;
@@ -131,7 +140,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopEnd> {
   }
   let asked = all.length;
 
-  const running = new Map<number, { task: RunningTask; startedAt: number }>();
+  /** By candidate: a candidate has at most one evaluation at a time (a promotion follows its last rung). */
+  const running = new Map<number, { task: RunningTask; startedAt: number; promotion?: RungJob }>();
   let consecutiveFailures = 0;
   let fatal: string | undefined;
 
@@ -161,6 +171,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopEnd> {
       });
       if (!inserted) throw new Error(`strategy proposed '${p.key}' twice`);
       idOfKey.set(p.key, id);
+      byId.set(id, { key: p.key, genotype: p.genotype });
+      fidelity?.admit(id);
       open.push({ id, key: p.key, genotype: p.genotype });
       queue.push(id);
       asked++;
@@ -199,25 +211,39 @@ export async function runLoop(o: LoopOptions): Promise<LoopEnd> {
     }
   };
 
-  const jobOf = (id: number): EvalJob => {
-    const x = open.find((e) => e.id === id)!;
+  const jobOf = (id: number, rung?: number): EvalJob => {
+    const x = byId.get(id)!;
     return {
       runId, candidateId: id, key: x.key, spaceDef: run.spaceDefinition, genotype: x.genotype, task: run.task as SpaceTask,
-      dataset: o.dataset, budget: c.proxy, latency: c.latency, seed: jobSeed(o.seed, x.key), backend: o.backend,
+      dataset: o.dataset, budget: fidelity ? fidelity.budgetOf(rung ?? fidelity.firstRung(id)) : c.proxy, latency: c.latency,
+      seed: jobSeed(o.seed, x.key), backend: o.backend,
     };
   };
 
   const startQueued = () => {
-    while (!fatal && !o.signal?.aborted && running.size < executor.slots && queue.length > 0) {
+    while (!fatal && !o.signal?.aborted && running.size < executor.slots) {
+      const promotion = fidelity?.claimPromotion(`pid ${process.pid}`);
+      if (promotion) {
+        const task = executor.start({ job: jobOf(promotion.candidateId, promotion.rung), evaluator: c.evaluator });
+        running.set(promotion.candidateId, { task, startedAt: Date.now(), promotion });
+        continue;
+      }
+      if (queue.length === 0) break;
       const id = queue.shift()!;
       if (!store.markRunning(id, `pid ${process.pid}`)) throw new Error(`candidate ${id} could not be claimed (status changed under the search)`);
       running.set(id, { task: executor.start({ job: jobOf(id), evaluator: c.evaluator }), startedAt: Date.now() });
     }
   };
 
+  /**
+   * An evaluation's end. A promotion (with a fidelity) updates its rung row and, on success, the
+   * candidate's metrics to its highest rung's; only a candidate's first evaluation is told to the strategy.
+   */
   const settle = (id: number, outcome: Outcome) => {
+    const promotion = running.get(id)?.promotion;
     running.delete(id);
-    const key = open.find((e) => e.id === id)?.key ?? String(id);
+    const what = promotion ? `candidate ${id} at rung ${promotion.rung}` : `candidate ${id}`;
+    const key = byId.get(id)?.key ?? String(id);
     if (outcome.ok) {
       consecutiveFailures = 0;
       const r = outcome.result;
@@ -229,34 +255,44 @@ export async function runLoop(o: LoopOptions): Promise<LoopEnd> {
           score: c.fitness.kind === 'metric' ? null : fitnessOf(metrics, c.fitness),
           extra: { ...r.extra, worker: r.worker, backend: r.backend, ...(outcome.tensors ? { tensors: outcome.tensors } : {}) },
         });
-        for (const e of r.epochs) store.addEpoch(runId, { candidateId: id, ...e });
+        if (promotion) fidelity!.complete(promotion, metrics, r.epochs);
+        else {
+          for (const e of r.epochs) store.addEpoch(runId, { candidateId: id, ...e });
+          fidelity?.recordFirst(id, { metrics, epochs: r.epochs }, store.getCandidate(id)!.attempts);
+        }
         if (outcome.tensors && outcome.tensors.after !== outcome.tensors.before) {
-          store.addEvent(runId, { level: 'warn', kind: 'tensor-leak', message: `candidate ${id} left ${outcome.tensors.after - outcome.tensors.before} tensors behind on ${r.worker}`, data: outcome.tensors });
+          store.addEvent(runId, { level: 'warn', kind: 'tensor-leak', message: `${what} left ${outcome.tensors.after - outcome.tensors.before} tensors behind on ${r.worker}`, data: outcome.tensors });
         }
       });
-      ready.set(id, { key, metrics });
+      if (!promotion) ready.set(id, { key, metrics });
       return;
     }
+    const requeue = (status: 'pending' | 'stale', reason: string | null) =>
+      (promotion ? fidelity!.requeue(promotion, status, reason) : store.requeueCandidate(id, status, reason));
     if (outcome.kind === 'aborted') {
-      store.requeueCandidate(id, 'pending', null);
+      requeue('pending', null);
       return;
     }
-    const attempts = store.getCandidate(id)!.attempts;
+    const attempts = promotion ? fidelity!.attempts(promotion) : store.getCandidate(id)!.attempts;
     if ((outcome.kind === 'crash' || outcome.kind === 'stale') && attempts < c.maxAttempts) {
       store.transaction(() => {
-        store.requeueCandidate(id, 'stale', outcome.error);
-        store.addEvent(runId, { level: 'warn', kind: 'retry', message: `candidate ${id}: ${outcome.error}; retrying (attempt ${attempts + 1} of ${c.maxAttempts})` });
+        requeue('stale', outcome.error);
+        store.addEvent(runId, { level: 'warn', kind: 'retry', message: `${what}: ${outcome.error}; retrying (attempt ${attempts + 1} of ${c.maxAttempts})` });
       });
-      queue.unshift(id);
+      if (!promotion) queue.unshift(id);
       return;
     }
     const error = outcome.kind === 'crash' || outcome.kind === 'stale' ? `${outcome.error} (gave up after ${attempts} attempts)` : outcome.error;
     store.transaction(() => {
-      store.failCandidate(id, error);
-      store.addEvent(runId, { level: outcome.kind === 'usage' ? 'error' : 'warn', kind: `failed-${outcome.kind}`, message: `candidate ${id} failed: ${error}`, data: outcome.stack ? { stack: outcome.stack } : undefined });
+      if (promotion) fidelity!.fail(promotion, error);
+      else {
+        store.failCandidate(id, error);
+        fidelity?.recordFirst(id, { error }, attempts);
+      }
+      store.addEvent(runId, { level: outcome.kind === 'usage' ? 'error' : 'warn', kind: `failed-${outcome.kind}`, message: `${what} failed: ${error}`, data: outcome.stack ? { stack: outcome.stack } : undefined });
     });
-    log(`candidate ${id} failed (${outcome.kind}): ${error}`);
-    ready.set(id, { key, error });
+    log(`${what} failed (${outcome.kind}): ${error}`);
+    if (!promotion) ready.set(id, { key, error });
     consecutiveFailures++;
     if (outcome.kind === 'usage') fatal = error;
     else if (consecutiveFailures >= c.maxConsecutiveFailures) fatal = `${consecutiveFailures} evaluations in a row failed; the last: ${error}`;
@@ -271,6 +307,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopEnd> {
         r.task.abort('stale', `no sign of life from its worker for ${Math.round((now - r.task.lastBeat()) / 1000)}s`);
       } else if (c.timeLimitMs !== null && now - r.startedAt > c.timeLimitMs) {
         r.task.abort('timeout', `exceeded the time limit of ${c.timeLimitMs / 1000}s`);
+      } else if (r.promotion) {
+        fidelity!.heartbeat(r.promotion);
       } else {
         store.heartbeat(id);
       }

@@ -180,6 +180,32 @@ export const migrations: readonly string[] = [
   UPDATE progress SET reference_json = replace(reference_json, '"accuracy":', '"miou":')
     WHERE reference_json IS NOT NULL AND run_id IN (SELECT id FROM runs WHERE task = 'segmentation');
   `,
+  // 5: rungs of a multi-fidelity (ASHA / Hyperband) search: one row per evaluation of a candidate
+  // at one rung, with the budget it trained on, its metrics and its epochs, so that every rung's
+  // result is kept (the candidate row holds the highest rung's) and the rung results of a
+  // candidate form its learning curve over budgets. A promotion is a pending row before it runs.
+  `
+  CREATE TABLE rungs (
+    id            INTEGER PRIMARY KEY,
+    run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    candidate_id  INTEGER NOT NULL REFERENCES candidates(id) ON DELETE CASCADE,
+    bracket       INTEGER NOT NULL,
+    rung          INTEGER NOT NULL,
+    budget_json   TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'failed', 'stale')),
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    worker        TEXT,
+    error         TEXT,
+    metrics_json  TEXT,
+    epochs_json   TEXT,
+    created_at    INTEGER NOT NULL,
+    started_at    INTEGER,
+    heartbeat_at  INTEGER,
+    finished_at   INTEGER,
+    UNIQUE (candidate_id, rung)
+  );
+  CREATE INDEX rungs_by_run ON rungs (run_id, candidate_id, rung);
+  `,
 ];
 
 export const schemaVersion = migrations.length;

@@ -6,7 +6,7 @@
  * follows from it) so that a crash never leaves one without the other.
  *
  * Each table has its module (runs, candidates and their explorer columns, epochs and snapshots,
- * events, progress) with a reader and a writer over one shared connection; this file puts them
+ * events, progress, rungs) with a reader and a writer over one shared connection; this file puts them
  * together behind the interfaces of types.ts.
  */
 import { openConnection, type Connection } from './connection.ts';
@@ -16,6 +16,7 @@ import { epochReader, epochWriter } from './epochs.ts';
 import { eventReader, eventWriter } from './events.ts';
 import { progressReader, progressWriter } from './progress.ts';
 import { runReader, runWriter } from './runs.ts';
+import { rungReader, rungWriter } from './rungs.ts';
 import type { OpenOptions, Store, StoreReader } from './types.ts';
 
 export * from './types.ts';
@@ -33,6 +34,7 @@ function reader(c: Connection): StoreReader {
     ...epochReader(c),
     ...eventReader(c),
     ...progressReader(c),
+    ...rungReader(c),
     close: () => c.close(),
   };
 }
@@ -51,6 +53,7 @@ export function openStore(path: string, options: OpenOptions = {}): Store {
     ...epochWriter(c),
     ...eventWriter(c),
     ...progressWriter(c),
+    ...rungWriter(c),
   };
 }
 

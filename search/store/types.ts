@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { MetricName, MetricValues } from '../contracts/metrics.ts';
+import type { EpochRecord } from '../contracts/epoch.ts';
 
 export type RunStatus = 'running' | 'stopped' | 'finished' | 'failed';
 export type CandidateStatus = 'pending' | 'running' | 'done' | 'failed' | 'stale';
@@ -118,6 +119,30 @@ export interface CandidateColumns {
   finishedAt: number[];
   /** One column per metric of the run's task (registry order), null where not measured. */
   metrics: Partial<Record<MetricName, (number | null)[]>>;
+}
+
+/** One evaluation of a candidate at one rung of a multi-fidelity search (table rungs). */
+export interface NewRung {
+  candidateId: number;
+  bracket: number;
+  rung: number;
+  /** The proxy budget it trains on (as the job carries it). */
+  budget: Record<string, unknown>;
+  status: CandidateStatus;
+  attempts?: number;
+  worker?: string | null;
+  error?: string | null;
+  metrics?: MetricValues | null;
+  epochs?: EpochRecord[] | null;
+}
+
+export interface Rung extends Required<NewRung> {
+  id: number;
+  runId: number;
+  createdAt: number;
+  startedAt: number | null;
+  heartbeatAt: number | null;
+  finishedAt: number | null;
 }
 
 /** Position in a run's stream of finished candidates: everything at or before it has been read. */
@@ -251,7 +276,12 @@ export interface ProgressReader {
   listProgress(runId: number): Progress[];
 }
 
-export interface StoreReader extends RunReader, CandidateReader, EpochReader, EventReader, ProgressReader {
+export interface RungReader {
+  /** A run's rung evaluations (one candidate's with candidateId), by candidate then rung. */
+  listRungs(runId: number, candidateId?: number): Rung[];
+}
+
+export interface StoreReader extends RunReader, CandidateReader, EpochReader, EventReader, ProgressReader, RungReader {
   readonly path: string;
   readonly readonly: boolean;
   /** Changes whenever another connection commits: a cheap "anything new?" for pollers. */
@@ -300,7 +330,19 @@ export interface ProgressWriter {
   addProgress(runId: number, p: NewProgress): number;
 }
 
-export interface StoreWriter extends RunWriter, CandidateWriter, EpochWriter, EventWriter, ProgressWriter {
+export interface RungWriter {
+  /** A rung evaluation: a promotion as it is decided (pending), or a bottom rung's finished result. */
+  insertRung(runId: number, r: NewRung): number;
+  /** Claims a pending or stale rung evaluation for a worker; false if it is not one. */
+  markRungRunning(id: number, worker: string): boolean;
+  heartbeatRung(id: number): void;
+  completeRung(id: number, r: { metrics: MetricValues; epochs: EpochRecord[] }): void;
+  failRung(id: number, error: string): void;
+  /** As requeueCandidate: 'pending' gives the attempt back (the search stopped), 'stale' counts it. */
+  requeueRung(id: number, status: 'pending' | 'stale', reason?: string | null): boolean;
+}
+
+export interface StoreWriter extends RunWriter, CandidateWriter, EpochWriter, EventWriter, ProgressWriter, RungWriter {
   /** Runs fn in one write transaction (nested calls join it). */
   transaction<T>(fn: () => T): T;
 }

@@ -8,7 +8,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { readLatencyTable } from '../../latency/table.ts';
 import { defaultWorkers, DEFAULT_HEARTBEAT_MS } from '../../executor/pool.ts';
-import { loadTable } from '../../evaluate/table.ts';
+import { columnsAt, dependsOn, loadTable } from '../../evaluate/table.ts';
+import { rungBudgets, type Fidelity } from '../../strategies/fidelity/rungs.ts';
 import { checkTableFitsSpace } from '../../evaluate/table-space.ts';
 import { DATASET_NAMES } from '../../data/registry.ts';
 import type { Genotype, Space } from '../../space/types.ts';
@@ -21,6 +22,7 @@ import { createProgress, formatDuration } from '../../util/progress.ts';
 import { OBJECTIVES, runConfigSchema, runStateSchema, type RunConfig, type RunState } from '../config.ts';
 import { metricRegistry, metricsOfTask, qualityMetric, runQuality, zeroCostMetric, type MetricName } from '../../contracts/metrics.ts';
 import type { CommonFlags, RunDriver } from '../driver.ts';
+import type { Rung } from '../../store/store.ts';
 import { runLoop, type LoopStatus } from '../loop.ts';
 import { networkScorer } from '../screen-scorer.ts';
 import { withPrescreen } from '../../strategies/prescreen.ts';
@@ -105,6 +107,10 @@ export const askTellFlagsSchema = z.strictObject({
   'time-limit': positive.optional(),
   'stale-after': positive.default(120),
   'max-memory': int(16).optional(),
+  fidelity: z.enum(['asha', 'hyperband']).optional(),
+  eta: int(2).optional(),
+  rungs: int(2).optional(),
+  'rung-by': z.enum(['epochs', 'images']).optional(),
 });
 type ParsedFlags = CommonFlags & z.output<typeof askTellFlagsSchema>;
 export type Flags = Omit<ParsedFlags, TaskDefaulted> & Record<TaskDefaulted, number>;
@@ -156,6 +162,11 @@ const HELP = `  --budget N               candidates to evaluate (default ${DEFAU
                            bench/data/recipes.md); its batch size and rate are the defaults above
   --latency-runtime tfjs|onnxruntime|none|lut:FILE   measure latency at batch 1 on one thread, or predict it
       from a table made by cellscape lut;  --latency-repeats N --latency-warmup N
+  --fidelity asha|hyperband   multi-fidelity: candidates start at a small budget and the top 1/eta of each rung
+      is promoted to the next (asynchronous successive halving; hyperband adds brackets starting higher);
+      --budget counts candidates, the proxy budget above is the top rung
+      --eta N (default 3) --rungs K (default 3) --rung-by epochs|images (default epochs when --epochs
+      allows eta^(K-1) of them, else images)
   --in-flight N --max-attempts N --time-limit S --stale-after S
   --max-memory MB          each worker's JavaScript heap and its tensors' memory (the wasm heap), each
                            at most MB; an evaluation over it fails as oom, naming the batch size to lower`;
@@ -263,7 +274,24 @@ function trainedProxies(given: string | undefined): string[] {
   return [...new Set(names)];
 }
 
+/** The rungs of --fidelity, checked against the proxy budget they divide. */
+function fidelityOf(f: Flags): Fidelity | undefined {
+  if (f.fidelity === undefined) {
+    for (const flag of ['eta', 'rungs', 'rung-by'] as const) if (f[flag] !== undefined) throw new UsageError(`--${flag}: only with --fidelity asha|hyperband`);
+    return undefined;
+  }
+  const eta = f.eta ?? 3, rungs = f.rungs ?? 3;
+  const fidelity: Fidelity = { kind: f.fidelity, eta, rungs, resource: f['rung-by'] ?? (f.epochs >= eta ** (rungs - 1) ? 'epochs' : 'images') };
+  try {
+    rungBudgets({ epochs: f.epochs, trainImages: f['train-images'], valImages: f['val-images'], batchSize: f['batch-size'], learningRate: f.lr }, fidelity);
+  } catch (err) {
+    throw new UsageError(`--fidelity ${f.fidelity}: ${(err as Error).message}; raise --epochs or --train-images, or lower --rungs or --eta`);
+  }
+  return fidelity;
+}
+
 export function configFrom(f: Flags, spacePath: string, task: string): RunConfig {
+  const fidelity = fidelityOf(f);
   let evaluator: RunConfig['evaluator'];
   let measured: Measured;
   if (f.evaluator.startsWith('table:')) {
@@ -274,13 +302,22 @@ export function configFrom(f: Flags, spacePath: string, task: string): RunConfig
     const quality = qualityMetric(task);
     if (metrics[quality] === undefined) throw new UsageError(`--evaluator table: needs the column of ${quality} (--col ${quality}=COLUMN), and of the other metrics the table has`);
     const columns = { metrics, ...(f['arch-col'] ? { arch: f['arch-col'] } : {}) };
-    loadTable(path, columns); // checks the file and its columns now, with errors naming them
-    evaluator = { kind: 'table', path, columns, delayMs: f['eval-delay-ms'], sha256: fileSha256(path, 'table') };
+    if (fidelity && !dependsOn(columns, fidelity.resource)) {
+      throw new UsageError(`--fidelity: rungs over ${fidelity.resource} would all read the same column of the table; name its column per budget with {${fidelity.resource}} (--col ${quality}=acc_{${fidelity.resource}}) or choose --rung-by`);
+    }
+    const budget = { epochs: f.epochs, trainImages: f['train-images'] };
+    // Checks the file and its columns (every rung's) now, with errors naming them.
+    for (const b of fidelity ? rungBudgets({ ...budget, valImages: 1, batchSize: 1, learningRate: 1 }, fidelity) : [budget]) loadTable(path, columnsAt(columns, b));
+    evaluator = {
+      kind: 'table', path, columns, delayMs: f['eval-delay-ms'], sha256: fileSha256(path, 'table'),
+      ...(fidelity && f['eval-delay-ms'] ? { delayImageEpochs: f.epochs * f['train-images'] } : {}),
+    };
     measured = { has: (m) => metrics[m] !== undefined, missing: (m) => `the table has no column for '${m}' (add --col ${m}=COLUMN)` };
   } else {
     for (const flag of ['col', 'accuracy-col', 'latency-col', 'params-col', 'flops-col', 'arch-col', 'eval-delay-ms'] as const) {
       if (f[flag] !== undefined) throw new UsageError(`--${flag}: only with --evaluator table:FILE`);
     }
+    if (fidelity && f.evaluator !== 'proxy') throw new UsageError(`--fidelity: the ${f.evaluator} evaluator trains nothing, so every rung would give the same result; use --evaluator proxy or a table`);
     if (f.zc !== undefined && f.evaluator !== 'proxy') throw new UsageError('--zc: only with --evaluator proxy (the other evaluators train nothing to rank the proxies against)');
     // A kept candidate also stores the scores it was screened by.
     const zeroCost = f.evaluator === 'proxy' ? [...new Set([...trainedProxies(f.zc), ...(prescreenOf(f)?.proxies ?? [])])] : undefined;
@@ -313,6 +350,7 @@ export function configFrom(f: Flags, spacePath: string, task: string): RunConfig
       epochs: f.epochs, trainImages: f['train-images'], valImages: f['val-images'], batchSize: f['batch-size'], learningRate: f.lr,
       ...(f.recipe === undefined ? {} : { recipe: proxyRecipeOf(RECIPES[f.recipe]) }),
     },
+    ...(fidelity ? { fidelity } : {}),
     latency: evaluator.kind === 'table' ? { runtime: 'none', warmup: 0, repeats: 1 } : latencySpecOf(f),
     inFlight: f['in-flight'] ?? Math.max(4, 2 * workers), workers, maxAttempts: f['max-attempts'],
     heartbeatMs: DEFAULT_HEARTBEAT_MS, staleAfterMs: Math.round(f['stale-after'] * 1000),
@@ -331,6 +369,21 @@ function evaluatorSummary(e: RunConfig['evaluator'], dataset: string, backend: s
     case 'oneshot': return `weights inherited from the supernet ${e.checkpoint} on ${dataset} (${backend})`;
     default: return `proxy training on ${dataset} (${backend})`;
   }
+}
+
+/** Done evaluations per rung, and the candidates done at the highest rung any reached. */
+function topRung(rungs: readonly Rung[]): { perRung: number[]; candidates: Set<number> } {
+  const done = rungs.filter((r) => r.status === 'done');
+  const perRung: number[] = [];
+  for (const r of done) perRung[r.rung] = (perRung[r.rung] ?? 0) + 1;
+  const top = perRung.length - 1;
+  return { perRung: Array.from(perRung, (n) => n ?? 0), candidates: new Set(done.filter((r) => r.rung === top).map((r) => r.candidateId)) };
+}
+
+function fidelitySummary(c: RunConfig): string {
+  const f = c.fidelity!;
+  const amounts = rungBudgets(c.proxy, f).map((b) => (f.resource === 'epochs' ? b.epochs : b.trainImages));
+  return `${f.kind} eta ${f.eta}, rungs of ${amounts.join('/')} ${f.resource === 'epochs' ? 'epochs' : 'training images'}`;
 }
 
 /** The data set, checked against the ones the space's task can train on. */
@@ -366,19 +419,20 @@ export function askTell(makeStrategy: StrategyFactory): RunDriver<RunConfig, Run
       const { def, space } = readSpace(spacePath);
       const f = withTaskDefaults({ ...common, ...own }, def.task);
       const config = configFrom(f, spacePath, def.task);
-      if (config.evaluator.kind === 'table') checkTableFitsSpace(loadTable(config.evaluator.path, config.evaluator.columns), space);
+      if (config.evaluator.kind === 'table') checkTableFitsSpace(loadTable(config.evaluator.path, columnsAt(config.evaluator.columns, config.proxy)), space);
       const dataset = await datasetFor(f.dataset, def.task);
       const backend = await backendName(f, config);
       return {
         config, space, dataset, backend, workers: config.workers,
-        summary: `budget ${config.budget}, ${evaluatorSummary(config.evaluator, dataset, backend)}, ${config.workers} workers, seed ${f.seed}` +
+        summary: `budget ${config.budget}${config.fidelity ? `, ${fidelitySummary(config)}` : ''}, ${evaluatorSummary(config.evaluator, dataset, backend)}, ${config.workers} workers, seed ${f.seed}` +
           (config.prescreen ? `, pre-screened by ${screenLabel(config.prescreen)} keeping ${config.prescreen.keep * 100} %` : ''),
       };
     },
 
     async reopen({ store, run, config, workers, force }) {
       if (run.status === 'running' && !force) {
-        const last = Math.max(0, ...store.listCandidates(run.id, { status: 'running' }).map((c) => c.heartbeatAt ?? 0));
+        const beats = [...store.listCandidates(run.id, { status: 'running' }), ...store.listRungs(run.id).filter((r) => r.status === 'running')];
+        const last = Math.max(0, ...beats.map((c) => c.heartbeatAt ?? 0));
         const age = Date.now() - last;
         if (age < config.staleAfterMs) {
           throw new UsageError(`run ${run.id} looks alive in another process (a heartbeat ${Math.round(age / 1000)}s ago); ` +
@@ -428,10 +482,17 @@ export function askTell(makeStrategy: StrategyFactory): RunDriver<RunConfig, Run
 
     report({ store, run, config }, end, out) {
       const summary = store.getRunSummary(run.id)!;
-      const front = frontOf(store.listCandidates(run.id, { status: 'done' }), config.objectives);
+      let done = store.listCandidates(run.id, { status: 'done' });
       out(`run ${run.id} ${end.status}: ${summary.counts.done} done, ${summary.counts.failed} failed of ${config.budget}`);
+      if (config.fidelity) {
+        const top = topRung(store.listRungs(run.id));
+        out(`rungs: ${top.perRung.map((n, k) => `${n} at rung ${k}`).join(', ')}`);
+        // Only the top rung's results compare with one another: the front is theirs.
+        done = done.filter((c) => top.candidates.has(c.id));
+      }
+      const front = frontOf(done, config.objectives);
       if (front.length) {
-        out(`Pareto front on ${config.objectives.join(', ')} (${front.length} of ${summary.counts.done}):`);
+        out(`Pareto front on ${config.objectives.join(', ')}${config.fidelity ? ' at the highest rung reached' : ''} (${front.length} of ${done.length}):`);
         out(formatFront(front, config.objectives));
       }
     },
