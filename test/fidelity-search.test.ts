@@ -123,7 +123,7 @@ async function killDuringPromotion(args: string[]): Promise<void> {
   const exited = new Promise((r) => child.on('exit', r));
   const db = args[args.indexOf('--db') + 1];
   const promoting = () => read(db, (s) => s.listRungs(1).some((r) => r.rung > 0 && r.status === 'running'), false);
-  for (let i = 0; i < 600 && !promoting(); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 2400 && !promoting(); i++) await new Promise((r) => setTimeout(r, 50));
   assert.ok(promoting(), 'a promotion started');
   process.kill(-child.pid!, 'SIGKILL');
   await exited;
