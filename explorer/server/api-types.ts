@@ -145,6 +145,17 @@ export interface CandidateDetail {
   parents: CandidateRef[];
   children: CandidateRef[];
   epochs: EpochRow[];
+  /** A multi-fidelity search's evaluations of it, one per rung reached: its learning curve over budgets. */
+  rungs: RungRow[];
+}
+
+export interface RungRow {
+  rung: number;
+  bracket: number;
+  status: string;
+  epochs: number;
+  trainImages: number;
+  metrics: MetricValues | null;
 }
 
 export interface CompareRun {

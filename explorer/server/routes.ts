@@ -65,7 +65,7 @@ interface RunCache {
 /** Appends b's rows to a, in place (both hold the same metrics: those of the run's task). */
 function appendColumns(a: CandidateColumns, b: CandidateColumns): void {
   const push = (to: unknown[], from: unknown[]) => { for (const v of from) to.push(v); };
-  for (const k of ['id', 'generation', 'parent', 'score', 'finishedAt'] as const) push(a[k], b[k]);
+  for (const k of ['id', 'generation', 'parent', 'score', 'finishedAt', 'rung'] as const) push(a[k], b[k]);
   for (const [m, values] of Object.entries(b.metrics)) push(a.metrics[m as Metric] ??= [], values);
 }
 
@@ -259,6 +259,9 @@ export function createApi(store: StoreReader) {
           parents: c.parentIds.map((p) => store.candidateRef(p)).filter((r) => r !== undefined),
           children: childrenOf(c.runId, c.id),
           epochs: store.listEpochs(c.runId, c.id).map(epochRow),
+          rungs: store.listRungs(c.runId, c.id).map((r) => ({
+            rung: r.rung, bracket: r.bracket, status: r.status, epochs: Number(r.budget.epochs), trainImages: Number(r.budget.trainImages), metrics: r.metrics,
+          })),
         },
       };
     },

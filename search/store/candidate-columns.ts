@@ -9,10 +9,11 @@ import { parseJson } from './json.ts';
 import { metricValuesSchema } from './candidates.ts';
 import type { CandidateColumns, CandidateReader, FinishCursor } from './types.ts';
 
-type Raw = [id: number, generation: number, parents: string, score: number | null, metrics: string, finishedAt: number];
+type Raw = [id: number, generation: number, parents: string, score: number | null, metrics: string, finishedAt: number, rung: number | null];
 
 export function candidateColumnReader(c: Connection): Pick<CandidateReader, 'candidateColumns' | 'candidateStamp' | 'parentLinksAfter' | 'candidateRef'> {
-  const columnsStmt = () => c.stmt(`SELECT id, generation, parent_ids_json, score, metrics_json, finished_at
+  const columnsStmt = () => c.stmt(`SELECT id, generation, parent_ids_json, score, metrics_json, finished_at,
+      (SELECT MAX(rung) FROM rungs WHERE rungs.run_id = candidates.run_id AND rungs.candidate_id = candidates.id AND rungs.status = 'done')
     FROM candidates WHERE run_id = ? AND status = 'done' AND finished_at >= ? ORDER BY finished_at, id`).raw(true);
   return {
     candidateColumns(runId, after) {
@@ -23,7 +24,7 @@ export function candidateColumnReader(c: Connection): Pick<CandidateReader, 'can
       const rows = (columnsStmt().all(runId, after?.at ?? 0) as Raw[]).filter((r) => !(r[5] === after?.at && skip.has(r[0])));
       const n = rows.length;
       const cols: CandidateColumns = {
-        id: new Array(n), generation: new Array(n), parent: new Array(n), score: new Array(n), finishedAt: new Array(n),
+        id: new Array(n), generation: new Array(n), parent: new Array(n), score: new Array(n), finishedAt: new Array(n), rung: new Array(n),
         metrics: Object.fromEntries(names.map((m) => [m, new Array(n)])),
       };
       for (let i = 0; i < n; i++) {
@@ -35,6 +36,7 @@ export function candidateColumnReader(c: Connection): Pick<CandidateReader, 'can
         const values = JSON.parse(r[4]) as MetricValues;
         for (const m of names) cols.metrics[m]![i] = values[m] ?? null;
         cols.finishedAt[i] = r[5] - start;
+        cols.rung[i] = r[6];
       }
       let cursor: FinishCursor = after ?? { at: 0, ids: [] };
       if (n > 0) {

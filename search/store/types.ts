@@ -117,6 +117,8 @@ export interface CandidateColumns {
   score: (number | null)[];
   /** Milliseconds since the run started. */
   finishedAt: number[];
+  /** The highest rung a candidate of a multi-fidelity search finished (its metrics are that rung's); null in other runs. */
+  rung: (number | null)[];
   /** One column per metric of the run's task (registry order), null where not measured. */
   metrics: Partial<Record<MetricName, (number | null)[]>>;
 }

@@ -91,10 +91,10 @@ export function concatColumns(a: CandidateColumns, b: CandidateColumns): Candida
   }
   return {
     id: cat(a.id, b.id), generation: cat(a.generation, b.generation), parent: cat(a.parent, b.parent),
-    score: cat(a.score, b.score), finishedAt: cat(a.finishedAt, b.finishedAt), metrics,
+    score: cat(a.score, b.score), finishedAt: cat(a.finishedAt, b.finishedAt), rung: cat(a.rung ?? [], b.rung ?? []), metrics,
   };
 }
 
 export function emptyColumns(): CandidateColumns {
-  return { id: [], generation: [], parent: [], score: [], finishedAt: [], metrics: {} };
+  return { id: [], generation: [], parent: [], score: [], finishedAt: [], rung: [], metrics: {} };
 }
