@@ -31,7 +31,7 @@ import { loadSpace, resolveSpacePath } from '../search/space/load.ts';
 import { formatNb201 } from '../search/space/tabular-cell.ts';
 import type { TabularCellGenotype } from '../search/space/types.ts';
 import { hypervolume } from '../search/objectives/hypervolume.ts';
-import { rankCorrelation } from '../search/latency/rank.ts';
+import { rankCorrelation } from '../search/util/rank.ts';
 import { parseRecords } from '../search/evaluate/table-records.ts';
 import { readInputFile } from '../search/util/files.ts';
 import { writeNb201CurveTable } from '../test/executor-fixtures.ts';
