@@ -50,6 +50,8 @@ const { values } = parseArgs({ options: {
   out: { type: 'string', default: 'bench/data/predictor' },
   /** Write OUT.md from the rows OUT.jsonl holds, computing nothing. */
   'report-only': { type: 'boolean', default: false },
+  /** Which parts to compute: a, b or ab (two processes may share OUT, one a part each). */
+  parts: { type: 'string', default: 'ab' },
 } });
 const compute = !values['report-only'];
 const seeds = Number(values.seeds), budget = Number(values.budget);
@@ -80,7 +82,7 @@ const partA: Record<string, (seed: number) => Strategy<TabularCellGenotype>> = {
 };
 for (const [name, make] of Object.entries(partA)) {
   for (let seed = 1; seed <= seeds; seed++) {
-    if (!compute || has('a', name, seed)) continue;
+    if (!compute || !values.parts!.includes('a') || has('a', name, seed)) continue;
     const t0 = performance.now();
     const history = driveSearch(make(seed), (g) => lookup.evaluate(g), { budget });
     const acc = history.map((h) => ('metrics' in h.result ? h.result.metrics.accuracy! : -Infinity));
@@ -90,7 +92,7 @@ for (const [name, make] of Object.entries(partA)) {
 }
 
 // ---- (b) pre-screened vs plain evolution at equal training budget ----
-if (compute) await initBackend();
+if (compute && values.parts!.includes('b')) await initBackend();
 const synflowCache = new Map<string, number>();
 const synflow = (ps: readonly Proposal<TabularCellGenotype>[]) => ps.map((p) => {
   let v = synflowCache.get(p.key);
@@ -115,7 +117,7 @@ const partB: Record<string, (seed: number) => Strategy<TabularCellGenotype>> = {
 };
 for (const [name, make] of Object.entries(partB)) {
   for (let seed = 1; seed <= screenSeeds; seed++) {
-    if (!compute || has('b', name, seed)) continue;
+    if (!compute || !values.parts!.includes('b') || has('b', name, seed)) continue;
     const t0 = performance.now();
     const history = driveSearch(make(seed), (g) => lookup.evaluate(g), { budget: screenBudget });
     const points = history.flatMap((h) => ('metrics' in h.result ? [[h.result.metrics.accuracy!, h.result.metrics.latency_ms!]] : []));
@@ -127,7 +129,7 @@ for (const [name, make] of Object.entries(partB)) {
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
 const cell = (xs: number[]) => `${mean(xs).toFixed(4)} ± ${sd(xs).toFixed(4)}`;
-const command = `node --import tsx bench/predictor.ts ${process.argv.slice(2).filter((a) => a !== '--report-only').join(' ')}`.trim();
+const command = `node --import tsx bench/predictor.ts ${process.argv.slice(2).filter((a) => a !== '--report-only' && !a.startsWith('--parts')).join(' ')}`.trim();
 const lines = [
   '# Predictor strategy, and pre-screened evolution, on the SYNTHETIC NB-201-layout table',
   '',

@@ -1,0 +1,80 @@
+/**
+ * In Debian's Chromium (never a downloaded browser): a run whose trained candidates stored
+ * zero-cost scores shows a proxy-vs-accuracy plot with Spearman's rho in the corner, for the
+ * proxy chosen; a run without them shows no such plot.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startExplorer, appIsBuilt, type Explorer } from '../explorer/server/server.ts';
+import { addSampleCandidates, createSampleRun, writeSampleRun } from '../explorer/sample-runs.ts';
+import { rankCorrelation } from '../search/util/rank.ts';
+import { createRng } from '../search/util/rng.ts';
+import { tempDb } from './explorer-helpers.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}`;
+
+let db: ReturnType<typeof tempDb>;
+let explorer: Explorer;
+let browser: Browser;
+let page: Page;
+let scoredRun: number;
+let plainRun: number;
+
+before(async () => {
+  if (skip) return;
+  if (!appIsBuilt()) {
+    const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'explorer/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+    assert.equal(r.status, 0, 'vite build failed');
+  }
+  db = tempDb();
+  // A run whose candidates also carry a synflow score: the sample candidates' metrics plus a score that follows accuracy loosely.
+  scoredRun = createSampleRun(db.store, { name: 'scored', candidates: 0 });
+  const rng = createRng(3);
+  const ids = addSampleCandidates(db.store, scoredRun, 40, rng);
+  db.store.transaction(() => {
+    for (const id of ids) {
+      const c = db.store.getCandidate(id)!;
+      db.store.completeCandidate(id, { metrics: { ...c.metrics, zc_synflow: Math.exp(20 * c.metrics.accuracy! + 2 * rng.normal()) }, score: c.score });
+    }
+  });
+  plainRun = writeSampleRun(db.store, { name: 'plain', candidates: 20, seed: 4 });
+  explorer = await startExplorer({ dbPath: db.path, port: 0 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  page.on('pageerror', (e) => { throw e; });
+});
+
+after(async () => {
+  await browser?.close();
+  await explorer?.close();
+  db?.cleanup();
+});
+
+const rhoOf = (proxy: 'zc_synflow' | 'params') => {
+  const done = db.store.listCandidates(scoredRun, { status: 'done' });
+  return rankCorrelation(done.map((c) => c.metrics[proxy]!), done.map((c) => c.metrics.accuracy!));
+};
+
+test('a run with zero-cost scores plots the proxy against accuracy with its rank correlation', { skip }, async () => {
+  await page.goto(`${explorer.url}/#/run/${scoredRun}`);
+  await page.waitForSelector('[data-testid="proxy-scatter"][data-points="40"]');
+  const shown = Number(await page.locator('[data-testid="proxy-rho"]').getAttribute('data-rho'));
+  assert.ok(Math.abs(shown - rhoOf('zc_synflow')) < 1e-9, `${shown} vs ${rhoOf('zc_synflow')}`);
+  assert.match((await page.locator('[data-testid="proxy-rho"]').textContent())!, new RegExp(`ρ = ${rhoOf('zc_synflow').toFixed(2)}`));
+  // The parameter count, the baseline proxies are measured against, is one choice away.
+  await page.selectOption('[data-testid="proxy-select"]', 'params');
+  await page.waitForFunction((r) => Math.abs(Number(document.querySelector('[data-testid="proxy-rho"]')?.getAttribute('data-rho')) - r) < 1e-9, rhoOf('params'));
+});
+
+test('a run without zero-cost scores shows no proxy plot', { skip }, async () => {
+  await page.goto(`${explorer.url}/#/run/${plainRun}`);
+  await page.waitForSelector('[data-testid="pareto"][data-points="20"]');
+  assert.equal(await page.locator('[data-testid="proxy-panel"]').count(), 0);
+});
