@@ -42,7 +42,21 @@ export function canonicalJson(value: unknown): string {
  */
 export function spaceHash(def: SpaceDef): string {
   const { $schema: _s, name: _n, description: _d, ...rest } = def;
-  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+  return createHash('sha256').update(canonicalJson(withoutLaterDefaults(rest))).digest('hex');
+}
+
+/**
+ * Segmentation fields added after spaces were first hashed, at the defaults that build the networks
+ * of before. Left out of the hash so that a space that does not search them keeps its hash, and its
+ * runs, tables and exports stay valid.
+ */
+const LATER_SEGMENTATION_DEFAULTS: Record<string, unknown> = { contextPath: ['resize'], outputStride: [32] };
+
+function withoutLaterDefaults<T extends { segmentation?: object }>(def: T): T {
+  if (!def.segmentation) return def;
+  const seg = Object.fromEntries(Object.entries(def.segmentation).filter(([k, v]) =>
+    !(k in LATER_SEGMENTATION_DEFAULTS) || canonicalJson(v) !== canonicalJson(LATER_SEGMENTATION_DEFAULTS[k])));
+  return { ...def, segmentation: seg };
 }
 
 /** A Space from an already-parsed definition (e.g. one carried inside a job). */
