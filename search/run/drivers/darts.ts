@@ -26,6 +26,7 @@ import type { RunDriver, RunEnd, Sitting } from '../driver.ts';
 import { chooseBackend } from '../record.ts';
 import { createRun, reopenRun, sit } from '../session.ts';
 import { storeSink } from '../sink.ts';
+import { reopenAtEpoch } from './epoch-reopen.ts';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const num = z.coerce.number();
@@ -155,15 +156,7 @@ export const dartsDriver: RunDriver<DartsConfig, DartsState, typeof flagsSchema>
   },
 
   async reopen({ run, config, state }) {
-    const space = loadCellSpace(config.space);
-    if (space.hash !== run.spaceHash) throw new UsageError(`run ${run.id}: the space ${config.space} changed since the run started (hash ${space.hash.slice(0, 12)} vs ${run.spaceHash.slice(0, 12)})`);
-    if (state?.phase === 'done') throw new UsageError(`run ${run.id} is already finished`);
-    const epoch = state?.epoch ?? 0;
-    return {
-      space, workers: 1,
-      event: { level: 'info', kind: 'resume', message: `resumed at epoch ${epoch}`, data: { epoch } },
-      line: `resuming darts run ${run.id} (${run.status}) at epoch ${epoch} of ${config.epochs}`,
-    };
+    return reopenAtEpoch('darts', run, config, state, loadCellSpace(config.space));
   },
 
   // The supernet trains in this process; the executor trains the one derived genotype.
