@@ -15,12 +15,14 @@ export function fidelityOf(reference: ReadonlyMap<string, number>, evaluated: re
 }
 
 const fmt = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : '-');
+// A table lookup stores no training time: its seconds are unknown, not NaN.
+const fmtSeconds = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : '-');
 
 export function formatFidelity(f: Fidelity): string {
-  return `spearman ${fmt(f.spearman)}, kendall ${fmt(f.kendall)}, top-10% ${fmt(f.top10)} (n ${f.n}, ${f.secondsPerCandidate.toFixed(1)} s a candidate)`;
+  return `spearman ${fmt(f.spearman)}, kendall ${fmt(f.kendall)}, top-10% ${fmt(f.top10)} (n ${f.n}, ${fmtSeconds(f.secondsPerCandidate)} s a candidate)`;
 }
 
 /** The figures as a text table; seconds are the judged evaluator's. */
 export function fidelityTable(f: Fidelity): string {
-  return table(['n', 'spearman', 'kendall', 'top10%', 's/candidate'], [[String(f.n), fmt(f.spearman), fmt(f.kendall), fmt(f.top10), f.secondsPerCandidate.toFixed(1)]]);
+  return table(['n', 'spearman', 'kendall', 'top10%', 's/candidate'], [[String(f.n), fmt(f.spearman), fmt(f.kendall), fmt(f.top10), fmtSeconds(f.secondsPerCandidate)]]);
 }
