@@ -80,18 +80,24 @@ export function fmtDate(ms: number | null | undefined): string {
   return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
-/** Appends columns b to a (new arrays, so Svelte sees the change). */
+/**
+ * Columns a with b's rows merged in (new arrays, so Svelte sees the change). A candidate b holds
+ * again was finished again, promoted to a higher rung of a multi-fidelity search: its newer
+ * values replace the old in place. Candidates new to a are appended.
+ */
 export function concatColumns(a: CandidateColumns, b: CandidateColumns): CandidateColumns {
-  const seen = new Set(a.id);
-  const keep = b.id.map((id, i) => (seen.has(id) ? -1 : i)).filter((i) => i >= 0);
-  const cat = <T,>(x: T[], y: T[]) => x.concat(keep.map((i) => y[i]));
+  const inB = new Map(b.id.map((id, j) => [id, j]));
+  const inA = new Set(a.id);
+  const fresh = b.id.flatMap((id, j) => (inA.has(id) ? [] : [j]));
+  const merge = <T,>(x: T[], y: T[]) =>
+    x.map((v, i) => { const j = inB.get(a.id[i]); return j === undefined ? v : y[j]; }).concat(fresh.map((j) => y[j]));
   const metrics: CandidateColumns['metrics'] = {};
   for (const m of new Set([...Object.keys(a.metrics), ...Object.keys(b.metrics)]) as Set<Metric>) {
-    metrics[m] = cat(column(a, m), column(b, m));
+    metrics[m] = merge(column(a, m), column(b, m));
   }
   return {
-    id: cat(a.id, b.id), generation: cat(a.generation, b.generation), parent: cat(a.parent, b.parent),
-    score: cat(a.score, b.score), finishedAt: cat(a.finishedAt, b.finishedAt), rung: cat(a.rung ?? [], b.rung ?? []), metrics,
+    id: merge(a.id, b.id), generation: merge(a.generation, b.generation), parent: merge(a.parent, b.parent),
+    score: merge(a.score, b.score), finishedAt: merge(a.finishedAt, b.finishedAt), rung: merge(a.rung, b.rung), metrics,
   };
 }
 
