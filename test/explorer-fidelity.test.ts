@@ -150,6 +150,11 @@ test('the run page shows the stored check beside the front, and warns when it di
   await page.goto(`${explorer.url}/#/run/${unchecked}`);
   await page.waitForSelector('[data-testid="pareto"]');
   assert.equal(await page.locator('[data-testid="fidelity-check"]').count(), 0, 'no panel for a run without a check');
+  // A check stored while the page is open (it ends after its search has finished) appears without a reload.
+  storeCheck(unchecked, true);
+  const live = page.locator('[data-testid="fidelity-check"]');
+  await live.waitFor({ timeout: 15_000 });
+  assert.equal(Number(await live.getAttribute('data-spearman')), storedCheck(unchecked).spearman);
 });
 
 test('the fidelity page tables every stored measurement and plots rho against seconds a candidate', { skip: skipBrowser }, async () => {

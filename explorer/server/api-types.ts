@@ -208,5 +208,7 @@ export interface FidelityAnswer { results: FidelityResult[]; lowBelow: number; u
 export interface CandidatesEvent { cursor: string; columns: CandidateColumns }
 export interface EpochsEvent { epochs: EpochRow[] }
 export interface RunEvent { run: RunSummary }
+/** The run's stored fidelity checks changed: their count now. */
+export interface ChecksEvent { checks: number }
 
 export interface ApiError { error: string }

@@ -1,12 +1,13 @@
 /**
  * Server-sent events for one run: polls the read-only store every `pollMs` and pushes
- * what changed since the client's cursor — new evaluated candidates, new search epochs and the
- * run's summary when its status or counts moved. A poll that finds the database unchanged
+ * what changed since the client's cursor — new evaluated candidates, new search epochs, the
+ * run's summary when its status or counts moved, and the count of its fidelity checks (a check
+ * ends after its search has finished, so the summary does not move then). A poll that finds the database unchanged
  * (same data_version) costs one pragma.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FinishCursor, StoreReader } from '../../search/store/types.ts';
-import type { CandidatesEvent, EpochsEvent, RunEvent } from './api-types.ts';
+import type { CandidatesEvent, ChecksEvent, EpochsEvent, RunEvent } from './api-types.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { epochRow, HttpError, summaryOf, type Api } from './routes.ts';
 
@@ -25,6 +26,8 @@ export function streamRunEvents(
   let lastEpochId = store.maxEpochId(runId);
   let lastRunStamp = store.runStamps().find((r) => r.id === runId)?.stamp;
   let lastVersion = -1;
+  const checkCount = () => store.listEventsOfKind('fidelity-check', runId).length;
+  let lastChecks = checkCount();
 
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -60,6 +63,11 @@ export function streamRunEvents(
       if (stamp !== lastRunStamp) {
         lastRunStamp = stamp;
         send('run', { run: summaryOf(api.summary(runId)) } satisfies RunEvent);
+      }
+      const checks = checkCount();
+      if (checks !== lastChecks) {
+        lastChecks = checks;
+        send('checks', { checks } satisfies ChecksEvent);
       }
     } catch (err) {
       send('failure', { error: (err as Error).message });
