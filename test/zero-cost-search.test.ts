@@ -104,7 +104,7 @@ test('cellscape fidelity --evaluator zc:synflow ranks the proxy\'s scores agains
 test('an unknown proxy is a usage error naming the known ones', () => {
   const r = search(join(dir, 'bad.db'), 'synflw', 2);
   assert.equal(r.code, 2);
-  assert.match(r.err, /unknown zero-cost proxy 'synflw': choose one of synflow, naswot, snip, grad_norm, fisher, params, flops/);
+  assert.match(r.err, /unknown zero-cost proxy 'synflw': choose one of synflow, naswot, snip, grad_norm, fisher, jacob_cov, params, flops/);
 });
 
 test('a trained candidate also stores its untrained network\'s synflow, the score zc:synflow gives it; --zc none stores none', () => {

@@ -13,6 +13,7 @@ import { PROXIES, proxyByName, type ProxyBatch, type ProxyScore } from '../searc
 import { scoreNetwork } from '../search/evaluate/zero-cost/score.ts';
 import { metricDef, runQuality, zeroCostMetric } from '../search/contracts/metrics.ts';
 import { logAbsDet } from '../search/evaluate/zero-cost/naswot.ts';
+import { symmetricEigenvalues } from '../search/util/eigen.ts';
 import { classificationBatch, segmentationBatch } from '../search/evaluate/zero-cost/batch.ts';
 
 // wasm, as searches run by default: the cpu backend takes minutes over the five space families.
@@ -111,6 +112,41 @@ test('logAbsDet matches hand determinants, pivoting included', () => {
   assert.equal(logAbsDet(Float64Array.from([1, 2, 2, 4]), 2), -Infinity);
 });
 
+test('jacob_cov is -sum(log(v+k) + 1/(v+k)) over the eigenvalues of the input-gradient correlations', () => {
+  // conv 1x1 = identity on 3 channels, ReLU, dense (1, 2, 3): image i's gradient is (1, 2, 3) masked by its ReLU code.
+  const net = tinyNet([['0', new Conv2d(3, 3, 1, createRng(0))], ['1', new ReLU()]], [1, 1, 3], 1, {
+    'backbone.body.0.kernel': [1, 0, 0, 0, 1, 0, 0, 0, 1],
+    'head.classifier.kernel': [1, 2, 3],
+  });
+  const noLoss = () => { throw new Error('jacob_cov reads no loss'); };
+  // Codes 110 and 011: gradients (1, 2, 0) and (0, 2, 3), whose correlation is -3/sqrt(84); C's eigenvalues are 1 ± rho.
+  const x = tf.tensor4d([1, 1, -1, -1, 1, 1], [2, 1, 1, 3]);
+  const rho = -3 / Math.sqrt(84);
+  const expected = -[1 + rho, 1 - rho].reduce((t, v) => t + Math.log(v + 1e-5) + 1 / (v + 1e-5), 0);
+  const got = value(scoreNetwork(net, proxies('jacob_cov'), { x, loss: noLoss }).jacob_cov);
+  assert.ok(Math.abs(got - expected) < 1e-5, `${got} vs ${expected}`);
+  // An image with every unit off has a zero gradient: no correlation, and the proxy says which image.
+  const dark = tf.tensor4d([1, 1, -1, -1, -1, -1], [2, 1, 1, 3]);
+  const s = scoreNetwork(net, proxies('jacob_cov'), { x: dark, loss: noLoss }).jacob_cov;
+  assert.ok('undefined' in s && /image 1 is constant/.test(s.undefined), JSON.stringify(s));
+  const one = tf.tensor4d([1, 1, -1], [1, 1, 1, 3]);
+  const single = scoreNetwork(net, proxies('jacob_cov'), { x: one, loss: noLoss }).jacob_cov;
+  assert.ok('undefined' in single && /at least 2/.test(single.undefined));
+  tf.dispose([x, dark, one]);
+  net.dispose();
+});
+
+test('symmetricEigenvalues: the 2x2 closed form, and trace and determinant of a 4x4', () => {
+  const [a, b, d] = [2, -1.5, 0.5];
+  const mid = (a + d) / 2, r = Math.sqrt(((a - d) / 2) ** 2 + b * b);
+  const two = [...symmetricEigenvalues([a, b, b, d], 2)].sort((u, v) => u - v);
+  assert.ok(Math.abs(two[0] - (mid - r)) < 1e-12 && Math.abs(two[1] - (mid + r)) < 1e-12, String(two));
+  const m = [4, 1, -2, 0.5, 1, 3, 0, 1, -2, 0, 5, 2, 0.5, 1, 2, 1];
+  const v = symmetricEigenvalues(m, 4);
+  assert.ok(Math.abs(v.reduce((s, x) => s + x, 0) - 13) < 1e-10);
+  assert.ok(Math.abs(Math.log(Math.abs(v.reduce((s, x) => s * x, 1))) - logAbsDet(Float64Array.from(m), 4)) < 1e-10);
+});
+
 test('snip, grad_norm and fisher of logits = v·w·x with loss = sum of logits', () => {
   // Conv weight w on 1x1 images x, dense weight v: ∂L/∂w = v·Σx, ∂L/∂v = w·Σx.
   const [w, v] = [0.5, -3];
@@ -151,6 +187,8 @@ test('every proxy gives a finite value or a reason on every space family, and fr
       const scores = scoreNetwork(net, PROXIES, batch);
       net.dispose();
       assert.deepEqual(Object.keys(scores), PROXIES.map((p) => p.name));
+      // The all-`none` cell cuts every path from the image to the logits: no input gradient to correlate.
+      if (g !== genotypes[0]) assert.ok('undefined' in scores.jacob_cov && /constant/.test(scores.jacob_cov.undefined), JSON.stringify(scores.jacob_cov));
       for (const [proxy, s] of Object.entries(scores)) {
         assert.ok('value' in s ? Number.isFinite(s.value) : s.undefined.length > 0, `${name} ${proxy}: ${JSON.stringify(s)}`);
       }

@@ -58,6 +58,8 @@ export const metricRegistry = [
     description: 'norms of the kernels\' loss gradients of the untrained network summed, on one minibatch (zero-cost proxy)' },
   { name: 'zc_fisher', label: 'Fisher (zero-cost)', unit: '', direction: 'max', format: 'number', log: true,
     description: 'Fisher information of the output channels of the untrained network, on one minibatch (zero-cost proxy)' },
+  { name: 'zc_jacob_cov', label: 'jacob_cov (zero-cost)', unit: '', direction: 'max', format: 'number', log: false,
+    description: 'how uncorrelated the input gradients of a minibatch\'s images are in the untrained network (zero-cost proxy)' },
 ] as const satisfies readonly MetricDef[];
 
 export type MetricName = (typeof metricRegistry)[number]['name'];

@@ -4,13 +4,14 @@ import { UsageError } from '../../util/errors.ts';
 import { fisherProxy } from './fisher.ts';
 import { flopsProxy } from './flops.ts';
 import { gradNormProxy } from './grad-norm.ts';
+import { jacobCovProxy } from './jacob-cov.ts';
 import { naswotProxy } from './naswot.ts';
 import { paramsProxy } from './params.ts';
 import { snipProxy } from './snip.ts';
 import { synflowProxy } from './synflow.ts';
 import type { ZeroCostProxy } from './types.ts';
 
-export const PROXIES: readonly ZeroCostProxy[] = [synflowProxy, naswotProxy, snipProxy, gradNormProxy, fisherProxy, paramsProxy, flopsProxy];
+export const PROXIES: readonly ZeroCostProxy[] = [synflowProxy, naswotProxy, snipProxy, gradNormProxy, fisherProxy, jacobCovProxy, paramsProxy, flopsProxy];
 
 export const PROXY_NAMES: readonly string[] = PROXIES.map((p) => p.name);
 
