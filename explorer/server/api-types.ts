@@ -212,3 +212,16 @@ export interface RunEvent { run: RunSummary }
 export interface ChecksEvent { checks: number }
 
 export interface ApiError { error: string }
+
+/** A named reference architecture (cellscape references) trained on the run's data set: the mean of its `n` trainings at one budget. */
+export interface ReferencePoint {
+  name: string;
+  space: string;
+  budget: { epochs: number; trainImages: number; valImages: number } | null;
+  n: number;
+  candidateIds: number[];
+  metrics: Partial<Record<Metric, number>>;
+}
+
+/** /api/runs/:id/overlays: what the run's Pareto plot draws besides its candidates. */
+export interface OverlaysAnswer { references: ReferencePoint[] }

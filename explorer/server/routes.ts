@@ -16,6 +16,7 @@ import { frontIds, frontPoints, progressCurve, progressObjectives, referencePoin
 import type { CandidateColumns, SegPreview } from './api-types.ts';
 import { publicFiles, registeredFiles } from './downloads.ts';
 import { fidelityChecks, fidelityResults } from './fidelity.ts';
+import { overlays } from './overlays.ts';
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
@@ -235,6 +236,12 @@ export function createApi(store: StoreReader) {
       parse(emptyQuery, query, 'query');
       summary(runId);
       return fidelityChecks(store, runId);
+    },
+
+    overlays(runId: number, query: unknown) {
+      parse(emptyQuery, query, 'query');
+      summary(runId);
+      return overlays(store, runId);
     },
 
     fidelity(query: unknown) {

@@ -65,6 +65,7 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
         case 'progress': return json(res, 200, api.progress(runId, query));
         case 'darts': return json(res, 200, api.darts(runId, query));
         case 'fidelity-check': return json(res, 200, api.fidelityChecks(runId, query));
+        case 'overlays': return json(res, 200, api.overlays(runId, query));
         case 'events': {
           const { cursor, ...rest } = query;
           if (Object.keys(rest).length > 0) throw new HttpError(400, `query: unknown parameter '${Object.keys(rest)[0]}'`);

@@ -1,5 +1,5 @@
 import type {
-  CandidateDetail, CandidatesAnswer, CompareAnswer, DartsAnswer, FidelityAnswer, FidelityChecksAnswer, FrontAnswer, Metric,
+  CandidateDetail, CandidatesAnswer, CompareAnswer, DartsAnswer, FidelityAnswer, FidelityChecksAnswer, FrontAnswer, Metric, OverlaysAnswer,
   ProgressAnswer, RunDetail, RunSummary,
 } from '../../server/api-types.ts';
 
@@ -24,6 +24,7 @@ export const api = {
   candidate: (id: number) => get<{ candidate: CandidateDetail }>(`/api/candidates/${id}`).then((r) => r.candidate),
   compare: (ids: number[], x: Metric, y: Metric) => get<CompareAnswer>(`/api/compare?runs=${ids.join(',')}&x=${x}&y=${y}`),
   fidelityChecks: (id: number) => get<FidelityChecksAnswer>(`/api/runs/${id}/fidelity-check`),
+  overlays: (id: number) => get<OverlaysAnswer>(`/api/runs/${id}/overlays`),
   fidelity: () => get<FidelityAnswer>('/api/fidelity'),
   eventsUrl: (id: number, cursor: string) => `/api/runs/${id}/events?cursor=${encodeURIComponent(cursor)}`,
 };
