@@ -113,7 +113,7 @@ test('a trained candidate also stores its untrained network\'s synflow, the scor
   const db = join(dir, 'trained.db');
   const trained = cellscape(['search', ...train, '--zc', 'synflow,params', '--db', db]);
   assert.equal(trained.code, 0, trained.out + trained.err);
-  assert.match(trained.out, /scored first by synflow, params/);
+  assert.match(trained.out, /also scored untrained by synflow, params/);
   assert.equal(search(db, 'synflow', 2).code, 0);
   const none = cellscape(['search', ...train, '--zc', 'none', '--db', db]);
   assert.equal(none.code, 0, none.out + none.err);

@@ -365,7 +365,7 @@ function evaluatorSummary(e: RunConfig['evaluator'], dataset: string, backend: s
   switch (e.kind) {
     case 'table': return `table ${e.path}`;
     case 'zero-cost': return `zero-cost proxy ${e.proxy} on ${dataset} (${backend})`;
-    case 'proxy': return `proxy training on ${dataset} (${backend})${e.zeroCost?.length ? `, scored first by ${e.zeroCost.join(', ')}` : ''}`;
+    case 'proxy': return `proxy training on ${dataset} (${backend})${e.zeroCost?.length ? `, also scored untrained by ${e.zeroCost.join(', ')}` : ''}`;
     case 'oneshot': return `weights inherited from the supernet ${e.checkpoint} on ${dataset} (${backend})`;
     default: return `proxy training on ${dataset} (${backend})`;
   }
