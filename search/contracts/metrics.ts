@@ -23,6 +23,8 @@ export interface MetricDef {
   log: boolean;
   /** The tasks whose evaluations report it; absent: every task. */
   tasks?: readonly Task[];
+  /** The data sets whose evaluations report it; absent: any data set of its tasks. */
+  datasets?: readonly string[];
   /** The quality its tasks' searches maximise first (one per task; costs are the others). */
   quality?: true;
   description: string;
@@ -35,6 +37,11 @@ export const metricRegistry = [
     description: 'mean intersection over union of the classes on the validation scenes' },
   { name: 'pixel_accuracy', label: 'Pixel accuracy', unit: '', direction: 'max', format: 'percent', log: false, tasks: ['segmentation'],
     description: 'share of validation pixels labelled correctly' },
+  // Domain shift (--dataset scenes-domain): miou is then the source domain's, these the target's.
+  { name: 'target_miou', label: 'Target mIoU', unit: '', direction: 'max', format: 'percent', log: false, tasks: ['segmentation'], datasets: ['scenes-domain'],
+    description: 'mean IoU on the labelled validation scenes of the target domain, whose labels training never sees' },
+  { name: 'domain_gap', label: 'Domain gap', unit: '', direction: 'min', format: 'percent', log: false, tasks: ['segmentation'], datasets: ['scenes-domain'],
+    description: 'source validation mIoU minus target validation mIoU: what the shift of domain costs' },
   { name: 'latency_ms', label: 'Latency', unit: 'ms', direction: 'min', format: 'ms', log: true,
     description: 'median batch-1 inference time on one thread (measured, predicted from a table, or looked up)' },
   { name: 'latency_iqr_ms', label: 'Latency IQR', unit: 'ms', direction: 'min', format: 'ms', log: false,
@@ -81,6 +88,11 @@ export function metricsOfTask(task: string): MetricDef[] {
   return metricRegistry.filter((m: MetricDef) => !m.tasks || m.tasks.includes(task as Task));
 }
 
+/** Whether evaluations on `dataset` can report the metric (data sets of a metric that needs particular ones). */
+export function measuredOn(m: MetricDef, dataset: string | undefined): boolean {
+  return !m.datasets || (dataset !== undefined && m.datasets.includes(dataset));
+}
+
 /** What "better" means first for a task: the quality a search maximises beside its costs. */
 export function qualityMetric(task: string): MetricName {
   const m = metricsOfTask(task).find((d) => d.quality);
@@ -98,10 +110,15 @@ export function zeroCostMetric(proxy: string): MetricName {
   return name;
 }
 
-/** What a run maximises first: its zero-cost proxy's score when it ranks by one, else its task's quality. */
+/**
+ * What a run maximises first: its zero-cost proxy's score when it ranks by one, the target
+ * domain's mIoU when its candidates train for a domain shift (a proxy spec with `adapt`), else its
+ * task's quality.
+ */
 export function runQuality(task: string, evaluator: unknown): MetricName {
-  const e = evaluator as { kind?: unknown; proxy?: unknown } | undefined;
-  return e?.kind === 'zero-cost' && typeof e.proxy === 'string' ? zeroCostMetric(e.proxy) : qualityMetric(task);
+  const e = evaluator as { kind?: unknown; proxy?: unknown; adapt?: unknown } | undefined;
+  if (e?.kind === 'zero-cost' && typeof e.proxy === 'string') return zeroCostMetric(e.proxy);
+  return e?.kind === 'proxy' && e.adapt !== undefined ? 'target_miou' : qualityMetric(task);
 }
 
 /** The values that were measured: NaN and infinities (a failed measurement) count as not measured. */

@@ -21,6 +21,8 @@ import { trainNetwork } from '../train/loop.ts';
 import { createRng } from '../util/rng.ts';
 import { buildNetwork } from '../space/build.ts';
 import { evaluateSegmentationJob } from './seg-proxy.ts';
+import { DOMAIN_DATASET } from './seg-dataset.ts';
+import { adaptSchema, evaluateDomainShiftJob, type Adapt } from './domain-shift.ts';
 import type { EvalContext, Evaluator } from './evaluator.ts';
 import { proxyListSchema } from './zero-cost/index.ts';
 import { untrainedScores } from './zero-cost/job-scores.ts';
@@ -46,10 +48,12 @@ function proxyData(job: EvalJob): Dataset {
 const LEGACY_RECIPE: ProxyRecipe = { optimizer: 'momentum', warmupFraction: 0, labelSmoothing: 0, augment: true };
 
 /** `zeroCost`: proxies that score the network before it trains, stored beside what training measures. */
-export async function evaluateJob(job: EvalJob, ctx: EvalContext = {}, zeroCost: readonly string[] = []): Promise<EvalResult> {
+export async function evaluateJob(job: EvalJob, ctx: EvalContext = {}, zeroCost: readonly string[] = [], adapt?: Adapt): Promise<EvalResult> {
   const backend = await initBackend({ backend: job.backend });
   // Segmentation runs name this evaluator too: 'proxy' means training from scratch, for the job's task.
-  if (job.task === 'segmentation') return evaluateSegmentationJob(job, { ...ctx, zeroCost });
+  if (job.task === 'segmentation') {
+    return job.dataset === DOMAIN_DATASET ? evaluateDomainShiftJob(job, adapt ?? { method: 'source' }, { ...ctx, zeroCost }) : evaluateSegmentationJob(job, { ...ctx, zeroCost });
+  }
   const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} spaceDef`));
   const genotype = space.validate(job.genotype, `job ${job.candidateId} genotype`);
   const data = proxyData(job);
@@ -82,7 +86,7 @@ export async function evaluateJob(job: EvalJob, ctx: EvalContext = {}, zeroCost:
   }
 }
 
-/** `zeroCost` absent (runs made before it) or empty: no proxy scores. */
-const spec = z.strictObject({ kind: z.literal('proxy'), zeroCost: proxyListSchema.optional() });
+/** `zeroCost` absent (runs made before it) or empty: no proxy scores. `adapt`: how a domain-shift job adapts (default source only). */
+const spec = z.strictObject({ kind: z.literal('proxy'), zeroCost: proxyListSchema.optional(), adapt: adaptSchema.optional() });
 
-export const proxyEvaluator: Evaluator<typeof spec> = { spec, usesTf: true, evaluate: (job, s, ctx) => evaluateJob(job, ctx, s.zeroCost) };
+export const proxyEvaluator: Evaluator<typeof spec> = { spec, usesTf: true, evaluate: (job, s, ctx) => evaluateJob(job, ctx, s.zeroCost, s.adapt) };

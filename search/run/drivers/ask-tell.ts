@@ -20,7 +20,7 @@ import { DEFAULT_RECIPE, RECIPES, proxyRecipeOf } from '../../train/recipes.ts';
 import { DEFAULT_TRAINED_PROXIES, PROXY_NAMES, proxyByName } from '../../evaluate/zero-cost/index.ts';
 import { createProgress, formatDuration } from '../../util/progress.ts';
 import { OBJECTIVES, runConfigSchema, runStateSchema, type RunConfig, type RunState } from '../config.ts';
-import { metricRegistry, metricsOfTask, qualityMetric, runQuality, zeroCostMetric, type MetricName } from '../../contracts/metrics.ts';
+import { measuredOn, metricDef, metricRegistry, metricsOfTask, qualityMetric, runQuality, zeroCostMetric, type MetricName } from '../../contracts/metrics.ts';
 import type { CommonFlags, RunDriver } from '../driver.ts';
 import type { Rung } from '../../store/store.ts';
 import { runLoop, type LoopStatus } from '../loop.ts';
@@ -29,6 +29,7 @@ import { withPrescreen } from '../../strategies/prescreen.ts';
 import { chooseBackend, checkInputs, fileSha256, readSpace } from '../record.ts';
 import { formatFront, frontOf } from '../report.ts';
 import { oneShotSpec } from '../one-shot-source.ts';
+import { ADAPT_HELP, adaptFlags, adaptOf } from '../adapt-flags.ts';
 
 /**
  * Defaults: one epoch on 2,000 images costs a darts-fmnist-small candidate about 10 s on a wasm
@@ -111,6 +112,7 @@ export const askTellFlagsSchema = z.strictObject({
   eta: int(2).optional(),
   rungs: int(2).optional(),
   'rung-by': z.enum(['epochs', 'images']).optional(),
+  ...adaptFlags,
 });
 type ParsedFlags = CommonFlags & z.output<typeof askTellFlagsSchema>;
 export type Flags = Omit<ParsedFlags, TaskDefaulted> & Record<TaskDefaulted, number>;
@@ -167,6 +169,7 @@ const HELP = `  --budget N               candidates to evaluate (default ${DEFAU
       --budget counts candidates, the proxy budget above is the top rung
       --eta N (default 3) --rungs K (default 3) --rung-by epochs|images (default epochs when --epochs
       allows eta^(K-1) of them, else images)
+${ADAPT_HELP}
   --in-flight N --max-attempts N --time-limit S --stale-after S
   --max-memory MB          each worker's JavaScript heap and its tensors' memory (the wasm heap), each
                            at most MB; an evaluation over it fails as oom, naming the batch size to lower`;
@@ -321,16 +324,19 @@ export function configFrom(f: Flags, spacePath: string, task: string): RunConfig
     if (f.zc !== undefined && f.evaluator !== 'proxy') throw new UsageError('--zc: only with --evaluator proxy (the other evaluators train nothing to rank the proxies against)');
     // A kept candidate also stores the scores it was screened by.
     const zeroCost = f.evaluator === 'proxy' ? [...new Set([...trainedProxies(f.zc), ...(prescreenOf(f)?.proxies ?? [])])] : undefined;
+    const adapt = adaptOf(f);
     evaluator = f.evaluator.startsWith('zc:') ? { kind: 'zero-cost', proxy: proxyByName(f.evaluator.slice('zc:'.length)).name }
       : f.evaluator.startsWith('oneshot:') ? oneShotSpec(f.evaluator.slice('oneshot:'.length), f.db, readSpace(spacePath).space)
-        : { kind: 'proxy', zeroCost };
+        : { kind: 'proxy', zeroCost, ...(adapt ? { adapt } : {}) };
     const latency = f['latency-runtime'] !== 'none';
     const kind = evaluator.kind;
     const scores = new Set<string>([runQuality(task, evaluator), ...(zeroCost ?? []).map(zeroCostMetric)]);
     measured = {
       has: (m) => metricsOfTask(task).some((d) => d.name === m) && (latency || (m !== 'latency_ms' && m !== 'latency_iqr_ms'))
-        && (!m.startsWith('zc_') || scores.has(m)),
-      missing: (m) => (m.startsWith('latency') ? 'latency is not measured with --latency-runtime none' : `${m} is not measured by the ${kind} evaluator`),
+        && (!m.startsWith('zc_') || scores.has(m)) && measuredOn(metricDef(m), f.dataset) && (!metricDef(m).datasets || kind === 'proxy'),
+      missing: (m) => (m.startsWith('latency') ? 'latency is not measured with --latency-runtime none'
+        : !measuredOn(metricDef(m), f.dataset) ? `${m} is measured only with --dataset ${metricDef(m).datasets!.join(' or ')}`
+          : `${m} is not measured by the ${kind} evaluator`),
     };
   }
   const quality = runQuality(task, evaluator);
