@@ -86,6 +86,24 @@ test('bananas proposes mutations of its best once fitted, never twice, keeps the
   assert.deepEqual(tail(restored), tail(s));
 });
 
+test('bananas tells its forecast of each proposal it chose (not of random samples) until the result comes back, across a resume', () => {
+  const space = nb201Space();
+  const make = (start: { seed: number } | { state: unknown }) => createBananas(space, { initial: 6, batch: 3, drafts: 30, epochs: 50, acquisition: 'ucb' }, { encode: encoderFor(space) }, start);
+  const s = make({ seed: 5 });
+  const initial = s.ask(6);
+  assert.ok(initial.every((p) => s.predicted!(p.key) === undefined));
+  s.tell(initial.map((p) => ({ key: p.key, metrics: syntheticMetrics(p.genotype) })));
+  const chosen = s.ask(3);
+  const forecasts = chosen.map((p) => s.predicted!(p.key)!);
+  const measured = initial.map((p) => syntheticMetrics(p.genotype).accuracy!);
+  // The ensemble learnt accuracies: its forecasts lie near the range it was fitted on, not at 0 or at random.
+  for (const f of forecasts) assert.ok(Number.isFinite(f) && f > Math.min(...measured) - 0.2 && f < Math.max(...measured) + 0.2, `${f} vs ${measured}`);
+  const restored = make({ state: JSON.parse(JSON.stringify(s.state())) });
+  assert.deepEqual(chosen.map((p) => restored.predicted!(p.key)), forecasts);
+  s.tell(chosen.map((p) => ({ key: p.key, metrics: syntheticMetrics(p.genotype) })));
+  assert.ok(chosen.every((p) => s.predicted!(p.key) === undefined), 'told results drop their forecasts');
+});
+
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = tempDir();
 
@@ -101,6 +119,8 @@ test('search --strategy bananas on a table evaluates its budget of distinct cell
     const done = store.listCandidates(1, { status: 'done' });
     assert.equal(done.length, 14);
     assert.ok(done.slice(10).every((c) => c.parentIds.length === 1), 'after 10 samples, children of evaluated cells');
+    // The predictor's forecast is stored beside the measured accuracy of every proposal it chose, and only of those.
+    for (const c of done) assert.equal(Number.isFinite(c.metrics.predicted), c.parentIds.length === 1, JSON.stringify(c.metrics));
     assert.deepEqual((store.getRun(1)!.config as { predictor: unknown }).predictor, { acquisition: 'ucb', zeroCost: [] });
   } finally {
     store.close();

@@ -67,6 +67,9 @@ export const metricRegistry = [
     description: 'Fisher information of the output channels of the untrained network, on one minibatch (zero-cost proxy)' },
   { name: 'zc_jacob_cov', label: 'jacob_cov (zero-cost)', unit: '', direction: 'max', format: 'number', log: false,
     description: 'how uncorrelated the input gradients of a minibatch\'s images are in the untrained network (zero-cost proxy)' },
+  // A predictor-guided search's forecast (--strategy bananas), stored so that it can be judged against what was measured.
+  { name: 'predicted', label: 'Predicted (before evaluation)', unit: '', direction: 'max', format: 'number', log: false,
+    description: 'the predictor\'s mean for the run\'s fitness (accuracy, unless --score), made before the candidate was evaluated' },
 ] as const satisfies readonly MetricDef[];
 
 export type MetricName = (typeof metricRegistry)[number]['name'];

@@ -248,7 +248,9 @@ export async function runLoop(o: LoopOptions): Promise<LoopEnd> {
       consecutiveFailures = 0;
       const r = outcome.result;
       // A failed measurement (NaN) is not a value: neither stored nor remembered by the strategy.
-      const metrics = finiteValues(r.metrics);
+      // A predictor-guided strategy's forecast, made before this evaluation, is kept beside what it measured.
+      const forecast = promotion ? undefined : strategy.predicted?.(key);
+      const metrics = finiteValues(forecast === undefined ? r.metrics : { ...r.metrics, predicted: forecast });
       store.transaction(() => {
         store.completeCandidate(id, {
           metrics,

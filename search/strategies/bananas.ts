@@ -40,7 +40,7 @@ export const bananasOptionsSchema = z.strictObject({
 });
 export type BananasOptions = z.input<typeof bananasOptionsSchema>;
 
-const draftSchema = z.object({ genotype: z.unknown(), parentKey: z.string(), generation: z.int().min(0) });
+const draftSchema = z.object({ genotype: z.unknown(), parentKey: z.string(), generation: z.int().min(0), predicted: z.number().optional() });
 
 const stateSchema = z.object({
   kind: z.literal('bananas'),
@@ -52,6 +52,8 @@ const stateSchema = z.object({
   chosen: z.array(draftSchema),
   /** Zero-cost features of every proposal, by key (empty without a scorer). */
   scores: z.record(z.string(), z.array(z.number())),
+  /** The predictor's mean for each proposal it chose, by key, until its result is told (absent in states of earlier versions). */
+  predicted: z.record(z.string(), z.number()).default({}),
 });
 
 /** What the strategy needs besides its options: the encoding, and optionally zero-cost scores of proposals. */
@@ -81,6 +83,7 @@ export function createBananas<G extends Genotype>(
   const members: Member<G>[] = (saved?.members ?? []).map((m) => restoreMember(space, m));
   const chosen = (saved?.chosen ?? []).map((d) => ({ ...d, genotype: space.validate(d.genotype) }));
   const scores: Record<string, number[]> = saved?.scores ?? {};
+  const predicted: Record<string, number> = saved?.predicted ?? {};
 
   const draftKey = (g: G) => space.key(g);
   const features = (key: string, g: G): number[] => [...tools.encode(g), ...(scores[key] ?? []).map(squash)];
@@ -110,9 +113,10 @@ export function createBananas<G extends Genotype>(
     }
     const pool = [...drafts.values()];
     scoreAll(pool);
-    const values = acquire(pool.map((p) => predictor(features(p.key, p.genotype))), o, () => rng.normal());
+    const predictions = pool.map((p) => predictor(features(p.key, p.genotype)));
+    const values = acquire(predictions, o, () => rng.normal());
     const best = pool.map((p, i) => [values[i], i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, o.batch);
-    for (const [, i] of best) chosen.push({ genotype: pool[i].genotype, parentKey: pool[i].parentKey!, generation: pool[i].generation });
+    for (const [, i] of best) chosen.push({ genotype: pool[i].genotype, parentKey: pool[i].parentKey!, generation: pool[i].generation, predicted: predictions[i].mean });
     // Drafts not chosen keep no scores: the state stays the size of what was proposed.
     for (const p of pool) if (!best.some(([, i]) => pool[i].key === p.key)) delete scores[p.key];
   };
@@ -124,14 +128,20 @@ export function createBananas<G extends Genotype>(
     if (sampled < o.initial || (chosen.length === 0 && scored().length < 2)) return sample();
     if (chosen.length === 0) choose();
     const d = chosen.shift();
+    const p = d && ledger.propose(() => d.genotype, { parentKey: d.parentKey, generation: d.generation }, 1);
+    if (p && d.predicted !== undefined && Number.isFinite(d.predicted)) predicted[p.key] = d.predicted;
     // Nothing new near the best: a fresh sample keeps the search moving.
-    return (d && ledger.propose(() => d.genotype, { parentKey: d.parentKey, generation: d.generation }, 1)) ?? sample();
+    return p ?? sample();
   };
 
   return {
     kind: 'bananas',
     ask: (n) => askUpTo(n, next),
-    tell: (results) => settleAll(ledger, results, (m) => members.push(m)),
-    state: () => ({ kind: 'bananas', rng: rng.state(), ledger: ledger.state(), sampled, members, chosen, scores }),
+    tell: (results) => {
+      settleAll(ledger, results, (m) => members.push(m));
+      for (const r of results) delete predicted[r.key];
+    },
+    state: () => ({ kind: 'bananas', rng: rng.state(), ledger: ledger.state(), sampled, members, chosen, scores, predicted }),
+    predicted: (key) => predicted[key],
   };
 }

@@ -32,6 +32,12 @@ export interface Strategy<G extends Genotype = Genotype> {
   tell(results: readonly Result[]): void;
   /** Everything needed to resume, as JSON. */
   state(): unknown;
+  /**
+   * A predictor-guided strategy's own forecast of a proposal's fitness, made before it was
+   * evaluated (undefined for proposals it did not predict, and after their results are told).
+   * The run stores it beside what was measured, as the metric `predicted`.
+   */
+  predicted?(key: string): number | undefined;
 }
 
 export const isFailure = (r: Result): r is { key: string; error: string } => 'error' in r;
