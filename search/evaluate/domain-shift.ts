@@ -33,7 +33,7 @@ export const adaptSchema = z.discriminatedUnion('method', [
 ]);
 export type Adapt = z.infer<typeof adaptSchema>;
 
-export const ADAPT_DEFAULTS = { weight: 0.5, threshold: 0.9, rounds: 1, roundEpochs: 1 } as const;
+export const ADAPT_DEFAULTS = { weight: 1, threshold: 0.9, rounds: 1, roundEpochs: 1 } as const;
 
 /** Trains `net` on the source, adapting as asked; what the adaptation logged besides the epochs. */
 async function train(net: Parameters<typeof trainSegmentation>[0], data: DomainShiftData, adapt: Adapt, o: SegTrainOptions) {
