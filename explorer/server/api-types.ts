@@ -115,6 +115,12 @@ export interface SegPreview {
   samples: { image: string; truth: string; predicted: string }[];
 }
 
+/** A domain-shift candidate (--dataset scenes-domain): how it adapted, and target-domain samples predicted after training. */
+export interface DomainPreview {
+  adapt: { method: string; [option: string]: unknown };
+  target: SegPreview;
+}
+
 /** A file `cellscape export` wrote for a candidate, served read-only at `url`. */
 export interface DownloadFile {
   kind: 'genotype' | 'tfjs' | 'onnx';
@@ -139,6 +145,8 @@ export interface CandidateDetail {
   extra: unknown;
   /** Segmentation candidates: validation samples. */
   segmentation: SegPreview | null;
+  /** Domain-shift candidates: the target domain's samples (`segmentation` holds the source's). */
+  domain: DomainPreview | null;
   downloads: DownloadFile[];
   createdAt: number;
   finishedAt: number | null;

@@ -13,7 +13,7 @@ import {
 } from './api-types.ts';
 import { encodeCursor } from './cursor.ts';
 import { frontIds, frontPoints, progressCurve, progressObjectives, referencePoint } from './analysis.ts';
-import type { CandidateColumns, SegPreview } from './api-types.ts';
+import type { CandidateColumns, DomainPreview, SegPreview } from './api-types.ts';
 import { publicFiles, registeredFiles } from './downloads.ts';
 import { fidelityChecks, fidelityResults } from './fidelity.ts';
 import { overlays } from './overlays.ts';
@@ -40,6 +40,11 @@ const segPreviewSchema: z.ZodType<SegPreview> = z.object({
   classNames: z.array(z.string()),
   ignoreLabel: z.number().int(),
   samples: z.array(z.object({ image: z.string().startsWith('data:image/png;base64,'), truth: z.string(), predicted: z.string() })),
+});
+
+const domainPreviewSchema: z.ZodType<DomainPreview> = z.object({
+  adapt: z.object({ method: z.string() }).passthrough(),
+  target: segPreviewSchema,
 });
 
 export function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
@@ -258,9 +263,10 @@ export function createApi(store: StoreReader) {
         candidate: {
           id: c.id, runId: c.runId, runName: run.name, status: c.status, key: c.key, generation: c.generation,
           genotype: c.genotype, metrics: c.metrics, score: c.score, worker: c.worker, error: c.error,
-          // The preview is answered once, checked, as `segmentation`.
-          extra: c.extra && Object.fromEntries(Object.entries(c.extra).filter(([k]) => k !== 'segmentation')),
+          // The previews are answered once, checked, as `segmentation` and `domain`.
+          extra: c.extra && Object.fromEntries(Object.entries(c.extra).filter(([k]) => k !== 'segmentation' && k !== 'domain')),
           segmentation: segPreviewSchema.safeParse(c.extra?.segmentation).data ?? null,
+          domain: domainPreviewSchema.safeParse(c.extra?.domain).data ?? null,
           downloads: publicFiles(registeredFiles(c.id, c.extra)),
           createdAt: c.createdAt, finishedAt: c.finishedAt,
           parents: c.parentIds.map((p) => store.candidateRef(p)).filter((r) => r !== undefined),
