@@ -19,7 +19,7 @@ import {
 } from '../../strategies/darts/config.ts';
 import { LATENCY_FORMS } from '../../strategies/darts/latency.ts';
 import { DEFAULT_REMEDY_WEIGHT, REMEDIES } from '../../strategies/darts/remedies.ts';
-import { checkDataset, checkPartialChannels, defaultPartialChannels, loadCellSpace, searchDarts, type DartsEpochRecord, type DartsHooks } from '../../strategies/darts/run.ts';
+import { checkDataParallel, checkDataset, checkPartialChannels, defaultPartialChannels, loadCellSpace, searchDarts, type DartsEpochRecord, type DartsHooks } from '../../strategies/darts/run.ts';
 import { UsageError } from '../../util/errors.ts';
 import { trainDerived } from '../derived.ts';
 import type { RunDriver, RunEnd, Sitting } from '../driver.ts';
@@ -42,6 +42,7 @@ const flagsSchema = z.strictObject({
   'arch-lr': num.positive().default(D.archLearningRate),
   order: z.enum(['1', '2']).default('1'),
   'partial-channels': int(1).optional(),
+  'data-parallel': int(1).default(D.dataParallel),
   'no-augment': z.boolean().optional(),
   'latency-weight': num.min(0).default(D.latency.weight),
   'latency-form': z.enum(LATENCY_FORMS).default(D.latency.form),
@@ -66,6 +67,8 @@ const HELP = `  a cell space; --dataset default ${D.dataset} (segmentation: ${SD
   --order 1|2        first-order, or the finite-difference second-order architecture gradient
   --partial-channels K   PC-DARTS: 1/K of each edge's channels through the mixed op, edge normalisation (default ${D.partialChannels},
                      or the largest K below that splits the space's C into even parts; 1: plain DARTS)
+  --data-parallel N  train the supernet on N worker threads, each on 1/N of every batch, gradients
+                     averaged (default ${D.dataParallel}; first order only)
   --latency-weight W --latency-form linear|multiplicative|lagrange --latency-target MS   latency-aware loss
                      (lagrange: a constraint E[latency] <= MS with a multiplier that rises by W per step while over it)
   --remedy none|beta|drnas|darts-minus --remedy-weight W   against the collapse to parameter-free ops: beta-DARTS
@@ -89,7 +92,7 @@ function configOf(space: CellSpace, spacePath: string, common: { dataset?: strin
     ...base, space: spacePath, dataset: common.dataset ?? base.dataset, dataDir: f['data-dir'], seed: common.seed, backend: common.backend, segmentation,
     epochs: f.epochs, trainImages: f['train-images'] ?? base.trainImages, valImages: f['val-images'] ?? base.valImages, batchSize: f['batch-size'] ?? base.batchSize,
     learningRate: f.lr, minLearningRate: f['min-lr'], archLearningRate: f['arch-lr'], order: f.order === '2' ? 2 : 1, augment: !f['no-augment'],
-    partialChannels: f['partial-channels'] ?? defaultPartialChannels(space, base.partialChannels),
+    partialChannels: f['partial-channels'] ?? defaultPartialChannels(space, base.partialChannels), dataParallel: f['data-parallel'],
     latency: { weight: f['latency-weight'], form: f['latency-form'], targetMs: f['latency-target'] ?? f['target-latency'] },
     remedy: { kind: f.remedy, weight: f.remedy === 'none' ? 0 : f['remedy-weight'] ?? DEFAULT_REMEDY_WEIGHT[f.remedy] },
     snapshotEvery: f['snapshot-every'], collapseShare: f['collapse-share'],
@@ -151,6 +154,7 @@ export const dartsDriver: RunDriver<DartsConfig, DartsState, typeof flagsSchema>
     const config = configOf(space, spacePath, common, own);
     checkDataset(config, space);
     checkPartialChannels(config, space);
+    checkDataParallel(config);
     const backend = await chooseBackend(config.backend);
     return { config, space, dataset: config.dataset, backend, workers: 1, summary: `${config.epochs} epochs on ${config.dataset} (${backend}), seed ${config.seed}` };
   },
@@ -199,6 +203,7 @@ export async function runDarts(config: Partial<DartsConfig> & Pick<DartsConfig, 
   const c = parsed.data;
   checkDataset(c, space);
   checkPartialChannels(c, space);
+  checkDataParallel(c);
   const backend = (await initBackend({ backend: c.backend })).name;
   const run = createRun(store, { config: c, space, dataset: c.dataset, backend, workers: 1, summary: `${c.epochs} epochs on ${c.dataset}` }, {
     strategy: 'darts', name: o.name, seed: c.seed, versions: { node: process.versions.node }, commandLine: '',

@@ -81,24 +81,43 @@ function readMetrics(value: tf.Scalar, side: Side, b: DartsBatch): StepMetrics {
   return m;
 }
 
+/** The weight step's gradients (cross-entropy on the weight half, alpha fixed), in the order of `weights`; the caller disposes them. */
+export function weightGradients(net: Network, weights: NamedVariable[], b: DartsBatch, mixer: Mixer): { grads: tf.Tensor[]; metrics: StepMetrics } {
+  const side: Side = {};
+  const { value, grads } = gradsOf(() => crossEntropy(net, mixer, b, null, side), weights.map((w) => w.variable));
+  return { grads, metrics: readMetrics(value, side, b) };
+}
+
+/** Applies weight gradients (in the order of `weights`) with the stepper; returns their global norm before clipping. */
+export function applyWeightGradients(weights: NamedVariable[], grads: tf.Tensor[], stepper: Stepper, lr: number): number {
+  return stepper.step(Object.fromEntries(weights.map((w, i) => [w.variable.name, grads[i]])), lr);
+}
+
 /** Weight step: cross-entropy on the weight half, alpha fixed; `mixer` makes the forward context (default: softmax weights). */
 export function weightStep(
   net: Network, weights: NamedVariable[], arch: ArchParams, b: DartsBatch, stepper: Stepper, lr: number, mixer: Mixer = createMixer(arch),
 ): StepMetrics & { gradNorm: number } {
+  const { grads, metrics } = weightGradients(net, weights, b, mixer);
+  try {
+    return { ...metrics, gradNorm: applyWeightGradients(weights, grads, stepper, lr) };
+  } finally {
+    tf.dispose(grads);
+  }
+}
+
+/** The first-order architecture gradients (of the architecture loss at the current weights), in the order of `arch.named`; the caller disposes them. */
+export function archGradientsFirstOrder(net: Network, arch: ArchParams, val: DartsBatch, archLoss: ArchLoss, mixer: Mixer): { grads: tf.Tensor[]; metrics: StepMetrics } {
   const side: Side = {};
-  const { value, grads } = tf.variableGrads(() => crossEntropy(net, mixer, b, null, side), weights.map((w) => w.variable));
-  const gradNorm = stepper.step(grads, lr);
-  tf.dispose(Object.values(grads));
-  return { ...readMetrics(value, side, b), gradNorm };
+  const { value, grads } = gradsOf(() => crossEntropy(net, mixer, val, archLoss, side), arch.named.map((a) => a.variable));
+  return { grads, metrics: readMetrics(value, side, val) };
 }
 
 /** First-order architecture step: the gradient of the architecture loss at the current weights. */
 export function archStepFirstOrder(net: Network, arch: ArchParams, val: DartsBatch, archLoss: ArchLoss, opt: ArchOptimizer, mixer: Mixer = createMixer(arch)): StepMetrics {
-  const side: Side = {};
-  const { value, grads } = gradsOf(() => crossEntropy(net, mixer, val, archLoss, side), arch.named.map((a) => a.variable));
+  const { grads, metrics } = archGradientsFirstOrder(net, arch, val, archLoss, mixer);
   opt.step(grads);
   tf.dispose(grads);
-  return readMetrics(value, side, val);
+  return metrics;
 }
 
 /**

@@ -43,6 +43,11 @@ export const dartsConfigSchema = z.strictObject({
    * (search/nn/partial-channel.ts); 1 is plain DARTS. Runs stored before it existed were plain.
    */
   partialChannels: int.min(1).default(1),
+  /**
+   * Worker threads the supernet trains on (strategies/darts/parallel.ts): each takes 1/N of every
+   * batch, gradients averaged; 1 trains in the search's own thread. Runs stored before it existed had 1.
+   */
+  dataParallel: int.min(1).default(1),
   augment: z.boolean(),
   latency: latencyLossSchema,
   remedy: remedySchema,
@@ -81,6 +86,7 @@ export const DEFAULT_DARTS_CONFIG: DartsConfig = {
   archWeightDecay: 1e-3,
   order: 1,
   partialChannels: 4,
+  dataParallel: 1,
   augment: true,
   latency: { weight: 0, form: 'linear' },
   remedy: { kind: 'none', weight: 0 },

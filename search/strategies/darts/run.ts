@@ -6,34 +6,24 @@
  * stores the commits and trains the derived genotype from scratch as an ordinary candidate.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NamedVariable } from '../../nn/module.ts';
-import type { Network } from '../../nn/network.ts';
-import { buildSupernet } from '../../space/build.ts';
-import { buildSegmentationSupernet } from '../../space/seg-build.ts';
-import { segmentationChoice } from '../../space/segmentation.ts';
 import { SEG_DATASETS } from '../../evaluate/seg-proxy.ts';
 import type { CellSpace } from '../../space/cell.ts';
 import { loadSpace, resolveSpacePath } from '../../space/load.ts';
+import { segmentationChoice } from '../../space/segmentation.ts';
 import type { CellGenotype } from '../../space/types.ts';
-import { loadOptimizer, loadWeights, saveOptimizer, saveWeights } from '../../train/checkpoint.ts';
-import { createStepper } from '../../train/optimizer.ts';
 import { cosineLr } from '../../train/schedule.ts';
 import { UsageError } from '../../util/errors.ts';
 import { createProgress, type Progress } from '../../util/progress.ts';
-import { createRng } from '../../util/rng.ts';
 import type { CellType, RunNote, SupernetSink, WeightSnapshot } from '../supernet.ts';
-import { CELL_TYPES, createArchParams, derivationWeights, readEdgeWeights, readMixingWeights, rowEntropies, snapshotOf, type ArchParams } from './arch.ts';
-import { archStepFirstOrder, archStepSecondOrder, createArchOptimizer, weightStep, type ArchLoss } from './bilevel.ts';
+import { CELL_TYPES, derivationWeights, readEdgeWeights, readMixingWeights, rowEntropies, snapshotOf, type ArchParams } from './arch.ts';
 import { checkpointPath, pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { detectCollapse, type CollapseReport } from './collapse.ts';
 import type { DartsConfig, DartsState } from './config.ts';
 import { deriveGenotype } from './derive.ts';
 import { disposeBatch, loadDartsData, type DartsData } from './data.ts';
-import {
-  expectedLatency, latencyAwareLoss, latencyMatrices, measureSiteLatencies, nextMultiplier, supernetSites, uniformLatency, type LatencyMatrices, type OpLatencyLookup,
-} from './latency.ts';
-import { remedyMixer, remedyTerm } from './remedies.ts';
-import { qualityMetric } from '../../contracts/metrics.ts';
+import { expectedLatency, measureSiteLatencies, nextMultiplier, type OpLatencyLookup } from './latency.ts';
+import { localSteps, parallelSteps, type DartsSteps } from './parallel.ts';
+import { createDartsSession, withLatencySites, type DartsSession, type DartsStepArgs } from './session.ts';
 
 export interface DartsStepInfo { epoch: number; stepInEpoch: number; stepsPerEpoch: number; step: number; loss: number; archLoss: number }
 
@@ -106,6 +96,12 @@ export function checkPartialChannels(c: DartsConfig, space: CellSpace): void {
 const supernetC = (space: CellSpace): number => (space.def.supernet ?? space.def.network).C;
 const splits = (space: CellSpace, k: number): boolean => k === 1 || (supernetC(space) % k === 0 && (supernetC(space) / k) % 2 === 0);
 
+/** Data parallelism splits every batch over the workers, and has the first-order step only (the second order's virtual step needs all of a batch's gradients in between). */
+export function checkDataParallel(c: DartsConfig): void {
+  if (c.dataParallel > 1 && c.order === 2) throw new UsageError(`--data-parallel ${c.dataParallel}: the second-order architecture step runs in one thread; use --order 1 or --data-parallel 1`);
+  if (c.dataParallel > c.batchSize) throw new UsageError(`--data-parallel ${c.dataParallel}: a batch of ${c.batchSize} cannot give every worker an image`);
+}
+
 /** The default K for a space: the configured default, or the largest K below it that splits the space's channels (1 at worst). */
 export function defaultPartialChannels(space: CellSpace, preferred: number): number {
   let k = preferred;
@@ -113,85 +109,42 @@ export function defaultPartialChannels(space: CellSpace, preferred: number): num
   return k;
 }
 
-/**
- * The supernet; a segmentation one with the head and spatial path fixed for the whole search.
- * `plain`: every edge a full MixedOp, whatever the config's partial channels and remedy (the
- * latency sites are the derived network's ops, at full width).
- */
-function supernetOf(space: CellSpace, c: DartsConfig, rng: ReturnType<typeof createRng>, plain = false): Network {
-  const edges = plain ? {} : { partialChannels: c.partialChannels, auxiliarySkip: c.remedy.kind === 'darts-minus' };
-  return space.def.task === 'segmentation' ? buildSegmentationSupernet(space, { rng, ...c.segmentation, edges }) : buildSupernet(space, { rng, edges });
-}
-
-/** Runs fn on the latency sites of the space's plain supernet (built for it, then disposed). */
-function withLatencySites<T>(space: CellSpace, c: DartsConfig, fn: (sites: ReturnType<typeof supernetSites>) => T): T {
-  const net = supernetOf(space, c, createRng(c.seed), true);
-  try {
-    return fn(supernetSites(net));
-  } finally {
-    net.dispose();
-  }
-}
-
-/** The generator of DrNAS's Dirichlet samples in an epoch: a function of seed and epoch, so that a resumed epoch draws what an uninterrupted one would. */
-const epochRng = (c: DartsConfig, epoch: number) => createRng([0x5eed, c.seed >>> 0, epoch, 0xd1c7]);
-
-interface Session {
-  net: Network;
-  weights: NamedVariable[];
-  arch: ArchParams;
-  dispose(): void;
-}
-
 /** Searches from the given state (or from the start) until the last epoch is committed or the signal stops it. */
 export async function searchDarts(o: DartsSearch, hooks: DartsHooks = {}): Promise<DartsSearchEnd> {
   const { config: c, space, state: resumed } = o;
   const log = hooks.log ?? (() => {});
   const ops = [...space.def.cell.ops];
-  const nodes = space.def.cell.nodes;
-  const edges = (nodes * (nodes + 3)) / 2;
   const records: DartsEpochRecord[] = [];
-  const rng = createRng(c.seed);
-  const net = supernetOf(space, c, rng);
-  const arch = createArchParams(ops, nodes, rng, { edgeNormalization: c.partialChannels > 1 });
-  const weights = net.variables();
-  const session: Session = { net, weights, arch, dispose: () => { net.dispose(); arch.dispose(); } };
-  const stepper = createStepper(weights, { kind: 'momentum', learningRate: c.learningRate, momentum: c.momentum, weightDecay: c.weightDecay, weightDecayMode: 'l2', clipNorm: c.clipNorm });
-  const archOpt = createArchOptimizer(arch, { learningRate: c.archLearningRate, weightDecay: c.archWeightDecay });
+  let state: DartsState;
+  if (resumed) {
+    state = resumed;
+  } else {
+    const table = hooks.opLatency;
+    const opLatency = withLatencySites(space, c, (sites) => (table
+      ? Object.fromEntries(sites.filter((s) => s.opName !== 'none').map((s) => [s.key, table(s.key) ?? NaN]))
+      : Object.fromEntries(measureSiteLatencies(sites))));
+    state = { phase: 'search', epoch: 0, step: 0, checkpoint: null, opLatency, collapsed: false, latencyMultiplier: 0 };
+  }
+  const session = createDartsSession(space, c, state.opLatency);
+  const { net, arch } = session;
+  let steps: DartsSteps | null = null;
   try {
-    let state: DartsState;
-    if (resumed) {
-      state = resumed;
-      if (state.checkpoint) {
-        const ck = readCheckpoint(state.checkpoint);
-        if (ck.epoch !== state.epoch) throw new Error(`checkpoint ${state.checkpoint} is of epoch ${ck.epoch}, the run committed ${state.epoch}`);
-        loadWeights(net, ck.weights);
-        loadWeights(asModule(arch), ck.alphas);
-        await loadOptimizer(stepper.optimizer, weights, ck.weightOptimizer);
-        await loadOptimizer(archOpt.optimizer, arch.named, ck.archOptimizer);
-      }
-    } else {
-      const table = hooks.opLatency;
-      const opLatency = withLatencySites(space, c, (sites) => (table
-        ? Object.fromEntries(sites.filter((s) => s.opName !== 'none').map((s) => [s.key, table(s.key) ?? NaN]))
-        : Object.fromEntries(measureSiteLatencies(sites))));
-      state = { phase: 'search', epoch: 0, step: 0, checkpoint: null, opLatency, collapsed: false, latencyMultiplier: 0 };
+    if (state.checkpoint) {
+      const ck = readCheckpoint(state.checkpoint);
+      if (ck.epoch !== state.epoch) throw new Error(`checkpoint ${state.checkpoint} is of epoch ${ck.epoch}, the run committed ${state.epoch}`);
+      await session.load(ck);
     }
-    const lat = withLatencySites(space, c, (sites) => latencyMatrices(sites, edges, ops.length, (k) => state.opLatency[k]));
-    const latScale = uniformLatency(lat);
 
     if (state.phase === 'search') {
       const ds = loadDartsData(c, space.def.task);
-      log(`darts: ${space.name}, ${ds.counts.train} + ${ds.counts.val} images, ${c.epochs} epochs, batch ${c.batchSize}, order ${c.order}, partial channels 1/${c.partialChannels}, remedy ${c.remedy.kind}, supernet ${net.paramCount()} params, expected latency at uniform weights ${latScale.toFixed(3)} ms`);
+      steps = c.dataParallel > 1 ? await parallelSteps(session, c, state.opLatency, c.dataParallel, state.checkpoint !== null) : localSteps(session, c.order);
+      log(`darts: ${space.name}, ${ds.counts.train} + ${ds.counts.val} images, ${c.epochs} epochs, batch ${c.batchSize}, order ${c.order}, partial channels 1/${c.partialChannels}, remedy ${c.remedy.kind}, ${c.dataParallel > 1 ? `data-parallel on ${c.dataParallel} workers, ` : ''}supernet ${net.paramCount()} params, expected latency at uniform weights ${session.latScale.toFixed(3)} ms`);
       for (let epoch = state.epoch; epoch < c.epochs; epoch++) {
-        const rec = await runEpoch(epoch, c, space, ds, session, stepper, archOpt, lat, latScale, { step: state.step, multiplier: state.latencyMultiplier }, hooks);
+        const rec = await runEpoch(epoch, c, space, ds, session, steps, { step: state.step, multiplier: state.latencyMultiplier }, hooks);
         if (!rec) return { status: 'stopped', epochs: records };
         const { record, snapshots, step } = rec;
         const ckPath = checkpointPath(o.checkpointDir, epoch + 1);
-        writeCheckpoint(ckPath, {
-          epoch: epoch + 1, step, weights: saveWeights(net), alphas: saveWeights(asModule(arch)),
-          weightOptimizer: await saveOptimizer(stepper.optimizer, weights), archOptimizer: await saveOptimizer(archOpt.optimizer, arch.named),
-        });
+        writeCheckpoint(ckPath, { epoch: epoch + 1, step, ...await session.save() });
         const becameCollapsed = record.collapse.collapsed && !state.collapsed;
         state = {
           ...state, epoch: epoch + 1, step, checkpoint: ckPath, collapsed: record.collapse.collapsed, latencyMultiplier: record.latencyMultiplier,
@@ -209,15 +162,9 @@ export async function searchDarts(o: DartsSearch, hooks: DartsHooks = {}): Promi
 
     return { status: 'searched', genotype: deriveFromArch(arch, space, c), state, epochs: records };
   } finally {
-    stepper.dispose();
-    archOpt.dispose();
+    await steps?.close();
     session.dispose();
   }
-}
-
-/** The alphas as a module, so that train/checkpoint saves and loads them by name like weights. */
-function asModule(arch: ArchParams): Parameters<typeof saveWeights>[0] {
-  return { variables: () => arch.named, buffers: () => [] } as unknown as Parameters<typeof saveWeights>[0];
 }
 
 /** The derived cells; a segmentation genotype also carries the head and spatial path searched with. */
@@ -238,8 +185,7 @@ function snapshotsNow(arch: ArchParams, epoch: number, step: number): WeightSnap
 }
 
 async function runEpoch(
-  epoch: number, c: DartsConfig, space: CellSpace, ds: DartsData, s: Session, stepper: ReturnType<typeof createStepper>, archOpt: ReturnType<typeof createArchOptimizer>,
-  lat: LatencyMatrices, latScale: number, start: { step: number; multiplier: number }, hooks: DartsHooks,
+  epoch: number, c: DartsConfig, space: CellSpace, ds: DartsData, s: DartsSession, steps: DartsSteps, start: { step: number; multiplier: number }, hooks: DartsHooks,
 ): Promise<{ record: DartsEpochRecord; snapshots: WeightSnapshot[]; step: number } | null> {
   const t0 = performance.now();
   const trainB = ds.batches('train', epoch);
@@ -247,19 +193,9 @@ async function runEpoch(
   const stepsPerEpoch = Math.min(trainB.perEpoch, valB.perEpoch);
   const totalSteps = stepsPerEpoch * c.epochs;
   let multiplier = start.multiplier;
-  let lastExpectedMs = 0;
-  const archLoss: ArchLoss = (ce, mix) => tf.tidy(() => {
-    const expected = expectedLatency(mix, lat);
-    if (c.latency.form === 'lagrange') lastExpectedMs = expected.dataSync()[0];
-    let loss = latencyAwareLoss(ce, expected, c.latency, latScale, multiplier);
-    const extra = remedyTerm(c.remedy, s.arch, epoch, c.epochs);
-    if (extra) loss = tf.add(loss, extra) as tf.Scalar;
-    return loss;
-  });
   const bar: Progress | null = hooks.progress ? createProgress({ label: `darts epoch ${epoch + 1}/${c.epochs}`, total: stepsPerEpoch }) : null;
   const snapshots: WeightSnapshot[] = [];
   let step = start.step;
-  const rng = epochRng(c, epoch);
   const tMeter = ds.meter(), vMeter = ds.meter();
   let tLoss = 0, vLoss = 0, aLoss = 0, seen = 0;
   for (let i = 0; i < stepsPerEpoch; i++) {
@@ -267,19 +203,19 @@ async function runEpoch(
     const train = trainB.next();
     const val = valB.next();
     try {
-      const lr = cosineLr(step, totalSteps, c.learningRate, c.minLearningRate);
-      const mixer = remedyMixer(c.remedy, s.arch, { rng, step, totalSteps });
-      const a = c.order === 2
-        ? archStepSecondOrder(s.net, s.weights, s.arch, train, val, archLoss, archOpt, { xi: lr, weightDecay: c.weightDecay, mixer })
-        : archStepFirstOrder(s.net, s.arch, val, archLoss, archOpt, mixer);
-      multiplier = nextMultiplier(multiplier, lastExpectedMs, c.latency);
-      const w = weightStep(s.net, s.weights, s.arch, train, stepper, lr, mixer);
+      const args: DartsStepArgs = { epoch, step, totalSteps, lr: cosineLr(step, totalSteps, c.learningRate, c.minLearningRate), multiplier };
+      const a = await steps.arch(val, train, args);
+      multiplier = nextMultiplier(multiplier, a.expectedMs, c.latency);
+      const w = await steps.weight(train, args);
       const n = train.x.shape[0];
       tLoss += w.loss * n; vLoss += a.ce * n; aLoss += a.loss * n; seen += n;
       tMeter.add(w, train);
       vMeter.add(a, val);
       step++;
-      if (c.snapshotEvery > 0 && (i + 1) % c.snapshotEvery === 0 && i + 1 < stepsPerEpoch) snapshots.push(...snapshotsNow(s.arch, epoch, step));
+      if (c.snapshotEvery > 0 && (i + 1) % c.snapshotEvery === 0 && i + 1 < stepsPerEpoch) {
+        await steps.sync();
+        snapshots.push(...snapshotsNow(s.arch, epoch, step));
+      }
       hooks.onStep?.({ epoch, stepInEpoch: i + 1, stepsPerEpoch, step, loss: w.loss, archLoss: a.loss });
       bar?.update(i + 1, `loss ${w.loss.toFixed(3)} arch ${a.loss.toFixed(3)}`);
     } finally {
@@ -288,9 +224,10 @@ async function runEpoch(
     }
   }
   bar?.finish();
+  await steps.sync();
   snapshots.push(...snapshotsNow(s.arch, epoch, step));
   const genotype = deriveFromArch(s.arch, space, c);
-  const expectedMs = tf.tidy(() => expectedLatency(mixOf(s.arch), lat).dataSync()[0]);
+  const expectedMs = tf.tidy(() => expectedLatency(mixOf(s.arch), s.lat).dataSync()[0]);
   const rows = readMixingWeights(s.arch);
   const meanEntropy = (t: CellType): number => { const h = rowEntropies(rows[t]); return h.reduce((x, y) => x + y, 0) / h.length; };
   return {

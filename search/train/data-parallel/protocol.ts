@@ -1,0 +1,30 @@
+/**
+ * Messages between a data-parallel group (group.ts) and its workers (worker.ts), and the layout
+ * of the memory they share: one slot of float32s per worker, holding its shard's gradients then
+ * its buffers, and an Int32 control block for the barrier every worker passes before it averages
+ * the slots.
+ */
+import type { ShardMetrics } from './replica.ts';
+
+export type ToWorker =
+  | { id: number; type: 'init'; replica: string; args: unknown; phases: string[]; backend?: string }
+  | { id: number; type: 'attach'; slots: SharedArrayBuffer; control: SharedArrayBuffer; index: number; workers: number; slotFloats: number }
+  /** `fractions[i]`: worker i's share of the batch, the weight of its gradients in the average. */
+  | { id: number; type: 'step'; phase: string; shard: unknown; args: unknown; fractions: number[] }
+  | { id: number; type: 'call'; method: string; args: unknown }
+  | { id: number; type: 'digest'; phases: string[] };
+
+export type FromWorker =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: string; stack?: string };
+
+/** What `init` answers: the floats a slot needs (the largest phase's gradients plus the buffers). */
+export interface InitReply { slotFloats: number }
+
+export type StepReply = ShardMetrics;
+
+/** Control block: arrivals at the barrier, its generation, and a flag the group sets to release waiting workers when it closes. */
+export const ARRIVED = 0;
+export const GENERATION = 1;
+export const CLOSING = 2;
+export const CONTROL_CELLS = 3;
