@@ -20,6 +20,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ command:
   export: { summary: 'export a candidate as genotype JSON, a trained TF.js model or an ONNX model', load: () => import('./commands/export.ts') },
   reference: { summary: 'train listed or sampled architectures at a stated budget into a reference table (continues the table)', load: () => import('./commands/reference.ts') },
   references: { summary: 'train the named hand-designed architectures of a space into the database, for the explorer\'s plots', load: () => import('./commands/references.ts') },
+  scale: { summary: 'EfficientNet compound scaling of a found architecture: grid-search depth/width/resolution coefficients, train the scaled family', load: () => import('./commands/scale.ts') },
   fidelity: { summary: 'measure how well an evaluator and budget rank the architectures of a reference table', load: () => import('./commands/fidelity.ts') },
   table: { summary: 'write a run out as a tabular benchmark (CSV or JSON Lines, with provenance)', load: () => import('./commands/table.ts') },
   lut: { summary: 'measure a per-operation latency table for a space and check how well it ranks networks', load: () => import('./commands/lut.ts') },

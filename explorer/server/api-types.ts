@@ -231,5 +231,17 @@ export interface ReferencePoint {
   metrics: Partial<Record<Metric, number>>;
 }
 
+/** A family `cellscape scale` grew from one of the run's candidates: its points from phi = 0 (the source) up. */
+export interface ScaledFamily {
+  eventId: number;
+  /** The list run that trained it. */
+  runId: number;
+  label: 'compound' | 'width' | 'depth' | 'fixed';
+  alpha: number;
+  beta: number;
+  gamma: number;
+  points: { phi: number; candidateId: number; metrics: Partial<Record<Metric, number>> }[];
+}
+
 /** /api/runs/:id/overlays: what the run's Pareto plot draws besides its candidates. */
-export interface OverlaysAnswer { references: ReferencePoint[] }
+export interface OverlaysAnswer { references: ReferencePoint[]; families: ScaledFamily[] }

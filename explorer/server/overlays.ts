@@ -1,13 +1,15 @@
 /**
  * What the explorer draws over a run's Pareto plot besides its own candidates: the named
  * reference architectures trained into the same database (`cellscape references`) on the run's
- * data set, each the mean of its trainings at one budget. Read from their stored 'references'
- * events and candidates; an event of another shape is left out, never a 500.
+ * data set, each the mean of its trainings at one budget, and the families `cellscape scale`
+ * grew from its candidates. Read from their stored events ('references', 'scaled-family') and
+ * candidates; an event of another shape is left out, never a 500.
  */
 import { z } from 'zod';
 import type { StoreReader } from '../../search/store/types.ts';
 import { REFERENCES_EVENT, referencesDataSchema } from '../../search/contracts/references.ts';
-import type { Metric, OverlaysAnswer, ReferencePoint } from './api-types.ts';
+import { SCALED_FAMILY_EVENT, scaledFamilyDataSchema } from '../../search/contracts/scaling.ts';
+import type { Metric, OverlaysAnswer, ReferencePoint, ScaledFamily } from './api-types.ts';
 
 const budgetOf = z.looseObject({ proxy: z.looseObject({ epochs: z.int(), trainImages: z.int(), valImages: z.int() }) });
 
@@ -46,6 +48,22 @@ export function referencePoints(store: StoreReader, runId: number): ReferencePoi
   }));
 }
 
+/** The families `cellscape scale` grew from the run's candidates, each from its source (phi 0) up; members that failed are left out. */
+export function scaledFamilies(store: StoreReader, runId: number): ScaledFamily[] {
+  const out: ScaledFamily[] = [];
+  for (const e of store.listEventsOfKind(SCALED_FAMILY_EVENT)) {
+    const parsed = scaledFamilyDataSchema.safeParse(e.data);
+    if (!parsed.success || parsed.data.sourceRun !== runId) continue;
+    const d = parsed.data;
+    const points = [{ phi: 0, candidate: d.sourceCandidate }, ...d.members].flatMap(({ phi, candidate }) => {
+      const c = candidate === null ? undefined : store.getCandidate(candidate);
+      return c?.status === 'done' ? [{ phi, candidateId: c.id, metrics: c.metrics as Partial<Record<Metric, number>> }] : [];
+    });
+    out.push({ eventId: e.id, runId: e.runId, label: d.label, alpha: d.alpha, beta: d.beta, gamma: d.gamma, points });
+  }
+  return out;
+}
+
 export function overlays(store: StoreReader, runId: number): OverlaysAnswer {
-  return { references: referencePoints(store, runId) };
+  return { references: referencePoints(store, runId), families: scaledFamilies(store, runId) };
 }

@@ -7,6 +7,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../cli.ts';
+import { resolutionOf } from '../space/resolution.ts';
+import { resizeDataset } from '../data/resize.ts';
 import { UsageError } from '../util/errors.ts';
 import { prepareOutDir } from '../util/files.ts';
 
@@ -135,7 +137,9 @@ export const command: Command = {
       const trainImages = int('train-images', v['train-images'], 1);
       const testImages = int('test-images', v['test-images'], 1);
       const subset = trainImages || testImages ? { train: trainImages, test: testImages } : undefined;
-      const data = loadDataset(datasetName as never, { valFraction: 0, dir: v['data-dir'], subset });
+      const side = resolutionOf(genotype);
+      const loaded = loadDataset(datasetName as never, { valFraction: 0, dir: v['data-dir'], subset });
+      const data = side === undefined ? loaded : resizeDataset(loaded, side);
       net = buildNetwork(space, genotype, { inShape: [...data.shape], classes: data.numClasses, rng: createRng(seed) });
       const { trainForExport } = await import('../export/final-train.ts');
       const cutout = int('cutout', v.cutout, 0) ?? 0;

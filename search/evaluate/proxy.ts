@@ -17,6 +17,8 @@ import type { ProxyRecipe } from '../contracts/budget.ts';
 import { NO_AUGMENT } from '../data/augment.ts';
 import { jobLatency } from './job-latency.ts';
 import { parseSpaceDef, spaceFromDef } from '../space/load.ts';
+import { resolutionOf } from '../space/resolution.ts';
+import { resizeDataset } from '../data/resize.ts';
 import { trainNetwork } from '../train/loop.ts';
 import { createRng } from '../util/rng.ts';
 import { buildNetwork } from '../space/build.ts';
@@ -44,6 +46,21 @@ function proxyData(job: EvalJob): Dataset {
   return d;
 }
 
+const resized = new Map<string, Dataset>();
+/** The job's data at the genotype's resolution (resized once per worker and resolution), or as it is. */
+function dataAt(job: EvalJob, side: number | undefined): Dataset {
+  const base = proxyData(job);
+  if (side === undefined) return base;
+  const key = `${job.dataset}:${job.budget.trainImages}:${job.budget.valImages}:${job.budget.split ?? 'val'}:${side}`;
+  let d = resized.get(key);
+  if (!d) {
+    d = resizeDataset(base, side);
+    resized.clear();
+    resized.set(key, d);
+  }
+  return d;
+}
+
 /** Runs stored before recipes trained this way. */
 const LEGACY_RECIPE: ProxyRecipe = { optimizer: 'momentum', warmupFraction: 0, labelSmoothing: 0, augment: true };
 
@@ -56,7 +73,7 @@ export async function evaluateJob(job: EvalJob, ctx: EvalContext = {}, zeroCost:
   }
   const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} spaceDef`));
   const genotype = space.validate(job.genotype, `job ${job.candidateId} genotype`);
-  const data = proxyData(job);
+  const data = dataAt(job, resolutionOf(genotype));
   const tensorsBefore = tf.memory().numTensors;
   const net = buildNetwork(space, genotype, { inShape: [...data.shape], classes: data.numClasses, rng: createRng(job.seed) });
   try {

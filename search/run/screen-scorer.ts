@@ -11,6 +11,7 @@ import type { Task } from '../contracts/task.ts';
 import { jobData, jobScores } from '../evaluate/zero-cost/job-scores.ts';
 import { buildNetwork } from '../space/build.ts';
 import { parseSpaceDef, spaceFromDef } from '../space/load.ts';
+import { resolutionOf } from '../space/resolution.ts';
 import type { Genotype } from '../space/types.ts';
 import type { Run } from '../store/types.ts';
 import type { Proposal } from '../strategies/types.ts';
@@ -23,7 +24,7 @@ export async function networkScorer(run: Run, proxies: readonly string[]): Promi
   const space = spaceFromDef(parseSpaceDef(run.spaceDefinition, `run ${run.id} space`));
   return (proposals) => proposals.map((p) => {
     const job = { task: run.task as Task, dataset: run.dataset, seed: jobSeed(run.seed, p.key) };
-    const { shape, classes } = jobData(job);
+    const { shape, classes } = jobData(job, resolutionOf(p.genotype));
     const net = buildNetwork(space, p.genotype, { task: job.task, inShape: shape, classes, rng: createRng(job.seed) });
     try {
       const scores = jobScores(job, net, proxies);

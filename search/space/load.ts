@@ -14,6 +14,7 @@ import { createCellSpace, type CellSpace } from './cell.ts';
 import { createTabularCellSpace, type TabularCellSpace } from './tabular-cell.ts';
 import { createBlockSpace, type BlockSpace } from './block.ts';
 import { withSegmentation } from './segmentation.ts';
+import { withResolution } from './resolution.ts';
 
 export type LoadedSpace = CellSpace | TabularCellSpace | BlockSpace;
 
@@ -61,6 +62,10 @@ function withoutLaterDefaults<T extends { segmentation?: object }>(def: T): T {
 
 /** A Space from an already-parsed definition (e.g. one carried inside a job). */
 export function spaceFromDef(def: SpaceDef): LoadedSpace {
+  return withResolution(innerSpace(def), def);
+}
+
+function innerSpace(def: SpaceDef): LoadedSpace {
   const hash = spaceHash(def);
   switch (def.family) {
     case 'cell': return def.segmentation ? withSegmentation(createCellSpace(def, hash)) : createCellSpace(def, hash);

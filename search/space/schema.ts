@@ -19,6 +19,8 @@ const common = {
       .meta({ description: 'Default input [height, width, channels].' }),
     classes: z.int().min(2).meta({ description: 'Number of classes of the head.' }),
   }).meta({ description: 'The default input the networks are built and measured at.' }),
+  resolution: z.array(z.int().min(8)).min(1).superRefine(uniqueItems).optional()
+    .meta({ description: "Classification spaces: input sides (height = width) a genotype chooses among ('resolution'); images are resized to it before training and measuring, as EfficientNet's resolution dimension. Absent: the data set's own size." }),
   segmentation: z.strictObject({
     heads: z.array(z.enum(SEG_HEADS)).min(1).superRefine(uniqueItems).default(['upsample'])
       .meta({ description: 'Head choices searched over: ppm (pyramid pooling, bins 1,2,3,6), fpn (multi-level fusion), upernet (pyramid pooling on the deepest map as the top of an FPN), pup (SETR progressive upsampling: 3x3 conv and 2x upsampling per halving), mask (Segmenter mask transformer: class embeddings attending with the patches, masks from their dot products), upsample (1x1 conv and bilinear upsampling).' }),

@@ -9,7 +9,12 @@ import type { Rng } from '../util/rng.ts';
 export type CellEdge = [op: string, input: number];
 
 /** A cell genotype in the notation of the DARTS code base, so that published genotypes paste in. */
-export interface CellGenotype {
+/** Spaces that declare input resolutions (SpaceDef.resolution): the side images are resized to; absent, the data set's own. */
+export interface ResolutionChoice {
+  resolution?: number;
+}
+
+export interface CellGenotype extends ResolutionChoice {
   normal: CellEdge[];
   normal_concat: number[];
   reduce: CellEdge[];
@@ -48,7 +53,7 @@ export interface BlockLayer {
   width: number;       // output channels
 }
 
-export interface BlockGenotype {
+export interface BlockGenotype extends ResolutionChoice {
   /** layers may list more than depth entries: those beyond depth are inactive (kept so a depth mutation can revive them). */
   stages: { depth: number; layers: BlockLayer[] }[];
   /** Segmentation spaces only (see SegmentationChoice). */

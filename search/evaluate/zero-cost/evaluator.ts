@@ -12,6 +12,7 @@ import { initBackend } from '../../backend/index.ts';
 import { zeroCostMetric } from '../../contracts/metrics.ts';
 import { buildNetwork } from '../../space/build.ts';
 import { parseSpaceDef, spaceFromDef } from '../../space/load.ts';
+import { resolutionOf } from '../../space/resolution.ts';
 import { createRng } from '../../util/rng.ts';
 import type { Evaluator } from '../evaluator.ts';
 import { jobLatency } from '../job-latency.ts';
@@ -32,7 +33,7 @@ export const zeroCostEvaluator: Evaluator<typeof spec> = {
     const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} spaceDef`));
     const genotype = space.validate(job.genotype, `job ${job.candidateId} genotype`);
     const proxy = proxyByName(s.proxy);
-    const { shape, classes } = jobData(job);
+    const { shape, classes } = jobData(job, resolutionOf(genotype));
     const net = buildNetwork(space, genotype, { task: job.task, inShape: shape, classes, rng: createRng(job.seed) });
     try {
       const score = jobScores(job, net, [proxy.name])[proxy.name];

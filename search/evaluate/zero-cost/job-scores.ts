@@ -9,6 +9,8 @@ import type { EvalJob } from '../../contracts/job.ts';
 import { zeroCostMetric, type MetricValues } from '../../contracts/metrics.ts';
 import { loadDataset, type DatasetName } from '../../data/registry.ts';
 import type { Network } from '../../nn/network.ts';
+import { resizeDataset } from '../../data/resize.ts';
+import type { Dataset } from '../../data/types.ts';
 import { segmentationDataset } from '../seg-dataset.ts';
 import { classificationBatch, CLASSIFICATION_BATCH, segmentationBatch, SEGMENTATION_BATCH, type OwnedBatch } from './batch.ts';
 import { proxyByName } from './index.ts';
@@ -17,27 +19,35 @@ import type { ProxyScore } from './types.ts';
 
 /** Shape, classes and the minibatch maker of a job's data set; loaded once per worker, since every job of a run names the same. */
 export interface JobData { shape: number[]; classes: number; batch: (seed: number) => OwnedBatch }
-let cached: { key: string; data: JobData } | undefined;
+/** `images`: the classification images the batches come from, to resize for a genotype's resolution. */
+let cached: { key: string; data: JobData; images?: Dataset } | undefined;
+let resized: { key: string; data: JobData } | undefined;
 
-export function jobData(job: Pick<EvalJob, 'task' | 'dataset'>): JobData {
+const classificationData = (d: Dataset): JobData => ({ shape: [...d.shape], classes: d.numClasses, batch: (seed) => classificationBatch(d, seed) });
+
+/** `side`: the images resized to side x side, for a genotype that chose its input resolution. */
+export function jobData(job: Pick<EvalJob, 'task' | 'dataset'>, side?: number): JobData {
   const key = `${job.task}:${job.dataset}`;
-  if (cached?.key === key) return cached.data;
-  let data: JobData;
-  if (job.task === 'segmentation') {
-    const d = segmentationDataset(job.dataset, { train: SEGMENTATION_BATCH, val: 0 });
-    data = { shape: [...d.shape], classes: d.numClasses, batch: (seed) => segmentationBatch(d, seed) };
-  } else {
-    const d = loadDataset(job.dataset as DatasetName, { subset: { train: CLASSIFICATION_BATCH, val: 0, test: 0 } });
-    data = { shape: [...d.shape], classes: d.numClasses, batch: (seed) => classificationBatch(d, seed) };
+  if (cached?.key !== key) {
+    if (job.task === 'segmentation') {
+      const d = segmentationDataset(job.dataset, { train: SEGMENTATION_BATCH, val: 0 });
+      cached = { key, data: { shape: [...d.shape], classes: d.numClasses, batch: (seed) => segmentationBatch(d, seed) } };
+    } else {
+      const d = loadDataset(job.dataset as DatasetName, { subset: { train: CLASSIFICATION_BATCH, val: 0, test: 0 } });
+      cached = { key, data: classificationData(d), images: d };
+    }
   }
-  cached = { key, data };
-  return data;
+  const { data, images } = cached;
+  if (side === undefined || !images || data.shape[0] === side) return data;
+  if (resized?.key !== `${key}:${side}`) resized = { key: `${key}:${side}`, data: classificationData(resizeDataset(images, side)) };
+  return resized.data;
 }
 
 /** Each proxy's score of the job's untrained network (left as it was: score.ts restores it). */
 export function jobScores(job: Pick<EvalJob, 'task' | 'dataset' | 'seed'>, net: Network, proxies: readonly string[]): Record<string, ProxyScore> {
   const chosen = proxies.map(proxyByName);
-  const batch = chosen.some((p) => p.usesData) ? jobData(job).batch(job.seed) : undefined;
+  const side = job.task === 'segmentation' ? undefined : net.config.inShape[0];
+  const batch = chosen.some((p) => p.usesData) ? jobData(job, side).batch(job.seed) : undefined;
   try {
     return scoreNetwork(net, chosen, batch);
   } finally {
