@@ -1,7 +1,8 @@
 /**
  * Single-path one-shot pieces without a run: a path runs and trains only its ops, has its
  * subnet's MACs, recalibrated batch norm makes a subnet's score independent of what was scored
- * before it, fair sampling trains each op of a slot once per round, checkpoint files round-trip.
+ * before it, fair sampling trains each op of a slot once per round, checkpoint files round-trip,
+ * every candidate op hands on normalised features and an op off the path does not move.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../search/backend/index.ts';
 import { loadOneShotData, scoreSubnet } from '../search/evaluate/one-shot-score.ts';
-import { selectPath } from '../search/nn/single-path.ts';
+import { SinglePathOp, selectPath } from '../search/nn/single-path.ts';
 import { buildNetwork } from '../search/space/build.ts';
 import type { CellSpace } from '../search/space/cell.ts';
 import { loadSpace } from '../search/space/load.ts';
@@ -19,6 +20,7 @@ import { buildOneShotSupernet, pathOf } from '../search/space/one-shot.ts';
 import { pathAt } from '../search/strategies/one-shot/sampling.ts';
 import { readSupernetCheckpoint, writeSupernetCheckpoint } from '../search/train/supernet-checkpoint.ts';
 import { saveWeights } from '../search/train/checkpoint.ts';
+import { createStepper } from '../search/train/optimizer.ts';
 import { createRng } from '../search/util/rng.ts';
 
 await initBackend();
@@ -122,5 +124,43 @@ test('a supernet checkpoint file round-trips, and a truncated one is an error na
     assert.throws(() => readSupernetCheckpoint(path), /epoch-1\.ckpt: expected \d+ bytes of values, found \d+/);
   } finally {
     net.dispose();
+  }
+});
+
+test('a pool on the path hands on batch-normalised features, as the conv ops do', () => {
+  const edge = new SinglePathOp(['max_pool_3x3', 'avg_pool_3x3', 'sep_conv_3x3'], 4, 1, createRng(1));
+  try {
+    // Inputs far from normalised (mean 3): without its own batch norm a pool would pass that on.
+    const x = tf.add(tf.randomNormal([8, 6, 6, 4], 0, 2, 'float32', 5), 3);
+    for (const k of [0, 1, 2]) {
+      edge.select([0, 1, 2].map((i) => (i === k ? 1 : 0)));
+      const { mean, variance } = tf.tidy(() => tf.moments(edge.forward(x, true), [0, 1, 2]));
+      const [m, v] = [mean.arraySync() as number[], variance.arraySync() as number[]];
+      m.forEach((c) => assert.ok(Math.abs(c) < 1e-3, `op ${k}: channel mean ${c}`));
+      v.forEach((c) => assert.ok(Math.abs(c - 1) < 0.05, `op ${k}: channel variance ${c}`));
+      tf.dispose([mean, variance]);
+    }
+    x.dispose();
+  } finally {
+    edge.dispose();
+  }
+});
+
+test('an op off the path stays where it is: no stale momentum, no weight decay', () => {
+  for (const freezeUnreached of [true, false]) {
+    const on = tf.variable(tf.ones([3]), true, `on-${freezeUnreached}`), off = tf.variable(tf.ones([3]), true, `off-${freezeUnreached}`);
+    const vars = [{ name: 'a.kernel', variable: on }, { name: 'b.kernel', variable: off }];
+    const stepper = createStepper(vars, { kind: 'momentum', learningRate: 0.1, weightDecay: 0.01, freezeUnreached });
+    const grad = () => tf.fill([3], 0.5);
+    const both = { [on.name]: grad(), [off.name]: grad() };
+    stepper.step(both, 0.1);
+    const before = off.dataSync().slice();
+    const onlyOn = { [on.name]: grad() };
+    stepper.step(onlyOn, 0.1);
+    const moved = off.dataSync().some((v, i) => v !== before[i]);
+    assert.equal(moved, !freezeUnreached, freezeUnreached ? 'frozen: the unreached variable is left as it was' : 'by default momentum carries it on');
+    assert.ok(on.dataSync()[0] < before[0], 'the reached variable keeps training');
+    tf.dispose([...Object.values(both), ...Object.values(onlyOn), on, off]);
+    stepper.dispose();
   }
 });

@@ -137,9 +137,22 @@ function weightedSum(terms: tf.Tensor[], weights: tf.Tensor1D, at: number[]): tf
 }
 
 /**
- * DARTS MixedOp: sum_k w_k * op_k(x) over the candidate ops, weights given at forward time.
- * As in model_search.py, ops are built with affine=false and pools are followed by a
- * non-affine BN. Zero ops contribute nothing and are skipped.
+ * One candidate op of a supernet edge, as model_search.py builds it: affine=false, and a pool
+ * followed by a non-affine BN. Without that BN a pool passes on its input's scale and (max pool)
+ * a positive mean, while every conv op ends in a BN: the ops of one edge then feed the next
+ * layers features of different scales, which a shared classifier cannot serve at once.
+ */
+export function buildSupernetCandidate(name: string, C: number, stride: number, rng: Rng, shift = false): Layer {
+  const op = buildOp(name, C, stride, rng, { affine: false, shift });
+  if (!name.includes('pool')) return op;
+  const withBn = new Sequential([['pool', op], ['bn', new BatchNorm(C, { affine: false })]], name);
+  withBn.opName = name;
+  return withBn;
+}
+
+/**
+ * DARTS MixedOp: sum_k w_k * op_k(x) over the candidate ops (buildSupernetCandidate), weights
+ * given at forward time. Zero ops contribute nothing and are skipped.
  */
 export class MixedOp extends Layer implements WeightedLayer {
   readonly kind = 'mixed_op';
@@ -149,13 +162,7 @@ export class MixedOp extends Layer implements WeightedLayer {
   constructor(ops: string[], C: number, stride: number, rng: Rng, shift = false) {
     super();
     this.config = { ops, C, stride };
-    this.ops = this.addChild('ops', new ModuleList(ops.map((name) => {
-      const op = buildOp(name, C, stride, rng, { affine: false, shift });
-      if (!name.includes('pool')) return op;
-      const withBn = new Sequential([['pool', op], ['bn', new BatchNorm(C, { affine: false })]], name);
-      withBn.opName = name;
-      return withBn;
-    })));
+    this.ops = this.addChild('ops', new ModuleList(ops.map((name) => buildSupernetCandidate(name, C, stride, rng, shift))));
   }
 
   forwardWeighted(x: tf.Tensor, weights: tf.Tensor, training: boolean): tf.Tensor {

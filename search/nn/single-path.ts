@@ -8,9 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.ts';
 import { Layer, ModuleList, type Shape } from './module.ts';
-import { buildOp } from './ops.ts';
 import { DartsCell } from './cell.ts';
-import type { DartsBackbone } from './darts.ts';
+import { buildSupernetCandidate, type DartsBackbone } from './darts.ts';
 import type { Network } from './network.ts';
 
 /** How many times each candidate op is on the path of one edge (a node may read one input through two edges). */
@@ -22,11 +21,16 @@ export class SinglePathOp extends Layer {
   readonly ops: ModuleList<Layer>;
   private counts: EdgeChoice = [];
 
-  /** Ops are built as in a DARTS supernet (affine false): a subnet's BN scale and shift are then the identity. */
+  /**
+   * Ops are built as in a DARTS supernet (buildSupernetCandidate): affine false, so a subnet's BN
+   * scale and shift are the identity, and a BN after each pool. Without that BN a path of max
+   * pools fed the classifier features of another scale and sign than the conv paths it had just
+   * trained on: the sampled paths' loss jumped to 3-4 on them and the supernet never left chance.
+   */
   constructor(ops: string[], C: number, stride: number, rng: Rng, shift = false) {
     super();
     this.config = { ops, C, stride };
-    this.ops = this.addChild('ops', new ModuleList(ops.map((name) => buildOp(name, C, stride, rng, { affine: false, shift }))));
+    this.ops = this.addChild('ops', new ModuleList(ops.map((name) => buildSupernetCandidate(name, C, stride, rng, shift))));
   }
 
   select(counts: EdgeChoice): void {

@@ -35,6 +35,8 @@ export interface TrainOptions {
   weightDecayMode?: WeightDecayMode;
   /** Default 5 (DARTS); 0 disables. */
   clipNorm?: number;
+  /** Variables the loss does not reach stay as they are (optimizer.ts; single-path supernets). */
+  freezeUnreached?: boolean;
   /** Default: the data set's own augmentation; null for none. */
   augment?: AugmentConfig | null;
   /** Seeds data order, augmentation and drop-path masks. */
@@ -66,7 +68,7 @@ export async function trainNetwork(net: Network, data: TrainData, opts: TrainOpt
   const optimizerKind = opts.optimizer ?? 'momentum';
   const stepper = createStepper(vars, {
     kind: optimizerKind, learningRate: opts.learningRate, momentum: opts.momentum,
-    weightDecay, weightDecayMode: opts.weightDecayMode, clipNorm: opts.clipNorm ?? 5,
+    weightDecay, weightDecayMode: opts.weightDecayMode, clipNorm: opts.clipNorm ?? 5, freezeUnreached: opts.freezeUnreached,
   });
   const augment = opts.augment === undefined ? data.augment : opts.augment;
   const start = opts.resume?.epoch ?? 0;

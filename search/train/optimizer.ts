@@ -20,6 +20,13 @@ export interface OptimizerOptions {
   weightDecayMode?: WeightDecayMode;
   /** Global-norm clip (DARTS: 5); 0 or undefined disables. */
   clipNorm?: number;
+  /**
+   * Leave a variable the loss did not reach exactly as it is: no momentum carried on, no weight
+   * decay (as PyTorch skips a parameter whose grad is None). A single-path supernet needs this:
+   * an op off this step's path would otherwise keep moving by its stale momentum, for many steps,
+   * with no gradient to correct it (the SPOS reference code sets zero gradients to None for it).
+   */
+  freezeUnreached?: boolean;
 }
 
 /** Only convolution and dense kernels are decayed. */
@@ -54,7 +61,9 @@ export function createStepper(vars: NamedVariable[], o: OptimizerOptions): Stepp
       setLr(lr);
       let norm = 0;
       tf.tidy(() => {
-        // A variable the loss does not reach gets a zero gradient, keeping slot positions fixed.
+        // A variable the loss does not reach gets a zero gradient (or, frozen, a null one, which
+        // tf's optimizers skip), keeping slot positions fixed.
+        const reached = vars.map(({ variable }) => !o.freezeUnreached || grads[variable.name] !== undefined);
         const gs = vars.map(({ variable }) => grads[variable.name] ?? tf.zerosLike(variable));
         norm = tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g))))).dataSync()[0];
         const scale = o.clipNorm && norm > o.clipNorm ? o.clipNorm / (norm + 1e-6) : 1;
@@ -63,9 +72,9 @@ export function createStepper(vars: NamedVariable[], o: OptimizerOptions): Stepp
           return mode === 'l2' && decayed[i] ? tf.add(clipped, tf.mul(vars[i].variable, o.weightDecay)) : clipped;
         });
         if (mode === 'decoupled') {
-          vars.forEach(({ variable }, i) => { if (decayed[i]) variable.assign(tf.mul(variable, 1 - lr * o.weightDecay)); });
+          vars.forEach(({ variable }, i) => { if (decayed[i] && reached[i]) variable.assign(tf.mul(variable, 1 - lr * o.weightDecay)); });
         }
-        optimizer.applyGradients(vars.map(({ variable }, i) => ({ name: variable.name, tensor: final[i] })));
+        optimizer.applyGradients(vars.map(({ variable }, i) => ({ name: variable.name, tensor: reached[i] ? final[i] : null as unknown as tf.Tensor })));
       });
       return norm;
     },

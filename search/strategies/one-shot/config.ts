@@ -51,7 +51,7 @@ export const DEFAULT_SPOS_CONFIG: SposConfig = {
   trainImages: 10_000,
   epochs: 10,
   batchSize: 64,
-  learningRate: 0.025,
+  learningRate: 0.05,
   minLearningRate: 0,
   warmupFraction: 0.05,
   momentum: 0.9,

@@ -76,7 +76,7 @@ export async function trainSpos(o: SposTraining, hooks: SposHooks = {}): Promise
   try {
     await trainNetwork(net, { ...ds, val: undefined }, {
       epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, minLearningRate: c.minLearningRate, warmupFraction: c.warmupFraction, momentum: c.momentum,
-      weightDecay: c.weightDecay, clipNorm: c.clipNorm, augment: c.augment ? undefined : null, seed: c.seed, resume, signal: hooks.signal,
+      weightDecay: c.weightDecay, clipNorm: c.clipNorm, freezeUnreached: true, augment: c.augment ? undefined : null, seed: c.seed, resume, signal: hooks.signal,
       beforeStep: () => { selectPath(net, pathOf(space, pathAt(space, c, step))); },
       onStep: (s) => {
         step = s.step;
