@@ -13,6 +13,7 @@ import { sampleGenotypes } from '../search/reference/genotypes.ts';
 import { loadTable } from '../search/evaluate/table.ts';
 import { formatRows, mergeRows, readRows, writeRows, type TableRow } from '../search/reference/rows.ts';
 import { fidelityTableDataSchema } from '../search/contracts/fidelity.ts';
+import { seedMeanReference } from '../search/reference/seed-mean.ts';
 import { tempDir } from './executor-fixtures.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -116,6 +117,25 @@ test('cellscape fidelity ranks an evaluator against a reference table, stores th
   } finally {
     store.close();
   }
+  // Against the mean with a second seed that swaps the two best back: the evaluator's order is the mean's.
+  const seed1 = join(dir, 'ref-seed1.jsonl');
+  writeRows(seed1, gs.map((g, i) => ({ ...row(g, [0.5, 0.6, 0.7, 0.95, 0.8][i]), seed: 1 })));
+  const mean = cli(...args, '--seed-tables', seed1);
+  assert.equal(mean.status, 0, mean.stdout + mean.stderr);
+  assert.match(mean.stdout, /\(5 rows, mean of 2 seeds,/);
+  assert.match(mean.stdout, /\n5 +1\.000 +1\.000 /);
+});
+
+test('a table averaged over its other seeds: the mean for the architectures every seed holds, and only the seed may differ', () => {
+  const gs = sampleGenotypes(space, 3, 7);
+  const seed0 = gs.map((g, i) => row(g, [0.80, 0.84, 0.82][i]));
+  const seed1 = gs.slice(0, 2).map((g, i) => ({ ...row(g, [0.86, 0.80][i]), seed: 1 }));
+  const mean = seedMeanReference({ path: 'a.jsonl', rows: seed0 }, [{ path: 'b.jsonl', rows: seed1 }]);
+  assert.deepEqual([...mean.keys()], gs.slice(0, 2).map((g) => space.key(g)), 'the third is not in seed 1');
+  assert.ok(Math.abs(mean.get(space.key(gs[0]))! - 0.83) < 1e-12 && Math.abs(mean.get(space.key(gs[1]))! - 0.82) < 1e-12);
+  const longer = seed1.map((r) => ({ ...r, budget: { epochs: 2, trainImages: 10 } }));
+  assert.throws(() => seedMeanReference({ path: 'a.jsonl', rows: seed0 }, [{ path: 'b.jsonl', rows: longer }]), /--seed-tables b\.jsonl: row 1 was measured differently from a\.jsonl \(budget .*\); only the seed may differ/);
+  assert.throws(() => seedMeanReference({ path: 'a.jsonl', rows: seed0 }, [{ path: 'c.jsonl', rows: seed0 }]), /--seed-tables c\.jsonl: seed 0 is not another seed/);
 });
 
 test('a fidelity check trains the front and random others of a search again and stores how well the search ranked them', () => {

@@ -28,11 +28,13 @@ import { readRows } from '../reference/rows.ts';
 import { evaluateList } from '../reference/evaluate-list.ts';
 import { checkFidelity } from '../reference/check.ts';
 import { fidelityOf, fidelityTable, formatFidelity } from '../reference/fidelity.ts';
+import { seedMeanReference } from '../reference/seed-mean.ts';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const flagsSchema = searchFlags.omit({ space: true, strategy: true, budget: true, population: true, sample: true, crossover: true }).extend({
   table: z.string().regex(/\.(jsonl|ndjson|csv)$/i, 'expected a table written by cellscape reference or cellscape table (.jsonl or .csv)').optional(),
   limit: int(2).optional(),
+  'seed-tables': z.string().optional(),
   split: z.enum(['val', 'test']).default('val'),
   run: int(1).optional(),
   check: int(2).optional(),
@@ -46,7 +48,8 @@ evaluator and ranks them against the table. Evaluator and budget as cellscape se
 (--evaluator proxy|table:FILE|zc:PROXY ..., --epochs, --train-images, --val-images, --recipe,
 --batch-size, --lr, --seed; latency is not measured unless --latency-runtime is given);
 --limit N uses the table's first N rows; --split is the split the evaluator scores on (default
-val, as a search does).
+val, as a search does); --seed-tables FILE[,FILE...]: the same table at other training seeds, so
+that each architecture's reference is its mean over the seeds (only those all of them hold).
 --run RUN --check K: evaluates K candidates of a search (its front, then random ones) again at a
 higher budget (--epochs, --train-images, --val-images; default ${REFERENCE_BUDGET.epochs} epochs x ${REFERENCE_BUDGET.trainImages} images, the reference
 tables' budget, or 5x the search's epochs when that is more; at least ${REFERENCE_BUDGET.testImages} validation images) and ranks
@@ -77,22 +80,29 @@ async function againstTable(argv: string[], parsed: z.output<typeof flagsSchema>
   }, def.task);
   const base = configFrom(f, spacePath, def.task);
   const config = runConfigSchema.parse({ ...base, strategy: 'list', proxy: { ...base.proxy, ...(parsed.split === 'test' ? { split: 'test' } : {}) } });
+  const others = (parsed['seed-tables'] ?? '').split(',').filter(Boolean).map((p) => ({ path: p, rows: readRows(resolve(p)) }));
+  const reference = seedMeanReference({ path: table, rows }, others);
+  if (reference.size < 2) throw new UsageError(`--seed-tables: ${reference.size} of the table's architectures are in every seed's table; at least 2 are needed to rank`);
   const dataset = await datasetFor(f.dataset, def.task);
   const backend = await backendName(f, config);
   const store = openStore(f.db);
   try {
-    const genotypes = rows.map((r) => (space as Space<Genotype>).validate(r.genotype, `${table} row ${r.arch.slice(0, 40)}`));
+    const genotypes = rows.filter((r) => reference.has(r.arch)).map((r) => (space as Space<Genotype>).validate(r.genotype, `${table} row ${r.arch.slice(0, 40)}`));
     const { code, runId, results } = await evaluateList(store, {
       name: `fidelity ${tablePath}`, def, space, dataset, backend, seed: f.seed, config, commandLine: ['cellscape', 'fidelity', ...argv].join(' '),
     }, genotypes, (line) => console.log(line));
     if (code !== 0) return code;
-    const result = fidelityOf(new Map(rows.map((r) => [r.arch, r.accuracy])), [...results].map(([key, e]) => ({ key, ...e })));
+    const result = fidelityOf(reference, [...results].map(([key, e]) => ({ key, ...e })));
     const what = describe(config, parsed.split);
-    console.log(`\nfidelity of ${what} against ${table} (${rows.length} rows, ${rows[0].budget.epochs as number} epochs x ${rows[0].budget.trainImages as number} images, ${rows[0].split}):`);
+    const seeds = others.length ? `, mean of ${others.length + 1} seeds` : '';
+    console.log(`\nfidelity of ${what} against ${table} (${reference.size} rows${seeds}, ${rows[0].budget.epochs as number} epochs x ${rows[0].budget.trainImages as number} images, ${rows[0].split}):`);
     console.log(fidelityTable(result));
     store.addEvent(runId!, {
-      level: 'info', kind: 'fidelity', message: `${what} against ${rows.length} reference rows: ${formatFidelity(result)}`,
-      data: { ...result, reference: tablePath, referenceSha256: createHash('sha256').update(readFileSync(tablePath)).digest('hex'), referenceRows: rows.length, evaluator: config.evaluator, proxy: config.proxy },
+      level: 'info', kind: 'fidelity', message: `${what} against ${reference.size} reference rows${seeds}: ${formatFidelity(result)}`,
+      data: {
+        ...result, reference: tablePath, referenceSha256: createHash('sha256').update(readFileSync(tablePath)).digest('hex'), referenceRows: reference.size,
+        ...(others.length ? { seedTables: others.map((o) => resolve(o.path)) } : {}), evaluator: config.evaluator, proxy: config.proxy,
+      },
     });
     return 0;
   } finally {
