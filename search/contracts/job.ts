@@ -5,7 +5,7 @@
 import type { Genotype } from '../space/types.ts';
 import type { ProxyBudget } from './budget.ts';
 import type { LatencySpec } from './latency-spec.ts';
-import type { Task } from './task.ts';
+import type { RunTask } from './task.ts';
 
 export interface EvalJob {
   runId: number;
@@ -14,7 +14,7 @@ export interface EvalJob {
   /** The space definition as parsed JSON (the worker rebuilds the Space from it). */
   spaceDef: unknown;
   genotype: Genotype;
-  task: Task;
+  task: RunTask;
   dataset: string;
   budget: ProxyBudget;
   latency: LatencySpec;

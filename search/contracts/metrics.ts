@@ -5,7 +5,7 @@
  * (`--col <name>=COLUMN`), and the explorer builds its axes, colours and table columns from this
  * list (served at /api/metrics). A new metric is one entry here plus the evaluator that measures it.
  */
-import type { Task } from './task.ts';
+import type { RunTask } from './task.ts';
 
 /** How a value is shown: a fraction as a percentage, a duration, a count with SI prefixes, or a plain number. */
 export type MetricFormat = 'percent' | 'ms' | 'seconds' | 'count' | 'number';
@@ -22,7 +22,7 @@ export interface MetricDef {
   /** Plotted on a log scale by default (quantities spanning orders of magnitude). */
   log: boolean;
   /** The tasks whose evaluations report it; absent: every task. */
-  tasks?: readonly Task[];
+  tasks?: readonly RunTask[];
   /** The data sets whose evaluations report it; absent: any data set of its tasks. */
   datasets?: readonly string[];
   /** The quality its tasks' searches maximise first (one per task; costs are the others). */
@@ -42,6 +42,10 @@ export const metricRegistry = [
     description: 'mean IoU on the labelled validation scenes of the target domain, whose labels training never sees' },
   { name: 'domain_gap', label: 'Domain gap', unit: '', direction: 'min', format: 'percent', log: false, tasks: ['segmentation'], datasets: ['scenes-domain'],
     description: 'source validation mIoU minus target validation mIoU: what the shift of domain costs' },
+  { name: 'fewshot_miou_1shot', label: '1-shot novel mIoU', unit: '', direction: 'max', format: 'percent', log: false, tasks: ['fewshot-seg'], quality: true,
+    description: 'mean IoU of the novel classes over a fixed, seeded set of 1-shot episodes on the validation scenes (backbone trained on the base classes)' },
+  { name: 'fewshot_miou_5shot', label: '5-shot novel mIoU', unit: '', direction: 'max', format: 'percent', log: false, tasks: ['fewshot-seg'],
+    description: 'mean IoU of the novel classes over the same episodes with 5 supports a class' },
   { name: 'latency_ms', label: 'Latency', unit: 'ms', direction: 'min', format: 'ms', log: true,
     description: 'median batch-1 inference time on one thread (measured, predicted from a table, or looked up)' },
   { name: 'latency_iqr_ms', label: 'Latency IQR', unit: 'ms', direction: 'min', format: 'ms', log: false,
@@ -88,7 +92,7 @@ export function metricDef(name: MetricName): MetricDef {
 
 /** The metrics a task's evaluations can report, in registry order. */
 export function metricsOfTask(task: string): MetricDef[] {
-  return metricRegistry.filter((m: MetricDef) => !m.tasks || m.tasks.includes(task as Task));
+  return metricRegistry.filter((m: MetricDef) => !m.tasks || m.tasks.includes(task as RunTask));
 }
 
 /** Whether evaluations on `dataset` can report the metric (data sets of a metric that needs particular ones). */

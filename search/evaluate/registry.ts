@@ -11,13 +11,14 @@
 import { z } from 'zod';
 import { UsageError } from '../util/errors.ts';
 import type { Evaluator, SpecSchema } from './evaluator.ts';
+import { fewShotEvaluator } from './fewshot.ts';
 import { oneShotEvaluator } from './one-shot.ts';
 import { proxyEvaluator } from './proxy.ts';
 import { segProxyEvaluator } from './seg-proxy.ts';
 import { tableEvaluator } from './table-lookup.ts';
 import { zeroCostEvaluator } from './zero-cost/evaluator.ts';
 
-const evaluators = [proxyEvaluator, segProxyEvaluator, tableEvaluator, zeroCostEvaluator, oneShotEvaluator] as const;
+const evaluators = [proxyEvaluator, segProxyEvaluator, tableEvaluator, zeroCostEvaluator, oneShotEvaluator, fewShotEvaluator] as const;
 
 type Specs<E extends readonly Evaluator[]> = { -readonly [K in keyof E]: E[K]['spec'] };
 

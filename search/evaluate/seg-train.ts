@@ -13,6 +13,9 @@ import { createStepper, type OptimizerKind } from '../train/optimizer.ts';
 import { cosineLr } from '../train/schedule.ts';
 import { addLogitsToConfusion, segmentationLoss } from './seg-loss.ts';
 
+/** What training needs of a network: a few-shot run trains one under a cosine classifier. */
+export type SegTrainable = Pick<Network, 'config' | 'forward' | 'variables'>;
+
 export type SegTrainData = Pick<SegDataset, 'shape' | 'numClasses' | 'ignoreLabel' | 'mean' | 'std'> & { train: SegSplit; val?: SegSplit };
 
 export interface SegMetrics { loss: number; miou: number; pixelAccuracy: number; count: number }
@@ -34,7 +37,7 @@ export interface SegTrainOptions {
   signal?: AbortSignal;
 }
 
-export async function evaluateSegmentation(net: Network, split: SegSplit, data: SegTrainData, o: { batchSize?: number } = {}): Promise<SegMetrics> {
+export async function evaluateSegmentation(net: Pick<Network, 'forward'>, split: SegSplit, data: SegTrainData, o: { batchSize?: number } = {}): Promise<SegMetrics> {
   if (split.count === 0) return { loss: NaN, miou: NaN, pixelAccuracy: NaN, count: 0 };
   const conf = createConfusion(data.numClasses);
   let lossSum = 0, counted = 0;
@@ -50,7 +53,7 @@ export async function evaluateSegmentation(net: Network, split: SegSplit, data: 
   return { loss: lossSum / Math.max(1, counted), miou: meanIoU(conf), pixelAccuracy: pixelAccuracy(conf), count: split.count };
 }
 
-export async function trainSegmentation(net: Network, data: SegTrainData, o: SegTrainOptions): Promise<{ epochs: SegEpochRecord[]; steps: number; seconds: number }> {
+export async function trainSegmentation(net: SegTrainable, data: SegTrainData, o: SegTrainOptions): Promise<{ epochs: SegEpochRecord[]; steps: number; seconds: number }> {
   if (net.config.task !== 'segmentation') throw new Error(`trainSegmentation needs a segmentation network; this one's task is ${net.config.task}`);
   const vars = net.variables();
   const stepper = createStepper(vars, {

@@ -15,7 +15,7 @@
  */
 import type { Store, Candidate } from '../store/store.ts';
 import type { Genotype, Space } from '../space/types.ts';
-import type { Task as SpaceTask } from '../contracts/task.ts';
+import type { RunTask } from '../contracts/task.ts';
 import type { Metrics } from '../objectives/metrics.ts';
 import { metricDirection } from '../objectives/metrics.ts';
 import { hypervolume } from '../objectives/hypervolume.ts';
@@ -214,7 +214,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopEnd> {
   const jobOf = (id: number, rung?: number): EvalJob => {
     const x = byId.get(id)!;
     return {
-      runId, candidateId: id, key: x.key, spaceDef: run.spaceDefinition, genotype: x.genotype, task: run.task as SpaceTask,
+      runId, candidateId: id, key: x.key, spaceDef: run.spaceDefinition, genotype: x.genotype, task: run.task as RunTask,
       dataset: o.dataset, budget: fidelity ? fidelity.budgetOf(rung ?? fidelity.firstRung(id)) : c.proxy, latency: c.latency,
       seed: jobSeed(o.seed, x.key), backend: o.backend,
     };

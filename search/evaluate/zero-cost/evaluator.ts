@@ -18,6 +18,7 @@ import type { Evaluator } from '../evaluator.ts';
 import { jobLatency } from '../job-latency.ts';
 import { PROXY_NAMES, proxyByName } from './index.ts';
 import { jobData, jobScores } from './job-scores.ts';
+import { spaceTaskOf } from '../../contracts/task.ts';
 
 const spec = z.strictObject({
   kind: z.literal('zero-cost'),
@@ -34,7 +35,7 @@ export const zeroCostEvaluator: Evaluator<typeof spec> = {
     const genotype = space.validate(job.genotype, `job ${job.candidateId} genotype`);
     const proxy = proxyByName(s.proxy);
     const { shape, classes } = jobData(job, resolutionOf(genotype));
-    const net = buildNetwork(space, genotype, { task: job.task, inShape: shape, classes, rng: createRng(job.seed) });
+    const net = buildNetwork(space, genotype, { task: spaceTaskOf(job.task), inShape: shape, classes, rng: createRng(job.seed) });
     try {
       const score = jobScores(job, net, [proxy.name])[proxy.name];
       if ('undefined' in score) throw new Error(`zero-cost proxy ${proxy.name} is undefined for this network: ${score.undefined}`);

@@ -7,6 +7,7 @@
  */
 import type { EvalJob } from '../../contracts/job.ts';
 import { zeroCostMetric, type MetricValues } from '../../contracts/metrics.ts';
+import { spaceTaskOf } from '../../contracts/task.ts';
 import { loadDataset, type DatasetName } from '../../data/registry.ts';
 import type { Network } from '../../nn/network.ts';
 import { resizeDataset } from '../../data/resize.ts';
@@ -29,7 +30,7 @@ const classificationData = (d: Dataset): JobData => ({ shape: [...d.shape], clas
 export function jobData(job: Pick<EvalJob, 'task' | 'dataset'>, side?: number): JobData {
   const key = `${job.task}:${job.dataset}`;
   if (cached?.key !== key) {
-    if (job.task === 'segmentation') {
+    if (spaceTaskOf(job.task) === 'segmentation') {
       const d = segmentationDataset(job.dataset, { train: SEGMENTATION_BATCH, val: 0 });
       cached = { key, data: { shape: [...d.shape], classes: d.numClasses, batch: (seed) => segmentationBatch(d, seed) } };
     } else {

@@ -1,0 +1,88 @@
+/**
+ * Scores a trained embedding on few-shot episodes: each episode's supports and queries are
+ * embedded once, then for every shot count k the k-shot episode (the first k supports of each way)
+ * is answered by the prototype or the cross-attention head. The figure per k is the mean over the
+ * novel classes of their foreground IoU, intersections and unions summed over all episodes' query
+ * pixels (PANet's and PFENet's mIoU; background is not averaged in).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { addToConfusion, classIoU, createConfusion, type Confusion } from '../data/metrics.ts';
+import { segBatches } from '../data/segmentation/batches.ts';
+import { episodeMask, gatherScenes, type Episode } from '../data/segmentation/episodes.ts';
+import type { SegDataset, SegSplit } from '../data/segmentation/types.ts';
+import { imageSize } from '../data/types.ts';
+import { prototypeLogits } from '../nn/prototype-match.ts';
+import { attentionLogits } from '../nn/support-attention.ts';
+
+export const FEWSHOT_HEADS = ['prototype', 'attention'] as const;
+export type FewShotHead = (typeof FEWSHOT_HEADS)[number];
+
+export interface EpisodeScoring {
+  head: FewShotHead;
+  /** Multiplies the cosine similarities (the prototype logits, the attention's softmax input). */
+  scale: number;
+  /** The shot counts to score, each at most the episodes' supports per way. */
+  shots: readonly number[];
+  /** The cross-attention head's pooling of embeddings before it attends. */
+  pool: number;
+}
+
+type Data = Pick<SegDataset, 'shape' | 'mean' | 'std' | 'ignoreLabel'>;
+
+/** One-hot class weights [n, h, w, classes] of episode masks, zero rows where ignored. */
+function classWeights(masks: Uint8Array, n: number, shape: readonly number[], classes: number, ignoreLabel: number): tf.Tensor4D {
+  const out = new Float32Array(masks.length * classes);
+  for (let i = 0; i < masks.length; i++) if (masks[i] !== ignoreLabel) out[i * classes + masks[i]] = 1;
+  return tf.tensor4d(out, [n, shape[0], shape[1], classes]);
+}
+
+/**
+ * Novel-class mIoU per shot count. `embed` maps normalised images [b, h, w, c] to embeddings
+ * [b, h, w, d] at the input resolution; `novel` lists the classes the episodes draw from.
+ */
+export async function scoreEpisodes(embed: (x: tf.Tensor4D) => tf.Tensor, data: Data, split: SegSplit, episodes: readonly Episode[], novel: readonly number[], o: EpisodeScoring): Promise<Map<number, number>> {
+  const [h, w, c] = data.shape;
+  const px = h * w;
+  // Background is row 0, novel[i] row i + 1: an episode's labels map onto the global novel classes.
+  const confusions = new Map<number, Confusion>(o.shots.map((k) => [k, createConfusion(novel.length + 1)]));
+  for (const e of episodes) {
+    const ways = e.classes.length;
+    const order = [...e.supports.flat(), ...e.queries];
+    const scenes = gatherScenes(split, order, imageSize(data.shape), px);
+    const [batch] = segBatches(scenes, data.shape, 0, { batchSize: order.length, seed: 0, mean: data.mean, std: data.std, shuffle: false });
+    const masks = episodeMask(scenes.masks, e.classes, data.ignoreLabel);
+    const global = Uint8Array.from([0, ...e.classes.map((cl) => novel.indexOf(cl) + 1)]);
+    const shotsPerWay = e.supports[0].length;
+    const emb = tf.tidy(() => embed(tf.tensor4d(batch.x, [order.length, h, w, c])));
+    const nq = e.queries.length;
+    const queryTruth = masks.subarray((order.length - nq) * px).map((t) => (t === data.ignoreLabel ? t : global[t]));
+    try {
+      for (const k of o.shots) {
+        if (k > shotsPerWay) throw new Error(`${k}-shot scores need episodes with at least ${k} supports a way, not ${shotsPerWay}`);
+        const picked = Array.from({ length: ways }, (_, j) => Array.from({ length: k }, (_, s) => j * shotsPerWay + s)).flat();
+        const supportMasks = new Uint8Array(picked.length * px);
+        picked.forEach((p, i) => supportMasks.set(masks.subarray(p * px, (p + 1) * px), i * px));
+        const pred = tf.tidy(() => {
+          const supports = tf.gather(emb, picked);
+          const queries = tf.slice(emb, [order.length - nq], [nq]);
+          const weights = classWeights(supportMasks, picked.length, data.shape, ways + 1, data.ignoreLabel);
+          const logits = o.head === 'prototype' ? prototypeLogits(queries, supports, weights, o.scale)
+            : tf.image.resizeBilinear(attentionLogits(queries, supports, weights, o.scale, o.pool) as tf.Tensor4D, [h, w], false, true);
+          return tf.argMax(logits, -1);
+        });
+        const predicted = Uint8Array.from(await pred.data(), (p) => global[p]);
+        pred.dispose();
+        addToConfusion(confusions.get(k)!, predicted, queryTruth, data.ignoreLabel);
+      }
+    } finally {
+      emb.dispose();
+    }
+  }
+  return new Map([...confusions].map(([k, conf]) => [k, novelMeanIoU(conf)]));
+}
+
+/** Mean IoU of the foreground rows (the novel classes) that occur; NaN when none does. */
+function novelMeanIoU(conf: Confusion): number {
+  const ious = classIoU(conf).slice(1).filter((x) => !Number.isNaN(x));
+  return ious.length ? ious.reduce((a, b) => a + b, 0) / ious.length : NaN;
+}

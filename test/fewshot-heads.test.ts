@@ -1,0 +1,84 @@
+/**
+ * The few-shot heads and episode scoring: masked average pooling averages exactly the masked
+ * pixels, both heads label a query pixel by the support class it resembles, and scoring real
+ * episodes gives mIoU 1 with embeddings that separate the classes and 0 with ones that do not.
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { loadSceneDataset } from '../search/data/segmentation/builtin.ts';
+import { classSplit, sampleEpisodes, type Episode } from '../search/data/segmentation/episodes.ts';
+import type { SegDataset } from '../search/data/segmentation/types.ts';
+import { scoreEpisodes } from '../search/evaluate/fewshot-score.ts';
+import { cosineLogits } from '../search/nn/cosine-classifier.ts';
+import { maskedAveragePool, prototypeLogits } from '../search/nn/prototype-match.ts';
+import { attentionLogits } from '../search/nn/support-attention.ts';
+
+before(async () => { await tf.setBackend('cpu'); });
+
+describe('prototype and attention heads', () => {
+  // One support image 2x2, d = 2: background pixels point one way, class-1 pixels another; pixel 3 is ignored.
+  const support = tf.tensor4d([1, 0, 3, 0, 0, 2, 5, 5], [1, 2, 2, 2]);
+  const weights = tf.tensor4d([1, 0, 1, 0, 0, 1, 0, 0], [1, 2, 2, 2]);
+
+  test('masked average pooling averages the pixels of each class, skipping ignored ones', () => {
+    const p = maskedAveragePool(support, weights);
+    assert.deepEqual(Array.from(p.dataSync()), [2, 0, 0, 2]);
+    p.dispose();
+  });
+
+  test('cosine logits are scale times the cosine similarity', () => {
+    const l = cosineLogits(tf.tensor2d([[3, 4]]), tf.tensor2d([[1, 0], [0, 2]]), 10);
+    const [a, b] = l.dataSync();
+    assert.ok(Math.abs(a - 6) < 1e-4 && Math.abs(b - 8) < 1e-4);
+    l.dispose();
+  });
+
+  test('both heads give a query pixel the class of the support pixels it points like', () => {
+    const query = tf.tensor4d([0.9, 0.1, 0.1, 3, 2, 0, 0, 1], [1, 2, 2, 2]);
+    for (const logits of [prototypeLogits(query, support, weights, 10), attentionLogits(query, support, weights, 10, 1)]) {
+      const pred = tf.argMax(logits, -1);
+      assert.deepEqual(Array.from(pred.dataSync()), [0, 1, 0, 1]);
+      tf.dispose([logits, pred]);
+    }
+  });
+});
+
+describe('episode scoring', () => {
+  let data: SegDataset;
+  let episodes: Episode[];
+  const novel = classSplit(0).novel;
+  before(() => {
+    data = loadSceneDataset({ variant: 'objects', counts: { train: 2, val: 60, test: 0 }, seed: 5 });
+    episodes = sampleEpisodes(data.val.masks, 64 * 64, { classes: novel, ways: 2, shots: 5, queries: 2, episodes: 4, seed: 0, minPixels: 32 });
+  });
+
+  /** An embedding that reads each scene's true mask: a one-hot of its global class (ignored pixels: background). */
+  function oracle(): (x: tf.Tensor4D) => tf.Tensor {
+    const order = episodes.flatMap((e) => [...e.supports.flat(), ...e.queries]);
+    let at = 0;
+    return (x) => {
+      const n = x.shape[0], px = 64 * 64;
+      const out = new Float32Array(n * px * 21);
+      for (let i = 0; i < n; i++) {
+        const scene = order[at++];
+        for (let p = 0; p < px; p++) {
+          const m = data.val.masks[scene * px + p];
+          out[(i * px + p) * 21 + (m === data.ignoreLabel ? 0 : m)] = 1;
+        }
+      }
+      return tf.tensor4d(out, [n, 64, 64, 21]);
+    };
+  }
+
+  test('embeddings that separate the classes score 1 at 1 and 5 shots (the attention head, at 1/4 resolution, all but thin strokes and edges); constant ones score 0', async () => {
+    const count = tf.memory().numTensors;
+    const perfect = await scoreEpisodes(oracle(), data, data.val, episodes, novel, { head: 'prototype', scale: 10, shots: [1, 5], pool: 1 });
+    assert.deepEqual([...perfect], [[1, 1], [5, 1]]);
+    const attended = await scoreEpisodes(oracle(), data, data.val, episodes, novel, { head: 'attention', scale: 10, shots: [1, 5], pool: 4 });
+    for (const k of [1, 5]) assert.ok(attended.get(k)! > 0.6 && attended.get(k)! < 1, `attention ${k}-shot: ${attended.get(k)}`);
+    const constant = await scoreEpisodes((x) => tf.ones([x.shape[0], 64, 64, 4]), data, data.val, episodes, novel, { head: 'prototype', scale: 10, shots: [1], pool: 1 });
+    assert.equal(constant.get(1), 0);
+    assert.equal(tf.memory().numTensors, count);
+  });
+});
