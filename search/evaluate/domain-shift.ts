@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { EvalJob } from '../contracts/job.ts';
 import type { EvalResult } from '../contracts/result.ts';
 import { loadDomainShift, type DomainShiftData } from '../data/segmentation/domain-shift.ts';
+import type { Network } from '../nn/network.ts';
 import { buildNetwork } from '../space/build.ts';
 import { parseSpaceDef, spaceFromDef } from '../space/load.ts';
 import { createRng } from '../util/rng.ts';
@@ -36,7 +37,7 @@ export type Adapt = z.infer<typeof adaptSchema>;
 export const ADAPT_DEFAULTS = { weight: 1, threshold: 0.9, rounds: 1, roundEpochs: 1 } as const;
 
 /** Trains `net` on the source, adapting as asked; what the adaptation logged besides the epochs. */
-async function train(net: Parameters<typeof trainSegmentation>[0], data: DomainShiftData, adapt: Adapt, o: SegTrainOptions) {
+async function train(net: Network, data: DomainShiftData, adapt: Adapt, o: SegTrainOptions) {
   const source = data.source;
   switch (adapt.method) {
     case 'source': return { ...(await trainSegmentation(net, source, o)), log: {} };
