@@ -1,5 +1,8 @@
 /** Shared by the explorer tests: a temporary database filled through the store's API, and an independent front oracle. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { appIsBuilt } from '../explorer/server/server.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../search/store/store.ts';
@@ -22,4 +25,23 @@ export function bruteFront(store: Store, runId: number, a: keyof typeof dir, b: 
     return da >= 0 && db >= 0 && (da > 0 || db > 0);
   };
   return cs.filter((q) => !cs.some((p) => better(p, q))).map((c) => c.id).sort((x, y) => x - y);
+}
+
+export const CHROMIUM = '/usr/bin/chromium';
+/** For `test(..., { skip })`: false when Debian's Chromium is there (never a downloaded browser). */
+export const skipBrowser: false | string = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}`;
+
+/** Debian's Chromium, headless, with a page that fails the test on any page error; builds the app first if it is missing. */
+export async function openChromium(): Promise<{ browser: Browser; page: Page }> {
+  if (!appIsBuilt()) {
+    const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'explorer/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('vite build failed');
+  }
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  page.on('pageerror', (e) => { throw e; });
+  return { browser, page };
 }

@@ -7,18 +7,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { chromium, type Browser } from 'playwright-core';
-import { startExplorer, appIsBuilt, type Explorer } from '../explorer/server/server.ts';
+import type { Browser } from 'playwright-core';
+import { startExplorer, type Explorer } from '../explorer/server/server.ts';
 import { writeSampleRun } from '../explorer/sample-runs.ts';
 import type { OverlaysAnswer } from '../explorer/server/api-types.ts';
 import { REFERENCES_EVENT, referencesDataSchema } from '../search/contracts/references.ts';
 import { cellscapeInProcess } from './cli-in-process.ts';
-import { tempDb } from './explorer-helpers.ts';
+import { openChromium, skipBrowser, tempDb } from './explorer-helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skipBrowser = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}`;
 const ARGS = ['references', '--space', 'darts-fmnist-small', '--names', 'vgg-like', '--seeds', '2', '--epochs', '1',
   '--train-images', '32', '--val-images', '32', '--latency-runtime', 'none', '--zc', 'none', '--workers', '1'];
 
@@ -91,16 +87,9 @@ test('the API answers the references measured on a run\'s data set, the mean of 
 });
 
 test('the run page draws each reference as a labelled point at its measured figures', { skip: skipBrowser }, async () => {
-  if (!appIsBuilt()) {
-    const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'explorer/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
-    assert.equal(r.status, 0, 'vite build failed');
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  page.on('pageerror', (e) => { throw e; });
+  const opened = await openChromium();
+  browser = opened.browser;
+  const { page } = opened;
   const t = storedTrainings().get('vgg-like')!;
   await page.goto(`${explorer.url}/#/run/${search}?x=params&y=accuracy`);
   const point = page.locator('[data-testid="reference-point"]');

@@ -7,20 +7,17 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { chromium, type Browser } from 'playwright-core';
-import { startExplorer, appIsBuilt, type Explorer } from '../explorer/server/server.ts';
+import type { Browser } from 'playwright-core';
+import { startExplorer, type Explorer } from '../explorer/server/server.ts';
 import type { OverlaysAnswer } from '../explorer/server/api-types.ts';
 import { SCALED_FAMILY_EVENT, scaledFamilyDataSchema } from '../search/contracts/scaling.ts';
 import { scaleBlockGenotype } from '../search/space/scaling.ts';
 import type { BlockGenotype } from '../search/space/types.ts';
 import { cellscapeInProcess } from './cli-in-process.ts';
-import { tempDb } from './explorer-helpers.ts';
+import { openChromium, skipBrowser, tempDb } from './explorer-helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skipBrowser = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}`;
 const TINY = {
   name: 'tiny-blocks', family: 'block', task: 'classification', input: { shape: [28, 28, 1], classes: 10 }, stem: { width: 8, stride: 2 },
   stages: [
@@ -92,16 +89,9 @@ test('the explorer answers the family from its source and draws it as a line on 
   assert.deepEqual(families[0].points.map((p) => [p.phi, p.candidateId]), [[0, SOURCE], ...data.members.map((m) => [m.phi, m.candidate])]);
   assert.deepEqual(((await (await fetch(`${explorer.url}/api/runs/${families[0].runId}/overlays`)).json()) as OverlaysAnswer).families, [], 'drawn on its source run only');
 
-  if (!appIsBuilt()) {
-    const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'explorer/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
-    assert.equal(r.status, 0, 'vite build failed');
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  page.on('pageerror', (e) => { throw e; });
+  const opened = await openChromium();
+  browser = opened.browser;
+  const { page } = opened;
   await page.goto(`${explorer.url}/#/run/${SOURCE_RUN}?x=flops&y=accuracy`);
   const line = page.locator('[data-testid="scaled-family"]');
   await line.waitFor();
