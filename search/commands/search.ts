@@ -45,7 +45,7 @@ const helpOf = (strategy: StrategyName, driver: AnyDriver): string => `Usage: ce
 ${strategyLines}
   --space FILE|NAME        space definition (default ${DEFAULTS.space}; shipped: space-defs/)
   --dataset NAME           ${DATASET_NAMES.join(' | ')}   (default fashion-mnist;
-                           segmentation spaces: scenes-objects | scenes-context, default scenes-objects)
+                           segmentation spaces: scenes-objects | scenes-context | scenes-domain, default scenes-objects)
   --seed S --db FILE --name TEXT --backend tensorflow|wasm|cpu
   --executor pool|queue --redis URL [--queue NAME]   evaluate on workers that pull from Redis (cellscape worker)
 ${CHECK_HELP}
