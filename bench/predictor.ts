@@ -128,8 +128,11 @@ for (const [name, make] of Object.entries(partB)) {
 // ---- report ----
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
-const cell = (xs: number[]) => `${mean(xs).toFixed(4)} ± ${sd(xs).toFixed(4)}`;
-const command = `node --import tsx bench/predictor.ts ${process.argv.slice(2).filter((a) => a !== '--report-only' && !a.startsWith('--parts')).join(' ')}`.trim();
+/** Mean ± spread over the seeds computed so far; a row short of its seeds says how many it has. */
+const cell = (xs: number[], of: number) => (xs.length === 0 ? 'not run' : `${mean(xs).toFixed(4)} ± ${sd(xs).toFixed(4)}${xs.length < of ? ` (${xs.length} of ${of} seeds)` : ''}`);
+// The command that computes everything: without --report-only and --parts (as `--parts X` or `--parts=X`).
+const argv = process.argv.slice(2);
+const command = `node --import tsx bench/predictor.ts ${argv.filter((a, i) => a !== '--report-only' && !a.startsWith('--parts') && argv[i - 1] !== '--parts').join(' ')}`.trim();
 const lines = [
   '# Predictor strategy, and pre-screened evolution, on the SYNTHETIC NB-201-layout table',
   '',
@@ -142,7 +145,7 @@ const lines = [
   `|---|${CHECKPOINTS.map(() => '---').join('|')}|---|`,
   ...Object.keys(partA).map((name) => {
     const rows = done.filter((r) => r.part === 'a' && r.strategy === name && r.seed <= seeds);
-    return `| ${name} | ${CHECKPOINTS.map((n) => cell(rows.map((r) => r.best[n]))).join(' | ')} | ${mean(rows.map((r) => r.seconds)).toFixed(1)} |`;
+    return `| ${name} | ${CHECKPOINTS.map((n) => cell(rows.map((r) => r.best[n]), seeds)).join(' | ')} | ${rows.length ? mean(rows.map((r) => r.seconds)).toFixed(1) : '—'} |`;
   }),
   '',
   'bananas: 10 random samples, then an ensemble of 5 MLPs (one hidden layer of 32, 200 Adam epochs) refitted every 5 proposals, which are the best by the acquisition among 100 mutations of the 10 best; its = independent Thompson sampling, ucb = mean + 1 spread; +params: the table\'s parameter count (the #params zero-cost baseline) as an extra feature. aging: population 20, sample 5.',
@@ -153,10 +156,10 @@ const lines = [
   '|---|---|---|---|',
   ...Object.keys(partB).map((name) => {
     const rows = done.filter((r) => r.part === 'b' && r.strategy === name && r.seed <= screenSeeds);
-    return `| ${name} | ${cell(rows.map((r) => r.best[screenBudget]))} | ${cell(rows.map((r) => r.hv!))} | ${mean(rows.map((r) => r.seconds)).toFixed(1)} |`;
+    return `| ${name} | ${cell(rows.map((r) => r.best[screenBudget]), screenSeeds)} | ${cell(rows.map((r) => r.hv!), screenSeeds)} | ${rows.length ? mean(rows.map((r) => r.seconds)).toFixed(1) : '—'} |`;
   }),
   '',
-  `+screen: every ask draws four times the proposals and keeps the quarter with the highest synflow of the untrained network (${synflowCache.size} networks scored in this sitting; a scored cell is cached across seeds). Equal budget: the same number of table queries (trainings); the screening's cost is extra.`,
+  `+screen: every ask draws four times the proposals and keeps the quarter with the highest synflow of the untrained network (a scored cell is cached across the seeds of a sitting: the first seed's run pays for most of the scoring). Equal budget: the same number of table queries (trainings); the screening's cost is extra.`,
 ];
 const text = lines.join('\n') + '\n';
 console.log(text);
