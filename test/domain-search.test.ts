@@ -21,6 +21,7 @@ test('an adversarial domain-shift search on the pool stores the target metrics a
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'search/cli.ts'), 'search', ...tiny, '--strategy', 'random', '--budget', '2', '--workers', '1',
     '--adapt', 'adversarial', '--adapt-weight', '0.3', '--objectives', 'target_miou,domain_gap', '--seed', '1', '--db', db], { cwd: root, encoding: 'utf8', timeout: 300_000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /proxy training on scenes-domain \(\w+\), adapting: adversarial \(weight 0\.3\)/);
   const store = openStore(db, { readonly: true });
   try {
     const run = store.getRun(1)!;

@@ -6,6 +6,7 @@ import { runConfigSchema, type RunConfig } from '../run/config.ts';
 import { parseFlags } from '../run/flags.ts';
 import { formatCounts, formatFront, frontOf, table } from '../run/report.ts';
 import { openDb, runIdOf } from './resume.ts';
+import { describeAdapt } from '../run/adapt-flags.ts';
 
 const flagsSchema = z.strictObject({ db: z.string().default('runs.db'), json: z.boolean().optional(), help: z.boolean().optional() });
 const USAGE = 'Usage: cellscape show RUN [--db FILE] [--json]';
@@ -47,6 +48,7 @@ export const command: Command = {
             : c.evaluator.kind === 'oneshot' ? `one-shot: weights of ${c.evaluator.checkpoint}, batch norm recalibrated on ${c.evaluator.calibrationImages} images, ${c.proxy.valImages} val images; latency ${c.latency.runtime}`
             : `proxy: ${c.proxy.epochs} epoch(s), ${c.proxy.trainImages} train / ${c.proxy.valImages} val images, batch ${c.proxy.batchSize}, lr ${c.proxy.learningRate}; latency ${c.latency.runtime}`;
         console.log(`  evaluator  ${evaluator}`);
+        if (c.evaluator.kind === 'proxy' && c.evaluator.adapt) console.log(`  adapt      ${describeAdapt(c.evaluator.adapt)} (domain shift: target_miou, domain_gap)`);
         if (c.constraints.length) console.log(`  constraints ${c.constraints.map((k) => `${k.metric} <= ${k.max}`).join(', ')}`);
       }
       if (progress?.hypervolume != null) console.log(`  hypervolume ${progress.hypervolume.toPrecision(4)} (reference ${JSON.stringify(progress.reference)})`);

@@ -46,3 +46,10 @@ export function adaptOf(f: AdaptFlags & { dataset?: string; evaluator: string })
     };
   }
 }
+
+/** `adversarial (weight 1)`, `self-training (threshold 0.9, rounds 1, roundEpochs 1)`, `source`: for summaries. */
+export function describeAdapt(a: Adapt): string {
+  const { method, ...options } = a;
+  const parts = Object.entries(options).map(([k, v]) => `${k} ${v}`);
+  return parts.length ? `${method} (${parts.join(', ')})` : method;
+}

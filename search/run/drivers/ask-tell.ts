@@ -29,7 +29,7 @@ import { withPrescreen } from '../../strategies/prescreen.ts';
 import { chooseBackend, checkInputs, fileSha256, readSpace } from '../record.ts';
 import { formatFront, frontOf } from '../report.ts';
 import { oneShotSpec } from '../one-shot-source.ts';
-import { ADAPT_HELP, adaptFlags, adaptOf } from '../adapt-flags.ts';
+import { ADAPT_HELP, adaptFlags, adaptOf, describeAdapt } from '../adapt-flags.ts';
 
 /**
  * Defaults: one epoch on 2,000 images costs a darts-fmnist-small candidate about 10 s on a wasm
@@ -371,7 +371,7 @@ function evaluatorSummary(e: RunConfig['evaluator'], dataset: string, backend: s
   switch (e.kind) {
     case 'table': return `table ${e.path}`;
     case 'zero-cost': return `zero-cost proxy ${e.proxy} on ${dataset} (${backend})`;
-    case 'proxy': return `proxy training on ${dataset} (${backend})${e.zeroCost?.length ? `, also scored untrained by ${e.zeroCost.join(', ')}` : ''}`;
+    case 'proxy': return `proxy training on ${dataset} (${backend})${e.adapt ? `, adapting: ${describeAdapt(e.adapt)}` : ''}${e.zeroCost?.length ? `, also scored untrained by ${e.zeroCost.join(', ')}` : ''}`;
     case 'oneshot': return `weights inherited from the supernet ${e.checkpoint} on ${dataset} (${backend})`;
     default: return `proxy training on ${dataset} (${backend})`;
   }
