@@ -77,27 +77,26 @@ mkdirSync(dirname(out), { recursive: true });
 const rows = readRows();
 const done = new Set(rows.map(rowKey));
 
-for (const arch of chosen) {
+// Seed-major: a run stopped part-way leaves every architecture at its first seed before any at its second.
+for (let seed = 0; seed < seeds; seed++) for (const arch of chosen) {
   const spaceDef = readJsonFile(resolveSpacePath(arch.space)) as { task?: string };
   const task = spaceDef.task === 'segmentation' ? 'segmentation' : 'classification';
   if (args.task !== 'all' && args.task !== task) continue;
   const { dataset, budget } = budgetFor(task);
-  for (let seed = 0; seed < seeds; seed++) {
-    if (done.has(rowKey({ name: arch.name, seed, budget }))) continue;
-    const r = await evaluateJob({
-      runId: 0, candidateId: 0, key: arch.name, spaceDef, genotype: arch.genotype, task, dataset, budget,
-      latency: { runtime: 'tfjs', warmup: 3, repeats: 20 }, seed,
-    });
-    const m = r.metrics;
-    const row: Row = {
-      name: arch.name, space: arch.space, task, seed, dataset, budget,
-      quality: (task === 'segmentation' ? m.miou : m.accuracy)!, pixel_accuracy: m.pixel_accuracy, latency_ms: m.latency_ms,
-      params: m.params!, flops: m.flops!, train_seconds: m.train_seconds!, backend: r.backend,
-    };
-    appendFileSync(`${out}.jsonl`, JSON.stringify(row) + '\n');
-    rows.push(row);
-    writeTable(rows);
-    console.log(JSON.stringify(row));
-  }
+  if (done.has(rowKey({ name: arch.name, seed, budget }))) continue;
+  const r = await evaluateJob({
+    runId: 0, candidateId: 0, key: arch.name, spaceDef, genotype: arch.genotype, task, dataset, budget,
+    latency: { runtime: 'tfjs', warmup: 3, repeats: 20 }, seed,
+  });
+  const m = r.metrics;
+  const row: Row = {
+    name: arch.name, space: arch.space, task, seed, dataset, budget,
+    quality: (task === 'segmentation' ? m.miou : m.accuracy)!, pixel_accuracy: m.pixel_accuracy, latency_ms: m.latency_ms,
+    params: m.params!, flops: m.flops!, train_seconds: m.train_seconds!, backend: r.backend,
+  };
+  appendFileSync(`${out}.jsonl`, JSON.stringify(row) + '\n');
+  rows.push(row);
+  writeTable(rows);
+  console.log(JSON.stringify(row));
 }
 writeTable(rows);

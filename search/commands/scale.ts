@@ -25,16 +25,16 @@ import { measuredRuns, type ListRunSpec } from '../reference/list-run.ts';
 import { SCALED_FAMILY_EVENT, scaledFamilyDataSchema, type ScaledFamilyData } from '../contracts/scaling.ts';
 
 const int = (min: number) => z.coerce.number().int().min(min);
-const numbers = (flag: string) => z.string().transform((s, ctx) => {
+const numbers = z.string().transform((s, ctx) => {
   const v = s.split(',').map(Number);
-  if (v.some((x) => !(x >= 1))) ctx.addIssue({ code: 'custom', message: `${flag}: expected numbers >= 1 separated by commas, got '${s}'` });
+  if (v.some((x) => !(x >= 1))) ctx.addIssue({ code: 'custom', message: 'expected numbers >= 1 separated by commas' });
   return v;
 });
 const flagsSchema = z.strictObject({
-  candidate: int(1),
+  candidate: int(1).optional(),
   phi: int(1).max(6).default(3),
-  alphas: numbers('--alphas').default([1.1, 1.2, 1.4]),
-  betas: numbers('--betas').default([1.05, 1.1, 1.2]),
+  alphas: numbers.default([1.1, 1.2, 1.4]),
+  betas: numbers.default([1.05, 1.1, 1.2]),
   coefficients: z.string().optional(),
   epochs: int(1).optional(),
   'train-images': int(1).optional(),
@@ -80,7 +80,7 @@ export const command: Command = {
   async run(argv) {
     const { flags: f, positionals } = parseFlags(argv, flagsSchema, { booleans: ['help'], positionals: 1 });
     if (f.help) { console.log(HELP); return 0; }
-    if (positionals.length !== 1 || !/^\d+$/.test(positionals[0])) throw new UsageError('expected a run id: cellscape scale RUN --candidate ID');
+    if (positionals.length !== 1 || !/^\d+$/.test(positionals[0]) || f.candidate === undefined) throw new UsageError('expected a run id and a candidate of it: cellscape scale RUN --candidate ID');
     const runId = Number(positionals[0]);
     const store = openStore(f.db);
     try {
