@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import type { EvaluatorSpec } from '../contracts/eval-task.ts';
 import type { LatencySpec } from '../contracts/latency-spec.ts';
+import type { RunTask } from '../contracts/task.ts';
 import type { Executor } from '../executor/types.ts';
 import type { LoadedSpace } from '../space/load.ts';
 import type { Genotype, Space } from '../space/types.ts';
@@ -32,6 +33,8 @@ export interface CommonFlags {
 export interface RunPlan<C> {
   config: C;
   space: LoadedSpace;
+  /** What the run measures, when not its space's task (a task derived from it: fewshot-seg). */
+  task?: RunTask;
   dataset: string;
   /** The backend the run trains on (chosen once, recorded with the run), or 'table'. */
   backend: string;

@@ -7,7 +7,7 @@
  * ever receive the kept proposals.
  */
 import { initBackend } from '../backend/index.ts';
-import type { Task } from '../contracts/task.ts';
+import { spaceTaskOf, type RunTask } from '../contracts/task.ts';
 import { jobData, jobScores } from '../evaluate/zero-cost/job-scores.ts';
 import { buildNetwork } from '../space/build.ts';
 import { parseSpaceDef, spaceFromDef } from '../space/load.ts';
@@ -23,9 +23,9 @@ export async function networkScorer(run: Run, proxies: readonly string[]): Promi
   await initBackend({ backend: run.backend === 'table' ? undefined : run.backend });
   const space = spaceFromDef(parseSpaceDef(run.spaceDefinition, `run ${run.id} space`));
   return (proposals) => proposals.map((p) => {
-    const job = { task: run.task as Task, dataset: run.dataset, seed: jobSeed(run.seed, p.key) };
+    const job = { task: run.task as RunTask, dataset: run.dataset, seed: jobSeed(run.seed, p.key) };
     const { shape, classes } = jobData(job, resolutionOf(p.genotype));
-    const net = buildNetwork(space, p.genotype, { task: job.task, inShape: shape, classes, rng: createRng(job.seed) });
+    const net = buildNetwork(space, p.genotype, { task: spaceTaskOf(job.task), inShape: shape, classes, rng: createRng(job.seed) });
     try {
       const scores = jobScores(job, net, proxies);
       return proxies.map((n) => { const s = scores[n]; return 'value' in s ? s.value : NaN; });

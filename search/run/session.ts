@@ -34,7 +34,7 @@ export function createRun(store: Store, plan: RunPlan<unknown>, meta: RunMeta): 
   return store.transaction(() => {
     const run = store.createRun({
       name: meta.name ?? `${meta.strategy}-${def.name}-${new Date().toISOString().slice(0, 16)}`,
-      strategy: meta.strategy, spaceName: def.name, spaceDefinition: def, spaceHash: plan.space.hash, task: def.task,
+      strategy: meta.strategy, spaceName: def.name, spaceDefinition: def, spaceHash: plan.space.hash, task: plan.task ?? def.task,
       dataset: plan.dataset, config: plan.config as Record<string, unknown>, seed: meta.seed, backend: plan.backend, versions: meta.versions,
       commandLine: meta.commandLine,
     });

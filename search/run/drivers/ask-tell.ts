@@ -30,6 +30,8 @@ import { chooseBackend, checkInputs, fileSha256, readSpace } from '../record.ts'
 import { formatFront, frontOf } from '../report.ts';
 import { oneShotSpec } from '../one-shot-source.ts';
 import { ADAPT_HELP, adaptFlags, adaptOf, describeAdapt } from '../adapt-flags.ts';
+import { FEWSHOT_HELP, fewShotFlags, fewShotOf, runTaskOf } from '../fewshot-flags.ts';
+import { spaceTaskOf } from '../../contracts/task.ts';
 
 /**
  * Defaults: one epoch on 2,000 images costs a darts-fmnist-small candidate about 10 s on a wasm
@@ -113,6 +115,7 @@ export const askTellFlagsSchema = z.strictObject({
   rungs: int(2).optional(),
   'rung-by': z.enum(['epochs', 'images']).optional(),
   ...adaptFlags,
+  ...fewShotFlags,
 });
 type ParsedFlags = CommonFlags & z.output<typeof askTellFlagsSchema>;
 export type Flags = Omit<ParsedFlags, TaskDefaulted> & Record<TaskDefaulted, number>;
@@ -170,6 +173,7 @@ const HELP = `  --budget N               candidates to evaluate (default ${DEFAU
       --eta N (default 3) --rungs K (default 3) --rung-by epochs|images (default epochs when --epochs
       allows eta^(K-1) of them, else images)
 ${ADAPT_HELP}
+${FEWSHOT_HELP}
   --in-flight N --max-attempts N --time-limit S --stale-after S
   --max-memory MB          each worker's JavaScript heap and its tensors' memory (the wasm heap), each
                            at most MB; an evaluation over it fails as oom, naming the batch size to lower`;
@@ -325,7 +329,11 @@ export function configFrom(f: Flags, spacePath: string, task: string): RunConfig
     // A kept candidate also stores the scores it was screened by.
     const zeroCost = f.evaluator === 'proxy' ? [...new Set([...trainedProxies(f.zc), ...(prescreenOf(f)?.proxies ?? [])])] : undefined;
     const adapt = adaptOf(f);
-    evaluator = f.evaluator.startsWith('zc:') ? { kind: 'zero-cost', proxy: proxyByName(f.evaluator.slice('zc:'.length)).name }
+    const fewShot = task === 'fewshot-seg';
+    if (fewShot && f.evaluator.startsWith('oneshot:')) throw new UsageError('--evaluator oneshot: not with --task fewshot-seg (a supernet trained on every class would have seen the novel ones)');
+    if (fewShot && f.zc !== undefined && f.zc !== 'none') throw new UsageError('--zc: few-shot candidates are not scored untrained in their job; use --evaluator zc:PROXY or leave --zc out');
+    evaluator = fewShot && f.evaluator === 'proxy' ? fewShotOf(f)
+      : f.evaluator.startsWith('zc:') ? { kind: 'zero-cost', proxy: proxyByName(f.evaluator.slice('zc:'.length)).name }
       : f.evaluator.startsWith('oneshot:') ? oneShotSpec(f.evaluator.slice('oneshot:'.length), f.db, readSpace(spacePath).space)
         : { kind: 'proxy', zeroCost, ...(adapt ? { adapt } : {}) };
     const latency = f['latency-runtime'] !== 'none';
@@ -333,7 +341,7 @@ export function configFrom(f: Flags, spacePath: string, task: string): RunConfig
     const scores = new Set<string>([runQuality(task, evaluator), ...(zeroCost ?? []).map(zeroCostMetric)]);
     measured = {
       has: (m) => metricsOfTask(task).some((d) => d.name === m) && (latency || (m !== 'latency_ms' && m !== 'latency_iqr_ms'))
-        && (!m.startsWith('zc_') || scores.has(m)) && measuredOn(metricDef(m), f.dataset) && (!metricDef(m).datasets || kind === 'proxy'),
+        && (!m.startsWith('zc_') || scores.has(m)) && (!m.startsWith('fewshot_') || kind === 'fewshot') && measuredOn(metricDef(m), f.dataset) && (!metricDef(m).datasets || kind === 'proxy'),
       missing: (m) => (m.startsWith('latency') ? 'latency is not measured with --latency-runtime none'
         : !measuredOn(metricDef(m), f.dataset) ? `${m} is measured only with --dataset ${metricDef(m).datasets!.join(' or ')}`
           : `${m} is not measured by the ${kind} evaluator`),
@@ -372,6 +380,7 @@ function evaluatorSummary(e: RunConfig['evaluator'], dataset: string, backend: s
     case 'table': return `table ${e.path}`;
     case 'zero-cost': return `zero-cost proxy ${e.proxy} on ${dataset} (${backend})`;
     case 'proxy': return `proxy training on ${dataset} (${backend})${e.adapt ? `, adapting: ${describeAdapt(e.adapt)}` : ''}${e.zeroCost?.length ? `, also scored untrained by ${e.zeroCost.join(', ')}` : ''}`;
+    case 'fewshot': return `${e.head} few-shot episodes (${e.episodes} a shot count) after training on the base classes of ${dataset} (${backend})`;
     case 'oneshot': return `weights inherited from the supernet ${e.checkpoint} on ${dataset} (${backend})`;
     default: return `proxy training on ${dataset} (${backend})`;
   }
@@ -394,7 +403,8 @@ function fidelitySummary(c: RunConfig): string {
 
 /** The data set, checked against the ones the space's task can train on. */
 export async function datasetFor(given: string | undefined, task: string): Promise<string> {
-  const names: readonly string[] = task === 'segmentation' ? (await import('../../evaluate/seg-proxy.ts')).SEG_DATASETS : DATASET_NAMES;
+  const names: readonly string[] = task === 'fewshot-seg' ? [(await import('../../evaluate/fewshot.ts')).FEWSHOT_DATASET]
+    : task === 'segmentation' ? (await import('../../evaluate/seg-proxy.ts')).SEG_DATASETS : DATASET_NAMES;
   const name = given ?? names[0];
   if (!names.includes(name)) throw new UsageError(`--dataset '${name}': a ${task} space trains on ${names.join(', ')}`);
   return name;
@@ -423,13 +433,14 @@ export function askTell(makeStrategy: StrategyFactory): RunDriver<RunConfig, Run
     async plan(_strategy, common, own) {
       const spacePath = resolve(common.space);
       const { def, space } = readSpace(spacePath);
-      const f = withTaskDefaults({ ...common, ...own }, def.task);
-      const config = configFrom(f, spacePath, def.task);
+      const task = runTaskOf(own, def.task);
+      const f = withTaskDefaults({ ...common, ...own }, spaceTaskOf(task));
+      const config = configFrom(f, spacePath, task);
       if (config.evaluator.kind === 'table') checkTableFitsSpace(loadTable(config.evaluator.path, columnsAt(config.evaluator.columns, config.proxy)), space);
-      const dataset = await datasetFor(f.dataset, def.task);
+      const dataset = await datasetFor(f.dataset, task);
       const backend = await backendName(f, config);
       return {
-        config, space, dataset, backend, workers: config.workers,
+        config, space, task, dataset, backend, workers: config.workers,
         summary: `budget ${config.budget}${config.fidelity ? `, ${fidelitySummary(config)}` : ''}, ${evaluatorSummary(config.evaluator, dataset, backend)}, ${config.workers} workers, seed ${f.seed}` +
           (config.prescreen ? `, pre-screened by ${screenLabel(config.prescreen)} keeping ${config.prescreen.keep * 100} %` : ''),
       };
