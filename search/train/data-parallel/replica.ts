@@ -6,8 +6,9 @@
  * its own fixed list of variables.
  *
  * A replica module (given to createDataParallel by URL) exports `createReplica(args)`. For SPOS,
- * say, it builds the one-shot supernet from the run's config and seed, selects the step's path in
- * `gradients` from the step number in `args`, and applies with its momentum stepper.
+ * say, it builds the one-shot supernet from the run's config and seed and returns
+ * networkReplica(net, its optimizer options, { beforeStep: select the path of step `args.step` })
+ * (network-replica.ts); the trainer then steps the group with labelledShards of each batch.
  */
 import type * as tf from '@tensorflow/tfjs';
 

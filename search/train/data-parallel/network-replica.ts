@@ -1,0 +1,77 @@
+/**
+ * A replica for the common case: a classifier (any Layer, a Network or a one-shot supernet among
+ * them) trained on cross-entropy by the project's stepper (train/optimizer.ts), one phase
+ * ('weight'). `beforeStep` runs on every worker before the step's forward pass with the step's
+ * arguments: a single-path supernet selects the step's path there, from the step number, so that
+ * every worker trains the same path. A supernet trainer's replica module builds its network from
+ * its config and seed and returns `networkReplica(net, ...)` from its `createReplica`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Layer } from '../../nn/module.ts';
+import { loadOptimizer, loadWeights, saveOptimizer, saveWeights, type SavedTensor } from '../checkpoint.ts';
+import { createStepper, type OptimizerOptions } from '../optimizer.ts';
+import type { Replica } from './replica.ts';
+
+/** Images (NHWC, the batch dimension left out of `shape`) and their class indices. */
+export interface LabelledShard { n: number; shape: number[]; x: Float32Array; labels: Int32Array; classes: number }
+export interface NetworkStepArgs { step: number; lr: number }
+export interface NetworkState { weights: SavedTensor[]; optimizer: SavedTensor[] }
+
+/** Cuts images and labels into consecutive shards of these sizes. */
+export function labelledShards(x: Float32Array, labels: Int32Array, shape: number[], classes: number, sizes: number[]): LabelledShard[] {
+  const per = shape.reduce((a, b) => a * b, 1);
+  let at = 0;
+  return sizes.map((n) => {
+    const s = { n, shape, classes, x: x.slice(at * per, (at + n) * per), labels: labels.slice(at, at + n) };
+    at += n;
+    return s;
+  });
+}
+
+export function networkReplica(
+  net: Layer, optimizer: OptimizerOptions, o: { beforeStep?: (a: NetworkStepArgs) => void } = {},
+): Replica<LabelledShard, NetworkStepArgs> {
+  const named = net.variables();
+  const vars = named.map((v) => v.variable);
+  const buffers = net.buffers().map((b) => b.variable);
+  const stepper = createStepper(named, optimizer);
+  return {
+    params: () => vars,
+    buffers: () => buffers,
+    gradients(_phase, s, a) {
+      o.beforeStep?.(a);
+      const x = tf.tensor(s.x, [s.n, ...s.shape]);
+      const y = tf.oneHot(tf.tensor1d(s.labels, 'int32'), s.classes);
+      let hits = 0;
+      try {
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = net.forward(x, true);
+          hits = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), tf.argMax(y, -1)), 'float32')).dataSync()[0]);
+          return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+        }, vars);
+        const loss = value.dataSync()[0];
+        value.dispose();
+        return { grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)), metrics: { loss, hits, n: s.n } };
+      } finally {
+        tf.dispose([x, y]);
+      }
+    },
+    apply(_phase, grads, a) {
+      stepper.step(Object.fromEntries(vars.map((v, i) => [v.name, grads[i]])), a.lr);
+    },
+    async call(method, args) {
+      if (method === 'save') return { weights: saveWeights(net), optimizer: await saveOptimizer(stepper.optimizer, named) } satisfies NetworkState;
+      if (method === 'load') {
+        const st = args as NetworkState;
+        loadWeights(net, st.weights);
+        if (st.optimizer.length) await loadOptimizer(stepper.optimizer, named, st.optimizer);
+        return null;
+      }
+      throw new Error(`network replica: no call '${method}'`);
+    },
+    dispose() {
+      stepper.dispose();
+      net.dispose();
+    },
+  };
+}
