@@ -67,16 +67,24 @@ function readRows(): Row[] {
 const f3 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(3));
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** What the adaptation did, per seed: the discriminator's loss in the last epoch (ln 2 = 0.693: it cannot tell the domains apart), or the share of target pixels pseudo-labelled. */
+function adaptation(rs: Row[]): string {
+  const note = (r: Row) => r.note as { domainLoss?: number[]; rounds?: { keptFraction: number }[] };
+  if (rs[0].method === 'adversarial') return `disc. loss ${rs.map((r) => f3(note(r).domainLoss?.at(-1))).join(', ')}`;
+  if (rs[0].method === 'self-training') return `kept ${rs.map((r) => `${((note(r).rounds?.at(-1)?.keptFraction ?? NaN) * 100).toFixed(1)} %`).join(', ')}`;
+  return '';
+}
+
 function methodsTable(rows: Row[]): string[] {
   if (!rows.length) return ['(not run yet)'];
   const names = [...new Set(rows.map((r) => r.name))];
-  const lines = ['| architecture | method | seeds | source mIoU | target mIoU (per seed) | target mIoU mean | gap mean | train s |', '|---|---|---|---|---|---|---|---|'];
+  const lines = ['| architecture | method | seeds | source mIoU | target mIoU (per seed) | target mIoU mean | gap mean | adaptation | train s |', '|---|---|---|---|---|---|---|---|---|'];
   for (const name of names) {
     for (const m of METHODS) {
       const rs = rows.filter((r) => r.name === name && r.method === m.method && r.budget === budgetKey);
       if (!rs.length) continue;
       const get = (k: keyof MetricValues) => rs.map((r) => r.metrics[k] as number);
-      lines.push(`| ${name} | ${m.method} | ${rs.length} | ${f3(mean(get('miou')))} | ${get('target_miou').map(f3).join(', ')} | ${f3(mean(get('target_miou')))} | ${f3(mean(get('domain_gap')))} | ${mean(get('train_seconds')).toFixed(0)} |`);
+      lines.push(`| ${name} | ${m.method} | ${rs.length} | ${f3(mean(get('miou')))} | ${get('target_miou').map(f3).join(', ')} | ${f3(mean(get('target_miou')))} | ${f3(mean(get('domain_gap')))} | ${adaptation(rs)} | ${mean(get('train_seconds')).toFixed(0)} |`);
     }
   }
   return lines;
