@@ -11,13 +11,12 @@ import type { Network } from '../nn/network.ts';
 import { encodeSegSample, PREVIEW_SAMPLES, type SegPreview, type SegPreviewSample } from '../contracts/seg-preview.ts';
 import type { EvalJob } from '../contracts/job.ts';
 import type { EvalResult } from '../contracts/result.ts';
-import type { LatencyLock } from '../latency/lock.ts';
 import { jobLatency } from './job-latency.ts';
 import { buildNetwork } from '../space/build.ts';
 import { parseSpaceDef, spaceFromDef } from '../space/load.ts';
 import { createRng } from '../util/rng.ts';
 import { trainSegmentation, type SegTrainData } from './seg-train.ts';
-import type { Evaluator } from './evaluator.ts';
+import type { EvalContext, Evaluator } from './evaluator.ts';
 import { segmentationDataset } from './seg-dataset.ts';
 import { untrainedScores } from './zero-cost/job-scores.ts';
 
@@ -43,13 +42,20 @@ export async function predictPreview(net: Pick<Network, 'forward'>, data: SegTra
   return { height, width, classNames: data.classNames, ignoreLabel: data.ignoreLabel, samples };
 }
 
-export async function evaluateSegmentationJob(job: EvalJob, o: { worker?: string; data?: SegDataset; lock?: LatencyLock; zeroCost?: readonly string[] } = {}): Promise<EvalResult> {
+/**
+ * `beat` is called on every training step: the pool's sign of life and its tensor-memory check
+ * (a step blocks the worker's timers); `signal` stops training at the next step.
+ */
+export async function evaluateSegmentationJob(job: EvalJob, o: Pick<EvalContext, 'worker' | 'lock' | 'beat' | 'signal'> & { data?: SegDataset; zeroCost?: readonly string[] } = {}): Promise<EvalResult> {
   const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} space`));
   const data = o.data ?? segmentationDataset(job.dataset, { train: job.budget.trainImages, val: job.budget.valImages });
   const net = buildNetwork(space, job.genotype, { task: 'segmentation', classes: data.numClasses, inShape: [...data.shape], rng: createRng(job.seed) });
   try {
     const scored = untrainedScores(job, net, o.zeroCost ?? []);
-    const trained = await trainSegmentation(net, data, { epochs: job.budget.epochs, batchSize: job.budget.batchSize, learningRate: job.budget.learningRate, seed: job.seed });
+    const trained = await trainSegmentation(net, data, {
+      epochs: job.budget.epochs, batchSize: job.budget.batchSize, learningRate: job.budget.learningRate, seed: job.seed,
+      onStep: o.beat ? () => o.beat!() : undefined, signal: o.signal,
+    });
     const last = trained.epochs[trained.epochs.length - 1];
     const preview = await predictPreview(net, data, data.val);
     const latency = await jobLatency(job, net, o.lock);
