@@ -57,11 +57,36 @@ function readRows(): Row[] {
   });
 }
 
+const stats = (v: number[]) => ({ mean: v.reduce((x, y) => x + y, 0) / v.length, min: Math.min(...v), max: Math.max(...v) });
+const median = (v: number[]) => { const s = [...v].sort((x, y) => x - y); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+
+/** One line per architecture and budget: its seeds' mean quality (with the spread), median latency. */
+function summary(rows: Row[]) {
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) {
+    const k = `${r.name}|${budgetKey(r.budget)}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  return [...groups.values()].map((g) => {
+    const pixel = g.map((r) => r.pixel_accuracy).filter((v) => v !== undefined);
+    const latency = g.map((r) => r.latency_ms).filter((v) => v !== undefined);
+    return {
+      name: g[0].name, budget: budgetKey(g[0].budget), n: g.length, label: g[0].task === 'segmentation' ? 'mIoU' : 'acc',
+      quality: stats(g.map((r) => r.quality)), pixel: pixel.length ? stats(pixel) : undefined,
+      latency: latency.length ? median(latency) : undefined, params: g[0].params, flops: g[0].flops,
+    };
+  });
+}
+
 function writeTable(rows: Row[]): void {
   const f = (x: number | undefined, d: number): string => (x === undefined ? '' : x.toFixed(d));
   const lines = [
     `# Reference architectures (${backend.name})`, '',
     `Made by \`${command}\` (resumable: rerun to finish or extend). Each row is one training from scratch at the stated budget, scored on the validation split: mIoU on \`scenes-context\`, accuracy on Fashion-MNIST. Latency is TF.js at batch 1 on one thread of a shared, loaded machine.`, '',
+    '| architecture | budget | seeds | quality (mean, min-max) | pixel acc. (mean) | latency ms (median) | params | MMACs |',
+    '|---|---|---|---|---|---|---|---|',
+    ...summary(rows).map((g) => `| ${g.name} | ${g.budget} | ${g.n} | ${g.label} ${f(g.quality.mean, 3)} (${f(g.quality.min, 3)}-${f(g.quality.max, 3)}) | ${f(g.pixel?.mean, 3)} | ${f(g.latency, 2)} | ${g.params} | ${f(g.flops / 1e6, 2)} |`),
+    '', 'Each training:', '',
     '| architecture | space | seed | budget (epochs x train/val) | quality | pixel acc. | latency ms | params | MMACs | train s |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.name} | ${r.space} | ${r.seed} | ${budgetKey(r.budget)} | ${r.task === 'segmentation' ? 'mIoU' : 'acc'} ${f(r.quality, 3)} | ${f(r.pixel_accuracy, 3)} | ${f(r.latency_ms, 2)} | ${r.params} | ${f(r.flops / 1e6, 2)} | ${f(r.train_seconds, 0)} |`),
