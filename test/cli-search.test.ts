@@ -32,8 +32,10 @@ async function startAndWait(db: string, done: number, space?: string) {
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { out += d; });
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  for (let i = 0; i < 300; i++) {
+  let gone = false;
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => { gone = true; r(code); }));
+  // As long as the search runs (a loaded machine starts its workers slowly), within 5 minutes.
+  for (let i = 0; i < 3000 && !gone; i++) {
     await new Promise((r) => setTimeout(r, 100));
     try {
       const store = openStore(db, { readonly: true });
