@@ -20,11 +20,11 @@ export const proxyListSchema = z.array(z.enum(PROXY_NAMES as [string, ...string[
 
 /**
  * What a trained candidate is scored by before training unless the run says otherwise (`--zc`):
- * synflow alone. It reads no data and costs one forward and backward pass (0.22 s a
- * darts-fmnist-small network against about 3 s for each data-dependent proxy at batch 64:
- * bench/data/zero-cost-synthetic.md), a few per cent of a 10 s proxy training; and it ranked the
- * synthetic NB-201-layout table best (rho 0.94). Parameters and FLOPs, the baselines, are stored
- * for every trained candidate anyway.
+ * synflow alone. It reads no data and costs one forward and backward pass (about a tenth of a
+ * data-dependent proxy at batch 64 on a darts-fmnist-small network: bench/data/zero-cost.md), a
+ * few per cent of a proxy training; it ranked the synthetic NB-201-layout table best (rho 0.92),
+ * and darts-fmnist-small's reference table no worse than any other proxy (all within that
+ * table's noise). Parameters and FLOPs, the baselines, are stored for every trained candidate anyway.
  */
 export const DEFAULT_TRAINED_PROXIES: readonly string[] = ['synflow'];
 
