@@ -42,6 +42,16 @@ describe('prototype and attention heads', () => {
       tf.dispose([logits, pred]);
     }
   });
+
+  test('attention weighs each class by its own support pixels: a small object is not outvoted by the background around it', () => {
+    // Three background pixels along x, one class pixel along y; the query is a little closer to the class.
+    const s = tf.tensor4d([1, 0, 1, 0, 1, 0, 0, 1], [1, 2, 2, 2]);
+    const w = tf.tensor4d([1, 0, 1, 0, 1, 0, 0, 1], [1, 2, 2, 2]);
+    const logits = attentionLogits(tf.tensor4d([0.9, 1], [1, 1, 1, 2]), s, w, 10, 1);
+    const pred = tf.argMax(logits, -1);
+    assert.deepEqual(Array.from(pred.dataSync()), [1]);
+    tf.dispose([s, w, logits, pred]);
+  });
 });
 
 describe('episode scoring', () => {

@@ -4,8 +4,11 @@
  * dense-matching methods such as CyCTR or HSNet, without their learnt layers) and takes the
  * attention-weighted mean of the support pixels' labels as its class probabilities. Unlike one
  * prototype per class, it keeps the parts of a class apart: a query pixel matches the support
- * pixels that look like it. Runs on embeddings pooled by `pool` (a pixel attends to
- * (k·h·w)/pool² others, which at full resolution would not fit in memory).
+ * pixels that look like it. Each class's attention mass is divided by its number of support
+ * pixels: background covers most of a scene, and with plain label sums it outweighed the class
+ * everywhere (pspnet-like, 5-shot novel mIoU 0.000 against 0.142 for prototypes). Runs on
+ * embeddings pooled by `pool` (a pixel attends to (k·h·w)/pool² others, which at full resolution
+ * would not fit in memory).
  */
 import * as tf from '@tensorflow/tfjs';
 import { l2Normalize } from './cosine-classifier.ts';
@@ -23,7 +26,8 @@ export function attentionLogits(queries: tf.Tensor, supports: tf.Tensor, support
     const classes = y.shape[3]!;
     const keys = tf.reshape(s, [-1, d]) as tf.Tensor2D;
     const attention = tf.softmax(tf.mul(tf.matMul(tf.reshape(q, [-1, d]) as tf.Tensor2D, keys, false, true), scale));
-    const probs = tf.matMul(attention, tf.reshape(y, [-1, classes]) as tf.Tensor2D);
-    return tf.reshape(tf.log(tf.add(probs, 1e-6)), [nq, h, w, classes]);
+    const labels = tf.reshape(y, [-1, classes]);
+    const mass = tf.matMul(attention, tf.div(labels, tf.maximum(tf.sum(labels, 0, true), 1e-6)) as tf.Tensor2D);
+    return tf.reshape(tf.log(tf.add(tf.div(mass, tf.maximum(tf.sum(mass, -1, true), 1e-12)), 1e-6)), [nq, h, w, classes]);
   });
 }
