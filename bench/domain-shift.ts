@@ -17,7 +17,6 @@
  * searches live in .cache/<name>-search.db (not committed) and a rerun resumes an unfinished one. <out>.md
  * is rewritten from both after every step.
  */
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +31,7 @@ import { SEG_DEFAULTS } from '../search/run/drivers/ask-tell.ts';
 import { readJsonFile, resolveSpacePath } from '../search/space/load.ts';
 import { REFERENCE_ARCHITECTURES } from '../search/space/references.ts';
 import { openStore } from '../search/store/store.ts';
+import { finishSearch } from './named-search.ts';
 
 const { values: args } = parseArgs({ options: {
   part: { type: 'string', default: 'all' }, seeds: { type: 'string', default: '2' },
@@ -177,22 +177,10 @@ if (args.part !== 'search') {
 }
 
 if (args.part !== 'methods') {
-  const cli = (argv: string[]) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'search/cli.ts', ...argv], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`cellscape ${argv.join(' ')} exited with ${r.status}`);
-  };
   for (const s of SEARCHES) {
-    const existing = existsSync(searchDb) ? (() => {
-      const store = openStore(searchDb, { readonly: true });
-      try { return store.listRuns().find((r) => r.name === `domain-${s.name}`); } finally { store.close(); }
-    })() : undefined;
-    if (existing?.status === 'finished') continue;
-    if (existing) cli(['resume', String(existing.id), '--db', searchDb]);
-    else {
-      cli(['search', '--space', 'seg-blocks', '--dataset', 'scenes-domain', '--strategy', 'moo', '--objectives', s.objectives, '--name', `domain-${s.name}`,
-        '--budget', args.budget!, '--population', args.population!, '--epochs', String(budget.epochs), '--train-images', String(budget.trainImages),
-        '--val-images', String(budget.valImages), '--latency-runtime', 'none', '--zc', 'none', '--workers', '1', '--seed', '0', '--db', searchDb]);
-    }
+    finishSearch(searchDb, `domain-${s.name}`, ['--space', 'seg-blocks', '--dataset', 'scenes-domain', '--strategy', 'moo', '--objectives', s.objectives,
+      '--budget', args.budget!, '--population', args.population!, '--epochs', String(budget.epochs), '--train-images', String(budget.trainImages),
+      '--val-images', String(budget.valImages), '--latency-runtime', 'none', '--zc', 'none', '--workers', '1', '--seed', '0']);
     writeReport(rows);
   }
 }
