@@ -1,10 +1,12 @@
 /**
  * `node --import tsx bench/seed-references.ts [--task segmentation|classification|all] [--seeds N]
- *   [--epochs E] [--train N] [--val N] [--names a,b] [--out bench/data/seed-references]`
+ *   [--epochs E] [--train N] [--val N] [--names a,b] [--searched RUN --db FILE] [--out bench/data/seed-references]`
  * Trains the hand-designed reference architectures (search/space/references.ts) from scratch at a
  * stated budget, as the proxy evaluator does (the same job, on one core): segmentation ones on
  * `scenes-context` (mIoU and pixel accuracy on the validation scenes), classification ones on
  * Fashion-MNIST (validation accuracy); with parameters, MACs and batch-1 TF.js latency.
+ * `--searched RUN --db FILE` adds the best candidate of a stored search run (by its run's quality),
+ * trained again at the same budget and seeds, so the table sets the search beside the hand designs.
  *
  * Resumable: every finished (architecture, seed, budget) is a line of <out>.jsonl, and a rerun
  * trains only the lines missing; <out>.md is the table of all lines, rewritten after each.
@@ -18,12 +20,14 @@ import { evaluateJob } from '../search/evaluate/proxy.ts';
 import { SEG_DEFAULTS } from '../search/run/drivers/ask-tell.ts';
 import { readJsonFile, resolveSpacePath } from '../search/space/load.ts';
 import { REFERENCE_ARCHITECTURES, type ReferenceArchitecture } from '../search/space/references.ts';
+import { openReader } from '../search/store/store.ts';
 import { DEFAULT_RECIPE, RECIPES, proxyRecipeOf } from '../search/train/recipes.ts';
 import type { ProxyBudget } from '../search/contracts/budget.ts';
 
 const { values: args } = parseArgs({ options: {
   task: { type: 'string', default: 'all' }, seeds: { type: 'string', default: '2' },
   epochs: { type: 'string' }, train: { type: 'string' }, val: { type: 'string' }, names: { type: 'string' },
+  searched: { type: 'string' }, db: { type: 'string', default: 'runs.db' },
   out: { type: 'string', default: 'bench/data/seed-references' },
 } });
 if (!['segmentation', 'classification', 'all'].includes(args.task!)) throw new Error(`--task: expected segmentation, classification or all, got '${args.task}'`);
@@ -90,7 +94,7 @@ function writeTable(rows: Row[]): void {
     '| architecture | space | seed | budget (epochs x train/val) | quality | pixel acc. | latency ms | params | MMACs | train s |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.name} | ${r.space} | ${r.seed} | ${budgetKey(r.budget)} | ${r.task === 'segmentation' ? 'mIoU' : 'acc'} ${f(r.quality, 3)} | ${f(r.pixel_accuracy, 3)} | ${f(r.latency_ms, 2)} | ${r.params} | ${f(r.flops / 1e6, 2)} | ${f(r.train_seconds, 0)} |`),
-    '', ...REFERENCE_ARCHITECTURES.filter((a) => rows.some((r) => r.name === a.name)).map((a) => `- **${a.name}** (${a.space}): ${a.note}`), '',
+    '', ...[...new Set([...REFERENCE_ARCHITECTURES, ...chosen])].filter((a) => rows.some((r) => r.name === a.name)).map((a) => `- **${a.name}** (${a.space}): ${a.note}`), '',
   ];
   writeFileSync(`${out}.md`, lines.join('\n'));
 }
@@ -98,6 +102,22 @@ function writeTable(rows: Row[]): void {
 const wanted = args.names?.split(',');
 const chosen: ReferenceArchitecture[] = REFERENCE_ARCHITECTURES.filter((a) => !wanted || wanted.includes(a.name));
 if (wanted) for (const n of wanted) if (!chosen.some((a) => a.name === n)) throw new Error(`--names: unknown reference '${n}' (known: ${REFERENCE_ARCHITECTURES.map((a) => a.name).join(', ')})`);
+if (args.searched !== undefined) chosen.push(searchedBest(Number(args.searched)));
+
+/** The best done candidate of a stored search run, as a row of this table (its space is the run's, shipped under that name). */
+function searchedBest(runId: number): ReferenceArchitecture {
+  const store = openReader(args.db!);
+  try {
+    const run = store.getRunSummary(runId);
+    if (!run) throw new Error(`--searched ${runId}: no such run in ${args.db}`);
+    const done = store.listCandidates(runId, { status: 'done' }).filter((c) => c.metrics[run.quality] !== undefined);
+    if (done.length === 0) throw new Error(`--searched ${runId}: no finished candidates`);
+    const best = done.reduce((a, b) => (b.metrics[run.quality]! > a.metrics[run.quality]! ? b : a));
+    return { name: `searched (run ${runId} #${best.id})`, space: run.spaceName, genotype: best.genotype as ReferenceArchitecture['genotype'], note: `the best by ${run.quality} of the ${done.length} candidates of a search made by \`${run.commandLine}\`` };
+  } finally {
+    store.close();
+  }
+}
 mkdirSync(dirname(out), { recursive: true });
 const rows = readRows();
 const done = new Set(rows.map(rowKey));
