@@ -8,9 +8,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { addToConfusion, classIoU, createConfusion, type Confusion } from '../data/metrics.ts';
 import { segBatches } from '../data/segmentation/batches.ts';
-import { episodeMask, gatherScenes, type Episode } from '../data/segmentation/episodes.ts';
+import { episodeMask, type Episode } from '../data/segmentation/episodes.ts';
+import { gatherScenes } from '../data/segmentation/gather.ts';
 import type { SegDataset, SegSplit } from '../data/segmentation/types.ts';
-import { imageSize } from '../data/types.ts';
 import { prototypeLogits } from '../nn/prototype-match.ts';
 import { attentionLogits } from '../nn/support-attention.ts';
 
@@ -48,7 +48,7 @@ export async function scoreEpisodes(embed: (x: tf.Tensor4D) => tf.Tensor, data: 
   for (const e of episodes) {
     const ways = e.classes.length;
     const order = [...e.supports.flat(), ...e.queries];
-    const scenes = gatherScenes(split, order, imageSize(data.shape), px);
+    const scenes = gatherScenes(split, order, data.shape);
     const [batch] = segBatches(scenes, data.shape, 0, { batchSize: order.length, seed: 0, mean: data.mean, std: data.std, shuffle: false });
     const masks = episodeMask(scenes.masks, e.classes, data.ignoreLabel);
     const global = Uint8Array.from([0, ...e.classes.map((cl) => novel.indexOf(cl) + 1)]);

@@ -138,14 +138,3 @@ export function episodeMask(mask: Uint8Array, classes: readonly number[], ignore
   for (let i = 0; i < mask.length; i++) out[i] = table[mask[i]];
   return out;
 }
-
-/** The scenes at `indices` of a split, in that order (copies). */
-export function gatherScenes(s: SegSplit, indices: readonly number[], imageSize: number, px: number): SegSplit {
-  const images = new Uint8Array(indices.length * imageSize);
-  const masks = new Uint8Array(indices.length * px);
-  indices.forEach((n, i) => {
-    images.set(s.images.subarray(n * imageSize, (n + 1) * imageSize), i * imageSize);
-    masks.set(s.masks.subarray(n * px, (n + 1) * px), i * px);
-  });
-  return { images, masks, count: indices.length };
-}

@@ -11,6 +11,7 @@ import { deriveRng, shuffleInPlace } from '../seeds.ts';
 import { channelStats } from '../stats.ts';
 import type { Shape } from '../types.ts';
 import type { SegPool } from './cache.ts';
+import { gatherScenes } from './gather.ts';
 import { DEFAULT_IGNORE_LABEL, type SegDataset, type SegSplit } from './types.ts';
 
 export interface MaskFolderOptions {
@@ -83,24 +84,12 @@ export function loadMaskFolder(imagesDir: string, masksDir: string, opts: MaskFo
   return { shape, numClasses, ignoreLabel, images, masks, count: pairs.length };
 }
 
-function take(pool: SegPool, positions: Int32Array): SegSplit {
-  const size = pool.shape[0] * pool.shape[1] * pool.shape[2];
-  const px = pool.shape[0] * pool.shape[1];
-  const images = new Uint8Array(positions.length * size);
-  const masks = new Uint8Array(positions.length * px);
-  positions.forEach((p, i) => {
-    images.set(pool.images.subarray(p * size, (p + 1) * size), i * size);
-    masks.set(pool.masks.subarray(p * px, (p + 1) * px), i * px);
-  });
-  return { images, masks, count: positions.length };
-}
-
 /** Train / val / test by a seeded permutation (masks have no single label to stratify by). */
 export function splitSegPool(pool: SegPool, o: { testFraction: number; valFraction: number; seed: number }): { train: SegSplit; val: SegSplit; test: SegSplit } {
   const order = shuffleInPlace(Int32Array.from({ length: pool.count }, (_, i) => i), deriveRng(o.seed, 1));
   const nTest = Math.round(pool.count * o.testFraction);
   const nVal = Math.round((pool.count - nTest) * o.valFraction);
-  return { test: take(pool, order.subarray(0, nTest)), val: take(pool, order.subarray(nTest, nTest + nVal)), train: take(pool, order.subarray(nTest + nVal)) };
+  return { test: gatherScenes(pool, order.subarray(0, nTest), pool.shape), val: gatherScenes(pool, order.subarray(nTest, nTest + nVal), pool.shape), train: gatherScenes(pool, order.subarray(nTest + nVal), pool.shape) };
 }
 
 export function loadMaskFolderDataset(imagesDir: string, masksDir: string, o: MaskFolderOptions & { testFraction?: number; valFraction?: number; seed?: number } = {}): SegDataset {
