@@ -32,6 +32,7 @@ import { readJsonFile, resolveSpacePath } from '../search/space/load.ts';
 import { REFERENCE_ARCHITECTURES } from '../search/space/references.ts';
 import { openStore } from '../search/store/store.ts';
 import { finishSearch } from './named-search.ts';
+import { f3, readJsonLines } from './rows-file.ts';
 
 const { values: args } = parseArgs({ options: {
   part: { type: 'string', default: 'all' }, seeds: { type: 'string', default: '2' },
@@ -57,14 +58,8 @@ interface Row { name: string; method: string; adapt: Adapt; seed: number; budget
 
 const rowKey = (r: Pick<Row, 'name' | 'method' | 'seed' | 'budget'>) => `${r.name}|${r.method}|${r.seed}|${r.budget}`;
 
-function readRows(): Row[] {
-  if (!existsSync(`${out}.jsonl`)) return [];
-  return readFileSync(`${out}.jsonl`, 'utf8').split('\n').filter((l) => l.trim()).map((l, i) => {
-    try { return JSON.parse(l) as Row; } catch { throw new Error(`${out}.jsonl line ${i + 1}: not JSON`); }
-  });
-}
+const readRows = (): Row[] => readJsonLines<Row>(`${out}.jsonl`);
 
-const f3 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(3));
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** What the adaptation did, per seed: the discriminator's loss in the last epoch (ln 2 = 0.693: it cannot tell the domains apart), or the share of target pixels pseudo-labelled. */

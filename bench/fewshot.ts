@@ -34,6 +34,7 @@ import { REFERENCE_ARCHITECTURES } from '../search/space/references.ts';
 import type { Genotype } from '../search/space/types.ts';
 import { openStore } from '../search/store/store.ts';
 import { finishSearch } from './named-search.ts';
+import { f3, readJsonLines } from './rows-file.ts';
 
 const { values: args } = parseArgs({ options: {
   part: { type: 'string', default: 'all' },
@@ -57,14 +58,8 @@ const setting = `${budget.epochs}x${budget.trainImages}/${budget.valImages}/${ar
 interface Row { source: string; key: string; head: FewShotHead; setting: string; metrics: MetricValues; backend: string }
 const rowKey = (r: Pick<Row, 'source' | 'key' | 'head' | 'setting'>) => `${r.source}|${r.key}|${r.head}|${r.setting}`;
 
-function readRows(): Row[] {
-  if (!existsSync(`${out}.jsonl`)) return [];
-  return readFileSync(`${out}.jsonl`, 'utf8').split('\n').filter((l) => l.trim()).map((l, i) => {
-    try { return JSON.parse(l) as Row; } catch { throw new Error(`${out}.jsonl line ${i + 1}: not JSON`); }
-  });
-}
+const readRows = (): Row[] => readJsonLines<Row>(`${out}.jsonl`);
 
-const f3 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(3));
 const spaceDef = readJsonFile(resolveSpacePath('seg-blocks'));
 
 /** One few-shot evaluation, appended to the rows unless they hold it already. */

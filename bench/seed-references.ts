@@ -12,7 +12,7 @@
  * trains only the lines missing; <out>.md is the table of all lines, rewritten after each.
  * Latency comes from a loaded machine: compare it only within one file.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../search/backend/index.ts';
@@ -23,6 +23,7 @@ import { REFERENCE_ARCHITECTURES, type ReferenceArchitecture } from '../search/s
 import { openReader } from '../search/store/store.ts';
 import { DEFAULT_RECIPE, RECIPES, proxyRecipeOf } from '../search/train/recipes.ts';
 import type { ProxyBudget } from '../search/contracts/budget.ts';
+import { readJsonLines } from './rows-file.ts';
 
 const { values: args } = parseArgs({ options: {
   task: { type: 'string', default: 'all' }, seeds: { type: 'string', default: '2' },
@@ -54,12 +55,7 @@ interface Row {
 const budgetKey = (b: ProxyBudget): string => `${b.epochs}x${b.trainImages}/${b.valImages}`;
 const rowKey = (r: Pick<Row, 'name' | 'seed' | 'budget'>): string => `${r.name}|${r.seed}|${budgetKey(r.budget)}`;
 
-function readRows(): Row[] {
-  if (!existsSync(`${out}.jsonl`)) return [];
-  return readFileSync(`${out}.jsonl`, 'utf8').split('\n').filter((l) => l.trim()).map((l, i) => {
-    try { return JSON.parse(l) as Row; } catch { throw new Error(`${out}.jsonl line ${i + 1}: not JSON`); }
-  });
-}
+const readRows = (): Row[] => readJsonLines<Row>(`${out}.jsonl`);
 
 const stats = (v: number[]) => ({ mean: v.reduce((x, y) => x + y, 0) / v.length, min: Math.min(...v), max: Math.max(...v) });
 const median = (v: number[]) => { const s = [...v].sort((x, y) => x - y); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
