@@ -6,17 +6,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startExplorer, appIsBuilt, type Explorer } from '../explorer/server/server.ts';
+import type { Browser, Page } from 'playwright-core';
+import { startExplorer, type Explorer } from '../explorer/server/server.ts';
 import { addSampleCandidates, createSampleRun, writeSampleRun } from '../explorer/sample-runs.ts';
 import { rankCorrelation } from '../search/util/rank.ts';
 import { createRng } from '../search/util/rng.ts';
-import { tempDb } from './explorer-helpers.ts';
+import { openChromium, skipBrowser, tempDb } from './explorer-helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}`;
+const skip = skipBrowser;
 
 let db: ReturnType<typeof tempDb>;
 let explorer: Explorer;
@@ -28,10 +25,6 @@ let bananasRun: number;
 
 before(async () => {
   if (skip) return;
-  if (!appIsBuilt()) {
-    const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'explorer/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
-    assert.equal(r.status, 0, 'vite build failed');
-  }
   db = tempDb();
   // A run whose candidates also carry a synflow score: the sample candidates' metrics plus a score that follows accuracy loosely.
   scoredRun = createSampleRun(db.store, { name: 'scored', candidates: 0 });
@@ -54,12 +47,7 @@ before(async () => {
     }
   });
   explorer = await startExplorer({ dbPath: db.path, port: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
-  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  page.on('pageerror', (e) => { throw e; });
+  ({ browser, page } = await openChromium());
 });
 
 after(async () => {
