@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { UsageError } from '../util/errors.ts';
+import { readJsonInput } from '../util/json-input.ts';
 import { formatIssues } from '../space/issues.ts';
 import { parseSpaceDef, spaceFromDef, type LoadedSpace } from '../space/load.ts';
 import type { Genotype } from '../space/types.ts';
@@ -116,11 +117,5 @@ export function checkGenotypeExport(json: unknown, source: string): { doc: Genot
 }
 
 export function readGenotypeExport(path: string): { doc: GenotypeExport; space: LoadedSpace; genotype: Genotype } {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`${path}: ${(err as NodeJS.ErrnoException).code ? `cannot read (${(err as NodeJS.ErrnoException).code})` : `not valid JSON (${(err as Error).message})`}`);
-  }
-  return checkGenotypeExport(json, path);
+  return checkGenotypeExport(readJsonInput(path, 'a genotype export'), path);
 }

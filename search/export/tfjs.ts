@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../util/errors.ts';
+import { readJsonInput } from '../util/json-input.ts';
 import { formatIssues } from '../space/issues.ts';
 import { buildNetwork } from '../space/build.ts';
 import type { LoadedSpace } from '../space/load.ts';
@@ -40,13 +41,7 @@ export function directoryIO(dir: string): Required<Pick<tf.io.IOHandler, 'save' 
     },
     async load(): Promise<tf.io.ModelArtifacts> {
       const path = join(dir, MODEL_JSON);
-      let json: unknown;
-      try {
-        json = JSON.parse(readFileSync(path, 'utf8'));
-      } catch (err) {
-        throw new UsageError(`${path}: ${(err as NodeJS.ErrnoException).code ? `cannot read (${(err as NodeJS.ErrnoException).code})` : `not valid JSON (${(err as Error).message})`}`);
-      }
-      const parsed = modelJsonSchema.safeParse(json);
+      const parsed = modelJsonSchema.safeParse(readJsonInput(path, 'a TF.js model'));
       if (!parsed.success) throw new UsageError(formatIssues(path, parsed.error.issues));
       const m = parsed.data;
       const buffers = m.weightsManifest.flatMap((g) => g.paths.map((p) => {

@@ -3,8 +3,7 @@
  * latency is predicted as the sum of its units' entries (units.ts).
  */
 import { writeFileSync } from 'node:fs';
-import { checkDepth } from '../util/depth.ts';
-import { readInputFile } from '../util/files.ts';
+import { readJsonInput } from '../util/json-input.ts';
 import { z } from 'zod';
 import type { Network } from '../nn/network.ts';
 import { UsageError } from '../util/errors.ts';
@@ -38,15 +37,7 @@ export function parseLatencyTable(json: unknown, source: string): LatencyTable {
 }
 
 export function readLatencyTable(path: string): LatencyTable {
-  const text = readInputFile(path, 'latency table');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${path}: not valid JSON (${(err as Error).message})`);
-  }
-  checkDepth(json, path);
-  return parseLatencyTable(json, path);
+  return parseLatencyTable(readJsonInput(path, 'latency table'), path);
 }
 
 export function writeLatencyTable(path: string, table: LatencyTable): void {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Genotype, Space } from '../space/types.ts';
-import { readJsonFile } from '../space/load.ts';
+import { readJsonInput } from '../util/json-input.ts';
 import { createRng } from '../util/rng.ts';
 import { UsageError } from '../util/errors.ts';
 import type { Store } from '../store/store.ts';
@@ -31,7 +31,7 @@ const genotypeFileSchema = z.array(z.union([z.strictObject({ genotype: z.unknown
 /** Genotypes of a file: a table (.jsonl/.csv, its genotype column) or a JSON array of genotypes or of {genotype} objects. */
 export function genotypesOfFile(path: string): unknown[] {
   if (/\.(jsonl|ndjson|csv)$/i.test(path)) return readRows(path).map((r) => r.genotype);
-  const parsed = genotypeFileSchema.safeParse(readJsonFile(path));
+  const parsed = genotypeFileSchema.safeParse(readJsonInput(path, 'a JSON array of genotypes'));
   if (!parsed.success) throw new UsageError(`${path}: expected a JSON array of genotypes`);
   return parsed.data;
 }

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { UsageError } from '../util/errors.ts';
-import { parseSpaceDef, readJsonFile, spaceFromDef, type LoadedSpace } from '../space/load.ts';
+import { parseSpaceDef, spaceFromDef, type LoadedSpace } from '../space/load.ts';
+import { readJsonInput } from '../util/json-input.ts';
 import type { SpaceDef } from '../space/schema.ts';
 import type { Run } from '../store/store.ts';
 import type { RunConfig } from './config.ts';
@@ -47,7 +48,7 @@ export async function chooseBackend(flag: string | undefined): Promise<string> {
 }
 
 export function readSpace(path: string): { def: SpaceDef; space: LoadedSpace } {
-  const def = parseSpaceDef(readJsonFile(path), path);
+  const def = parseSpaceDef(readJsonInput(path, 'a space definition'), path);
   return { def, space: spaceFromDef(def) };
 }
 

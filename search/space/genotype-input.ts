@@ -5,7 +5,7 @@
  * in its own space) or an NAS-Bench-201 string.
  */
 import { existsSync } from 'node:fs';
-import { checkDepth } from '../util/depth.ts';
+import { parseJsonInput } from '../util/json-input.ts';
 import { readInputFile } from '../util/files.ts';
 import { UsageError } from '../util/errors.ts';
 import type { SpaceFamily } from './types.ts';
@@ -38,13 +38,7 @@ export function parseGenotypeText(text: string, source: string): GenotypeInput {
   const trimmed = text.trim();
   if (trimmed.startsWith('|')) return { genotype: parseNb201(trimmed, source), family: 'tabular-cell', source };
   if (trimmed.startsWith('{')) {
-    let json: unknown;
-    try {
-      json = JSON.parse(trimmed);
-    } catch (err) {
-      throw new UsageError(`${source}: not valid JSON (${(err as Error).message})`);
-    }
-    checkDepth(json, source);
+    const json = parseJsonInput(trimmed, source);
     const wrapper = json as { genotype?: unknown; space?: unknown };
     if (wrapper && typeof wrapper === 'object' && 'genotype' in wrapper) {
       const inner = typeof wrapper.genotype === 'string' ? parseGenotypeText(wrapper.genotype, `${source}: $.genotype`) : undefined;

@@ -4,8 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { checkDepth } from '../util/depth.ts';
-import { readInputFile } from '../util/files.ts';
+import { readJsonInput } from '../util/json-input.ts';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../util/errors.ts';
 import { formatIssues } from './issues.ts';
@@ -77,19 +76,11 @@ function innerSpace(def: SpaceDef): LoadedSpace {
 }
 
 export function readJsonFile(path: string): unknown {
-  const text = readInputFile(path, 'a JSON file');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${path}: not valid JSON (${(err as Error).message})`);
-  }
-  checkDepth(json, path);
-  return json;
+  return readJsonInput(path, 'a JSON file');
 }
 
 export function loadSpace(path: string): LoadedSpace {
-  return spaceFromDef(parseSpaceDef(readJsonFile(path), path));
+  return spaceFromDef(parseSpaceDef(readJsonInput(path, 'a space definition'), path));
 }
 
 /** The path of a definition given as a path or as the name of a shipped one (`darts-cifar10`). */
