@@ -1,12 +1,12 @@
 /**
- * `node --import tsx bench/fewshot.ts [--part archs|search|all] [--epochs E] [--train N] [--val N]
- *   [--episodes N] [--names a,b,c] [--heads prototype,attention] [--budget N] [--population P]
- *   [--out bench/data/fewshot]`
+ * `node --import tsx bench/fewshot.ts [--part archs|search|all] [--seeds N] [--epochs E] [--train N]
+ *   [--val N] [--episodes N] [--names a,b,c] [--heads prototype,attention] [--budget N]
+ *   [--population P] [--out bench/data/fewshot]`
  *
  * Few-shot segmentation (`--task fewshot-seg`, search/evaluate/fewshot.ts), two questions:
  * - archs: reference architectures of different families (search/space/references.ts) trained on
  *   the base classes as the few-shot evaluator trains them, then 1- and 5-shot novel-class mIoU on
- *   the same fixed episodes, per head.
+ *   the same fixed episodes, per head and training seed (the episodes stay the same).
  * - search: two NSGA-II searches of seg-blocks with the same seed and budget, one over (miou,
  *   flops), the plain segmentation search, one over (fewshot_miou_1shot, flops) with
  *   `--task fewshot-seg`. The plain search never measured transfer, so each architecture of its
@@ -37,7 +37,7 @@ import { finishSearch } from './named-search.ts';
 import { f3, readJsonLines } from './rows-file.ts';
 
 const { values: args } = parseArgs({ options: {
-  part: { type: 'string', default: 'all' },
+  part: { type: 'string', default: 'all' }, seeds: { type: 'string', default: '1' },
   epochs: { type: 'string', default: '2' }, train: { type: 'string', default: '256' }, val: { type: 'string', default: '128' },
   episodes: { type: 'string', default: '40' },
   names: { type: 'string', default: 'pspnet-like,swin-upernet-like,bisenet-like' }, heads: { type: 'string', default: FEWSHOT_HEADS.join(',') },
@@ -54,36 +54,39 @@ const budget: ProxyBudget = {
 };
 const setting = `${budget.epochs}x${budget.trainImages}/${budget.valImages}/${args.episodes}ep`;
 
-/** `source`: a reference's name, or `plain-front` for a plain search's front re-scored. */
-interface Row { source: string; key: string; head: FewShotHead; setting: string; metrics: MetricValues; backend: string }
-const rowKey = (r: Pick<Row, 'source' | 'key' | 'head' | 'setting'>) => `${r.source}|${r.key}|${r.head}|${r.setting}`;
+/** `source`: a reference's name, or `plain-front` for a plain search's front re-scored; `seed`: the training's (rows before seeds were a flag: 0). */
+interface Row { source: string; key: string; head: FewShotHead; setting: string; seed?: number; metrics: MetricValues; backend: string }
+const rowKey = (r: Pick<Row, 'source' | 'key' | 'head' | 'setting' | 'seed'>) => `${r.source}|${r.key}|${r.head}|${r.setting}|${r.seed ?? 0}`;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 const readRows = (): Row[] => readJsonLines<Row>(`${out}.jsonl`);
 
 const spaceDef = readJsonFile(resolveSpacePath('seg-blocks'));
 
 /** One few-shot evaluation, appended to the rows unless they hold it already. */
-async function evaluate(rows: Row[], source: string, key: string, genotype: Genotype, head: FewShotHead, backend: string): Promise<Row> {
-  const found = rows.find((r) => rowKey(r) === rowKey({ source, key, head, setting }));
+async function evaluate(rows: Row[], source: string, key: string, genotype: Genotype, head: FewShotHead, backend: string, seed = 0): Promise<Row> {
+  const found = rows.find((r) => rowKey(r) === rowKey({ source, key, head, setting, seed }));
   if (found) return found;
   const r = await evaluateFewShotJob({
     runId: 0, candidateId: 0, key, spaceDef, genotype, task: 'fewshot-seg', dataset: FEWSHOT_DATASET, budget,
-    latency: { runtime: 'none', warmup: 0, repeats: 1 }, seed: 0,
+    latency: { runtime: 'none', warmup: 0, repeats: 1 }, seed,
   }, fewShotSpec.parse({ kind: 'fewshot', head, episodes: Number(args.episodes) }));
-  const row: Row = { source, key, head, setting, metrics: r.metrics, backend };
+  const row: Row = { source, key, head, setting, seed, metrics: r.metrics, backend };
   appendFileSync(`${out}.jsonl`, `${JSON.stringify(row)}\n`);
   rows.push(row);
-  console.log(`${source} ${head}: 1-shot ${f3(r.metrics.fewshot_miou_1shot)} 5-shot ${f3(r.metrics.fewshot_miou_5shot)} (${r.metrics.train_seconds!.toFixed(0)} s)`);
+  console.log(`${source} ${head} seed ${seed}: 1-shot ${f3(r.metrics.fewshot_miou_1shot)} 5-shot ${f3(r.metrics.fewshot_miou_5shot)} (${r.metrics.train_seconds!.toFixed(0)} s)`);
   return row;
 }
 
 function archTable(rows: Row[]): string[] {
   const rs = rows.filter((r) => r.setting === setting && r.source !== 'plain-front');
   if (!rs.length) return ['(not run yet)'];
-  const lines = ['| architecture | head | 1-shot novel mIoU | 5-shot novel mIoU | MMACs | params | train s |', '|---|---|---|---|---|---|---|'];
-  for (const r of rs) {
-    const m = r.metrics;
-    lines.push(`| ${r.source} | ${r.head} | ${f3(m.fewshot_miou_1shot)} | ${f3(m.fewshot_miou_5shot)} | ${(m.flops! / 1e6).toFixed(1)} | ${m.params} | ${m.train_seconds!.toFixed(0)} |`);
+  const lines = ['| architecture | head | seeds | 1-shot novel mIoU (per seed) | 1-shot mean | 5-shot novel mIoU (per seed) | 5-shot mean | MMACs | params | train s |', '|---|---|---|---|---|---|---|---|---|---|'];
+  for (const [source, head] of [...new Set(rs.map((r) => `${r.source}|${r.head}`))].map((k) => k.split('|'))) {
+    const same = rs.filter((r) => r.source === source && r.head === head).sort((a, b) => (a.seed ?? 0) - (b.seed ?? 0));
+    const get = (k: keyof MetricValues) => same.map((r) => r.metrics[k] as number);
+    const m = same[0].metrics;
+    lines.push(`| ${source} | ${head} | ${same.length} | ${get('fewshot_miou_1shot').map(f3).join(', ')} | ${f3(mean(get('fewshot_miou_1shot')))} | ${get('fewshot_miou_5shot').map(f3).join(', ')} | ${f3(mean(get('fewshot_miou_5shot')))} | ${(m.flops! / 1e6).toFixed(1)} | ${m.params} | ${mean(get('train_seconds')).toFixed(0)} |`);
   }
   return lines;
 }
@@ -116,7 +119,7 @@ const plainFront = (): Candidate[] => {
 
 function searchTable(rows: Row[]): string[] {
   const transfer = searchCandidates('transfer');
-  const rescored = plainFront().map((c) => rows.find((r) => r.source === 'plain-front' && r.key === c.key && r.setting === setting && r.head === 'prototype')).filter((r) => r !== undefined);
+  const rescored = plainFront().map((c) => rows.find((r) => r.source === 'plain-front' && r.key === c.key && r.setting === setting && r.head === 'prototype' && (r.seed ?? 0) === 0)).filter((r) => r !== undefined);
   if (!transfer.length && !rescored.length) return ['(not run yet)'];
   const points = {
     'plain front, re-scored': rescored.map((r) => ({ key: r.key, oneShot: r.metrics.fewshot_miou_1shot!, flops: r.metrics.flops! })),
@@ -146,7 +149,7 @@ function searchTable(rows: Row[]): string[] {
 function writeReport(rows: Row[]): void {
   const lines = [
     '# Few-shot segmentation: reference architectures and searching for transfer', '',
-    `Made by \`${command}\` (resumable: rerun to finish or extend). Budget per training: ${budget.epochs} epochs on ${budget.trainImages} scenes-objects training scenes, base classes only (fold 0: novel T-shirt/top, Coat, Bag, digit 2, digit 6 ignored); batch ${budget.batchSize}, Adam ${budget.learningRate}, seed 0. Scored on ${args.episodes} fixed 1-way episodes (episode seed 0) drawn from ${budget.valImages} validation scenes; 1-shot uses the first support of each 5-shot episode, on the same query. Train seconds are from a shared, loaded machine.`, '',
+    `Made by \`${command}\` (resumable: rerun to finish or extend). Budget per training: ${budget.epochs} epochs on ${budget.trainImages} scenes-objects training scenes, base classes only (fold 0: novel T-shirt/top, Coat, Bag, digit 2, digit 6 ignored); batch ${budget.batchSize}, Adam ${budget.learningRate}; the references with training seeds 0..${Number(args.seeds) - 1}, the re-scored front with seed 0. Scored on ${args.episodes} fixed 1-way episodes (episode seed 0) drawn from ${budget.valImages} validation scenes; 1-shot uses the first support of each 5-shot episode, on the same query. Train seconds are from a shared, loaded machine.`, '',
     '## Reference architectures', '', ...archTable(rows), '',
     `## Search: plain (miou, flops) vs transfer (fewshot_miou_1shot, flops), NSGA-II, seed 0, budget ${args.budget}, population ${args.population}, prototype head`, '', ...searchTable(rows), '',
   ];
@@ -162,9 +165,11 @@ if (args.part !== 'search') {
   for (const name of args.names!.split(',')) {
     const arch = REFERENCE_ARCHITECTURES.find((a) => a.name === name && a.space === 'seg-blocks');
     if (!arch) throw new Error(`--names: unknown seg-blocks reference '${name}'`);
-    for (const head of heads) {
-      await evaluate(rows, name, name, arch.genotype, head, backend);
-      writeReport(rows);
+    for (let seed = 0; seed < Number(args.seeds); seed++) {
+      for (const head of heads) {
+        await evaluate(rows, name, name, arch.genotype, head, backend, seed);
+        writeReport(rows);
+      }
     }
   }
 }
