@@ -1,13 +1,15 @@
 /**
  * The few-shot evaluator on a tiny real budget: a reference genotype trains on the base classes of
  * a few scenes and scores novel-class mIoU on a couple of 1- and 5-shot episodes with either head;
- * its size figures are the embedding network's, the result repeats with its seed, and no tensor leaks.
+ * its size figures are the embedding network's, the result repeats with its seed, no tensor leaks,
+ * and the result keeps the run's first episode for the explorer.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../search/backend/index.ts';
 import type { EvalJob } from '../search/contracts/job.ts';
+import type { FewShotPreview } from '../search/contracts/fewshot-preview.ts';
 import { evaluateFewShotJob, fewShotSpec } from '../search/evaluate/fewshot.ts';
 import { buildNetwork } from '../search/space/build.ts';
 import { loadSpace, resolveSpacePath } from '../search/space/load.ts';
@@ -39,6 +41,9 @@ test('a genotype trains on base classes and scores 1- and 5-shot novel mIoU with
   assert.equal(m.params, net.paramCount());
   assert.equal(m.flops, net.flops());
   net.dispose();
+  const preview = first.extra!.fewshot as FewShotPreview;
+  assert.deepEqual([preview.supports.length, preview.supports[0].length, preview.predictions.map((p) => p.shots)], [1, 5, [1, 5]], 'the first episode is kept: 1 way, 5 supports, answers at 1 and 5 shots');
+  assert.equal(preview.classNames.length, 2);
   assert.equal(first.epochs.length, 1);
   assert.ok(Number.isFinite(first.epochs[0].trainLoss));
   const attended = await evaluateFewShotJob(job(), { ...spec, head: 'attention' });

@@ -1,15 +1,19 @@
 /**
  * The few-shot heads and episode scoring: masked average pooling averages exactly the masked
  * pixels, both heads label a query pixel by the support class it resembles, and scoring real
- * episodes gives mIoU 1 with embeddings that separate the classes and 0 with ones that do not.
+ * episodes gives mIoU 1 with embeddings that separate the classes and 0 with ones that do not; the
+ * episode preview holds the first episode's supports and query, and the head's answer per shot count.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { loadSceneDataset } from '../search/data/segmentation/builtin.ts';
-import { classSplit, sampleEpisodes, type Episode } from '../search/data/segmentation/episodes.ts';
+import { classSplit, episodeMask, sampleEpisodes, type Episode } from '../search/data/segmentation/episodes.ts';
 import type { SegDataset } from '../search/data/segmentation/types.ts';
 import { scoreEpisodes } from '../search/evaluate/fewshot-score.ts';
+import { episodePreview } from '../search/evaluate/fewshot-preview.ts';
+import { decodeMask } from '../search/contracts/seg-preview.ts';
+import { PNG } from 'pngjs';
 import { cosineLogits } from '../search/nn/cosine-classifier.ts';
 import { maskedAveragePool, prototypeLogits } from '../search/nn/prototype-match.ts';
 import { attentionLogits } from '../search/nn/support-attention.ts';
@@ -64,8 +68,7 @@ describe('episode scoring', () => {
   });
 
   /** An embedding that reads each scene's true mask: a one-hot of its global class (ignored pixels: background). */
-  function oracle(): (x: tf.Tensor4D) => tf.Tensor {
-    const order = episodes.flatMap((e) => [...e.supports.flat(), ...e.queries]);
+  function oracle(order = episodes.flatMap((e) => [...e.supports.flat(), ...e.queries])): (x: tf.Tensor4D) => tf.Tensor {
     let at = 0;
     return (x) => {
       const n = x.shape[0], px = 64 * 64;
@@ -90,5 +93,30 @@ describe('episode scoring', () => {
     const constant = await scoreEpisodes((x) => tf.ones([x.shape[0], 64, 64, 4]), data, data.val, episodes, novel, { head: 'prototype', scale: 10, shots: [1], pool: 1 });
     assert.equal(constant.get(1), 0);
     assert.equal(tf.memory().numTensors, count);
+  });
+
+  test('the preview holds the first episode: its supports and first query with their masks, and the answer at each shot count', async () => {
+    const e = episodes[0];
+    const px = 64 * 64;
+    const count = tf.memory().numTensors;
+    const p = await episodePreview(oracle([...e.supports.flat(), e.queries[0]]), data, data.val, e, { head: 'prototype', scale: 10, shots: [1, 5], pool: 1 });
+    assert.equal(tf.memory().numTensors, count, 'no tensor left behind');
+    assert.deepEqual(p.classNames, ['background', ...e.classes.map((c) => data.classNames[c])]);
+    assert.deepEqual([p.head, p.height, p.width, p.ignoreLabel], ['prototype', 64, 64, data.ignoreLabel]);
+    const sceneMask = (n: number) => episodeMask(data.val.masks.subarray(n * px, (n + 1) * px), e.classes, data.ignoreLabel);
+    assert.deepEqual(p.supports.map((way) => way.length), [5, 5]);
+    p.supports.forEach((way, j) => way.forEach((s, k) => assert.deepEqual(decodeMask(s.mask), sceneMask(e.supports[j][k]))));
+    const truth = sceneMask(e.queries[0]);
+    assert.deepEqual(decodeMask(p.query.truth), truth);
+    const png = PNG.sync.read(Buffer.from(p.query.image.replace(/^data:image\/png;base64,/, ''), 'base64'));
+    for (let j = 0; j < px; j += 101) assert.equal(png.data[j * 4], data.val.images[e.queries[0] * px + j]);
+    // The oracle embedding answers every scored pixel right, at both shot counts.
+    assert.deepEqual(p.predictions.map((q) => q.shots), [1, 5]);
+    for (const q of p.predictions) {
+      const predicted = decodeMask(q.predicted);
+      assert.ok(truth.some((t) => t > 0 && t !== data.ignoreLabel), 'the query holds a way\'s class');
+      truth.forEach((t, i) => { if (t !== data.ignoreLabel) assert.equal(predicted[i], t, `${q.shots}-shot pixel ${i}`); });
+    }
+    assert.ok(JSON.stringify(p).length < 64 * 1024, `small enough to keep with every candidate: ${JSON.stringify(p).length} bytes for ${p.supports.flat().length + 1} scenes`);
   });
 });

@@ -5,6 +5,9 @@
 import type { CandidateColumns, CandidateRef } from '../../search/store/types.ts';
 import type { MetricDef, MetricName, MetricValues } from '../../search/contracts/metrics.ts';
 import type { FidelityCheckData } from '../../search/contracts/fidelity.ts';
+import type { FewShotPreview } from '../../search/contracts/fewshot-preview.ts';
+
+export type { FewShotPreview };
 
 export type { CandidateColumns, CandidateRef, MetricDef, MetricValues };
 export type Metric = MetricName;
@@ -147,6 +150,8 @@ export interface CandidateDetail {
   segmentation: SegPreview | null;
   /** Domain-shift candidates: the target domain's samples (`segmentation` holds the source's). */
   domain: DomainPreview | null;
+  /** Few-shot candidates (--task fewshot-seg): the run's first episode with the head's answer per shot count. */
+  fewshot: FewShotPreview | null;
   downloads: DownloadFile[];
   createdAt: number;
   finishedAt: number | null;

@@ -13,7 +13,7 @@ import {
 } from './api-types.ts';
 import { encodeCursor } from './cursor.ts';
 import { frontIds, frontPoints, progressCurve, progressObjectives, referencePoint } from './analysis.ts';
-import type { CandidateColumns, DomainPreview, SegPreview } from './api-types.ts';
+import type { CandidateColumns, DomainPreview, FewShotPreview, SegPreview } from './api-types.ts';
 import { publicFiles, registeredFiles } from './downloads.ts';
 import { fidelityChecks, fidelityResults } from './fidelity.ts';
 import { overlays } from './overlays.ts';
@@ -34,18 +34,33 @@ const compareQuery = z.object({
   y: metric.optional(),
 }).strict();
 
+const encodedImage = z.string().startsWith('data:image/png;base64,');
 const segPreviewSchema: z.ZodType<SegPreview> = z.object({
   height: z.number().int().positive(),
   width: z.number().int().positive(),
   classNames: z.array(z.string()),
   ignoreLabel: z.number().int(),
-  samples: z.array(z.object({ image: z.string().startsWith('data:image/png;base64,'), truth: z.string(), predicted: z.string() })),
+  samples: z.array(z.object({ image: encodedImage, truth: z.string(), predicted: z.string() })),
 });
 
 const domainPreviewSchema: z.ZodType<DomainPreview> = z.object({
   adapt: z.object({ method: z.string() }).passthrough(),
   target: segPreviewSchema,
 });
+
+const fewShotPreviewSchema: z.ZodType<FewShotPreview> = z.object({
+  head: z.string(),
+  height: z.number().int().positive(),
+  width: z.number().int().positive(),
+  classNames: z.array(z.string()).min(2),
+  ignoreLabel: z.number().int(),
+  supports: z.array(z.array(z.object({ image: encodedImage, mask: z.string() }))),
+  query: z.object({ image: encodedImage, truth: z.string() }),
+  predictions: z.array(z.object({ shots: z.number().int().positive(), predicted: z.string() })),
+});
+
+/** The candidate's extra fields answered on their own, checked (a malformed one is left out). */
+const PREVIEWS = ['segmentation', 'domain', 'fewshot'];
 
 export function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const r = schema.safeParse(value);
@@ -263,10 +278,11 @@ export function createApi(store: StoreReader) {
         candidate: {
           id: c.id, runId: c.runId, runName: run.name, status: c.status, key: c.key, generation: c.generation,
           genotype: c.genotype, metrics: c.metrics, score: c.score, worker: c.worker, error: c.error,
-          // The previews are answered once, checked, as `segmentation` and `domain`.
-          extra: c.extra && Object.fromEntries(Object.entries(c.extra).filter(([k]) => k !== 'segmentation' && k !== 'domain')),
+          // The previews are answered once, checked, as `segmentation`, `domain` and `fewshot`.
+          extra: c.extra && Object.fromEntries(Object.entries(c.extra).filter(([k]) => !PREVIEWS.includes(k))),
           segmentation: segPreviewSchema.safeParse(c.extra?.segmentation).data ?? null,
           domain: domainPreviewSchema.safeParse(c.extra?.domain).data ?? null,
+          fewshot: fewShotPreviewSchema.safeParse(c.extra?.fewshot).data ?? null,
           downloads: publicFiles(registeredFiles(c.id, c.extra)),
           createdAt: c.createdAt, finishedAt: c.finishedAt,
           parents: c.parentIds.map((p) => store.candidateRef(p)).filter((r) => r !== undefined),

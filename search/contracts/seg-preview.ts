@@ -28,19 +28,29 @@ export interface SegPreview {
 
 export const PREVIEW_SAMPLES = 3;
 
-/** Packs one image (HWC uint8, 1 or 3 channels) and its masks (HW class bytes). */
-export function encodeSegSample(image: Uint8Array, channels: number, truth: Uint8Array, predicted: Uint8Array, height: number, width: number): SegPreviewSample {
+/** One image (HWC uint8, 1 or 3 channels) as a PNG data URL. */
+export function encodeImage(image: Uint8Array, channels: number, height: number, width: number): string {
   const px = height * width;
-  if (image.length !== px * channels || truth.length !== px || predicted.length !== px) {
-    throw new Error(`segmentation preview: ${height}x${width}x${channels} image needs ${px * channels} bytes and masks ${px}, got ${image.length}, ${truth.length}, ${predicted.length}`);
-  }
-  const png = new PNG({ width, height, colorType: 2 });
+  if (image.length !== px * channels) throw new Error(`segmentation preview: ${height}x${width}x${channels} image needs ${px * channels} bytes, got ${image.length}`);
+  // A grey image stays grey (PNG colour type 0): a third of the bytes of RGB (type 2).
+  const colorType = channels === 3 ? 2 : 0;
+  const png = new PNG({ width, height, colorType });
   for (let i = 0; i < px; i++) {
     for (let c = 0; c < 3; c++) png.data[i * 4 + c] = image[i * channels + (channels === 3 ? c : 0)];
     png.data[i * 4 + 3] = 255;
   }
-  const mask = (m: Uint8Array) => deflateSync(m, { level: 9 }).toString('base64');
-  return { image: `data:image/png;base64,${PNG.sync.write(png, { colorType: 2 }).toString('base64')}`, truth: mask(truth), predicted: mask(predicted) };
+  return `data:image/png;base64,${PNG.sync.write(png, { colorType }).toString('base64')}`;
+}
+
+/** One mask (HW class bytes), deflated and in base64. */
+export function encodeMask(mask: Uint8Array, height: number, width: number): string {
+  if (mask.length !== height * width) throw new Error(`segmentation preview: a ${height}x${width} mask needs ${height * width} bytes, got ${mask.length}`);
+  return deflateSync(mask, { level: 9 }).toString('base64');
+}
+
+/** Packs one image (HWC uint8, 1 or 3 channels) and its masks (HW class bytes). */
+export function encodeSegSample(image: Uint8Array, channels: number, truth: Uint8Array, predicted: Uint8Array, height: number, width: number): SegPreviewSample {
+  return { image: encodeImage(image, channels, height, width), truth: encodeMask(truth, height, width), predicted: encodeMask(predicted, height, width) };
 }
 
 /** The class bytes of an encoded mask (tests, and any Node reader). */

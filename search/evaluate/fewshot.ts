@@ -6,7 +6,8 @@
  * through a cosine classifier on that embedding, then answers a fixed, seeded set of 1-way
  * episodes on the validation scenes' novel classes with the prototype or the cross-attention head:
  * fewshot_miou_1shot and fewshot_miou_5shot, on the same queries. Latency, parameters and MACs are
- * the embedding network's (the cosine classifier only serves training).
+ * the embedding network's (the cosine classifier only serves training). The run's first episode,
+ * with the head's answers, is kept with the candidate for the explorer (fewshot-preview.ts).
  *
  * Why not episodic training: with the proxy's few hundred steps, every step of plain training
  * gives a gradient for all 15 base classes where an episode gives one for a single class, and
@@ -27,6 +28,7 @@ import { parseSpaceDef, spaceFromDef } from '../space/load.ts';
 import { createRng } from '../util/rng.ts';
 import { UsageError } from '../util/errors.ts';
 import type { EvalContext, Evaluator } from './evaluator.ts';
+import { episodePreview } from './fewshot-preview.ts';
 import { FEWSHOT_HEADS, scoreEpisodes } from './fewshot-score.ts';
 import { jobLatency } from './job-latency.ts';
 import { segmentationDataset } from './seg-dataset.ts';
@@ -93,13 +95,17 @@ export async function evaluateFewShotJob(job: EvalJob, s: FewShotSpec, ctx: Eval
     const trained = await trainSegmentation(trainable, { ...data, numClasses: split.base.length + 1, train: base, val: undefined }, {
       epochs: job.budget.epochs, batchSize: job.budget.batchSize, learningRate: job.budget.learningRate, seed: job.seed, signal: ctx.signal,
     });
-    const scores = await scoreEpisodes((x) => net.forward(x, false), data, data.val, episodes, split.novel, { head: s.head, scale: s.scale, shots: SHOTS, pool: s.pool });
+    const embed = (x: tf.Tensor4D) => net.forward(x, false);
+    const scoring = { head: s.head, scale: s.scale, shots: SHOTS, pool: s.pool };
+    const scores = await scoreEpisodes(embed, data, data.val, episodes, split.novel, scoring);
     const latency = await jobLatency(job, net, ctx.lock);
     return {
       metrics: {
         fewshot_miou_1shot: scores.get(1)!, fewshot_miou_5shot: scores.get(5)!, ...latency,
         params: net.paramCount(), flops: net.flops(), train_seconds: trained.seconds,
       },
+      // Kept with the candidate for the explorer: the run's first episode, answered at each shot count.
+      extra: { fewshot: await episodePreview(embed, data, data.val, episodes[0], scoring) },
       // Training is scored on episodes once, at the end: an epoch has its loss only.
       epochs: trained.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: NaN, valLoss: NaN, valAccuracy: NaN, seconds: e.seconds })),
       backend: tf.getBackend(),
