@@ -29,6 +29,12 @@ What is written to DIR:
   tfjs   model.json + group1-shard*.bin (TF.js weights format); load with loadExportedModel(DIR)
   onnx   model.onnx (opset 13, NHWC input, checked against TF.js in onnxruntime)
 
+A few-shot run's (--task fewshot-seg) candidate exports its embedding network (per-pixel
+embeddings, not class logits); its heads have no weights, and genotype.json's "fewshot" says how
+to answer an episode with the embeddings. Its final training is the search's (base classes, Adam)
+on --train-images scenes (default 2000), scored on episodes of --test-images test scenes (default 500).
+Other segmentation runs export model formats only from weights the run kept.
+
 Model formats need trained weights: those the run kept for the candidate (extra.weightsDir, a
 TF.js export directory) or, when none are kept, a final training on the run's data set
 (train + validation images, tested on the test split):
@@ -109,6 +115,10 @@ export const command: Command = {
       store.close();
     }
     const space = spaceFromDef(parseSpaceDef(run.spaceDefinition, `run ${runId} space definition`));
+    const fewShotExport = run.task === 'fewshot-seg' ? await import('../export/fewshot.ts') : undefined;
+    const fewShot = fewShotExport?.fewShotSpecOf(run);
+    // A few-shot candidate's network is its embedding, at the width its run trained.
+    const build = fewShot ? fewShotExport!.embeddingBuild(fewShot) : {};
     const genotype = space.validate(candidate.genotype, `candidate ${candidate.id} genotype`);
     prepareOutDir('--out', v.out);
 
@@ -120,7 +130,7 @@ export const command: Command = {
 
     const modelFormats = formats.filter((f) => f !== 'json');
     const seed = int('seed', v.seed, 0) ?? run.seed;
-    let net, final = null, normalize = null;
+    let net, final = null, normalize = null, fewshot;
     const kept = typeof candidate.extra?.weightsDir === 'string' ? candidate.extra.weightsDir : undefined;
     if (modelFormats.length && kept && !v.retrain) {
       const { loadExportedModel } = await import('../export/tfjs.ts');
@@ -129,7 +139,20 @@ export const command: Command = {
       net = loaded.network;
       normalize = loaded.topology.input.normalize;
       final = loaded.topology.genotype.metrics.final;
+      fewshot = loaded.topology.genotype.fewshot;
       console.error(`using the weights run ${runId} kept for candidate ${candidate.id}: ${kept}`);
+    } else if (modelFormats.length && fewShot) {
+      const rng = createRng(seed);
+      net = buildNetwork(space, genotype, { ...build, rng });
+      const { SEG_DEFAULTS } = await import('../run/drivers/ask-tell.ts');
+      const trained = await fewShotExport!.trainFewShotForExport(net, fewShot, {
+        epochs: int('train-epochs', v['train-epochs'], 0) ?? 10, batchSize: int('batch-size', v['batch-size'], 1) ?? SEG_DEFAULTS.batchSize,
+        learningRate: real('learning-rate', v['learning-rate'], 0) ?? SEG_DEFAULTS.learningRate, optimizer: (v.optimizer ?? 'adam') as 'momentum' | 'adam',
+        weightDecay: real('weight-decay', v['weight-decay'], 0) ?? 1e-4, dropPathProb: 0, seed,
+      }, { train: int('train-images', v['train-images'], 1) ?? 2000, test: int('test-images', v['test-images'], 1) ?? 500 }, rng, backend);
+      ({ final, fewshot, normalize } = trained);
+      const t = trained.fewshot.test!;
+      console.error(`trained ${final.epochs} epochs in ${final.trainSeconds.toFixed(1)}s; novel-class mIoU on ${t.episodes} test episodes: 1-shot ${t.miou1shot?.toFixed(3) ?? 'n/a'}, 5-shot ${t.miou5shot?.toFixed(3) ?? 'n/a'}`);
     } else if (modelFormats.length) {
       if (space.def.task !== 'classification') throw new UsageError(`run ${runId} is a ${space.def.task} run: search/train trains classifiers only, and the run kept no weights for candidate ${candidate.id}`);
       const { loadDataset } = await import('../data/registry.ts');
@@ -152,11 +175,12 @@ export const command: Command = {
       normalize = { mean: data.mean, std: data.std };
       console.error(`trained ${final.epochs} epochs in ${final.trainSeconds.toFixed(1)}s; test accuracy ${final.testAccuracy === null ? 'n/a' : (100 * final.testAccuracy).toFixed(2) + '%'}`);
     } else {
-      net = buildNetwork(space, genotype);
+      net = buildNetwork(space, genotype, build);
+      fewshot = fewShot && fewShotExport!.describeFewShot(fewShot, null);
     }
 
     try {
-      const doc = buildGenotypeExport({ space, genotype, network: net, run, candidate, final });
+      const doc = buildGenotypeExport({ space, genotype, network: net, run, candidate, final, fewshot });
       const written: string[] = [];
       if (formats.includes('json')) {
         writeGenotypeExport(join(v.out, 'genotype.json'), doc);

@@ -20,24 +20,25 @@ import { z } from 'zod';
 import type { EvalJob } from '../contracts/job.ts';
 import type { EvalResult } from '../contracts/result.ts';
 import { baseLabels, classSplit, relabelSplit, sampleEpisodes, type ClassSplit, type Episode } from '../data/segmentation/episodes.ts';
-import type { SegDataset } from '../data/segmentation/types.ts';
+import type { SegDataset, SegSplit } from '../data/segmentation/types.ts';
+import type { Shape } from '../data/types.ts';
 import { CosineClassifier } from '../nn/cosine-classifier.ts';
 import type { Network } from '../nn/network.ts';
 import { buildNetwork } from '../space/build.ts';
 import { parseSpaceDef, spaceFromDef } from '../space/load.ts';
-import { createRng } from '../util/rng.ts';
+import { createRng, type Rng } from '../util/rng.ts';
 import { UsageError } from '../util/errors.ts';
 import type { EvalContext, Evaluator } from './evaluator.ts';
 import { episodePreview } from './fewshot-preview.ts';
 import { FEWSHOT_HEADS, scoreEpisodes } from './fewshot-score.ts';
 import { jobLatency } from './job-latency.ts';
 import { segmentationDataset } from './seg-dataset.ts';
-import { trainSegmentation } from './seg-train.ts';
+import { trainSegmentation, type SegTrainOptions } from './seg-train.ts';
 
 /** The one data set whose classes split into base and novel. */
 export const FEWSHOT_DATASET = 'scenes-objects';
 /** The shot counts scored, each a metric of the registry. */
-const SHOTS = [1, 5] as const;
+export const FEWSHOT_SHOTS = [1, 5] as const;
 
 const int = (min: number) => z.int().min(min);
 export const fewShotSpec = z.strictObject({
@@ -65,26 +66,37 @@ interface FewShotData { data: SegDataset; split: ClassSplit; base: SegDataset['t
 // One data set and episode list per worker, kept between jobs: every job of a run asks for the same.
 let cached: { key: string; value: FewShotData } | undefined;
 
+/**
+ * The seeded 1- to 5-shot episodes of `s` over the novel classes of `scenes` (validation scenes in
+ * a search, test scenes in an export); too few scenes is a usage error naming `flag`, which sets their number.
+ */
+export function fewShotEpisodes(scenes: SegSplit, shape: Shape, split: ClassSplit, s: FewShotSpec, flag: string): Episode[] {
+  try {
+    return sampleEpisodes(scenes.masks, shape[0] * shape[1], {
+      classes: split.novel, ways: s.ways, shots: Math.max(...FEWSHOT_SHOTS), queries: 1, episodes: s.episodes, seed: s.episodeSeed, minPixels: MIN_PIXELS,
+    });
+  } catch (err) {
+    throw err instanceof UsageError ? new UsageError(`${flag} ${scenes.count}: ${err.message}`) : err;
+  }
+}
+
 function fewShotData(job: EvalJob, s: FewShotSpec): FewShotData {
   if (job.dataset !== FEWSHOT_DATASET) throw new UsageError(`few-shot segmentation splits the classes of ${FEWSHOT_DATASET}, not '${job.dataset}'`);
   const key = JSON.stringify([job.budget.trainImages, job.budget.valImages, s.fold, s.episodes, s.ways, s.episodeSeed]);
   if (cached?.key === key) return cached.value;
   const data = segmentationDataset(job.dataset, { train: job.budget.trainImages, val: job.budget.valImages });
   const split = classSplit(s.fold);
-  const px = data.shape[0] * data.shape[1];
-  const episodes = sampleEpisodes(data.val.masks, px, {
-    classes: split.novel, ways: s.ways, shots: Math.max(...SHOTS), queries: 1, episodes: s.episodes, seed: s.episodeSeed, minPixels: MIN_PIXELS,
-  });
-  const value = { data, split, base: relabelSplit(data.train, baseLabels(split, data.ignoreLabel)), episodes };
+  const value = { data, split, base: relabelSplit(data.train, baseLabels(split, data.ignoreLabel)), episodes: fewShotEpisodes(data.val, data.shape, split, s, '--val-images') };
   cached = { key, value };
   return value;
 }
 
-export async function evaluateFewShotJob(job: EvalJob, s: FewShotSpec, ctx: EvalContext = {}): Promise<EvalResult> {
-  const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} space`));
-  const { data, split, base, episodes } = fewShotData(job, s);
-  const rng = createRng(job.seed);
-  const net: Network = buildNetwork(space, job.genotype, { task: 'segmentation', classes: s.dim, inShape: [...data.shape], rng });
+/**
+ * Trains the embedding network `net` on the base classes (`base`: masks relabelled by
+ * baseLabels) through a cosine classifier drawn from `rng`, which is dropped afterwards: what an
+ * episode or an export uses is the embedding alone.
+ */
+export async function trainEmbedding(net: Network, data: Pick<SegDataset, 'shape' | 'ignoreLabel' | 'mean' | 'std'>, base: SegSplit, split: ClassSplit, s: FewShotSpec, rng: Rng, o: SegTrainOptions) {
   const classifier = new CosineClassifier(s.dim, split.base.length + 1, rng, { scale: s.scale });
   try {
     const trainable = {
@@ -92,11 +104,23 @@ export async function evaluateFewShotJob(job: EvalJob, s: FewShotSpec, ctx: Eval
       forward: (x: tf.Tensor, training: boolean) => tf.tidy(() => classifier.forward(net.forward(x, training))),
       variables: () => [...net.variables(), ...classifier.variables('cosine.')],
     };
-    const trained = await trainSegmentation(trainable, { ...data, numClasses: split.base.length + 1, train: base, val: undefined }, {
+    return await trainSegmentation(trainable, { ...data, numClasses: split.base.length + 1, train: base, val: undefined }, o);
+  } finally {
+    classifier.dispose();
+  }
+}
+
+export async function evaluateFewShotJob(job: EvalJob, s: FewShotSpec, ctx: EvalContext = {}): Promise<EvalResult> {
+  const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} space`));
+  const { data, split, base, episodes } = fewShotData(job, s);
+  const rng = createRng(job.seed);
+  const net: Network = buildNetwork(space, job.genotype, { task: 'segmentation', classes: s.dim, inShape: [...data.shape], rng });
+  try {
+    const trained = await trainEmbedding(net, data, base, split, s, rng, {
       epochs: job.budget.epochs, batchSize: job.budget.batchSize, learningRate: job.budget.learningRate, seed: job.seed, signal: ctx.signal,
     });
     const embed = (x: tf.Tensor4D) => net.forward(x, false);
-    const scoring = { head: s.head, scale: s.scale, shots: SHOTS, pool: s.pool };
+    const scoring = { head: s.head, scale: s.scale, shots: FEWSHOT_SHOTS, pool: s.pool };
     const scores = await scoreEpisodes(embed, data, data.val, episodes, split.novel, scoring);
     const latency = await jobLatency(job, net, ctx.lock);
     return {
@@ -112,7 +136,6 @@ export async function evaluateFewShotJob(job: EvalJob, s: FewShotSpec, ctx: Eval
       worker: ctx.worker ?? 'in-process',
     };
   } finally {
-    classifier.dispose();
     net.dispose();
   }
 }

@@ -38,6 +38,8 @@ export interface GenotypeExportInput {
   run?: Run;
   candidate?: Candidate;
   final?: GenotypeExport['metrics']['final'];
+  /** A few-shot candidate's embedding and how to answer episodes with it (export/fewshot.ts). */
+  fewshot?: GenotypeExport['fewshot'];
   /** ISO time; default now. */
   exportedAt?: string;
 }
@@ -57,6 +59,7 @@ export function buildGenotypeExport(o: GenotypeExportInput): GenotypeExport {
       search: c ? { ...c.metrics, ...(c.score === null ? {} : { score: c.score }) } : null,
       final: o.final ?? null,
     },
+    ...(o.fewshot ? { fewshot: o.fewshot } : {}),
     provenance: {
       run: o.run ? {
         id: o.run.id, name: o.run.name, strategy: o.run.strategy, dataset: o.run.dataset, seed: o.run.seed,

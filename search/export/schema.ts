@@ -35,6 +35,19 @@ export const finalTrainingSchema = z.strictObject({
   backend: z.string(),
 }).meta({ description: 'The final training of the exported weights, when there was one.' });
 
+export const fewShotExportSchema = z.strictObject({
+  head: z.string(),
+  dim: z.int().min(1),
+  scale: z.number(),
+  pool: z.int().min(1),
+  baseClasses: z.array(z.string()),
+  novelClasses: z.array(z.string()),
+  answer: z.string(),
+  test: z.strictObject({ miou1shot: num, miou5shot: num, episodes: z.int().min(0), scenes: z.int().min(0) }).nullable()
+    .meta({ description: 'Novel-class mIoU of the exported weights on seeded episodes of test scenes, when they were trained for export.' }),
+}).meta({ description: 'A few-shot segmentation candidate (--task fewshot-seg): the network is its embedding (network.classes is the embedding width); how an episode is answered with it.' });
+export type FewShotExport = z.infer<typeof fewShotExportSchema>;
+
 export const genotypeExportSchema = z.strictObject({
   format: z.literal(GENOTYPE_FORMAT),
   schemaVersion: z.literal(EXPORT_SCHEMA_VERSION),
@@ -58,6 +71,7 @@ export const genotypeExportSchema = z.strictObject({
     search: searchMetricsSchema.nullable(),
     final: finalTrainingSchema.nullable(),
   }),
+  fewshot: fewShotExportSchema.optional(),
   provenance: z.strictObject({
     run: z.strictObject({
       id: z.int(), name: z.string(), strategy: z.string(), dataset: z.string(), seed: z.int(),

@@ -93,7 +93,8 @@ export async function saveTfjsModel(dir: string, net: Network, doc: GenotypeExpo
     input: { layout: 'NHWC', shape: doc.network.inShape, normalize },
     output: {
       shape: net.outputShape(),
-      meaning: doc.network.task === 'classification' ? 'class logits [N, classes]' : 'per-pixel class logits [N, h, w, classes]',
+      meaning: doc.fewshot ? `per-pixel embedding [N, h, w, ${doc.network.classes}] (few-shot: genotype.fewshot.answer)`
+        : doc.network.task === 'classification' ? 'class logits [N, classes]' : 'per-pixel class logits [N, h, w, classes]',
     },
   };
   await directoryIO(dir).save({ format: MODEL_FORMAT, generatedBy: generatedBy(doc), modelTopology: topology, weightSpecs: specs, weightData: data });

@@ -98,7 +98,7 @@ export function sampleEpisodes(masks: Uint8Array, px: number, o: EpisodeOptions)
   const holders = imagesByClass(masks, px, o.classes, o.minPixels);
   for (const [c, images] of holders) {
     // Every support of an episode is a distinct image, and a query is none of them.
-    if (images.length < o.shots + 1) throw new UsageError(`few-shot episodes: class ${c} is in ${images.length} of ${masks.length / px} scenes; ${o.shots}-shot episodes need ${o.shots + 1}: use more validation scenes`);
+    if (images.length < o.shots + 1) throw new UsageError(`few-shot episodes: class ${c} is in ${images.length} of ${masks.length / px} scenes; ${o.shots}-shot episodes need ${o.shots + 1}: use more scenes`);
   }
   const episodes: Episode[] = [];
   for (let e = 0; e < o.episodes; e++) {
@@ -109,14 +109,14 @@ export function sampleEpisodes(masks: Uint8Array, px: number, o: EpisodeOptions)
     const used = new Set<number>();
     const supports = classes.map((c) => {
       const free = holders.get(c)!.filter((n) => !used.has(n));
-      if (free.length < o.shots) throw new UsageError(`few-shot episodes: too few scenes hold class ${c} apart from the other ways' supports; use more validation scenes or fewer ways`);
+      if (free.length < o.shots) throw new UsageError(`few-shot episodes: too few scenes hold class ${c} apart from the other ways' supports; use more scenes or fewer ways`);
       const chosen: number[] = [];
       for (let k = 0; k < o.shots; k++) chosen.push(free.splice(rng.int(free.length), 1)[0]);
       chosen.forEach((n) => used.add(n));
       return chosen;
     });
     const candidates = [...new Set(classes.flatMap((c) => holders.get(c)!))].filter((n) => !used.has(n)).sort((a, b) => a - b);
-    if (candidates.length === 0) throw new UsageError(`few-shot episodes: no scene left to query classes ${classes.join(', ')}; use more validation scenes`);
+    if (candidates.length === 0) throw new UsageError(`few-shot episodes: no scene left to query classes ${classes.join(', ')}; use more scenes`);
     const queries: number[] = [];
     for (let q = 0; q < Math.min(o.queries, candidates.length); q++) queries.push(candidates.splice(rng.int(candidates.length), 1)[0]);
     episodes.push({ classes, supports, queries });
