@@ -19,17 +19,60 @@ export function defaultHeads(C: number): number {
 
 interface AttentionOptions { heads?: number; windowSize?: number; shift?: boolean }
 
+/** The dense maps of an attention layer, as functions so that a weight-sharing supernet can pass slices of its own (nn/elastic.ts). */
+export interface AttentionMaps { qkv: (t: tf.Tensor) => tf.Tensor; proj: (t: tf.Tensor) => tf.Tensor }
+
 /** Multi-head attention over [B, N, C] tokens; `bias` is added to the logits ([heads|1, N, N] or broadcastable). */
-function multiHead(tokens: tf.Tensor3D, qkv: Dense, proj: Dense, heads: number, bias?: (logits: tf.Tensor4D) => tf.Tensor4D): tf.Tensor3D {
+function multiHead(tokens: tf.Tensor3D, maps: AttentionMaps, heads: number, bias?: (logits: tf.Tensor4D) => tf.Tensor4D): tf.Tensor3D {
   const [B, N, C] = tokens.shape;
   const dh = C / heads;
   // Split before going to [B, heads, N, dh]: wasm transposes rank 5 element by element (~20x rank 4).
-  const [q, k, v] = tf.split(tf.reshape(qkv.forward(tokens), [B * N, 3 * C]), 3, 1)
+  const [q, k, v] = tf.split(tf.reshape(maps.qkv(tokens), [B * N, 3 * C]), 3, 1)
     .map((t) => tf.transpose(tf.reshape(t, [B, N, heads, dh]), [0, 2, 1, 3]) as tf.Tensor4D);
   let logits = tf.matMul(tf.mul(q, 1 / Math.sqrt(dh)), k, false, true) as tf.Tensor4D;
   if (bias) logits = bias(logits);
   const out = tf.matMul(tf.softmax(logits), v);
-  return proj.forward(tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [B, N, C])) as tf.Tensor3D;
+  return maps.proj(tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [B, N, C])) as tf.Tensor3D;
+}
+
+/** Window side and shift used at a resolution: inputs no larger than a window are one window of their own size, unshifted. */
+export function windowGeometry(h: number, w: number, windowSize: number, shifted: boolean): { ws: number; shift: number; hp: number; wp: number } {
+  const small = Math.min(h, w) <= windowSize;
+  const ws = small ? Math.min(h, w) : windowSize;
+  return { ws, shift: shifted && !small ? Math.floor(ws / 2) : 0, hp: Math.ceil(h / ws) * ws, wp: Math.ceil(w / ws) * ws };
+}
+
+/** Window attention (WindowAttention's forward) with given maps and relative position bias table [(2W-1)^2, heads]. */
+export function windowAttention(x: tf.Tensor, maps: AttentionMaps, table: tf.Tensor, o: { heads: number; windowSize: number; shift: boolean }): tf.Tensor {
+  const { heads } = o;
+  return tf.tidy(() => {
+    const [b, h, w, C] = x.shape;
+    const { ws, shift, hp, wp } = windowGeometry(h, w, o.windowSize, o.shift);
+    const n = ws * ws;
+    const nh = hp / ws;
+    const nw = wp / ws;
+    let t = tf.pad(x as tf.Tensor4D, [[0, 0], [0, hp - h], [0, wp - w], [0, 0]]);
+    if (shift) t = roll(t, -shift);
+    const windows = tf.reshape(tf.transpose(tf.reshape(t, [b, nh, ws, nw, ws, C]), [0, 1, 3, 2, 4, 5]), [b * nh * nw, n, C]) as tf.Tensor3D;
+    const relBias = tf.transpose(tf.reshape(tf.gather(table, tf.tensor1d(relativePositionIndex(o.windowSize, ws), 'int32')), [n, n, heads]), [2, 0, 1]);
+    const mask = shift ? tf.reshape(tf.tensor(shiftedWindowMask(hp, wp, ws, shift)), [nh * nw, 1, n, n]) : undefined;
+    const out = multiHead(windows, maps, heads, (logits) => {
+      const biased = tf.add(logits, relBias) as tf.Tensor4D;
+      if (!mask) return biased;
+      return tf.reshape(tf.add(tf.reshape(biased, [b, nh * nw, heads, n, n]), mask), [b * nh * nw, heads, n, n]);
+    });
+    let y = tf.reshape(tf.transpose(tf.reshape(out, [b, nh, nw, ws, ws, C]), [0, 1, 3, 2, 4, 5]), [b, hp, wp, C]) as tf.Tensor4D;
+    if (shift) y = roll(y, shift);
+    return hp === h && wp === w ? y : tf.slice(y, [0, 0, 0, 0], [b, h, w, C]);
+  });
+}
+
+/** Global attention (GlobalAttention's forward) with given maps. */
+export function globalAttention(x: tf.Tensor, maps: AttentionMaps, heads: number): tf.Tensor {
+  return tf.tidy(() => {
+    const [b, h, w, C] = x.shape;
+    return tf.reshape(multiHead(tf.reshape(x, [b, h * w, C]) as tf.Tensor3D, maps, heads), [b, h, w, C]);
+  });
 }
 
 /** Cyclic shift along height and width (torch.roll on dims 1, 2). */
@@ -113,34 +156,11 @@ export class WindowAttention extends Layer {
 
   /** Window side and shift actually used at a resolution. */
   geometry(h: number, w: number): { ws: number; shift: number; hp: number; wp: number } {
-    const { windowSize, shift } = this.config;
-    const small = Math.min(h, w) <= windowSize;
-    const ws = small ? Math.min(h, w) : windowSize;
-    return { ws, shift: shift && !small ? Math.floor(ws / 2) : 0, hp: Math.ceil(h / ws) * ws, wp: Math.ceil(w / ws) * ws };
+    return windowGeometry(h, w, this.config.windowSize, this.config.shift);
   }
 
   forward(x: tf.Tensor, _training: boolean): tf.Tensor {
-    const { heads, channels: C } = this.config;
-    return tf.tidy(() => {
-      const [b, h, w] = x.shape;
-      const { ws, shift, hp, wp } = this.geometry(h, w);
-      const n = ws * ws;
-      const nh = hp / ws;
-      const nw = wp / ws;
-      let t = tf.pad(x as tf.Tensor4D, [[0, 0], [0, hp - h], [0, wp - w], [0, 0]]);
-      if (shift) t = roll(t, -shift);
-      const windows = tf.reshape(tf.transpose(tf.reshape(t, [b, nh, ws, nw, ws, C]), [0, 1, 3, 2, 4, 5]), [b * nh * nw, n, C]) as tf.Tensor3D;
-      const relBias = tf.transpose(tf.reshape(tf.gather(this.table, tf.tensor1d(relativePositionIndex(this.config.windowSize, ws), 'int32')), [n, n, heads]), [2, 0, 1]);
-      const mask = shift ? tf.reshape(tf.tensor(shiftedWindowMask(hp, wp, ws, shift)), [nh * nw, 1, n, n]) : undefined;
-      const out = multiHead(windows, this.qkv, this.proj, heads, (logits) => {
-        const biased = tf.add(logits, relBias) as tf.Tensor4D;
-        if (!mask) return biased;
-        return tf.reshape(tf.add(tf.reshape(biased, [b, nh * nw, heads, n, n]), mask), [b * nh * nw, heads, n, n]);
-      });
-      let y = tf.reshape(tf.transpose(tf.reshape(out, [b, nh, nw, ws, ws, C]), [0, 1, 3, 2, 4, 5]), [b, hp, wp, C]) as tf.Tensor4D;
-      if (shift) y = roll(y, shift);
-      return hp === h && wp === w ? y : tf.slice(y, [0, 0, 0, 0], [b, h, w, C]);
-    });
+    return windowAttention(x, { qkv: (t) => this.qkv.forward(t), proj: (t) => this.proj.forward(t) }, this.table, this.config);
   }
 
   outputShape(inShape: Shape): Shape {
@@ -172,11 +192,7 @@ export class GlobalAttention extends Layer {
   }
 
   forward(x: tf.Tensor, _training: boolean): tf.Tensor {
-    return tf.tidy(() => {
-      const [b, h, w, C] = x.shape;
-      const out = multiHead(tf.reshape(x, [b, h * w, C]) as tf.Tensor3D, this.qkv, this.proj, this.config.heads);
-      return tf.reshape(out, [b, h, w, C]);
-    });
+    return globalAttention(x, { qkv: (t) => this.qkv.forward(t), proj: (t) => this.proj.forward(t) }, this.config.heads);
   }
 
   outputShape(inShape: Shape): Shape {
