@@ -15,21 +15,12 @@ import { buildElasticSupernet, extractSubnet, selectSubnet } from '../search/spa
 import { loadSpace } from '../search/space/load.ts';
 import type { BlockGenotype } from '../search/space/types.ts';
 import { createRng } from '../search/util/rng.ts';
+import { TINY_BLOCKS } from './tiny-blocks.ts';
 
 await initBackend();
 const dir = mkdtempSync(join(tmpdir(), 'elastic-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Two stages: every op of mobile-blocks, attention on the 4x4 maps (window 2, shifted in second layers). */
-export const TINY_BLOCKS = {
-  name: 'tiny-blocks', family: 'block', task: 'classification', input: { shape: [32, 32, 1], classes: 4 },
-  stem: { width: 8, stride: 2 },
-  stages: [
-    { stride: 2, depth: [1, 2], width: { base: 8, multipliers: [1, 2] }, ops: [{ op: 'conv', kernel: [3, 5] }, { op: 'mbconv', kernel: [3, 5, 7], expand: [1, 3, 6] }] },
-    { stride: 2, depth: [1, 2, 3], width: { base: 16, multipliers: [1, 1.5] }, ops: [{ op: 'mbconv', kernel: [3, 5], expand: [3, 6] }, { op: 'attention', kind: ['window', 'global'] }] },
-  ],
-  windowSize: 2,
-};
 const spacePath = join(dir, 'tiny-blocks.json');
 writeFileSync(spacePath, JSON.stringify(TINY_BLOCKS));
 const space = loadSpace(spacePath) as BlockSpace;
@@ -41,6 +32,15 @@ test('a subnet of the supernet computes what its extracted standalone network co
   const x = tf.randomNormal([4, 32, 32, 1], 0, 1, 'float32', 3);
   const rng = createRng(5);
   const ops = new Set<string>();
+  const withSubnet = (g: BlockGenotype, f: (sub: ReturnType<typeof extractSubnet>) => tf.Tensor): tf.Tensor => {
+    const sub = extractSubnet(space, net, g);
+    try {
+      assert.ok(sub.paramCount() < net.paramCount());
+      return tf.tidy(() => f(sub));
+    } finally {
+      sub.dispose();
+    }
+  };
   try {
     for (let i = 0; i < 12; i++) {
       const g = space.sample(rng);
@@ -48,22 +48,13 @@ test('a subnet of the supernet computes what its extracted standalone network co
       selectSubnet(net, g);
       // A training pass moves the running statistics, so that inference compares non-trivial ones.
       const trainOut = tf.tidy(() => net.forward(x, true));
-      const sub = extractSubnet(space, net, g);
-      try {
-        const subTrain = tf.tidy(() => sub.forward(x, true));
-        // The subnet's training pass moved its own statistics a second time; extract them afresh.
-        sub.dispose();
-        const again = extractSubnet(space, net, g);
-        const a = tf.tidy(() => net.forward(x, false)), b = tf.tidy(() => again.forward(x, false));
-        assert.ok(maxAbsDiff(trainOut, subTrain) < 1e-3, `training mode, ${space.describe(g)}: ${maxAbsDiff(trainOut, subTrain)}`);
-        assert.ok(maxAbsDiff(a, b) < 1e-3, `inference, ${space.describe(g)}: ${maxAbsDiff(a, b)}`);
-        assert.equal(again.paramCount() < net.paramCount(), true);
-        tf.dispose([trainOut, subTrain, a, b]);
-        again.dispose();
-      } catch (err) {
-        if (!sub.isDisposedInternal) sub.dispose();
-        throw err;
-      }
+      const subTrain = withSubnet(g, (sub) => sub.forward(x, true));
+      // The subnet's training pass moved its own statistics; the inference pass sees the supernet's again.
+      const b = withSubnet(g, (sub) => sub.forward(x, false));
+      const a = tf.tidy(() => net.forward(x, false));
+      assert.ok(maxAbsDiff(trainOut, subTrain) < 1e-3, `training mode, ${space.describe(g)}: ${maxAbsDiff(trainOut, subTrain)}`);
+      assert.ok(maxAbsDiff(a, b) < 1e-3, `inference, ${space.describe(g)}: ${maxAbsDiff(a, b)}`);
+      tf.dispose([trainOut, subTrain, a, b]);
     }
     assert.deepEqual([...ops].sort(), ['conv', 'global', 'mbconv', 'window']);
   } finally {

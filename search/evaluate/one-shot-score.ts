@@ -1,18 +1,22 @@
 /**
- * Judging one subnet of a single-path supernet: select its path, recalibrate batch norm on a few
- * training batches (train/recalibrate.ts says why), and score it on the validation (or test)
- * split in inference mode. Used by the one-shot evaluator and by the supernet trainer's per-epoch
- * look at sampled subnets, so both see the same measure.
+ * Judging one subnet of a weight-sharing supernet: select its path (single-path supernet) or
+ * extract it (Once-for-All supernet), recalibrate batch norm on a few training batches
+ * (train/recalibrate.ts says why), and score it on the validation (or test) split in inference
+ * mode. Used by the one-shot evaluator and by the supernet trainers' per-epoch look at sampled
+ * subnets, so both see the same measure.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createBatcher } from '../data/batches.ts';
 import { loadDataset, type DatasetName } from '../data/registry.ts';
 import type { Dataset, Split } from '../data/types.ts';
+import type { ElasticBlockNetwork } from '../nn/elastic-block.ts';
 import type { Network } from '../nn/network.ts';
 import { selectPath } from '../nn/single-path.ts';
+import type { BlockSpace } from '../space/block.ts';
 import type { CellSpace } from '../space/cell.ts';
+import { extractSubnet } from '../space/elastic.ts';
 import { pathOf } from '../space/one-shot.ts';
-import type { CellGenotype } from '../space/types.ts';
+import type { BlockGenotype, CellGenotype } from '../space/types.ts';
 import { evaluateNetwork, type EvalMetrics } from '../train/evaluate.ts';
 import { recalibrateBatchNorm } from '../train/recalibrate.ts';
 
@@ -51,6 +55,21 @@ function* calibrationBatches(data: OneShotData, onBatch?: () => void): Generator
  */
 export async function scoreSubnet(net: Network, space: CellSpace, g: CellGenotype, data: OneShotData, onBatch?: () => void): Promise<EvalMetrics> {
   selectPath(net, pathOf(space, g));
+  return scoreRecalibrated(net, data, onBatch);
+}
+
+/** Recalibrated batch norm, then the loss and top-1 accuracy on `data.val`. */
+async function scoreRecalibrated(net: Network, data: OneShotData, onBatch?: () => void): Promise<EvalMetrics> {
   recalibrateBatchNorm(net, calibrationBatches(data, onBatch));
   return evaluateNetwork(net, data.val, data, { onBatch });
+}
+
+/** A block subnet of a Once-for-All supernet, judged as its extracted standalone network; the supernet is left as it was. */
+export async function scoreElasticSubnet(net: ElasticBlockNetwork, space: BlockSpace, g: BlockGenotype, data: OneShotData, onBatch?: () => void): Promise<EvalMetrics> {
+  const sub = extractSubnet(space, net, g);
+  try {
+    return await scoreRecalibrated(sub, data, onBatch);
+  } finally {
+    sub.dispose();
+  }
 }

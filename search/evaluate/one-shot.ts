@@ -1,27 +1,32 @@
 /**
  * The one-shot evaluator (`--evaluator oneshot:RUN`): a candidate inherits its weights from the
- * trained single-path supernet of run RUN (its checkpoint file, named in the spec with its
- * sha256), its batch norms are recalibrated on `calibrationImages` training images, and it is
- * scored on the job's validation images: no training, about a second a candidate. Each worker
- * loads the supernet once (`prepare`) and keeps it for every job that names the same file.
- * Parameters, FLOPs and latency are those of the standalone subnet, built as the proxy builds it.
+ * trained supernet of run RUN (its checkpoint file, named in the spec with its sha256): a path of
+ * a single-path supernet (cell spaces, `--strategy spos`) or an extracted subnet of a Once-for-All
+ * supernet (block spaces, `--strategy ofa`). Its batch norms are recalibrated on
+ * `calibrationImages` training images and it is scored on the job's validation images: no
+ * training, about a second a candidate. Each worker loads the supernet once (`prepare`) and keeps
+ * it for every job that names the same file. Parameters, FLOPs and latency are those of the
+ * standalone subnet, built as the proxy builds it.
  */
 import { threadId } from 'node:worker_threads';
 import { z } from 'zod';
 import { initBackend } from '../backend/index.ts';
 import type { EvalJob } from '../contracts/job.ts';
+import type { ElasticBlockNetwork } from '../nn/elastic-block.ts';
 import type { Network } from '../nn/network.ts';
+import type { BlockSpace } from '../space/block.ts';
 import type { CellSpace } from '../space/cell.ts';
+import { buildElasticSupernet } from '../space/elastic.ts';
 import { buildNetwork } from '../space/build.ts';
 import { parseSpaceDef, spaceFromDef } from '../space/load.ts';
 import { buildOneShotSupernet } from '../space/one-shot.ts';
-import type { CellGenotype } from '../space/types.ts';
+import type { BlockGenotype, CellGenotype } from '../space/types.ts';
 import { loadWeights } from '../train/checkpoint.ts';
 import { readSupernetCheckpoint, type SupernetOwner } from '../train/supernet-checkpoint.ts';
 import { UsageError } from '../util/errors.ts';
 import type { Evaluator } from './evaluator.ts';
 import { jobLatency } from './job-latency.ts';
-import { loadOneShotData, scoreSubnet, type OneShotData } from './one-shot-score.ts';
+import { loadOneShotData, scoreElasticSubnet, scoreSubnet, type OneShotData } from './one-shot-score.ts';
 
 /**
  * 256 calibration images (4 batches of 64): each recalibrated statistic is a per-channel average
@@ -40,23 +45,27 @@ const spec = z.strictObject({
   calibrationImages: z.int().min(1).default(DEFAULT_CALIBRATION_IMAGES),
 });
 
-interface Loaded { sha256: string; net: Network; owner: SupernetOwner; space: CellSpace }
+interface Loaded { sha256: string; net: Network; owner: SupernetOwner; space: CellSpace | BlockSpace }
 let supernet: Loaded | undefined;
 let data: { key: string; data: OneShotData } | undefined;
 
-function spaceOf(job: EvalJob): CellSpace {
+function spaceOf(job: EvalJob): CellSpace | BlockSpace {
   const space = spaceFromDef(parseSpaceDef(job.spaceDef, `job ${job.candidateId} spaceDef`));
-  if (space.family !== 'cell') throw new UsageError(`the one-shot evaluator judges cell-space subnets; job ${job.candidateId} is of a ${space.family} space`);
+  if (space.family === 'tabular-cell') throw new UsageError(`the one-shot evaluator judges subnets of cell and block spaces; job ${job.candidateId} is of a ${space.family} space`);
   return space;
 }
 
-/** The supernet of the spec, loaded once per worker (the one of another file replaces it). */
-function loadSupernet(job: EvalJob, s: z.infer<typeof spec>): Loaded {
+/**
+ * The supernet of the spec, loaded once per worker (the one of another file replaces it). A
+ * block supernet is built on the data's input shape, as it was trained (a single-path cell
+ * supernet is built at its space's).
+ */
+function loadSupernet(job: EvalJob, s: z.infer<typeof spec>, d: OneShotData): Loaded {
   if (supernet?.sha256 === s.sha256) return supernet;
   const ck = readSupernetCheckpoint(s.checkpoint);
   const space = spaceOf(job);
   if (ck.owner.spaceHash !== space.hash) throw new UsageError(`${s.checkpoint}: a supernet of ${ck.owner.spaceName} (hash ${ck.owner.spaceHash.slice(0, 12)}), not of this run's space ${space.name} (${space.hash.slice(0, 12)})`);
-  const net = buildOneShotSupernet(space);
+  const net = space.family === 'block' ? buildElasticSupernet(space, { inShape: [...d.shape], classes: d.numClasses }) : buildOneShotSupernet(space);
   try {
     loadWeights(net, ck.train.weights);
   } catch (err) {
@@ -78,16 +87,18 @@ export const oneShotEvaluator: Evaluator<typeof spec> = {
   spec,
   usesTf: true,
   async prepare(job, s) {
-    loadSupernet(job, s);
+    loadSupernet(job, s, dataOf(job, s));
   },
   async evaluate(job, s, ctx) {
     const backend = await initBackend({ backend: job.backend });
     const started = performance.now();
-    const { net, owner, space } = loadSupernet(job, s);
-    if (owner.dataset !== job.dataset) throw new UsageError(`${s.checkpoint}: the supernet trained on ${owner.dataset}, the run scores on ${job.dataset}`);
-    const genotype = space.validate(job.genotype, `job ${job.candidateId} genotype`) as CellGenotype;
     const d = dataOf(job, s);
-    const scored = await scoreSubnet(net, space, genotype, d, ctx.beat);
+    const { net, owner, space } = loadSupernet(job, s, d);
+    if (owner.dataset !== job.dataset) throw new UsageError(`${s.checkpoint}: the supernet trained on ${owner.dataset}, the run scores on ${job.dataset}`);
+    const genotype = space.validate(job.genotype, `job ${job.candidateId} genotype`);
+    const scored = space.family === 'block'
+      ? await scoreElasticSubnet(net as ElasticBlockNetwork, space, genotype as BlockGenotype, d, ctx.beat)
+      : await scoreSubnet(net, space, genotype as CellGenotype, d, ctx.beat);
     const seconds = (performance.now() - started) / 1000;
     const subnet = buildNetwork(space, genotype, { inShape: [...d.shape], classes: d.numClasses });
     try {

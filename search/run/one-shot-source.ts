@@ -1,6 +1,6 @@
 /**
  * `--evaluator oneshot:RUN|FILE`: the supernet checkpoint a one-shot evaluator inherits from, the
- * newest of spos run RUN in the run's database (or a checkpoint file), with its sha256 so that a
+ * newest of spos or ofa run RUN in the run's database (or a checkpoint file), with its sha256 so that a
  * resumed search refuses a supernet that changed under it (record.ts).
  */
 import { existsSync } from 'node:fs';
@@ -19,7 +19,7 @@ export function oneShotSpec(ref: string, db: string, space: LoadedSpace): OneSho
   let path: string;
   if (/^\d+$/.test(ref)) {
     const found = latestSupernetCheckpoint(resolve(checkpointDir(db, Number(ref))));
-    if (!found) throw new UsageError(`${flag}: run ${ref} of ${db} has no supernet checkpoint (train one with cellscape search --strategy spos)`);
+    if (!found) throw new UsageError(`${flag}: run ${ref} of ${db} has no supernet checkpoint (train one with cellscape search --strategy spos, or ofa for a block space)`);
     path = found;
   } else {
     path = resolve(ref);

@@ -45,6 +45,7 @@ export const STRATEGIES = {
   list: { summary: 'a fixed list of genotypes, in order', internal: true, askTell: (space, c, start) => createListStrategy(space, c.genotypes ?? [], start) },
   darts: { summary: 'DARTS supernet search of a cell space, its genotype then trained from scratch', driver: async () => (await import('./drivers/darts.ts')).dartsDriver },
   spos: { summary: 'single-path one-shot supernet training of a cell space, for --evaluator oneshot:RUN', driver: async () => (await import('./drivers/spos.ts')).sposDriver },
+  ofa: { summary: 'Once-for-All elastic supernet training of a block space (progressive shrinking), for --evaluator oneshot:RUN and specialise', driver: async () => (await import('./drivers/ofa.ts')).ofaDriver },
 } satisfies Record<string, StrategyEntry>;
 
 export type StrategyName = keyof typeof STRATEGIES;

@@ -9,7 +9,7 @@ import { initBackend } from '../../backend/index.ts';
 import { DEFAULT_HEARTBEAT_MS } from '../../executor/pool.ts';
 import type { CellSpace } from '../../space/cell.ts';
 import { DEFAULT_SPOS_CONFIG as D, SAMPLINGS, sposConfigSchema, sposStateSchema, type SposConfig, type SposState } from '../../strategies/one-shot/config.ts';
-import { trainSpos, type SposEnd, type SposHooks } from '../../strategies/one-shot/run.ts';
+import { trainSpos, type PathTrainingConfig, type SposEnd, type SposHooks } from '../../strategies/one-shot/run.ts';
 import { loadSpace, resolveSpacePath } from '../../space/load.ts';
 import { UsageError } from '../../util/errors.ts';
 import type { RunDriver, RunEnd, Sitting } from '../driver.ts';
@@ -20,20 +20,43 @@ import { reopenAtEpoch } from './epoch-reopen.ts';
 const int = (min: number) => z.coerce.number().int().min(min);
 const num = z.coerce.number();
 
+/** The flags of a single-path supernet trainer (SPOS, Once-for-All), with its defaults. */
+export function pathTrainingFlags(d: PathTrainingConfig) {
+  return {
+    'data-dir': z.string().optional(),
+    'train-images': int(2).default(d.trainImages),
+    'batch-size': int(2).default(d.batchSize),
+    lr: num.positive().default(d.learningRate),
+    'min-lr': num.min(0).default(d.minLearningRate),
+    warmup: num.min(0).max(1).default(d.warmupFraction),
+    'weight-decay': num.min(0).default(d.weightDecay),
+    augment: z.boolean().optional(),
+    subnets: int(0).default(d.subnets),
+    'calibration-images': int(2).default(d.calibrationImages),
+    'val-images': int(2).default(d.valImages),
+  };
+}
+
+type PathFlags = z.output<z.ZodObject<ReturnType<typeof pathTrainingFlags>>>;
+
+/** The shared part of a single-path trainer's config from its flags and the common ones. */
+export function pathTrainingConfig(common: { dataset?: string; seed: number; backend?: string }, d: PathTrainingConfig & { dataset: string }, f: PathFlags) {
+  return {
+    dataset: common.dataset ?? d.dataset, dataDir: f['data-dir'], seed: common.seed, backend: common.backend,
+    trainImages: f['train-images'], batchSize: f['batch-size'], learningRate: f.lr, minLearningRate: f['min-lr'], warmupFraction: f.warmup,
+    weightDecay: f['weight-decay'], augment: f.augment ?? false, subnets: f.subnets, calibrationImages: f['calibration-images'], valImages: f['val-images'],
+  };
+}
+
+/** A config that failed its schema, as a one-line usage error naming the flag when it is the data set. */
+export function configError(kind: string, dataset: string, issue: { path: PropertyKey[]; message: string }): UsageError {
+  return new UsageError(`${issue.path[0] === 'dataset' ? `--dataset '${dataset}'` : `${kind}: ${issue.path.join('.')}`}: ${issue.message}`);
+}
+
 const flagsSchema = z.strictObject({
-  'data-dir': z.string().optional(),
+  ...pathTrainingFlags(D),
   epochs: int(1).default(D.epochs),
-  'train-images': int(2).default(D.trainImages),
-  'batch-size': int(2).default(D.batchSize),
-  lr: num.positive().default(D.learningRate),
-  'min-lr': num.min(0).default(D.minLearningRate),
-  warmup: num.min(0).max(1).default(D.warmupFraction),
-  'weight-decay': num.min(0).default(D.weightDecay),
-  augment: z.boolean().optional(),
   sampling: z.enum(SAMPLINGS).default(D.sampling),
-  subnets: int(0).default(D.subnets),
-  'calibration-images': int(2).default(D.calibrationImages),
-  'val-images': int(2).default(D.valImages),
 });
 
 const HELP = `  a classification cell space; --dataset (default ${D.dataset})  --data-dir DIR
@@ -49,17 +72,9 @@ const HELP = `  a classification cell space; --dataset (default ${D.dataset})  -
 type Flags = z.output<typeof flagsSchema>;
 
 function configOf(spacePath: string, common: { dataset?: string; seed: number; backend?: string }, f: Flags): SposConfig {
-  const config = {
-    ...D, space: spacePath, dataset: common.dataset ?? D.dataset, dataDir: f['data-dir'], seed: common.seed, backend: common.backend,
-    epochs: f.epochs, trainImages: f['train-images'], batchSize: f['batch-size'], learningRate: f.lr, minLearningRate: f['min-lr'], warmupFraction: f.warmup,
-    weightDecay: f['weight-decay'], augment: f.augment ?? false, sampling: f.sampling, subnets: f.subnets,
-    calibrationImages: f['calibration-images'], valImages: f['val-images'],
-  };
+  const config = { ...D, space: spacePath, ...pathTrainingConfig(common, D, f), epochs: f.epochs, sampling: f.sampling };
   const parsed = sposConfigSchema.safeParse(config);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(`${issue.path[0] === 'dataset' ? `--dataset '${config.dataset}'` : `spos: ${issue.path.join('.')}`}: ${issue.message}`);
-  }
+  if (!parsed.success) throw configError('spos', config.dataset, parsed.error.issues[0]);
   return parsed.data;
 }
 

@@ -1,18 +1,18 @@
 /**
- * Single-path one-shot (SPOS) supernet training: the supernet of a cell space is trained by the
- * ordinary training loop (train/loop.ts), each step on one path drawn by `pathAt`. After every
- * epoch it checkpoints, scores a fixed sample of subnets (inherited weights, recalibrated batch
- * norm, validation images) and reports the epoch, their accuracies and its state through the sink
- * in one commit. It knows no store: the run driver (search/run/drivers/spos.ts) stores commits.
+ * Single-path supernet training, one subnet a step: single-path one-shot (SPOS) on the supernet of
+ * a cell space, each step on one path drawn by `pathAt`, and (`trainPaths` with another
+ * PathTrainer) Once-for-All's elastic block supernet (strategies/ofa/). It knows no store: the
+ * run drivers (search/run/drivers/spos.ts, ofa.ts) store what it commits.
  */
 import type { EpochRecord } from '../../contracts/epoch.ts';
-import { loadDataset } from '../../data/registry.ts';
+import { epochBatchCount } from '../../data/batches.ts';
+import { loadDataset, type DatasetName } from '../../data/registry.ts';
 import { loadOneShotData, scoreSubnet, type OneShotData } from '../../evaluate/one-shot-score.ts';
 import type { Network } from '../../nn/network.ts';
 import { selectPath } from '../../nn/single-path.ts';
 import type { CellSpace } from '../../space/cell.ts';
 import { buildOneShotSupernet, pathOf } from '../../space/one-shot.ts';
-import type { CellGenotype } from '../../space/types.ts';
+import type { CellGenotype, Genotype, Space } from '../../space/types.ts';
 import { loadWeights, type TrainCheckpoint } from '../../train/checkpoint.ts';
 import { trainNetwork } from '../../train/loop.ts';
 import {
@@ -25,15 +25,15 @@ import type { SposConfig, SposState } from './config.ts';
 import { pathAt, watchedSubnets } from './sampling.ts';
 
 /** One scored subnet of an epoch. */
-export interface SubnetScore { key: string; genotype: CellGenotype; accuracy: number; loss: number }
+export interface SubnetScore<G extends Genotype = CellGenotype> { key: string; genotype: G; accuracy: number; loss: number }
 
 /** An epoch: the sampled paths' training loss and accuracy, the watched subnets' mean validation accuracy, the best of them as its genotype. */
-export interface SposEpochRecord extends SupernetEpoch { subnets: SubnetScore[] }
+export interface SposEpochRecord<G extends Genotype = CellGenotype> extends SupernetEpoch { subnets: SubnetScore<G>[] }
 
-export interface SposHooks {
+export interface SposHooks<G extends Genotype = CellGenotype> {
   progress?: boolean;
   log?: (line: string) => void;
-  onEpoch?: (r: SposEpochRecord) => void;
+  onEpoch?: (r: SposEpochRecord<G>) => void;
   /** Aborting stops before the next step; the run stays at its last committed epoch. */
   signal?: AbortSignal;
 }
@@ -47,40 +47,84 @@ export interface SposTraining {
   sink: SupernetSink<SposState>;
 }
 
-export type SposEnd = { status: 'stopped' | 'trained'; state: SposState | null; epochs: SposEpochRecord[] };
+export type SposEnd<G extends Genotype = CellGenotype> = { status: 'stopped' | 'trained'; state: SposState | null; epochs: SposEpochRecord<G>[] };
 
-async function scoreWatched(net: Network, space: CellSpace, watched: CellGenotype[], data: OneShotData): Promise<SubnetScore[]> {
-  const out: SubnetScore[] = [];
-  for (const g of watched) {
-    const m = await scoreSubnet(net, space, g, data);
-    out.push({ key: space.key(g), genotype: g, accuracy: m.accuracy, loss: m.loss });
+/** What the single-path trainers (SPOS, Once-for-All) share of their configuration. */
+export type PathTrainingConfig = Pick<SposConfig,
+  'dataset' | 'dataDir' | 'trainImages' | 'epochs' | 'batchSize' | 'learningRate' | 'minLearningRate' | 'warmupFraction' | 'momentum' | 'weightDecay'
+  | 'clipNorm' | 'augment' | 'subnets' | 'calibrationImages' | 'valImages' | 'seed'>;
+
+/** A weight-sharing supernet trained one subnet a step: what differs between SPOS and Once-for-All. */
+export interface PathTrainer<G extends Genotype> {
+  /** Names the events (`<kind>-epoch`) and the progress bar. */
+  kind: string;
+  space: Space<G> & { name: string; hash: string };
+  /** The supernet, on the data set's input shape and classes. */
+  build(inShape: number[], classes: number): Network;
+  /** Points the supernet at the subnet step `step` trains (a function of the seed and step alone, so a resumed run trains what it would have). */
+  selectStep(net: Network, step: number, stepsPerEpoch: number): void;
+  /** The subnets scored after every epoch: the same each time, so that their accuracies form curves. */
+  watched: G[];
+  score(net: Network, g: G, data: OneShotData): Promise<{ accuracy: number; loss: number }>;
+  /** What an epoch's note and log line add (Once-for-All: the phase it trained). */
+  epochInfo?(epoch: number): { label: string; data: Record<string, unknown> };
+}
+
+export interface PathTraining<G extends Genotype> {
+  config: PathTrainingConfig;
+  state: SposState | null;
+  checkpointDir: string;
+  sink: SupernetSink<SposState>;
+}
+
+async function scoreWatched<G extends Genotype>(t: PathTrainer<G>, net: Network, data: OneShotData): Promise<SubnetScore<G>[]> {
+  const out: SubnetScore<G>[] = [];
+  for (const g of t.watched) {
+    const m = await t.score(net, g, data);
+    out.push({ key: t.space.key(g), genotype: g, accuracy: m.accuracy, loss: m.loss });
   }
   return out;
 }
 
-export async function trainSpos(o: SposTraining, hooks: SposHooks = {}): Promise<SposEnd> {
+export function trainSpos(o: SposTraining, hooks: SposHooks = {}): Promise<SposEnd> {
   const { config: c, space } = o;
+  return trainPaths<CellGenotype>({
+    kind: 'spos', space,
+    build: (inShape, classes) => buildOneShotSupernet(space, { inShape, classes, rng: createRng(c.seed) }),
+    selectStep: (net, step) => { selectPath(net, pathOf(space, pathAt(space, c, step))); },
+    watched: watchedSubnets(space, c),
+    score: (net, g, data) => scoreSubnet(net, space, g, data),
+  }, o, hooks, `${c.sampling} sampling`);
+}
+
+/**
+ * The ordinary training loop (train/loop.ts) on the supernet, one subnet a step. After every epoch
+ * it checkpoints, scores the watched subnets (inherited weights, recalibrated batch norm,
+ * validation images) and reports the epoch, their accuracies and its state through the sink in one commit.
+ */
+export async function trainPaths<G extends Genotype>(t: PathTrainer<G>, o: PathTraining<G>, hooks: SposHooks<G> = {}, what = ''): Promise<SposEnd<G>> {
+  const { config: c, space } = { config: o.config, space: t.space };
   const log = hooks.log ?? (() => {});
-  const ds = loadDataset(c.dataset, { dir: c.dataDir, subset: { train: c.trainImages, val: 0, test: 0 } });
+  const ds = loadDataset(c.dataset as DatasetName, { dir: c.dataDir, subset: { train: c.trainImages, val: 0, test: 0 } });
   const scoring = c.subnets > 0 ? loadOneShotData({ dataset: c.dataset, dataDir: c.dataDir, calibrationImages: c.calibrationImages, scoredImages: c.valImages }) : null;
-  const watched = watchedSubnets(space, c);
-  const net = buildOneShotSupernet(space, { inShape: [...ds.shape], classes: ds.numClasses, rng: createRng(c.seed) });
+  const net = t.build([...ds.shape], ds.numClasses);
   const owner = { spaceName: space.name, spaceHash: space.hash, dataset: c.dataset };
   let state: SposState = o.state ?? { phase: 'train', epoch: 0, step: 0, checkpoint: null };
   const resume: TrainCheckpoint | undefined = state.checkpoint ? readSupernetCheckpoint(state.checkpoint).train : undefined;
   if (resume && resume.epoch !== state.epoch) throw new Error(`checkpoint ${state.checkpoint} is of epoch ${resume.epoch}, the run committed ${state.epoch}`);
-  const records: SposEpochRecord[] = [];
+  const stepsPerEpoch = epochBatchCount(ds.train.count, c.batchSize, ds.train.count > c.batchSize);
+  const records: SposEpochRecord<G>[] = [];
   let step = state.step;
   let bar: Progress | null = null;
-  log(`spos: ${space.name}, ${ds.train.count} images, ${c.epochs} epochs, ${c.sampling} sampling, supernet ${net.paramCount()} params, ${watched.length} subnets scored per epoch`);
+  log(`${t.kind}: ${space.name}, ${ds.train.count} images, ${c.epochs} epochs${what ? `, ${what}` : ''}, supernet ${net.paramCount()} params, ${t.watched.length} subnets scored per epoch`);
   try {
     await trainNetwork(net, { ...ds, val: undefined }, {
       epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, minLearningRate: c.minLearningRate, warmupFraction: c.warmupFraction, momentum: c.momentum,
       weightDecay: c.weightDecay, clipNorm: c.clipNorm, freezeUnreached: true, augment: c.augment ? undefined : null, seed: c.seed, resume, signal: hooks.signal,
-      beforeStep: () => { selectPath(net, pathOf(space, pathAt(space, c, step))); },
+      beforeStep: () => { t.selectStep(net, step, stepsPerEpoch); },
       onStep: (s) => {
         step = s.step;
-        if (hooks.progress && s.stepInEpoch === 1) bar = createProgress({ label: `spos epoch ${s.epoch + 1}/${c.epochs}`, total: s.stepsPerEpoch });
+        if (hooks.progress && s.stepInEpoch === 1) bar = createProgress({ label: `${t.kind} epoch ${s.epoch + 1}/${c.epochs}`, total: s.stepsPerEpoch });
         bar?.update(s.stepInEpoch, `loss ${s.loss.toFixed(3)}`);
       },
       onEpoch: async (r: EpochRecord, checkpoint) => {
@@ -90,24 +134,25 @@ export async function trainSpos(o: SposTraining, hooks: SposHooks = {}): Promise
         const path = supernetCheckpointPath(o.checkpointDir, r.epoch + 1);
         writeSupernetCheckpoint(path, { owner, train: ck });
         const t0 = performance.now();
-        const subnets = scoring ? await scoreWatched(net, space, watched, scoring) : [];
+        const subnets = scoring ? await scoreWatched(t, net, scoring) : [];
         // Scoring recalibrated the running statistics; training resumes from the checkpoint's, as a resumed run would.
         loadWeights(net, ck.weights);
-        const best = subnets.reduce<SubnetScore | null>((b, s) => (b && b.accuracy >= s.accuracy ? b : s), null);
+        const best = subnets.reduce<SubnetScore<G> | null>((b, s) => (b && b.accuracy >= s.accuracy ? b : s), null);
         const mean = subnets.length ? subnets.reduce((a, s) => a + s.accuracy, 0) / subnets.length : NaN;
         const meanLoss = subnets.length ? subnets.reduce((a, s) => a + s.loss, 0) / subnets.length : NaN;
-        const record: SposEpochRecord = { ...r, valAccuracy: mean, valLoss: meanLoss, genotype: best?.genotype, subnets, seconds: r.seconds + (performance.now() - t0) / 1000 };
+        const record: SposEpochRecord<G> = { ...r, valAccuracy: mean, valLoss: meanLoss, genotype: best?.genotype, subnets, seconds: r.seconds + (performance.now() - t0) / 1000 };
         state = { phase: r.epoch + 1 === c.epochs ? 'done' : 'train', epoch: r.epoch + 1, step: ck.step, checkpoint: path };
+        const info = t.epochInfo?.(r.epoch);
         o.sink.commit({
           epoch: record, state,
           notes: [{
-            level: 'info', kind: 'spos-epoch', message: `epoch ${r.epoch + 1}/${c.epochs}: ${subnets.length} subnets, mean accuracy ${(100 * mean).toFixed(1)}%`,
-            data: { epoch: r.epoch, subnets: subnets.map(({ key, accuracy, loss }) => ({ key, accuracy, loss })), checkpoint: path },
+            level: 'info', kind: `${t.kind}-epoch`, message: `epoch ${r.epoch + 1}/${c.epochs}${info ? ` (${info.label})` : ''}: ${subnets.length} subnets, mean accuracy ${(100 * mean).toFixed(1)}%`,
+            data: { epoch: r.epoch, ...info?.data, subnets: subnets.map(({ key, accuracy, loss }) => ({ key, accuracy, loss })), checkpoint: path },
           }],
         });
         pruneSupernetCheckpoints(o.checkpointDir, path);
         records.push(record);
-        log(`epoch ${r.epoch + 1}/${c.epochs}: paths' train loss ${r.trainLoss.toFixed(3)} acc ${(100 * r.trainAccuracy).toFixed(1)}%; ${subnets.length} subnets: mean ${(100 * mean).toFixed(1)}% best ${best ? (100 * best.accuracy).toFixed(1) : '-'}%, ${record.seconds.toFixed(0)} s`);
+        log(`epoch ${r.epoch + 1}/${c.epochs}${info ? ` (${info.label})` : ''}: paths' train loss ${r.trainLoss.toFixed(3)} acc ${(100 * r.trainAccuracy).toFixed(1)}%; ${subnets.length} subnets: mean ${(100 * mean).toFixed(1)}% best ${best ? (100 * best.accuracy).toFixed(1) : '-'}%, ${record.seconds.toFixed(0)} s`);
         hooks.onEpoch?.(record);
       },
     });

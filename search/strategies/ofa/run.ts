@@ -1,0 +1,38 @@
+/**
+ * Once-for-All supernet training: the elastic supernet of a block space (nn/elastic-block.ts)
+ * trained by the single-path trainer (strategies/one-shot/run.ts), each step on one subnet of the
+ * current progressive-shrinking phase (sampling.ts). One learning-rate schedule spans the phases
+ * (OFA restarts a lower rate per phase): so a killed run resumes from any epoch's checkpoint with
+ * the ordinary loop's own resume, and the few epochs a CPU affords are not spent on warm-ups.
+ */
+import { scoreElasticSubnet } from '../../evaluate/one-shot-score.ts';
+import type { ElasticBlockNetwork } from '../../nn/elastic-block.ts';
+import type { BlockSpace } from '../../space/block.ts';
+import { buildElasticSupernet, selectSubnet } from '../../space/elastic.ts';
+import type { BlockGenotype } from '../../space/types.ts';
+import { createRng } from '../../util/rng.ts';
+import type { SupernetSink } from '../supernet.ts';
+import type { SposState } from '../one-shot/config.ts';
+import { trainPaths, type SposEnd, type SposHooks } from '../one-shot/run.ts';
+import type { OfaConfig } from './config.ts';
+import { phaseOf, subnetAt, watchedElastic } from './sampling.ts';
+
+export interface OfaTraining {
+  config: OfaConfig;
+  space: BlockSpace;
+  state: SposState | null;
+  checkpointDir: string;
+  sink: SupernetSink<SposState>;
+}
+
+export function trainOfa(o: OfaTraining, hooks: SposHooks<BlockGenotype> = {}): Promise<SposEnd<BlockGenotype>> {
+  const { config: c, space } = o;
+  return trainPaths<BlockGenotype>({
+    kind: 'ofa', space,
+    build: (inShape, classes) => buildElasticSupernet(space, { inShape, classes, rng: createRng(c.seed) }),
+    selectStep: (net, step, stepsPerEpoch) => { selectSubnet(net as ElasticBlockNetwork, subnetAt(space, c, step, Math.floor(step / stepsPerEpoch))); },
+    watched: watchedElastic(space, c),
+    score: (net, g, data) => scoreElasticSubnet(net as ElasticBlockNetwork, space, g, data),
+    epochInfo: (epoch) => ({ label: `${phaseOf(c, epoch)} phase`, data: { phase: phaseOf(c, epoch) } }),
+  }, o, hooks, `phases ${c.phaseEpochs.join(',')} epochs${c.sandwich ? ', sandwich rule' : ''}`);
+}
