@@ -34,13 +34,14 @@ import { FEWSHOT_HELP, fewShotFlags, fewShotOf, runTaskOf } from '../fewshot-fla
 import { spaceTaskOf } from '../../contracts/task.ts';
 
 /**
- * Defaults: one epoch on 2,000 images costs a darts-fmnist-small candidate about 10 s on a wasm
- * worker while another trains beside it (two cores): 64 candidates on 2 workers took 5m27s from
- * a fresh clone. NSGA-II over accuracy and latency is the default: the
- * run then shows a front worth opening in the explorer, not one best accuracy.
+ * Defaults: 2 epochs on 2,000 images, the cheapest budget of the proxy's budget curve that ranks
+ * the reference table clearly better than chance (Spearman 0.41 against 0.18 for 1 epoch:
+ * bench/tables/README.md). A candidate then costs about twice the CPU of a 1-epoch one
+ * (bench/default-cost.sh), so the budget is halved from 64 to keep the default search near six
+ * minutes on two cores; a population of 8 leaves NSGA-II three generations of selection in it.
  */
 export const DEFAULTS = {
-  space: 'darts-fmnist-small', budget: 64, population: 12, sample: 4, epochs: 1, trainImages: 2000, valImages: 1000,
+  space: 'darts-fmnist-small', budget: 32, population: 8, sample: 4, epochs: 2, trainImages: 2000, valImages: 1000,
   recipe: DEFAULT_RECIPE, batchSize: RECIPES[DEFAULT_RECIPE].batchSize, learningRate: RECIPES[DEFAULT_RECIPE].learningRate,
 } as const;
 
@@ -149,7 +150,8 @@ const HELP = `  --budget N               candidates to evaluate (default ${DEFAU
   --score accuracy|weighted|mnasnet    what evolution ranks by (moo: a scalar instead of the front)
       --latency-weight W --params-weight W (weighted), --target-latency MS (mnasnet)
   --objectives a,b         front objectives: ${OBJECTIVES.join(', ')}
-                           (default accuracy,latency_ms; segmentation miou,latency_ms)
+                           (default accuracy,flops with --evaluator proxy, else accuracy,latency_ms;
+                           segmentation miou,latency_ms)
   --evaluator proxy|table:FILE|zc:PROXY|oneshot:RUN   train candidates, look them up in a benchmark table,
       score them untrained by a zero-cost proxy (${PROXY_NAMES.join(', ')}), its score taking accuracy's place,
       or judge them with the weights of spos run RUN's supernet (batch norm recalibrated, about a second each)
@@ -225,9 +227,16 @@ const maxLatency = (f: Flags): number | undefined => bound(f, 'max-latency-ms') 
 /** The spellings of metric names before the registry, answered with the name to use. */
 const RENAMED: Record<string, MetricName> = { latencyMs: 'latency_ms', latency: 'latency_ms' };
 
-/** Default: the quality (or zero-cost score) against latency, else parameters, as the evaluator measures them (a table only what it has columns for). */
-function objectivesOf(f: Flags, measured: Measured, quality: MetricName): RunConfig['objectives'] {
-  if (f.objectives === undefined) return [quality, ...(['latency_ms', 'params'] as const).filter((m) => m !== quality && measured.has(m)).slice(0, 1)];
+/**
+ * Default: the quality (or zero-cost score) against one cost, as the evaluator measures it (a table
+ * only what it has columns for): latency, else parameters. A classification proxy takes MACs
+ * instead: a latency measured at batch 1 on a busy machine moved by a median 18 % between two
+ * measurements of the same network, more than many candidates differ, so its front was partly
+ * noise; MACs are exact and follow latency (bench/data/default-search.md).
+ */
+function objectivesOf(f: Flags, measured: Measured, quality: MetricName, task: string, evaluator: RunConfig['evaluator']['kind']): RunConfig['objectives'] {
+  const costs = task === 'classification' && evaluator === 'proxy' ? ['flops'] as const : ['latency_ms', 'params'] as const;
+  if (f.objectives === undefined) return [quality, ...costs.filter((m) => m !== quality && measured.has(m)).slice(0, 1)];
   const names = f.objectives.split(',').map((x) => x.trim());
   for (const n of names) {
     if (RENAMED[n]) throw new UsageError(`--objectives: '${n}' is now called '${RENAMED[n]}'`);
@@ -349,7 +358,7 @@ export function configFrom(f: Flags, spacePath: string, task: string): RunConfig
   }
   const quality = runQuality(task, evaluator);
   const constraints = constraintsOf(f, measured);
-  const objectives = objectivesOf(f, measured, quality);
+  const objectives = objectivesOf(f, measured, quality, task, evaluator.kind);
   const population = f.population ?? Math.min(DEFAULTS.population, Math.max(2, f.budget));
   const sample = f.sample ?? Math.min(DEFAULTS.sample, population);
   if (sample > population) throw new UsageError(`--sample ${sample}: must not exceed --population ${population}`);
