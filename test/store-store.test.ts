@@ -262,3 +262,21 @@ test('the front size counted in SQL matches the non-dominated sort, ties and dup
   assert.equal(s.getRunSummary(run.id)!.frontSize, paretoFront(points, ['max', 'min']).length);
   s.close();
 });
+
+test('a run whose objectives trade quality against MACs counts its front on MACs; a run without objectives on latency', (t) => {
+  const s = openStore(tempDb(t));
+  const byMacs = s.createRun({ ...newRun, config: { ...newRun.config, objectives: ['accuracy', 'flops'] } });
+  const byLatency = s.createRun(newRun);
+  // On MACs all three trade off; on latency the first dominates the other two.
+  const metrics = [{ accuracy: 0.9, flops: 3, latency_ms: 1 }, { accuracy: 0.8, flops: 2, latency_ms: 2 }, { accuracy: 0.7, flops: 1, latency_ms: 3 }];
+  for (const run of [byMacs, byLatency]) {
+    metrics.forEach((m, i) => {
+      const { id } = s.insertCandidate(run.id, { genotype: {}, key: `k${i}` });
+      s.markRunning(id, 'w');
+      s.completeCandidate(id, { metrics: m });
+    });
+  }
+  assert.deepEqual([s.getRunSummary(byMacs.id)!.cost, s.getRunSummary(byMacs.id)!.frontSize], ['flops', 3]);
+  assert.deepEqual([s.getRunSummary(byLatency.id)!.cost, s.getRunSummary(byLatency.id)!.frontSize], ['latency_ms', 1]);
+  s.close();
+});

@@ -61,9 +61,9 @@ export function frontPoints(cols: CandidateColumns, x: Metric, y: Metric): { id:
   });
 }
 
-/** The run's quality against the cost it measured: latency, else parameters, else FLOPs. */
-export function progressObjectives(cols: CandidateColumns, quality: Metric): [Metric, Metric] {
-  for (const cost of ['latency_ms', 'params', 'flops'] as const) {
+/** The run's quality against its front's cost when measured, else latency, else parameters, else FLOPs. */
+export function progressObjectives(cols: CandidateColumns, quality: Metric, preferred: Metric = 'latency_ms'): [Metric, Metric] {
+  for (const cost of [preferred, 'latency_ms', 'params', 'flops'] as const) {
     if (column(cols, cost).some((v) => v != null)) return [quality, cost];
   }
   return [quality, 'latency_ms'];

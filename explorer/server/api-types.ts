@@ -30,7 +30,9 @@ export interface RunSummary {
   /** The task's quality metric (accuracy; miou for segmentation) and its best value. */
   quality: Metric;
   bestQuality: number | null;
-  frontSize: number;       // quality vs latency
+  /** The cost the run's front trades quality against (its second objective; latency before runs chose). */
+  cost: Metric;
+  frontSize: number;       // quality vs cost
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;

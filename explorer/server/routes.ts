@@ -94,7 +94,7 @@ export function summaryOf(s: StoreRunSummary, now = Date.now()): RunSummary {
   const end = s.finishedAt ?? (s.status === 'running' ? now : s.updatedAt);
   return {
     id: s.id, name: s.name, strategy: s.strategy, space: s.spaceName, task: s.task, dataset: s.dataset, status: s.status,
-    candidates: s.counts.done, failed: s.counts.failed, quality: s.quality, bestQuality: s.bestQuality, frontSize: s.frontSize,
+    candidates: s.counts.done, failed: s.counts.failed, quality: s.quality, bestQuality: s.bestQuality, cost: s.cost, frontSize: s.frontSize,
     createdAt: s.createdAt, startedAt: s.startedAt, finishedAt: s.finishedAt,
     tookSeconds: s.startedAt == null ? null : Math.max(0, (end - s.startedAt) / 1000),
   };
@@ -193,7 +193,7 @@ export function createApi(store: StoreReader) {
       return [
         () => runCache(runId),
         () => bodyOf(runId, runCache(runId)),
-        () => front(runCache(runId), 'latency_ms', summary(runId).quality),
+        () => front(runCache(runId), summary(runId).cost, summary(runId).quality),
         () => childrenOf(runId, 0),
       ];
     },
@@ -235,7 +235,7 @@ export function createApi(store: StoreReader) {
       parse(emptyQuery, query, 'query');
       const c = runCache(runId);
       if (!c.progress) {
-        const objectives = progressObjectives(c.columns, summary(runId).quality);
+        const objectives = progressObjectives(c.columns, summary(runId).quality, summary(runId).cost);
         const reference = referencePoint([c.columns], objectives[1]);
         c.progress = { objectives, reference, points: progressCurve(c.columns, objectives, reference) };
       }

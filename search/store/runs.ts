@@ -2,23 +2,29 @@
 import { z } from 'zod';
 import { changed, type Connection, type Row } from './connection.ts';
 import { anyJson, jsonRecord, parseJson, parseNullable } from './json.ts';
-import { runQuality } from '../contracts/metrics.ts';
+import { isMetricName, metricDef, runQuality, type MetricName } from '../contracts/metrics.ts';
 import type { CandidateStatus, NewRun, Run, RunReader, RunSummary, RunWriter } from './types.ts';
 
 const versionsSchema = z.record(z.string(), z.string());
 
 /**
- * Size of the (max quality, min latency) front, counted inside SQLite from the covering index
- * candidates_columns so that no row reaches JavaScript. In order of quality descending, latency
- * ascending, a point is dominated iff an earlier point that is not equal to it has a latency no
+ * Size of the (max quality, min cost) front, counted inside SQLite from the covering index
+ * candidates_columns so that no row reaches JavaScript. In order of quality descending, cost
+ * ascending, a point is dominated iff an earlier point that is not equal to it has a cost no
  * greater than its own: the GROUPS frame excludes the equal points (peers), which share a front.
  */
 const frontSizeSql = `SELECT COUNT(*) FROM (
     SELECT l, MIN(l) OVER (ORDER BY q DESC, l ASC GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS m
-    FROM (SELECT json_extract(metrics_json, @quality) AS q, json_extract(metrics_json, '$.latency_ms') AS l
+    FROM (SELECT json_extract(metrics_json, @quality) AS q, json_extract(metrics_json, @cost) AS l
       FROM candidates WHERE run_id = @run AND status = 'done')
     WHERE q IS NOT NULL AND l IS NOT NULL)
   WHERE m IS NULL OR l < m`;
+
+/** The second of a run's objectives when it is a cost (a metric to minimise), else latency: the axis its front is counted on. */
+function costOf(config: Run['config']): MetricName {
+  const second = Array.isArray(config.objectives) && config.objectives.length === 2 ? config.objectives[1] : undefined;
+  return typeof second === 'string' && isMetricName(second) && metricDef(second).direction === 'min' ? second : 'latency_ms';
+}
 
 const toRun = (r: Row): Run => ({
   id: r.id,
@@ -62,8 +68,9 @@ export function runReader(c: Connection): RunReader {
     const quality = runQuality(run.task, run.config.evaluator);
     const path = `$.${quality}`;
     const best = c.stmt("SELECT MAX(json_extract(metrics_json, ?)) FROM candidates WHERE run_id = ? AND status = 'done'").pluck().get(path, run.id) as number | null;
-    const front = c.stmt(frontSizeSql).pluck().get({ quality: path, run: run.id }) as number;
-    return { ...run, counts, quality, bestQuality: best ?? null, frontSize: front };
+    const cost = costOf(run.config);
+    const front = c.stmt(frontSizeSql).pluck().get({ quality: path, cost: `$.${cost}`, run: run.id }) as number;
+    return { ...run, counts, quality, bestQuality: best ?? null, cost, frontSize: front };
   };
   return {
     getRun,

@@ -45,7 +45,9 @@ export interface RunSummary extends Run {
   /** The run's quality metric (accuracy, mIoU, or its zero-cost proxy's score) and its best value among done candidates. */
   quality: MetricName;
   bestQuality: number | null;
-  /** Non-dominated done candidates on (max quality, min latency_ms), among those having both. */
+  /** The cost its front trades quality against: the second of the run's objectives when that is a metric to minimise, else latency_ms. */
+  cost: MetricName;
+  /** Non-dominated done candidates on (max quality, min cost), among those having both. */
   frontSize: number;
 }
 
