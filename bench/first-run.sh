@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Measures the README's first-run path as a new user meets it: a fresh clone of this checkout's
 # HEAD, `npm ci`, the default `npx cellscape search`, then `npx cellscape explore` answering its
-# first page. Prints the machine and one line per step with its wall time. The clone is removed
-# at the end.
+# first page. Prints the machine, one line per step with its wall time, and the search's Pareto
+# front. The clone is removed at the end. Run it on an otherwise idle machine: the README quotes
+# its time.
 #
 #   bench/first-run.sh                      # the README's default search (minutes of every core)
 #   bench/first-run.sh --budget 4           # extra arguments go to `cellscape search` (a smoke run)
@@ -30,7 +31,8 @@ t1=$(seconds); report "npm ci" "$t0" "$t1"
 
 npx cellscape search "$@" >"$dir/search.log" 2>&1 || { cat "$dir/search.log"; exit 1; }
 t2=$(seconds); report "npx cellscape search $*" "$t1" "$t2"
-tail -n 3 "$dir/search.log" | tr '\r' '\n' | tail -n 3
+# The front the search printed (its size and each network's accuracy and costs).
+tr '\r' '\n' <"$dir/search.log" | sed -n '/^Pareto front/,$p'
 
 npx cellscape explore --port 0 >"$dir/explore.log" 2>&1 &
 explorer_pid=$!

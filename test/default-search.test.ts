@@ -4,11 +4,14 @@
  * kept where it was the default; a fidelity check above the default proxy's budget.
  */
 import { test } from 'node:test';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { flagsSchema } from '../search/commands/search.ts';
 import { configFrom, withTaskDefaults } from '../search/run/drivers/ask-tell.ts';
 import { resolveSpacePath } from '../search/space/load.ts';
 import { defaultCheckBudget, REFERENCE_BUDGET } from '../search/reference/budget.ts';
+import { writeLatencyTable } from '../search/latency/table.ts';
+import { tempDir } from './executor-fixtures.ts';
 
 const configOf = (flags: Record<string, string>, space = 'darts-fmnist-small', task = 'classification') =>
   configFrom(withTaskDefaults(flagsSchema.parse({ space, ...flags }), task), resolveSpacePath(space), task);
@@ -16,6 +19,13 @@ const configOf = (flags: Record<string, string>, space = 'darts-fmnist-small', t
 test('a default classification search fronts accuracy against MACs; --objectives and the other evaluators and tasks keep theirs', () => {
   assert.deepEqual(configOf({}).objectives, ['accuracy', 'flops']);
   assert.deepEqual(configOf({ objectives: 'accuracy,latency_ms' }).objectives, ['accuracy', 'latency_ms']);
+  // A latency predicted from a lookup table is exact, so it stays the cost.
+  const lut = join(tempDir(), 'lut.json');
+  writeLatencyTable(lut, {
+    version: 1, runtime: 'tfjs', backend: 'wasm', threads: 1, space: 'darts-fmnist-small', spaceHash: 'h', inShape: [28, 28, 1],
+    warmup: 1, repeats: 3, created: new Date(0).toISOString(), entries: { unit: { medianMs: 0.1, iqrMs: 0 } },
+  });
+  assert.deepEqual(configOf({ 'latency-runtime': `lut:${lut}` }).objectives, ['accuracy', 'latency_ms']);
   assert.deepEqual(configOf({ evaluator: 'zc:synflow' }).objectives, ['zc_synflow', 'latency_ms']);
   assert.deepEqual(configOf({ evaluator: 'zc:synflow', 'latency-runtime': 'none' }).objectives, ['zc_synflow', 'params']);
   assert.deepEqual(configOf({}, 'seg-blocks', 'segmentation').objectives, ['miou', 'latency_ms']);

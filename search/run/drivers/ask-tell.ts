@@ -150,8 +150,8 @@ const HELP = `  --budget N               candidates to evaluate (default ${DEFAU
   --score accuracy|weighted|mnasnet    what evolution ranks by (moo: a scalar instead of the front)
       --latency-weight W --params-weight W (weighted), --target-latency MS (mnasnet)
   --objectives a,b         front objectives: ${OBJECTIVES.join(', ')}
-                           (default accuracy,flops with --evaluator proxy, else accuracy,latency_ms;
-                           segmentation miou,latency_ms)
+                           (default accuracy,flops with --evaluator proxy and a measured latency, else
+                           accuracy,latency_ms; segmentation miou,latency_ms)
   --evaluator proxy|table:FILE|zc:PROXY|oneshot:RUN   train candidates, look them up in a benchmark table,
       score them untrained by a zero-cost proxy (${PROXY_NAMES.join(', ')}), its score taking accuracy's place,
       or judge them with the weights of spos run RUN's supernet (batch norm recalibrated, about a second each)
@@ -230,12 +230,14 @@ const RENAMED: Record<string, MetricName> = { latencyMs: 'latency_ms', latency: 
 /**
  * Default: the quality (or zero-cost score) against one cost, as the evaluator measures it (a table
  * only what it has columns for): latency, else parameters. A classification proxy takes MACs
- * instead: a latency measured at batch 1 on a busy machine moved by a median 18 % between two
- * measurements of the same network, more than many candidates differ, so its front was partly
- * noise; MACs are exact and follow latency (bench/data/default-search.md).
+ * instead unless its latency comes from a lookup table: a latency measured at batch 1 on a busy
+ * machine moved by a median 18 % between two measurements of the same network, more than many
+ * candidates differ, so its front was partly noise; MACs are exact and follow latency
+ * (bench/data/default-search.md).
  */
 function objectivesOf(f: Flags, measured: Measured, quality: MetricName, task: string, evaluator: RunConfig['evaluator']['kind']): RunConfig['objectives'] {
-  const costs = task === 'classification' && evaluator === 'proxy' ? ['flops'] as const : ['latency_ms', 'params'] as const;
+  const measuredLatency = !f['latency-runtime'].startsWith('lut:');
+  const costs = task === 'classification' && evaluator === 'proxy' && measuredLatency ? ['flops'] as const : ['latency_ms', 'params'] as const;
   if (f.objectives === undefined) return [quality, ...costs.filter((m) => m !== quality && measured.has(m)).slice(0, 1)];
   const names = f.objectives.split(',').map((x) => x.trim());
   for (const n of names) {
