@@ -10,17 +10,13 @@
  */
 import type { Rng } from '../../util/rng.ts';
 import type { Split } from '../types.ts';
-import { resizeSource, texturePixel, VISIBLE, type SceneConfig, type Texture, type TextureParams } from './scenes.ts';
+import { GARMENTS, resizeSource, sampleBackground, texturePixel, VISIBLE, type BackgroundStyle, type SceneConfig, type TextureParams } from './scenes.ts';
 
 export const DOMAIN_NAMES = ['source', 'target'] as const;
 export type DomainName = (typeof DOMAIN_NAMES)[number];
 
-export interface DomainStyle {
-  /** Texture families of the backgrounds (disjoint between the two domains). */
-  textures: readonly Texture[];
-  /** The darker level of a background is drawn from [lowMin, lowMin + lowSpread). */
-  lowMin: number;
-  lowSpread: number;
+/** Backgrounds (texture families disjoint between the two domains) and how garments are drawn. */
+export interface DomainStyle extends BackgroundStyle {
   objects: 'filled' | 'outline';
 }
 
@@ -29,7 +25,6 @@ export const DOMAIN_STYLES: Record<DomainName, DomainStyle> = {
   target: { textures: ['checker', 'noise'], lowMin: 70, lowSpread: 40, objects: 'outline' },
 };
 
-const GARMENTS = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 export const DOMAIN_CLASS_NAMES: readonly string[] = ['background', ...GARMENTS];
 
 /** Grey level of the pen that draws target outlines, and the share of the garment's own grey in the fill inside them. */
@@ -37,12 +32,6 @@ const PEN = 255;
 const FILL = 0.3;
 
 export interface DomainScene { image: Uint8Array; mask: Uint8Array; background: TextureParams; labels: number[] }
-
-export function sampleDomainTexture(style: DomainStyle, rng: Rng): TextureParams {
-  const texture = rng.pick(style.textures);
-  const low = style.lowMin + rng.int(style.lowSpread);
-  return { texture, period: 4 + rng.int(5), phase: rng.int(8), low, high: low + 50 + rng.int(40), vertical: rng.next() < 0.5 };
-}
 
 /** Pixels of a side x side silhouette on its boundary (a 4-neighbour outside it), thickened by one pixel. */
 function outlineOf(silhouette: Uint8Array, side: number): Uint8Array {
@@ -72,7 +61,7 @@ function outlineOf(silhouette: Uint8Array, side: number): Uint8Array {
 export function composeDomainScene(garments: Split, cfg: SceneConfig, style: DomainStyle, rng: Rng): DomainScene {
   if (garments.count === 0) throw new Error('no garment images to compose domain scenes from');
   const n = cfg.size;
-  const background = sampleDomainTexture(style, rng);
+  const background = sampleBackground(style, rng);
   const image = new Uint8Array(n * n);
   const mask = new Uint8Array(n * n);
   for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) image[y * n + x] = texturePixel(background, x, y);

@@ -49,7 +49,7 @@ export interface PlacedObject { kind: ObjectKind; sourceClass: number; sourceInd
 
 export interface Scene { image: Uint8Array; mask: Uint8Array; background: TextureParams; objects: PlacedObject[] }
 
-const GARMENTS = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+export const GARMENTS = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 export function sceneClassNames(variant: SceneVariant): string[] {
   if (variant === 'context') return ['background', 'digit on stripes', 'digit on dots', 'garment on stripes', 'garment on dots'];
@@ -66,10 +66,17 @@ export function objectLabel(variant: SceneVariant, kind: ObjectKind, sourceClass
 
 export interface TextureParams { texture: Texture; period: number; phase: number; low: number; high: number; vertical: boolean }
 
-export function sampleTexture(variant: SceneVariant, rng: Rng): TextureParams {
-  const texture = variant === 'context' ? rng.pick(CONTEXT_TEXTURES) : rng.pick(TEXTURES);
-  const low = 10 + rng.int(30);
+/** Which backgrounds a set of scenes draws: texture families, and the darker level from [lowMin, lowMin + lowSpread). */
+export interface BackgroundStyle { textures: readonly Texture[]; lowMin: number; lowSpread: number }
+
+export function sampleBackground(style: BackgroundStyle, rng: Rng): TextureParams {
+  const texture = rng.pick(style.textures);
+  const low = style.lowMin + rng.int(style.lowSpread);
   return { texture, period: 4 + rng.int(5), phase: rng.int(8), low, high: low + 50 + rng.int(40), vertical: rng.next() < 0.5 };
+}
+
+export function sampleTexture(variant: SceneVariant, rng: Rng): TextureParams {
+  return sampleBackground({ textures: variant === 'context' ? CONTEXT_TEXTURES : TEXTURES, lowMin: 10, lowSpread: 30 }, rng);
 }
 
 /** The background value at (x, y); noise is a hash of the position and the params, so no state. */
