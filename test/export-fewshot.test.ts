@@ -101,7 +101,9 @@ test('a model export trains the embedding; the TF.js model answers the test epis
   assert.deepEqual(registered, doc.fewshot, 'model.json carries the same description');
 });
 
-test('a few-shot run scored without an embedding, or with too few test scenes for its episodes, is refused, naming why', async () => {
+test('a few-shot run scored without an embedding, with too few test scenes for its episodes, or with a classifier-training flag, is refused, naming why', async () => {
+  await assert.rejects(quiet(['1', '--db', db, '--best', '--format', 'onnx', '--out', join(dir, 'cut'), '--cutout', '8', '--backend', 'cpu']),
+    (e: Error) => e instanceof UsageError && /^--cutout: not for a few-shot run's training/.test(e.message));
   await assert.rejects(quiet(['1', '--db', db, '--best', '--format', 'onnx', '--out', join(dir, 'few'), '--train-epochs', '0', '--test-images', '20', '--backend', 'cpu']),
     (e: Error) => e instanceof UsageError && /^--test-images 20: few-shot episodes: class \d+ is in \d of 20 scenes/.test(e.message));
   await assert.rejects(quiet(['2', '--db', db, '--best', '--format', 'json', '--out', join(dir, 'zc')]),

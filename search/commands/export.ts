@@ -142,6 +142,8 @@ export const command: Command = {
       fewshot = loaded.topology.genotype.fewshot;
       console.error(`using the weights run ${runId} kept for candidate ${candidate.id}: ${kept}`);
     } else if (modelFormats.length && fewShot) {
+      const unused = (['augment', 'cutout', 'drop-path', 'data-dir'] as const).find((k) => v[k] !== undefined);
+      if (unused) throw new UsageError(`--${unused}: not for a few-shot run's training, which trains its embedding on built-in scenes as the search did`);
       const rng = createRng(seed);
       net = buildNetwork(space, genotype, { ...build, rng });
       const { SEG_DEFAULTS } = await import('../run/drivers/ask-tell.ts');
