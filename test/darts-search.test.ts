@@ -132,6 +132,28 @@ test('PC-DARTS with each remedy and the lagrange latency form: a killed search r
   }
 });
 
+test('warm-up epochs train the weights only: the alphas stay put, the architecture half is not read, and a run killed after its warm-up resumes to the alphas of an uninterrupted one', async () => {
+  const cfg = { ...tiny, epochs: 3, warmupEpochs: 2 } as DartsConfig;
+  const lines: string[] = [];
+  const full = await runDarts(cfg, store, { opLatency, log: (l) => lines.push(l) });
+  const snaps = store.listArchSnapshots(full.runId, 'normal');
+  assert.deepEqual(snaps.map((s) => [s.epoch, s.step]), [[0, 1], [0, 2], [1, 3], [1, 4], [2, 5], [2, 6]]);
+  for (const s of snaps.slice(1, 4)) assert.deepEqual(s.weights, snaps[0].weights, `no architecture step by step ${s.step}`);
+  assert.notDeepEqual(snaps[5].weights, snaps[3].weights, 'the alphas move after the warm-up');
+  const epochs = store.listEpochs(full.runId, null);
+  assert.deepEqual(epochs.map((e) => e.valLoss === null), [true, true, false], 'no architecture-half loss in a warm-up epoch');
+  assert.ok(epochs.every((e) => e.trainLoss! > 0));
+  assert.ok(lines.some((l) => /^epoch 1\/3: .*warm-up/.test(l)), lines.join('\n'));
+
+  const ac = new AbortController();
+  const first = await runDarts(cfg, store, { opLatency, signal: ac.signal, onEpoch: (r) => { if (r.epoch === 1) ac.abort(); } });
+  assert.equal(first.status, 'stopped');
+  await resumeDarts(first.runId, store);
+  const a = lastAlphas(full.runId), b = lastAlphas(first.runId);
+  assert.ok(Math.max(...a.map((x, i) => Math.abs(x - b[i]))) < 1e-6, 'alphas differ after resume');
+  assert.throws(() => dartsConfig({ epochs: 2, warmupEpochs: 2 }), /warmupEpochs: must be fewer than the epochs/);
+});
+
 test('collapse is recorded as a warning with its epoch when parameter-free ops take the normal cell', async () => {
   const lines: string[] = [];
   const out = await runDarts({ ...tiny, space: writeSpace('free', ['none', 'max_pool_3x3', 'skip_connect']), epochs: 1 } as DartsConfig, store, { opLatency, log: (l) => lines.push(l) });

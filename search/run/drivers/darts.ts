@@ -40,6 +40,7 @@ const flagsSchema = z.strictObject({
   lr: num.positive().default(D.learningRate),
   'min-lr': num.min(0).default(D.minLearningRate),
   'arch-lr': num.positive().default(D.archLearningRate),
+  'warmup-epochs': int(0).default(D.warmupEpochs),
   order: z.enum(['1', '2']).default('1'),
   'partial-channels': int(1).optional(),
   'data-parallel': int(1).default(D.dataParallel),
@@ -64,6 +65,7 @@ const flagsSchema = z.strictObject({
 const HELP = `  a cell space; --dataset default ${D.dataset} (segmentation: ${SD.dataset});  --data-dir DIR
   --epochs E (default ${D.epochs})  --train-images N --val-images N (the two halves; default ${D.trainImages} each, segmentation ${SD.trainImages})
   --batch-size B (${D.batchSize}; segmentation ${SD.batchSize})  --lr LR --min-lr LR (weights: momentum SGD, cosine)  --arch-lr LR (alphas: Adam)
+  --warmup-epochs W  epochs of weight steps only before the architecture steps start (default ${D.warmupEpochs})
   --order 1|2        first-order, or the finite-difference second-order architecture gradient
   --partial-channels K   PC-DARTS: 1/K of each edge's channels through the mixed op, edge normalisation (default ${D.partialChannels},
                      or the largest K below that splits the space's C into even parts; 1: plain DARTS)
@@ -91,7 +93,7 @@ function configOf(space: CellSpace, spacePath: string, common: { dataset?: strin
   const config = {
     ...base, space: spacePath, dataset: common.dataset ?? base.dataset, dataDir: f['data-dir'], seed: common.seed, backend: common.backend, segmentation,
     epochs: f.epochs, trainImages: f['train-images'] ?? base.trainImages, valImages: f['val-images'] ?? base.valImages, batchSize: f['batch-size'] ?? base.batchSize,
-    learningRate: f.lr, minLearningRate: f['min-lr'], archLearningRate: f['arch-lr'], order: f.order === '2' ? 2 : 1, augment: !f['no-augment'],
+    learningRate: f.lr, minLearningRate: f['min-lr'], archLearningRate: f['arch-lr'], warmupEpochs: f['warmup-epochs'], order: f.order === '2' ? 2 : 1, augment: !f['no-augment'],
     partialChannels: f['partial-channels'] ?? defaultPartialChannels(space, base.partialChannels), dataParallel: f['data-parallel'],
     latency: { weight: f['latency-weight'], form: f['latency-form'], targetMs: f['latency-target'] ?? f['target-latency'] },
     remedy: { kind: f.remedy, weight: f.remedy === 'none' ? 0 : f['remedy-weight'] ?? DEFAULT_REMEDY_WEIGHT[f.remedy] },

@@ -37,6 +37,12 @@ export const dartsConfigSchema = z.strictObject({
   /** Architecture weights: Adam with betas (0.5, 0.999). */
   archLearningRate: z.number().positive(),
   archWeightDecay: z.number().min(0),
+  /**
+   * Epochs of weight steps only before the architecture steps start (PC-DARTS: 15 of 50): an
+   * untrained supernet's convolutions lose to parameter-free ops, so early architecture steps
+   * reward those. Runs stored before it existed had none.
+   */
+  warmupEpochs: int.min(0).default(0),
   order: z.union([z.literal(1), z.literal(2)]),
   /**
    * PC-DARTS: 1/K of each edge's channels go through the mixed operation, with edge normalisation
@@ -66,7 +72,7 @@ export const dartsConfigSchema = z.strictObject({
   measure: z.strictObject({
     runtime: z.enum(['tfjs', 'onnxruntime', 'lut', 'none']), warmup: int.min(0), repeats: int.min(1), lutPath: z.string().optional(),
   }),
-});
+}).refine((c) => c.warmupEpochs < c.epochs, { path: ['warmupEpochs'], message: 'must be fewer than the epochs: the architecture needs an epoch of steps' });
 export type DartsConfig = z.infer<typeof dartsConfigSchema>;
 
 export const DEFAULT_DARTS_CONFIG: DartsConfig = {
@@ -84,6 +90,7 @@ export const DEFAULT_DARTS_CONFIG: DartsConfig = {
   clipNorm: 5,
   archLearningRate: 1e-2,
   archWeightDecay: 1e-3,
+  warmupEpochs: 0,
   order: 1,
   partialChannels: 4,
   dataParallel: 1,

@@ -32,7 +32,7 @@ export interface DartsEpochRecord {
   trainLoss: number;
   /** Top-1 accuracy, or mIoU for a segmentation space (likewise valAccuracy). */
   trainAccuracy: number;
-  /** Cross-entropy and accuracy on the architecture half, from the architecture steps' forward passes. */
+  /** Cross-entropy and accuracy on the architecture half, from the architecture steps' forward passes (NaN in a warm-up epoch, which has none). */
   valLoss: number;
   valAccuracy: number;
   /** The architecture loss (cross-entropy plus latency and remedy terms). */
@@ -138,7 +138,7 @@ export async function searchDarts(o: DartsSearch, hooks: DartsHooks = {}): Promi
     if (state.phase === 'search') {
       const ds = loadDartsData(c, space.def.task);
       steps = c.dataParallel > 1 ? await parallelSteps(session, c, state.opLatency, c.dataParallel, state.checkpoint !== null) : localSteps(session, c.order);
-      log(`darts: ${space.name}, ${ds.counts.train} + ${ds.counts.val} images, ${c.epochs} epochs, batch ${c.batchSize}, order ${c.order}, partial channels 1/${c.partialChannels}, remedy ${c.remedy.kind}, ${c.dataParallel > 1 ? `data-parallel on ${c.dataParallel} workers, ` : ''}supernet ${net.paramCount()} params, expected latency at uniform weights ${session.latScale.toFixed(3)} ms`);
+      log(`darts: ${space.name}, ${ds.counts.train} + ${ds.counts.val} images, ${c.epochs} epochs, batch ${c.batchSize}, order ${c.order}, partial channels 1/${c.partialChannels}, ${c.warmupEpochs ? `${c.warmupEpochs} warm-up epochs, ` : ''}remedy ${c.remedy.kind}, ${c.dataParallel > 1 ? `data-parallel on ${c.dataParallel} workers, ` : ''}supernet ${net.paramCount()} params, expected latency at uniform weights ${session.latScale.toFixed(3)} ms`);
       for (let epoch = state.epoch; epoch < c.epochs; epoch++) {
         const rec = await runEpoch(epoch, c, space, ds, session, steps, { step: state.step, multiplier: state.latencyMultiplier }, hooks);
         if (!rec) return { status: 'stopped', epochs: records };
@@ -153,7 +153,8 @@ export async function searchDarts(o: DartsSearch, hooks: DartsHooks = {}): Promi
         o.sink.commit({ epoch: record, snapshots, notes: epochNotes(record, becameCollapsed, c, readEdgeWeights(arch)), state });
         pruneCheckpoints(o.checkpointDir, ckPath);
         records.push(record);
-        log(`epoch ${epoch + 1}/${c.epochs}: train loss ${record.trainLoss.toFixed(3)} ${metricName(space)} ${(100 * record.trainAccuracy).toFixed(1)}%, arch-half loss ${record.valLoss.toFixed(3)} ${metricName(space)} ${(100 * record.valAccuracy).toFixed(1)}%, E[latency] ${record.expectedLatencyMs.toFixed(3)} ms, edge entropy normal ${record.entropy.normal.toFixed(3)} reduce ${record.entropy.reduce.toFixed(3)} (uniform ${Math.log(ops.length).toFixed(3)}), ${record.seconds.toFixed(0)} s`);
+        const archHalf = epoch < c.warmupEpochs ? 'warm-up (no architecture steps)' : `arch-half loss ${record.valLoss.toFixed(3)} ${metricName(space)} ${(100 * record.valAccuracy).toFixed(1)}%`;
+        log(`epoch ${epoch + 1}/${c.epochs}: train loss ${record.trainLoss.toFixed(3)} ${metricName(space)} ${(100 * record.trainAccuracy).toFixed(1)}%, ${archHalf}, E[latency] ${record.expectedLatencyMs.toFixed(3)} ms, edge entropy normal ${record.entropy.normal.toFixed(3)} reduce ${record.entropy.reduce.toFixed(3)} (uniform ${Math.log(ops.length).toFixed(3)}), ${record.seconds.toFixed(0)} s`);
         log(`  ${space.describe(record.genotype).replace(/\n/g, '\n  ')}`);
         if (becameCollapsed) log(`WARNING epoch ${epoch + 1}: the derived normal cell collapsed: ${collapseText(record.collapse)}`);
         hooks.onEpoch?.(record);
@@ -188,6 +189,8 @@ async function runEpoch(
   epoch: number, c: DartsConfig, space: CellSpace, ds: DartsData, s: DartsSession, steps: DartsSteps, start: { step: number; multiplier: number }, hooks: DartsHooks,
 ): Promise<{ record: DartsEpochRecord; snapshots: WeightSnapshot[]; step: number } | null> {
   const t0 = performance.now();
+  // Warm-up epochs train the weights only: the architecture half is not read.
+  const searching = epoch >= c.warmupEpochs;
   const trainB = ds.batches('train', epoch);
   const valB = ds.batches('val', epoch);
   const stepsPerEpoch = Math.min(trainB.perEpoch, valB.perEpoch);
@@ -201,26 +204,26 @@ async function runEpoch(
   for (let i = 0; i < stepsPerEpoch; i++) {
     if (hooks.signal?.aborted) { bar?.finish('stopped'); return null; }
     const train = trainB.next();
-    const val = valB.next();
+    const val = searching ? valB.next() : null;
     try {
       const args: DartsStepArgs = { epoch, step, totalSteps, lr: cosineLr(step, totalSteps, c.learningRate, c.minLearningRate), multiplier };
-      const a = await steps.arch(val, train, args);
-      multiplier = nextMultiplier(multiplier, a.expectedMs, c.latency);
+      const a = val && await steps.arch(val, train, args);
+      if (a) multiplier = nextMultiplier(multiplier, a.expectedMs, c.latency);
       const w = await steps.weight(train, args);
       const n = train.x.shape[0];
-      tLoss += w.loss * n; vLoss += a.ce * n; aLoss += a.loss * n; seen += n;
+      tLoss += w.loss * n; seen += n;
       tMeter.add(w, train);
-      vMeter.add(a, val);
+      if (a && val) { const nv = val.x.shape[0]; vLoss += a.ce * nv; aLoss += a.loss * nv; vMeter.add(a, val); }
       step++;
       if (c.snapshotEvery > 0 && (i + 1) % c.snapshotEvery === 0 && i + 1 < stepsPerEpoch) {
         await steps.sync();
         snapshots.push(...snapshotsNow(s.arch, epoch, step));
       }
-      hooks.onStep?.({ epoch, stepInEpoch: i + 1, stepsPerEpoch, step, loss: w.loss, archLoss: a.loss });
-      bar?.update(i + 1, `loss ${w.loss.toFixed(3)} arch ${a.loss.toFixed(3)}`);
+      hooks.onStep?.({ epoch, stepInEpoch: i + 1, stepsPerEpoch, step, loss: w.loss, archLoss: a?.loss ?? NaN });
+      bar?.update(i + 1, `loss ${w.loss.toFixed(3)} ${a ? `arch ${a.loss.toFixed(3)}` : 'warm-up'}`);
     } finally {
       disposeBatch(train);
-      disposeBatch(val);
+      if (val) disposeBatch(val);
     }
   }
   bar?.finish();
@@ -233,7 +236,8 @@ async function runEpoch(
   return {
     step, snapshots,
     record: {
-      epoch, trainLoss: tLoss / seen, trainAccuracy: tMeter.value(), valLoss: vLoss / seen, valAccuracy: vMeter.value(), archLoss: aLoss / seen,
+      epoch, trainLoss: tLoss / seen, trainAccuracy: tMeter.value(),
+      ...(searching ? { valLoss: vLoss / seen, valAccuracy: vMeter.value(), archLoss: aLoss / seen } : { valLoss: NaN, valAccuracy: NaN, archLoss: NaN }),
       expectedLatencyMs: expectedMs, entropy: { normal: meanEntropy('normal'), reduce: meanEntropy('reduce') }, latencyMultiplier: multiplier, genotype, collapse: detectCollapse(genotype, c.collapseShare), seconds: (performance.now() - t0) / 1000,
     },
   };

@@ -103,7 +103,8 @@ export function createDartsSession(space: CellSpace, c: DartsConfig, opLatency: 
     const expected = expectedLatency(mix, lat);
     if (c.latency.form === 'lagrange') seen.expectedMs = expected.dataSync()[0];
     let loss = latencyAwareLoss(ce, expected, c.latency, latScale, a.multiplier);
-    const extra = remedyTerm(c.remedy, arch, a.epoch, c.epochs);
+    // The remedy's schedule (beta's ramp) runs over the epochs with architecture steps.
+    const extra = remedyTerm(c.remedy, arch, a.epoch - c.warmupEpochs, c.epochs - c.warmupEpochs);
     if (extra) loss = tf.add(loss, extra) as tf.Scalar;
     return loss;
   });
