@@ -122,6 +122,12 @@ test('a DARTS run shows its weights heatmap and derived genotype', { skip }, asy
   await page.waitForSelector('[data-testid="darts"] svg rect');
   // 14 edges × 12 epochs of weights in the heatmap.
   assert.equal(await page.locator('[data-testid="darts"] .heat svg rect').count(), 14 * 12);
+  // The entropy chart plots each epoch's mean edge entropy of the normal cell's stored weights.
+  const entropy = (w: number[]): number => w.reduce((h, p) => (p > 0 ? h - p * Math.log(p) : h), 0);
+  const expected = db.store.listArchSnapshots(dartsId, 'normal').map((s) => (s.weights.edges.reduce((t, e) => t + entropy(e.weights), 0) / s.weights.edges.length).toFixed(4));
+  assert.deepEqual((await page.locator('[data-testid="darts-entropy"]').getAttribute('data-mean'))!.split(','), expected);
+  assert.ok(Number(expected[11]) < Number(expected[0]), 'the sample run\'s weights separate');
+  assert.equal(await page.locator('[data-testid="darts-entropy"] svg path[stroke-dasharray]').count(), 1, 'the uniform reference line');
   await page.screenshot({ path: 'test-output/explorer-darts.png', fullPage: true });
 });
 
