@@ -1,7 +1,7 @@
 /**
  * `node --import tsx bench/darts-remedies.ts --out FILE.jsonl [--seeds 0,1,2] [--remedies none,beta,drnas,darts-minus]
  *    [--latency none,penalty,lagrange] [--epochs E] [--images N] [--batch B] [--k K] [--arch-lr LR]
- *    [--penalty-weight W] [--lagrange-weight W] [--target-frac F]`
+ *    [--penalty-weight W] [--lagrange-weight W] [--target-frac F] [--warmup W] [--remedy-weight W] [--data-parallel N]`
  *
  * DARTS with and without each remedy, at latency weight 0 (`none`), with today's penalty
  * (`penalty`: CE + W * E[latency] / E_uniform[latency]) and with the constraint (`lagrange`:
@@ -10,8 +10,10 @@
  * the same). One JSON line per finished search goes to FILE; a rerun skips the settings FILE
  * already holds (resumable), then prints the table over everything in FILE: parameter-free edges
  * of the derived normal cell, mean edge-softmax entropy per cell type (uniform: ln(ops)), the
- * largest normal-cell weight, E[latency] against the uniform weights' and the search's seconds.
- * Defaults are the default DARTS search's sizes (search/strategies/darts/config.ts).
+ * largest normal-cell weight, E[latency] against the uniform weights' and the search's CPU seconds
+ * (all threads), then the same figures per epoch of each search. Defaults are the default DARTS
+ * search's settings (search/strategies/darts/config.ts); `--remedy-weight` replaces every remedy's
+ * default weight.
  */
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -26,6 +28,7 @@ import { DEFAULT_DARTS_CONFIG as D, type DartsConfig } from '../search/strategie
 import { latencyMatrices, measureSiteLatencies, supernetSites, uniformLatency } from '../search/strategies/darts/latency.ts';
 import { DEFAULT_REMEDY_WEIGHT, REMEDIES, type RemedyKind } from '../search/strategies/darts/remedies.ts';
 import { runDarts } from '../search/run/drivers/darts.ts';
+import type { DartsStepInfo } from '../search/strategies/darts/run.ts';
 import { createRng } from '../search/util/rng.ts';
 
 const { values: a } = parseArgs({
@@ -35,7 +38,8 @@ const { values: a } = parseArgs({
     images: { type: 'string', default: String(D.trainImages) }, batch: { type: 'string', default: String(D.batchSize) },
     k: { type: 'string', default: String(D.partialChannels) }, 'arch-lr': { type: 'string', default: String(D.archLearningRate) },
     'penalty-weight': { type: 'string', default: '1' }, 'lagrange-weight': { type: 'string', default: '0.05' }, 'target-frac': { type: 'string', default: '0.8' },
-    space: { type: 'string', default: D.space },
+    space: { type: 'string', default: D.space }, warmup: { type: 'string', default: String(D.warmupEpochs) },
+    'remedy-weight': { type: 'string' }, 'data-parallel': { type: 'string', default: String(D.dataParallel) },
   },
 });
 if (!a.out) throw new Error('--out FILE.jsonl is required (the bench appends to it and resumes from it)');
@@ -45,12 +49,20 @@ const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(B
 const remedies = list(a.remedies!).map((r) => { if (!(REMEDIES as readonly string[]).includes(r)) throw new Error(`--remedies: unknown '${r}' (${REMEDIES.join(', ')})`); return r as RemedyKind; });
 const latencies = list(a.latency!).map((l) => { if (!(LATENCY as readonly string[]).includes(l)) throw new Error(`--latency: unknown '${l}' (${LATENCY.join(', ')})`); return l as LatencySetting; });
 const seeds = list(a.seeds!).map(Number);
-const sizes = { epochs: Number(a.epochs), trainImages: Number(a.images), valImages: Number(a.images), batchSize: Number(a.batch), partialChannels: Number(a.k), archLearningRate: Number(a['arch-lr']) };
+const sizes = { epochs: Number(a.epochs), trainImages: Number(a.images), valImages: Number(a.images), batchSize: Number(a.batch), partialChannels: Number(a.k), archLearningRate: Number(a['arch-lr']),
+  warmupEpochs: Number(a.warmup), dataParallel: Number(a['data-parallel']) };
+const remedyWeight = (r: RemedyKind): number => (r === 'none' ? 0 : a['remedy-weight'] === undefined ? DEFAULT_REMEDY_WEIGHT[r] : Number(a['remedy-weight']));
+
+/** One epoch of a search: mean edge entropy per cell type, the largest normal-cell weight, parameter-free edges of the derived normal cell. */
+interface EpochFigures { normal: number; reduce: number; maxNormal: number; paramFree: number }
 
 interface Row {
-  key: string; remedy: RemedyKind; latency: LatencySetting; seed: number; sizes: typeof sizes;
+  key: string; remedy: RemedyKind; remedyWeight: number; latency: LatencySetting; seed: number; sizes: typeof sizes;
   paramFreeNormal: number; entropyNormal: number; entropyReduce: number; maxNormalWeight: number;
   expectedMs: number; uniformMs: number; seconds: number; normal: [string, number][]; entropyPerEpoch: number[];
+  cpuSeconds: number; perEpoch: EpochFigures[];
+  /** Per step: the weight step's loss (weight half) and the architecture step's loss (architecture half; null in warm-up). */
+  stepLosses: [number, number | null][];
 }
 
 const backend = await initBackend();
@@ -74,7 +86,7 @@ const uniformMs = (() => {
 })();
 const targetMs = Number(a['target-frac']) * uniformMs;
 
-const keyOf = (remedy: string, latency: string, seed: number): string => JSON.stringify({ remedy, latency, seed, sizes });
+const keyOf = (remedy: RemedyKind, latency: string, seed: number): string => JSON.stringify({ remedy, remedyWeight: remedyWeight(remedy), latency, seed, sizes });
 const done = new Map<string, Row>();
 if (existsSync(a.out)) for (const line of readFileSync(a.out, 'utf8').split('\n').filter(Boolean)) { const r = JSON.parse(line) as Row; done.set(r.key, r); }
 
@@ -86,20 +98,28 @@ try {
     if (done.has(key)) continue;
     const config: Partial<DartsConfig> & Pick<DartsConfig, 'space'> = {
       space: a.space!, seed, proxy: null, ...sizes,
-      remedy: { kind: remedy, weight: DEFAULT_REMEDY_WEIGHT[remedy] },
+      remedy: { kind: remedy, weight: remedyWeight(remedy) },
       latency: latency === 'none' ? { weight: 0, form: 'linear' }
         : latency === 'penalty' ? { weight: Number(a['penalty-weight']), form: 'linear' }
           : { weight: Number(a['lagrange-weight']), form: 'lagrange', targetMs },
     };
     const t0 = performance.now();
-    const out = await runDarts(config, store, { opLatency: (k) => table[k], log: (l) => console.error(`[${remedy} ${latency} s${seed}] ${l}`) });
+    const cpu0 = process.cpuUsage();
+    const stepLosses: [number, number | null][] = [];
+    const onStep = (s: DartsStepInfo): void => { stepLosses.push([Number(s.loss.toFixed(4)), Number.isNaN(s.archLoss) ? null : Number(s.archLoss.toFixed(4))]); };
+    const out = await runDarts(config, store, { opLatency: (k) => table[k], onStep, log: (l) => console.error(`[${remedy} ${latency} s${seed}] ${l}`) });
     if (out.status !== 'finished' || !out.genotype) throw new Error(`${key}: ${out.status}`);
     const last = out.epochs.at(-1)!;
+    const cpu = process.cpuUsage(cpu0);
     const snaps = store.listArchSnapshots(out.runId, 'normal');
+    const maxAt = (epoch: number): number => Math.max(...snaps.filter((s) => s.epoch === epoch).at(-1)!.weights.edges.flatMap((e) => e.weights));
+    const round = (x: number): number => Number(x.toFixed(4));
     const row: Row = {
-      key, remedy, latency, seed, sizes, paramFreeNormal: last.collapse.parameterFree, entropyNormal: last.entropy.normal, entropyReduce: last.entropy.reduce,
+      key, remedy, remedyWeight: remedyWeight(remedy), latency, seed, sizes, paramFreeNormal: last.collapse.parameterFree, entropyNormal: last.entropy.normal, entropyReduce: last.entropy.reduce,
       maxNormalWeight: Math.max(...snaps.at(-1)!.weights.edges.flatMap((e) => e.weights)), expectedMs: last.expectedLatencyMs, uniformMs,
       seconds: (performance.now() - t0) / 1000, normal: out.genotype.normal as [string, number][], entropyPerEpoch: out.epochs.map((e) => Number(e.entropy.normal.toFixed(4))),
+      cpuSeconds: (cpu.user + cpu.system) / 1e6, stepLosses,
+      perEpoch: out.epochs.map((e) => ({ normal: round(e.entropy.normal), reduce: round(e.entropy.reduce), maxNormal: round(maxAt(e.epoch)), paramFree: e.collapse.parameterFree })),
     };
     appendFileSync(a.out, `${JSON.stringify(row)}\n`);
     done.set(key, row);
@@ -109,16 +129,24 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const rows = [...done.values()].filter((r) => JSON.stringify(r.sizes) === JSON.stringify(sizes));
+const rows = [...done.values()].filter((r) => JSON.stringify(r.sizes) === JSON.stringify(sizes) && r.remedyWeight === remedyWeight(r.remedy));
 const mean = (xs: number[]): string => (xs.reduce((s, x) => s + x, 0) / xs.length).toFixed(2);
-console.log(`# darts-remedies: ${space.name}, ${sizes.epochs} epochs x ${sizes.trainImages} images per half, batch ${sizes.batchSize}, K=${sizes.partialChannels}, arch lr ${sizes.archLearningRate}; `
-  + `penalty weight ${a['penalty-weight']}, lagrange step ${a['lagrange-weight']} to ${targetMs.toFixed(3)} ms (${a['target-frac']} of the uniform ${uniformMs.toFixed(3)} ms); `
+console.log(`# darts-remedies: ${space.name}, ${sizes.epochs} epochs (${sizes.warmupEpochs} warm-up) x ${sizes.trainImages} images per half, batch ${sizes.batchSize}, K=${sizes.partialChannels}, arch lr ${sizes.archLearningRate}, `
+  + `${sizes.dataParallel} thread(s); penalty weight ${a['penalty-weight']}, lagrange step ${a['lagrange-weight']} to ${targetMs.toFixed(3)} ms (${a['target-frac']} of the uniform ${uniformMs.toFixed(3)} ms); `
   + `uniform entropy ln ${space.def.cell.ops.length} = ${Math.log(space.def.cell.ops.length).toFixed(3)}; ${backend.name}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-console.log('| remedy | latency | seeds | param-free normal edges (each seed) | entropy normal | entropy reduce | max normal weight | E[latency] ms | s/search |');
-console.log('| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
-for (const latency of LATENCY) for (const remedy of REMEDIES) {
-  const rs = rows.filter((r) => r.remedy === remedy && r.latency === latency).sort((x, y) => x.seed - y.seed);
-  if (!rs.length) continue;
-  console.log(`| ${remedy} | ${latency} | ${rs.length} | ${rs.map((r) => r.paramFreeNormal).join(', ')} of ${rs[0].normal.length} | ${mean(rs.map((r) => r.entropyNormal))} | ${mean(rs.map((r) => r.entropyReduce))} | `
-    + `${mean(rs.map((r) => r.maxNormalWeight))} | ${mean(rs.map((r) => r.expectedMs))} | ${mean(rs.map((r) => r.seconds))} |`);
+console.log('| remedy (weight) | latency | seeds | param-free normal edges (each seed) | entropy normal | entropy reduce | max normal weight | E[latency] ms | wall s/search | CPU s/search |');
+console.log('| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+const groups = LATENCY.flatMap((latency) => REMEDIES.map((remedy) => ({ latency, remedy, rs: rows.filter((r) => r.remedy === remedy && r.latency === latency).sort((x, y) => x.seed - y.seed) })))
+  .filter((g) => g.rs.length);
+for (const { latency, remedy, rs } of groups) {
+  console.log(`| ${remedy} (${remedyWeight(remedy)}) | ${latency} | ${rs.length} | ${rs.map((r) => r.paramFreeNormal).join(', ')} of ${rs[0].normal.length} | ${mean(rs.map((r) => r.entropyNormal))} | ${mean(rs.map((r) => r.entropyReduce))} | `
+    + `${mean(rs.map((r) => r.maxNormalWeight))} | ${mean(rs.map((r) => r.expectedMs))} | ${mean(rs.map((r) => r.seconds))} | ${rs.every((r) => r.cpuSeconds) ? mean(rs.map((r) => r.cpuSeconds)) : '-'} |`);
+}
+console.log('\nPer epoch, each search (entropy normal / reduce, max normal weight, parameter-free normal edges):');
+console.log('| remedy | latency | seed | ' + Array.from({ length: sizes.epochs }, (_, e) => `epoch ${e + 1}${e < sizes.warmupEpochs ? ' (warm-up)' : ''}`).join(' | ') + ' |');
+console.log('| --- | --- | ---: | ' + Array.from({ length: sizes.epochs }, () => '---').join(' | ') + ' |');
+for (const { latency, remedy, rs } of groups) {
+  for (const r of rs.filter((x) => x.perEpoch)) {
+    console.log(`| ${remedy} | ${latency} | ${r.seed} | ${r.perEpoch.map((e) => `${e.normal.toFixed(3)} / ${e.reduce.toFixed(3)}, ${e.maxNormal.toFixed(2)}, ${e.paramFree}`).join(' | ')} |`);
+  }
 }
