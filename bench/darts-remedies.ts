@@ -150,3 +150,24 @@ for (const { latency, remedy, rs } of groups) {
     console.log(`| ${remedy} | ${latency} | ${r.seed} | ${r.perEpoch.map((e) => `${e.normal.toFixed(3)} / ${e.reduce.toFixed(3)}, ${e.maxNormal.toFixed(2)}, ${e.paramFree}`).join(' | ')} |`);
   }
 }
+
+// The two halves' losses per epoch (plain DARTS at latency weight 0, where the architecture loss is the
+// cross-entropy): both are measured at the same weights step by step, so their epoch means differ only by
+// the sampling noise of two batches per step; the last column is that noise's standard error over the epoch.
+const plain = groups.find((g) => g.remedy === 'none' && g.latency === 'none')?.rs.filter((r) => r.stepLosses) ?? [];
+if (plain.length) {
+  console.log('\nPlain DARTS, loss of the two halves per epoch (mean over its steps; warm-up epochs have no architecture steps):');
+  console.log('| seed | epoch | weight-half loss | architecture-half loss | difference | standard error of the difference |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of plain) {
+    const per = r.stepLosses.length / sizes.epochs;
+    for (let e = sizes.warmupEpochs; e < sizes.epochs; e++) {
+      const steps = r.stepLosses.slice(e * per, (e + 1) * per);
+      const d = steps.map(([w, v]) => v! - w);
+      const m = d.reduce((x, y) => x + y, 0) / d.length;
+      const sd = Math.sqrt(d.reduce((x, y) => x + (y - m) ** 2, 0) / (d.length - 1));
+      const avg = (k: 0 | 1): string => (steps.reduce((x, st) => x + st[k]!, 0) / steps.length).toFixed(4);
+      console.log(`| ${r.seed} | ${e + 1} | ${avg(0)} | ${avg(1)} | ${m.toFixed(4)} | ${(sd / Math.sqrt(d.length)).toFixed(4)} |`);
+    }
+  }
+}

@@ -1,4 +1,4 @@
-/** DARTS pieces without a search: derivation, collapse detection, the latency term and beta-decay. */
+/** DARTS pieces without a search: derivation, collapse detection, the latency term, beta-decay and the two data halves. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -7,6 +7,8 @@ import { detectCollapse } from '../search/strategies/darts/collapse.ts';
 import { expectedLatency, latencyAwareLoss, uniformLatency, type LatencyMatrices } from '../search/strategies/darts/latency.ts';
 import { betaDecay } from '../search/strategies/darts/remedies.ts';
 import { createArchParams } from '../search/strategies/darts/arch.ts';
+import { dartsConfig } from '../search/strategies/darts/config.ts';
+import { disposeBatch, loadDartsData } from '../search/strategies/darts/data.ts';
 import { createRng } from '../search/util/rng.ts';
 import type { CellGenotype } from '../search/space/types.ts';
 
@@ -113,4 +115,25 @@ test('beta-decay: its gradient is the softmax, pulling the leading alpha down ha
   assert.ok(Math.abs(rowSum - 1 / 5) < 1e-5, `each row's gradient sums to 1/edges, got ${rowSum}`);
   tf.dispose(Object.values(grads));
   arch.dispose();
+});
+
+test('the two halves a search reads are disjoint: no image of the architecture half is in the weight half', () => {
+  const c = dartsConfig({ trainImages: 128, valImages: 128, batchSize: 32, augment: false });
+  const data = loadDartsData(c, 'classification');
+  const images = (half: 'train' | 'val'): Set<string> => {
+    const seen = new Set<string>();
+    const b = data.batches(half, 0);
+    for (let i = 0; i < b.perEpoch; i++) {
+      const batch = b.next();
+      const x = batch.x.dataSync();
+      const size = x.length / batch.x.shape[0];
+      for (let k = 0; k < batch.x.shape[0]; k++) seen.add(Array.from(x.subarray(k * size, (k + 1) * size), (v) => v.toFixed(4)).join(','));
+      disposeBatch(batch);
+    }
+    return seen;
+  };
+  const train = images('train'), val = images('val');
+  assert.equal(train.size, 128);
+  assert.equal(val.size, 128);
+  assert.equal([...val].filter((x) => train.has(x)).length, 0);
 });

@@ -145,9 +145,11 @@ export async function searchDarts(o: DartsSearch, hooks: DartsHooks = {}): Promi
         const { record, snapshots, step } = rec;
         const ckPath = checkpointPath(o.checkpointDir, epoch + 1);
         writeCheckpoint(ckPath, { epoch: epoch + 1, step, ...await session.save() });
-        const becameCollapsed = record.collapse.collapsed && !state.collapsed;
+        // A warm-up epoch's genotype is read off untouched alphas: noise, not a collapse.
+        const collapsed = epoch >= c.warmupEpochs && record.collapse.collapsed;
+        const becameCollapsed = collapsed && !state.collapsed;
         state = {
-          ...state, epoch: epoch + 1, step, checkpoint: ckPath, collapsed: record.collapse.collapsed, latencyMultiplier: record.latencyMultiplier,
+          ...state, epoch: epoch + 1, step, checkpoint: ckPath, collapsed, latencyMultiplier: record.latencyMultiplier,
           phase: epoch + 1 === c.epochs ? 'evaluate' : 'search',
         };
         o.sink.commit({ epoch: record, snapshots, notes: epochNotes(record, becameCollapsed, c, readEdgeWeights(arch)), state });
