@@ -36,12 +36,13 @@ import { spaceTaskOf } from '../../contracts/task.ts';
 /**
  * Defaults: 2 epochs on 2,000 images, the cheapest budget of the proxy's budget curve that ranks
  * the reference table clearly better than chance (Spearman 0.41 against 0.18 for 1 epoch:
- * bench/tables/README.md). A candidate then costs about twice the CPU of a 1-epoch one
- * (bench/default-cost.sh), so the budget is halved from 64 to keep the default search near six
- * minutes on two cores; a population of 8 leaves NSGA-II three generations of selection in it.
+ * bench/tables/README.md). A candidate then costs 1.96x the CPU of a 1-epoch one
+ * (bench/default-cost.sh), so 30 candidates cost what 64 did times 6 min / 6 min 22 s, the previous
+ * default's quiet time (an estimate: bench/data/default-search.md); a population of 8 leaves
+ * NSGA-II about three generations of selection in it.
  */
 export const DEFAULTS = {
-  space: 'darts-fmnist-small', budget: 32, population: 8, sample: 4, epochs: 2, trainImages: 2000, valImages: 1000,
+  space: 'darts-fmnist-small', budget: 30, population: 8, sample: 4, epochs: 2, trainImages: 2000, valImages: 1000,
   recipe: DEFAULT_RECIPE, batchSize: RECIPES[DEFAULT_RECIPE].batchSize, learningRate: RECIPES[DEFAULT_RECIPE].learningRate,
 } as const;
 
