@@ -2,7 +2,7 @@
  * The few-shot evaluator on a tiny real budget: a reference genotype trains on the base classes of
  * a few scenes and scores novel-class mIoU on a couple of 1- and 5-shot episodes with either head;
  * its size figures are the embedding network's, the result repeats with its seed, no tensor leaks,
- * and the result keeps the run's first episode for the explorer.
+ * the result keeps the run's first episode for the explorer, and the job shows signs of life as it goes.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,7 +29,10 @@ const job = (over: Partial<EvalJob> = {}): EvalJob => ({
 const spec = fewShotSpec.parse({ kind: 'fewshot', episodes: 3, dim: 8 });
 
 test('a genotype trains on base classes and scores 1- and 5-shot novel mIoU with each head', async () => {
-  const first = await evaluateFewShotJob(job(), spec);
+  let beats = 0;
+  const first = await evaluateFewShotJob(job(), spec, { beat: () => { beats++; } });
+  // A sign of life on each of the 2 training steps (16 scenes, batch 8) and each of the 3 episodes scored: a pool worker is not taken for stale.
+  assert.ok(beats >= 2 + 3, `${beats} beats`);
   const count = tf.memory().numTensors;
   const again = await evaluateFewShotJob(job(), spec);
   assert.equal(tf.memory().numTensors, count, 'tensors freed');

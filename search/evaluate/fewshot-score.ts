@@ -25,6 +25,8 @@ export interface EpisodeScoring {
   shots: readonly number[];
   /** The cross-attention head's pooling of embeddings before it attends. */
   pool: number;
+  /** Called after each episode is scored: the executor's sign of life while episodes are answered. */
+  onEpisode?: () => void;
 }
 
 type Data = Pick<SegDataset, 'shape' | 'mean' | 'std' | 'ignoreLabel'>;
@@ -95,6 +97,7 @@ export async function scoreEpisodes(embed: (x: tf.Tensor4D) => tf.Tensor, data: 
     const global = Uint8Array.from([0, ...e.classes.map((cl) => novel.indexOf(cl) + 1)]);
     const queryTruth = answer.masks.subarray(answer.masks.length - e.queries.length * px).map((t) => (t === data.ignoreLabel ? t : global[t]));
     for (const [k, predicted] of answer.predicted) addToConfusion(confusions.get(k)!, predicted.map((p) => global[p]), queryTruth, data.ignoreLabel);
+    o.onEpisode?.();
   }
   return new Map([...confusions].map(([k, conf]) => [k, novelMeanIoU(conf)]));
 }

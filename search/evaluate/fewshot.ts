@@ -118,9 +118,11 @@ export async function evaluateFewShotJob(job: EvalJob, s: FewShotSpec, ctx: Eval
   try {
     const trained = await trainEmbedding(net, data, base, split, s, rng, {
       epochs: job.budget.epochs, batchSize: job.budget.batchSize, learningRate: job.budget.learningRate, seed: job.seed, signal: ctx.signal,
+      // The pool's sign of life: a step blocks the worker's timers, and a loaded machine can make a job outlast the heartbeat.
+      onStep: ctx.beat ? () => ctx.beat!() : undefined,
     });
     const embed = (x: tf.Tensor4D) => net.forward(x, false);
-    const scoring = { head: s.head, scale: s.scale, shots: FEWSHOT_SHOTS, pool: s.pool };
+    const scoring = { head: s.head, scale: s.scale, shots: FEWSHOT_SHOTS, pool: s.pool, onEpisode: ctx.beat };
     const scores = await scoreEpisodes(embed, data, data.val, episodes, split.novel, scoring);
     const latency = await jobLatency(job, net, ctx.lock);
     return {
