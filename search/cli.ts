@@ -24,6 +24,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ command:
   fidelity: { summary: 'measure how well an evaluator and budget rank the architectures of a reference table', load: () => import('./commands/fidelity.ts') },
   table: { summary: 'write a run out as a tabular benchmark (CSV or JSON Lines, with provenance)', load: () => import('./commands/table.ts') },
   lut: { summary: 'measure a per-operation latency table for a space and check how well it ranks networks', load: () => import('./commands/lut.ts') },
+  specialise: { summary: 'Once-for-All: for each latency (or MAC, parameter) target, the best subnet of a trained supernet, exported with inherited weights', load: () => import('./commands/specialise.ts') },
   worker: { summary: "take evaluation jobs from a search's Redis queue and run them on this machine", load: () => import('./commands/worker.ts') },
   info: { summary: 'print the backend in use, its threads, the data sets present and versions', load: () => import('./commands/info.ts') },
 };

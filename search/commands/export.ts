@@ -3,17 +3,14 @@
  * writes a candidate's genotype (genotype.json), and with a model format its trained network as a
  * TF.js model (model.json + shards) and/or an ONNX model (model.onnx, checked in onnxruntime).
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Command } from '../cli.ts';
 import { resolutionOf } from '../space/resolution.ts';
 import { resizeDataset } from '../data/resize.ts';
 import { UsageError } from '../util/errors.ts';
 import { prepareOutDir } from '../util/files.ts';
-
-const FORMATS = ['json', 'tfjs', 'onnx'] as const;
-type Format = (typeof FORMATS)[number];
+import { EXPORT_FORMATS as FORMATS, type ExportFormat as Format } from '../export/write.ts';
 
 const HELP = `Usage: cellscape export RUN [--candidate ID | --best | --front-index K]
                         --format json|tfjs|onnx[,...] --out DIR [options]
@@ -125,7 +122,7 @@ export const command: Command = {
     const { initBackend } = await import('../backend/index.ts');
     const backend = (await initBackend({ backend: v.backend })).name;
     const { buildNetwork } = await import('../space/build.ts');
-    const { buildGenotypeExport, writeGenotypeExport } = await import('../export/genotype-json.ts');
+    const { buildGenotypeExport } = await import('../export/genotype-json.ts');
     const { createRng } = await import('../util/rng.ts');
 
     const modelFormats = formats.filter((f) => f !== 'json');
@@ -183,33 +180,11 @@ export const command: Command = {
 
     try {
       const doc = buildGenotypeExport({ space, genotype, network: net, run, candidate, final, fewshot });
-      const written: string[] = [];
-      if (formats.includes('json')) {
-        writeGenotypeExport(join(v.out, 'genotype.json'), doc);
-        written.push(join(v.out, 'genotype.json'));
-      }
-      if (formats.includes('tfjs')) {
-        const { saveTfjsModel, MODEL_JSON } = await import('../export/tfjs.ts');
-        await saveTfjsModel(v.out, net, doc, normalize);
-        written.push(join(v.out, MODEL_JSON));
-      }
-      if (formats.includes('onnx')) {
-        const { exportOnnx } = await import('../onnx/export.ts');
-        const { compareOnnx } = await import('../export/check-onnx.ts');
-        const model = exportOnnx(net, { metadata: { 'cellscape.genotype': JSON.stringify(doc), 'cellscape.input': JSON.stringify({ layout: 'NHWC', normalize }) } });
-        const check = await compareOnnx(model, net, { seed });
-        // Trained logits can be large: the bound scales with them.
-        if (check.maxAbsDiff > 1e-4 * Math.max(1, check.maxAbsOutput)) {
-          throw new Error(`onnx export: onnxruntime differs from tfjs by up to ${check.maxAbsDiff} (outputs up to ${check.maxAbsOutput}); model not written`);
-        }
-        writeFileSync(join(v.out, 'model.onnx'), model);
-        written.push(`${join(v.out, 'model.onnx')} (onnxruntime vs tfjs: max abs difference ${check.maxAbsDiff.toExponential(2)})`);
-      }
+      const { writeExportFormats } = await import('../export/write.ts');
+      const { lines, files } = await writeExportFormats({ formats, out: v.out, net, doc, normalize, seed });
       console.log(`candidate ${candidate.id} of run ${runId}: ${doc.description}`);
-      for (const w of written) console.log(`wrote ${w}`);
+      for (const w of lines) console.log(`wrote ${w}`);
       // Registered with the candidate so that the explorer offers these files (and only these) for download.
-      const out = resolve(v.out);
-      const files = { ...(formats.includes('json') ? { json: join(out, 'genotype.json') } : {}), ...(formats.includes('tfjs') ? { tfjs: out } : {}), ...(formats.includes('onnx') ? { onnx: join(out, 'model.onnx') } : {}) };
       try {
         const rw = openStore(dbPath);
         try {

@@ -11,6 +11,8 @@ import { rankCorrelation } from '../util/rank.ts';
 import { tfjsRuntime } from '../latency/runtimes.ts';
 import { measureUnits, predictLatency, writeLatencyTable, type LatencyTable } from '../latency/table.ts';
 import { latencyUnits } from '../latency/units.ts';
+import { blockCoverageUnits } from '../latency/block-coverage.ts';
+import { DATASET_NAMES, loadDataset } from '../data/registry.ts';
 import type { Network } from '../nn/network.ts';
 import { loadSpace, resolveSpacePath, type LoadedSpace } from '../space/load.ts';
 import type { CellGenotype, Genotype } from '../space/types.ts';
@@ -20,13 +22,14 @@ import { createProgress } from '../util/progress.ts';
 import { createRng } from '../util/rng.ts';
 import { parseFlags } from '../run/flags.ts';
 
-const HELP = `Usage: cellscape lut --space FILE [--out lut.json] [--repeats N] [--warmup N] [--samples N] [--seed S] [--backend NAME]
+const HELP = `Usage: cellscape lut --space FILE [--dataset NAME] [--out lut.json] [--repeats N] [--warmup N] [--samples N] [--seed S] [--backend NAME]
 
 Measures a per-operation latency lookup table for a space at batch 1 and checks it on
---samples random genotypes (default 20; 0 skips the check).`;
+--samples random genotypes (default 20; 0 skips the check). --dataset: at that data set's input
+shape and classes, as a search on it builds its networks (default: the space's declared input).`;
 
 /**
- * Genotypes that together use every op at every position kind of the space's cells: one per op,
+ * Genotypes that together use every op at every position kind of a cell space's cells: one per op,
  * with each node reading a cell input (stride 2 in reduction cells) and an earlier state.
  */
 function coverageGenotypes(space: LoadedSpace): Genotype[] {
@@ -42,12 +45,14 @@ function coverageGenotypes(space: LoadedSpace): Genotype[] {
   if (def.family === 'tabular-cell') {
     return def.cell.ops.filter((op) => op !== 'none').map((op) => ({ nodes: Array.from({ length: def.cell.nodes - 1 }, (_, i) => Array<string>(i + 1).fill(op)) }));
   }
-  throw new UsageError(`space '${space.name}': lookup tables of ${def.family} spaces are not supported yet`);
+  // Block spaces are covered unit by unit (latency/block-coverage.ts).
+  return [];
 }
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const flagsSchema = z.strictObject({
   space: z.string({ error: 'required: a space file or shipped name' }),
+  dataset: z.enum(DATASET_NAMES).optional(),
   out: z.string().default('lut.json'),
   repeats: int(1).default(20),
   warmup: int(0).default(5),
@@ -65,16 +70,19 @@ export const command: Command = {
     const space = loadSpace(resolveSpacePath(f.space));
     checkOutFile('--out', out); // before minutes of measuring, not at the final write
     const backend = await initBackend({ backend: f.backend });
-    const inShape = [...space.def.input.shape];
+    const data = f.dataset ? loadDataset(f.dataset, { subset: { train: 1, val: 0, test: 0 } }) : null;
+    const inShape = data ? [...data.shape] : [...space.def.input.shape];
+    const classes = data?.numClasses ?? space.def.input.classes;
     const rng = createRng(seed);
 
-    const build = (g: Genotype): Network => buildNetwork(space, g, { rng: createRng(seed) });
+    const build = (g: Genotype): Network => buildNetwork(space, g, { rng: createRng(seed), inShape, classes });
     const sampled = Array.from({ length: samples }, () => space.sample(rng));
     const coverage = coverageGenotypes(space);
     // Units of every network, built one at a time; measuring needs them alive, so keep the nets until done.
     const nets = [...coverage, ...sampled].map(build);
+    const blocks = space.family === 'block' ? blockCoverageUnits(space, inShape, classes, createRng(seed)) : null;
     try {
-      const units = nets.flatMap((n) => latencyUnits(n));
+      const units = [...(blocks?.units ?? []), ...nets.flatMap((n) => latencyUnits(n))];
       const distinct = new Set(units.map((u) => u.key)).size;
       const progress = createProgress({ label: 'lut', total: distinct + samples });
       const entries = await measureUnits(units, { warmup, repeats }, (key) => progress.tick(1, key));
@@ -102,6 +110,7 @@ export const command: Command = {
       return 0;
     } finally {
       nets.forEach((n) => n.dispose());
+      blocks?.modules.forEach((m) => m.dispose());
     }
   },
 };

@@ -73,3 +73,10 @@ export async function scoreElasticSubnet(net: ElasticBlockNetwork, space: BlockS
     sub.dispose();
   }
 }
+
+/** The standalone subnet with the supernet's weights and its own recalibrated batch statistics, as `cellscape specialise` exports it (the caller disposes it). */
+export function inheritSubnet(net: ElasticBlockNetwork, space: BlockSpace, g: BlockGenotype, data: OneShotData): Network {
+  const sub = extractSubnet(space, net, g);
+  recalibrateBatchNorm(sub, calibrationBatches(data));
+  return sub;
+}

@@ -1,12 +1,12 @@
 /**
  * A network as the units a latency lookup table prices: every edge op and preprocessing layer
- * of every cell, the stem and the head, each with its input shape and table key
+ * of every cell (every layer of a block network), the stem and the head, each with its input shape and table key
  * (Layer.latencyKey). Node sums and concatenations are not priced: they are the same few
  * element-wise ops in every genotype of a space, so they shift every prediction alike.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { Layer, type Module, type Shape } from '../nn/module.ts';
-import type { Network } from '../nn/network.ts';
+import type { Head, Network } from '../nn/network.ts';
 import type { DartsCell } from '../nn/cell.ts';
 import { Nb201Cell } from '../nn/nb201.ts';
 
@@ -23,7 +23,7 @@ function child(m: Module, name: string): Module {
   return c;
 }
 
-function layerUnit(m: Module, inShape: Shape): LatencyUnit {
+export function layerUnit(m: Module, inShape: Shape): LatencyUnit {
   if (!(m instanceof Layer)) throw new Error(`${m.kind} is not a layer`);
   return { key: m.latencyKey(inShape), inShapes: [inShape], run: ([x]) => m.forward(x, false) };
 }
@@ -63,17 +63,32 @@ function nb201Units(backbone: Module, inShape: Shape): LatencyUnit[] {
   return units;
 }
 
+/** Block networks: the stem, then every layer of every stage in order (a layer's residual is part of it). */
+function blockUnits(backbone: Module, inShape: Shape): LatencyUnit[] {
+  const stem = child(backbone, 'stem') as Layer;
+  const units = [layerUnit(stem, inShape)];
+  let s = stem.outputShape(inShape);
+  for (const [, stage] of child(backbone, 'stages').children()) {
+    for (const [, m] of stage.children()) {
+      units.push(layerUnit(m, s));
+      s = (m as Layer).outputShape(s);
+    }
+  }
+  return units;
+}
+
+/** The head, priced on the backbone's feature shapes. */
+export function headUnit(head: Head, featureShapes: Shape[], inShape: Shape): LatencyUnit {
+  return { key: `${head.kind}@${featureShapes.map((s) => s.join('x')).join('+')}`, inShapes: featureShapes, run: (features) => head.forward(features, inShape, false) };
+}
+
 export function latencyUnits(net: Network, inShape: Shape = net.config.inShape): LatencyUnit[] {
   const { backbone, head } = net;
   let units: LatencyUnit[];
   if (backbone.kind === 'darts_backbone') units = dartsUnits(backbone, inShape);
   else if (backbone.kind === 'nb201_backbone') units = nb201Units(backbone, inShape);
+  else if (backbone.kind === 'block_backbone') units = blockUnits(backbone, inShape);
   else throw new Error(`latency units of ${backbone.kind} networks are not defined yet`);
-  const featureShapes = backbone.featureShapes(inShape);
-  units.push({
-    key: `${head.kind}@${featureShapes.map((s) => s.join('x')).join('+')}`,
-    inShapes: featureShapes,
-    run: (features) => head.forward(features, inShape, false),
-  });
+  units.push(headUnit(head, backbone.featureShapes(inShape), inShape));
   return units;
 }

@@ -1,0 +1,59 @@
+/**
+ * `cellscape specialise` on a Once-for-All supernet of a tiny block space: each target gets its
+ * own evolution run on the one-shot evaluator; the best subnet meeting a target is exported with
+ * inherited weights (genotype.json that reads back, TF.js, ONNX checked in onnxruntime)
+ * and registered with its candidate; a target no candidate meets is reported, not exported, and
+ * a latency target without a lookup table is refused naming the flag.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readGenotypeExport } from '../search/export/genotype-json.ts';
+import { openStore } from '../search/store/store.ts';
+import { TINY_BLOCKS } from './tiny-blocks.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(root, 'search/cli.ts');
+const dir = mkdtempSync(join(tmpdir(), 'specialise-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const space = join(dir, 'tiny-blocks.json');
+writeFileSync(space, JSON.stringify(TINY_BLOCKS));
+const db = join(dir, 'runs.db');
+const cellscape = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+
+test('specialise exports the best subnet under each target with inherited weights', () => {
+  const trained = cellscape(['search', '--strategy', 'ofa', '--space', space, '--phase-epochs', '0,0,0,1', '--train-images', '32', '--batch-size', '16', '--subnets', '0', '--db', db]);
+  assert.equal(trained.status, 0, trained.stdout + trained.stderr);
+  const out = join(dir, 'out');
+  const r = cellscape(['specialise', '--supernet', '1', '--max-params', '1000000,100', '--budget', '2', '--population', '2', '--sample', '1',
+    '--val-images', '32', '--test-images', '32', '--format', 'json,tfjs,onnx', '--out', out, '--db', db]);
+  // One target has no subnet (100 parameters): the command says so and exits 1 after exporting the other.
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /\| 100 params \| 3 \| none of its 2 candidates met it/);
+  const exported = join(out, 'params-1000000');
+  for (const f of ['genotype.json', 'model.json', 'model.onnx']) assert.ok(existsSync(join(exported, f)), f);
+  assert.ok(!existsSync(join(out, 'params-100')));
+  const { doc, space: exportedSpace } = readGenotypeExport(join(exported, 'genotype.json'));
+  assert.equal(exportedSpace.name, 'tiny-blocks');
+  assert.ok(doc.network.params <= 1_000_000);
+  const store = openStore(db, { readonly: true });
+  try {
+    assert.deepEqual(store.listRuns().map((run) => run.strategy).sort(), ['evolution', 'evolution', 'ofa']);
+    const chosen = store.listCandidates(2).filter((c) => c.extra?.specialised);
+    assert.equal(chosen.length, 1);
+    const s = chosen[0].extra!.specialised as { measuredLatencyMs: number; testAccuracy: number; limit: number };
+    assert.equal(s.limit, 1_000_000);
+    assert.ok(s.measuredLatencyMs > 0 && s.testAccuracy >= 0 && s.testAccuracy <= 1, JSON.stringify(s));
+    assert.ok(chosen[0].metrics.params! <= 1_000_000);
+  } finally {
+    store.close();
+  }
+
+  const noLut = cellscape(['specialise', '--supernet', '1', '--latency-ms', '2', '--db', db]);
+  assert.equal(noLut.status, 2);
+  assert.match(noLut.stderr, /--latency-ms: needs --lut FILE/);
+});
