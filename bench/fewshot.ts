@@ -137,9 +137,10 @@ function searchTable(rows: Row[]): string[] {
   }
   const transferFront = paretoFront(transfer.map((c) => [c.metrics.fewshot_miou_1shot!, c.metrics.flops!]), ['max', 'min']).map((i) => transfer[i].key);
   const plainKeys = new Set(plainFront().map((c) => c.key));
-  const shared = transfer.filter((c) => plainKeys.has(c.key)).map((c) => {
-    const again = rescored.find((r) => r.key === c.key)!;
-    return `${f3(c.metrics.fewshot_miou_1shot)} vs ${f3(again.metrics.fewshot_miou_1shot)}`;
+  // Only those re-scored so far: the report is written between the searches and the re-scoring too.
+  const shared = transfer.filter((c) => plainKeys.has(c.key)).flatMap((c) => {
+    const again = rescored.find((r) => r.key === c.key);
+    return again ? [`${f3(c.metrics.fewshot_miou_1shot)} vs ${f3(again.metrics.fewshot_miou_1shot)}`] : [];
   });
   lines.push('', `Architectures on both searches' own fronts: ${transferFront.filter((k) => plainKeys.has(k)).length} (plain front ${plainKeys.size}, transfer front ${transferFront.length}). HV in mIoU x MMACs, reference (0, ${(reference[1] / 1e6).toFixed(1)} MMACs).`,
     '', `The transfer search trains each candidate with its own seed, the re-scoring with seed 0: an architecture of the plain front that the transfer search also evaluated has two 1-shot figures, their difference the seed's share of a figure at this budget (search vs re-scored: ${shared.join('; ') || 'none'}).`);
