@@ -1,0 +1,138 @@
+/**
+ * `node --import tsx bench/ofa.ts [--db .cache/bench-ofa/runs.db] [--phase-epochs 1,1,1,2] [--train-images 2000]
+ *   [--subnets 4] [--table bench/tables/mobile-blocks.jsonl] [--budget 20] [--targets 3.5,4,4.5,5,6]
+ *   [--specialise-budget 8] [--out bench/data/ofa-small.md]`
+ *
+ * Once-for-All on mobile-blocks through the CLI, each stage resumable (the database is the state;
+ * rerun the same command after a kill) and timed in wall and CPU seconds (/usr/bin/time, children included):
+ * 1. `cellscape search --strategy ofa`: the supernet's training curve per phase;
+ * 2. `cellscape lut --space mobile-blocks --dataset fashion-mnist`: this machine's latency table;
+ * 3. `cellscape fidelity --table T --evaluator oneshot:1`: rank correlation with the reference table;
+ * 4. `cellscape search --strategy random --evaluator oneshot:1 --workers 2`: candidates judged per hour;
+ * 5. `cellscape specialise --supernet 1 --latency-ms TARGETS --lut LUT`: time to specialise, and
+ *    each export's measured latency beside its target.
+ * Prints a markdown report (and writes it to --out).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { openStore, type Store } from '../search/store/store.ts';
+
+const { values } = parseArgs({ options: {
+  db: { type: 'string', default: '.cache/bench-ofa/runs.db' },
+  'phase-epochs': { type: 'string', default: '1,1,1,2' },
+  'train-images': { type: 'string', default: '2000' },
+  subnets: { type: 'string', default: '4' },
+  table: { type: 'string', default: 'bench/tables/mobile-blocks.jsonl' },
+  budget: { type: 'string', default: '20' },
+  targets: { type: 'string', default: '3.5,4,4.5,5,6' },
+  'specialise-budget': { type: 'string', default: '8' },
+  out: { type: 'string' },
+  /** Only report the stages an earlier sitting finished (a partial report of a run still due). */
+  'report-only': { type: 'boolean', default: false },
+} });
+const run = !values['report-only'];
+const db = values.db;
+const work = dirname(db);
+const lut = join(work, 'lut-mobile-blocks.json');
+const root = fileURLToPath(new URL('..', import.meta.url));
+mkdirSync(work, { recursive: true });
+
+/** Runs a cellscape command under /usr/bin/time; its wall and CPU seconds are kept in WORK/NAME.time, its output in WORK/NAME.log. */
+function cellscape(name: string, args: string[]): { wall: number; cpu: number } {
+  console.error(`$ cellscape ${args.join(' ')}`);
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', '-o', join(work, `${name}.time`), process.execPath, '--import', 'tsx', join(root, 'search/cli.ts'), ...args],
+    { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20 });
+  writeFileSync(join(work, `${name}.log`), r.stdout);
+  if (r.status !== 0 && name !== 'specialise') throw new Error(`cellscape ${args[0]} exited with ${r.status}`);
+  return timeOf(name)!;
+}
+
+function timeOf(name: string): { wall: number; cpu: number } | null {
+  const f = join(work, `${name}.time`);
+  if (!existsSync(f)) return null;
+  const [wall, user, sys] = readFileSync(f, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+  return Number.isFinite(wall) ? { wall, cpu: user + sys } : null;
+}
+
+function withStore<T>(f: (s: Store) => T): T {
+  const s = openStore(db);
+  try { return f(s); } finally { s.close(); }
+}
+
+/** Starts a stage's run, or resumes it when an earlier sitting left it unfinished. */
+function ensureRun(name: string, strategy: string, start: string[]): number {
+  const found = existsSync(db) ? withStore((s) => s.listRuns().find((r) => r.strategy === strategy)) : undefined;
+  if (!found) cellscape(name, start);
+  else if (found.status !== 'finished') cellscape(name, ['resume', String(found.id), '--force', '--db', db]);
+  return withStore((s) => s.listRuns().find((r) => r.strategy === strategy)!.id);
+}
+
+const pct = (x: number | null | undefined) => (x == null || !Number.isFinite(x) ? '-' : `${(100 * x).toFixed(1)}%`);
+const secs = (t: { wall: number; cpu: number } | null) => (t ? `${t.wall.toFixed(0)} s wall, ${t.cpu.toFixed(0)} s CPU` : 'not timed (an earlier sitting)');
+
+const runOf = (strategy: string): number | undefined => (existsSync(db) ? withStore((s) => s.listRuns().find((r) => r.strategy === strategy && r.status === 'finished')?.id) : undefined);
+const supernet = !run ? runOf('ofa')! : ensureRun('train', 'ofa', ['search', '--strategy', 'ofa', '--space', 'mobile-blocks', '--phase-epochs', values['phase-epochs'],
+  '--train-images', values['train-images'], '--subnets', values.subnets, '--seed', '0', '--db', db]);
+if (run && !existsSync(lut)) cellscape('lut', ['lut', '--space', 'mobile-blocks', '--dataset', 'fashion-mnist', '--samples', '10', '--repeats', '10', '--warmup', '3', '--out', lut]);
+type Fidelity = { n: number; spearman: number; kendall: number; top10: number; secondsPerCandidate: number; reference: string };
+const fidelity = () => withStore((s) => s.listRuns().filter((r) => r.strategy === 'list').flatMap((r) => s.listEvents(r.id).filter((e) => e.kind === 'fidelity').map((e) => e.data as Fidelity)))
+  .filter((f) => f.reference === resolve(values.table)).at(-1);
+if (run && !fidelity()) cellscape('fidelity', ['fidelity', '--table', values.table, '--evaluator', `oneshot:${supernet}`, '--workers', '2', '--db', db]);
+const search = !run ? runOf('random') : ensureRun('throughput', 'random', ['search', '--strategy', 'random', '--space', 'mobile-blocks', '--evaluator', `oneshot:${supernet}`,
+  '--budget', values.budget, '--workers', '2', '--latency-runtime', 'none', '--db', db]);
+if (run && !timeOf('specialise')) {
+  cellscape('specialise', ['specialise', '--supernet', String(supernet), '--latency-ms', values.targets, '--lut', lut, '--budget', values['specialise-budget'],
+    '--population', '4', '--sample', '2', '--workers', '2', '--out', join(work, 'specialised'), '--db', db]);
+}
+
+const report = withStore((s) => {
+  const run = s.getRun(supernet)!;
+  const epochs = s.listEpochs(supernet, null);
+  const notes = s.listEvents(supernet).filter((e) => e.kind === 'ofa-epoch').map((e) => e.data as { epoch: number; phase: string; subnets: { accuracy: number }[] });
+  const done = search === undefined ? [] : s.listCandidates(search, { status: 'done' });
+  const tp = timeOf('throughput');
+  const perCandidate = done.reduce((a, c) => a + (c.metrics.train_seconds ?? 0), 0) / done.length;
+  const f = fidelity();
+  const lutCheck = existsSync(lut) ? JSON.parse(readFileSync(lut, 'utf8')).check as { samples: number; spearman: number | null } | undefined : undefined;
+  const specLog = join(work, 'specialise.log');
+  const table = existsSync(specLog) ? readFileSync(specLog, 'utf8').split('\n').filter((l) => l.startsWith('|')) : ['not run yet'];
+  return [
+    '# Once-for-All on mobile-blocks (small run)',
+    '',
+    `Made by \`node --import tsx bench/ofa.ts --phase-epochs ${values['phase-epochs']} --train-images ${values['train-images']} --subnets ${values.subnets} --table ${values.table} --budget ${values.budget} --targets ${values.targets} --specialise-budget ${values['specialise-budget']}\``,
+    `(database ${db}; a 2-core machine shared with other jobs: CPU seconds are the comparable figure, wall times are inflated by the load).`,
+    '',
+    `## Supernet training (run ${supernet}: ${run.commandLine})`,
+    '',
+    `${epochs.length} epochs: ${secs(timeOf('train'))}.`,
+    '',
+    '| epoch | phase | sampled subnets\' train loss | train acc | watched subnets\' val acc (largest, smallest, random...) | s |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...epochs.map((e) => {
+      const n = notes.find((x) => x.epoch === e.epoch);
+      return `| ${e.epoch + 1} | ${n?.phase ?? '-'} | ${e.trainLoss?.toFixed(3)} | ${pct(e.trainAccuracy)} | ${n ? n.subnets.map((x) => pct(x.accuracy)).join(', ') : '-'} | ${e.seconds?.toFixed(0)} |`;
+    }),
+    '',
+    `## Latency table (${lut}): ${secs(timeOf('lut'))}; its check: Spearman ${lutCheck?.spearman?.toFixed(3) ?? '-'} over ${lutCheck?.samples ?? 0} sampled networks`,
+    '',
+    '## Rank fidelity against the reference table',
+    '',
+    f ? `${values.table}: n = ${f.n}, Spearman ${f.spearman.toFixed(3)}, Kendall ${f.kendall.toFixed(3)}, top-10 % ${f.top10.toFixed(2)}, ${f.secondsPerCandidate.toFixed(2)} s per candidate; ${secs(timeOf('fidelity'))}.` : 'no fidelity measured',
+    '',
+    `## Throughput (run ${search ?? '-'}: random search, ${done.length} candidates, 2 workers, latency not measured)`,
+    '',
+    !done.length ? 'not run yet' : tp ? `${secs(tp)}: ${Math.round((3600 * done.length) / tp.wall)} candidates per hour of wall time, ${Math.round((3600 * done.length) / tp.cpu)} per CPU-hour;` : '',
+    !done.length ? '' : `${perCandidate.toFixed(2)} s of evaluator wall time per candidate (extraction, recalibration on 256 images, scoring 1,000 validation images).`,
+    '',
+    `## Specialisation for ${values.targets.split(',').length} latency targets (budget ${values['specialise-budget']} each): ${secs(timeOf('specialise'))}`,
+    '',
+    'Predicted: the lookup table\'s sum over the subnet\'s units; measured: the exported network at batch 1 (tfjs, wasm, one thread); test accuracy of the inherited weights (no fine-tuning) on 2,000 test images.',
+    '',
+    ...table,
+  ].join('\n');
+});
+console.log(report);
+if (values.out) writeFileSync(values.out, `${report}\n`);
