@@ -13,7 +13,8 @@ repo=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
 dir=$(mktemp -d "${TMPDIR:-/tmp}/cellscape-first-run.XXXXXX")
 explorer_pid=
 cleanup() {
-  if [ -n "$explorer_pid" ]; then kill "$explorer_pid" 2>/dev/null || true; wait "$explorer_pid" 2>/dev/null || true; fi
+  # npx runs the explorer as its child: the whole process group goes, or the server outlives the script.
+  if [ -n "$explorer_pid" ]; then kill -- "-$explorer_pid" 2>/dev/null || true; wait "$explorer_pid" 2>/dev/null || true; fi
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -34,7 +35,7 @@ t2=$(seconds); report "npx cellscape search $*" "$t1" "$t2"
 # The front the search printed (its size and each network's accuracy and costs).
 tr '\r' '\n' <"$dir/search.log" | sed -n '/^Pareto front/,$p'
 
-npx cellscape explore --port 0 >"$dir/explore.log" 2>&1 &
+setsid npx cellscape explore --port 0 >"$dir/explore.log" 2>&1 &
 explorer_pid=$!
 for _ in $(seq 1 300); do
   url=$(grep -oE 'http://[0-9.]+:[0-9]+' "$dir/explore.log" || true)
