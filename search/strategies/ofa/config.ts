@@ -47,8 +47,9 @@ export const ofaConfigSchema = z.strictObject({
 export type OfaConfig = z.infer<typeof ofaConfigSchema>;
 
 /**
- * Defaults: mobile-blocks on 5,000 Fashion-MNIST images at batch 64, epochs 1,1,1,2 per phase
- * (bench/data/ofa-small.md measured the step time these are chosen from).
+ * Defaults: mobile-blocks on 5,000 Fashion-MNIST images at batch 64, epochs 1,1,1,2 per phase.
+ * Not yet chosen from a measurement: bench/data/ofa-small.md has one busy-machine run (5 epochs x
+ * 2,000 images, 295 CPU s) and the subnets it trained were far from converged.
  */
 export const DEFAULT_OFA_CONFIG: OfaConfig = {
   strategy: 'ofa',
