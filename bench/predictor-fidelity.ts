@@ -46,11 +46,15 @@ const reference = seedMeanReference({ path: values.table, rows }, others);
 const { space } = readSpace(resolveSpacePath(rows[0].space));
 const encode = encoderFor(space);
 const used = rows.filter((r) => reference.has(r.arch));
+const params = used.map((r) => {
+  if (r.params === null) { console.error(`${values.table}: row ${r.arch.slice(0, 40)} has no params`); process.exit(2); }
+  return r.params;
+});
 const y = used.map((r) => reference.get(r.arch)!);
 const features: Record<string, number[][]> = {
   encoding: used.map((r) => encode(space.validate(r.genotype, `${values.table} ${r.arch.slice(0, 40)}`))),
 };
-features['encoding + log #params'] = used.map((r, i) => [...features.encoding[i], Math.log(r.params)]);
+features['encoding + log #params'] = used.map((_, i) => [...features.encoding[i], Math.log(params[i])]);
 
 interface Agreement { spearman: number; kendall: number; top10: number }
 const agreement = (truth: number[], predicted: number[]): Agreement =>
@@ -92,8 +96,8 @@ const seeds = others.length ? `, mean of ${others.length + 1} seeds` : '';
 console.log(`# predictor fidelity: ${values.table} (${y.length} architectures${seeds}), ensemble of 5 MLPs, ${repeats} repeats, seed ${seed}\n`);
 console.log('| features | fitted on | ranked | Spearman | Kendall | top-10 % |');
 console.log('| --- | --- | --- | --- | --- | --- |');
-const params = used.map((r) => r.params);
-console.log(`| #params alone (no fit) | - | ${y.length} | ${agreement(y, params).spearman.toFixed(3)} | ${agreement(y, params).kendall.toFixed(3)} | ${agreement(y, params).top10.toFixed(3)} |`);
+const byParams = agreement(y, params);
+console.log(`| #params alone (no fit) | - | ${y.length} | ${byParams.spearman.toFixed(3)} | ${byParams.kendall.toFixed(3)} | ${byParams.top10.toFixed(3)} |`);
 for (const [name, x] of Object.entries(features)) {
   const rng = createRng(seed);
   const cv = Array.from({ length: repeats }, () => crossValidated(x, rng));
