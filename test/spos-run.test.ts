@@ -5,17 +5,11 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { openStore } from '../search/store/store.ts';
-import { checkpointDir } from '../search/run/session.ts';
-import { latestSupernetCheckpoint, readSupernetCheckpoint } from '../search/train/supernet-checkpoint.ts';
+import { cellscape, killResumeAndCompare, read } from './supernet-kill.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(root, 'search/cli.ts');
 const dir = mkdtempSync(join(tmpdir(), 'spos-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const space = join(dir, 'tiny.json');
@@ -27,46 +21,13 @@ const EPOCHS = 4;
 const train = (db: string) => ['search', '--strategy', 'spos', '--space', space, '--epochs', String(EPOCHS), '--train-images', '64', '--batch-size', '16',
   '--subnets', '2', '--calibration-images', '32', '--val-images', '32', '--seed', '3', '--db', db];
 
-const cellscape = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, encoding: 'utf8', timeout: 240_000 });
-
-/** f on the database, or `fallback` while it is not created yet (f's own assertions still throw). */
-function read<T>(db: string, f: (s: ReturnType<typeof openStore>) => T, fallback: T): T {
-  let store;
-  try {
-    store = openStore(db, { readonly: true });
-  } catch {
-    return fallback;
-  }
-  try { return f(store); } finally { store.close(); }
-}
-
-const finalWeights = (db: string) => readSupernetCheckpoint(latestSupernetCheckpoint(checkpointDir(db, 1))!).train.weights;
-
 test('kill -9 after an epoch, then resume: the run ends with the weights of an uninterrupted one', async () => {
   const a = join(dir, 'a.db'), b = join(dir, 'b.db');
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...train(b)], { cwd: root, detached: true, stdio: 'ignore' });
-  const exited = new Promise((r) => child.on('exit', r));
-  for (let i = 0; i < 2400 && read(b, (s) => { try { return s.listEpochs(1, null).length; } catch { return 0; } }, 0) < 1; i++) await new Promise((r) => setTimeout(r, 50));
-  process.kill(-child.pid!, 'SIGKILL');
-  await exited;
-  const killedAt = read(b, (s) => ({ epochs: s.listEpochs(1, null).length, status: s.getRun(1)!.status }), { epochs: 0, status: '' });
-  assert.ok(killedAt.epochs >= 1 && killedAt.epochs < EPOCHS && killedAt.status === 'running', JSON.stringify(killedAt));
-
-  const resumed = cellscape(['resume', '1', '--db', b]);
-  assert.equal(resumed.status, 0, resumed.stdout + resumed.stderr);
-  const whole = cellscape(train(a));
-  assert.equal(whole.status, 0, whole.stdout + whole.stderr);
-
+  await killResumeAndCompare(train, EPOCHS, b, a);
   read(b, (s) => {
-    assert.equal(s.getRun(1)!.status, 'finished');
-    assert.deepEqual(s.listEpochs(1, null).map((e) => e.epoch), Array.from({ length: EPOCHS }, (_, i) => i));
     assert.ok(s.listEpochs(1, null).every((e) => e.valAccuracy !== null && e.valAccuracy >= 0 && e.valAccuracy <= 1));
     assert.equal(s.listEvents(1).filter((e) => e.kind === 'spos-epoch').length, EPOCHS);
-    assert.ok(s.listEvents(1).some((e) => e.kind === 'resume'));
   }, undefined);
-  const [wa, wb] = [finalWeights(a), finalWeights(b)];
-  assert.deepEqual(wb.map((w) => w.name), wa.map((w) => w.name));
-  wa.forEach((w, i) => assert.deepEqual(wb[i].values, w.values, w.name));
 });
 
 test('a search on --evaluator oneshot:RUN judges its candidates on the pool; wrong references are refused', () => {

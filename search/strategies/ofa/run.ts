@@ -12,7 +12,7 @@ import { buildElasticSupernet, selectSubnet } from '../../space/elastic.ts';
 import type { BlockGenotype } from '../../space/types.ts';
 import { createRng } from '../../util/rng.ts';
 import type { SupernetSink } from '../supernet.ts';
-import type { SposState } from '../one-shot/config.ts';
+import type { PathState } from '../one-shot/path-config.ts';
 import { trainPaths, type SposEnd, type SposHooks } from '../one-shot/run.ts';
 import type { OfaConfig } from './config.ts';
 import { phaseOf, subnetAt, watchedElastic } from './sampling.ts';
@@ -20,9 +20,9 @@ import { phaseOf, subnetAt, watchedElastic } from './sampling.ts';
 export interface OfaTraining {
   config: OfaConfig;
   space: BlockSpace;
-  state: SposState | null;
+  state: PathState | null;
   checkpointDir: string;
-  sink: SupernetSink<SposState>;
+  sink: SupernetSink<PathState>;
 }
 
 export function trainOfa(o: OfaTraining, hooks: SposHooks<BlockGenotype> = {}): Promise<SposEnd<BlockGenotype>> {

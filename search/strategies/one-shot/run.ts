@@ -21,7 +21,8 @@ import {
 import { createProgress, type Progress } from '../../util/progress.ts';
 import { createRng } from '../../util/rng.ts';
 import type { SupernetEpoch, SupernetSink } from '../supernet.ts';
-import type { SposConfig, SposState } from './config.ts';
+import type { SposConfig } from './config.ts';
+import type { PathState, PathTrainingConfig } from './path-config.ts';
 import { pathAt, watchedSubnets } from './sampling.ts';
 
 /** One scored subnet of an epoch. */
@@ -41,18 +42,13 @@ export interface SposHooks<G extends Genotype = CellGenotype> {
 export interface SposTraining {
   config: SposConfig;
   space: CellSpace;
-  state: SposState | null;
+  state: PathState | null;
   /** Where the epochs' checkpoints go (one kept: the last committed epoch's). */
   checkpointDir: string;
-  sink: SupernetSink<SposState>;
+  sink: SupernetSink<PathState>;
 }
 
-export type SposEnd<G extends Genotype = CellGenotype> = { status: 'stopped' | 'trained'; state: SposState | null; epochs: SposEpochRecord<G>[] };
-
-/** What the single-path trainers (SPOS, Once-for-All) share of their configuration. */
-export type PathTrainingConfig = Pick<SposConfig,
-  'dataset' | 'dataDir' | 'trainImages' | 'epochs' | 'batchSize' | 'learningRate' | 'minLearningRate' | 'warmupFraction' | 'momentum' | 'weightDecay'
-  | 'clipNorm' | 'augment' | 'subnets' | 'calibrationImages' | 'valImages' | 'seed'>;
+export type SposEnd<G extends Genotype = CellGenotype> = { status: 'stopped' | 'trained'; state: PathState | null; epochs: SposEpochRecord<G>[] };
 
 /** A weight-sharing supernet trained one subnet a step: what differs between SPOS and Once-for-All. */
 export interface PathTrainer<G extends Genotype> {
@@ -72,9 +68,9 @@ export interface PathTrainer<G extends Genotype> {
 
 export interface PathTraining<G extends Genotype> {
   config: PathTrainingConfig;
-  state: SposState | null;
+  state: PathState | null;
   checkpointDir: string;
-  sink: SupernetSink<SposState>;
+  sink: SupernetSink<PathState>;
 }
 
 async function scoreWatched<G extends Genotype>(t: PathTrainer<G>, net: Network, data: OneShotData): Promise<SubnetScore<G>[]> {
@@ -109,7 +105,7 @@ export async function trainPaths<G extends Genotype>(t: PathTrainer<G>, o: PathT
   const scoring = c.subnets > 0 ? loadOneShotData({ dataset: c.dataset, dataDir: c.dataDir, calibrationImages: c.calibrationImages, scoredImages: c.valImages }) : null;
   const net = t.build([...ds.shape], ds.numClasses);
   const owner = { spaceName: space.name, spaceHash: space.hash, dataset: c.dataset };
-  let state: SposState = o.state ?? { phase: 'train', epoch: 0, step: 0, checkpoint: null };
+  let state: PathState = o.state ?? { phase: 'train', epoch: 0, step: 0, checkpoint: null };
   const resume: TrainCheckpoint | undefined = state.checkpoint ? readSupernetCheckpoint(state.checkpoint).train : undefined;
   if (resume && resume.epoch !== state.epoch) throw new Error(`checkpoint ${state.checkpoint} is of epoch ${resume.epoch}, the run committed ${state.epoch}`);
   const stepsPerEpoch = epochBatchCount(ds.train.count, c.batchSize, ds.train.count > c.batchSize);

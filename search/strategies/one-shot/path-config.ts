@@ -1,0 +1,62 @@
+/**
+ * What the single-path supernet trainers (SPOS on cell spaces, Once-for-All on block spaces) share
+ * of their stored configuration, with the defaults they share, and the state both commit after
+ * every epoch: one loop (run.ts) trains both, so the fields it reads are declared once.
+ */
+import { z } from 'zod';
+import { DATASET_NAMES } from '../../data/registry.ts';
+
+const int = z.int();
+
+/** The fields trainPaths reads (spread into each trainer's strictObject). */
+export const pathTrainingFields = {
+  dataset: z.enum(DATASET_NAMES),
+  dataDir: z.string().optional(),
+  /** Training images (a seeded, stratified subset of the train split). */
+  trainImages: int.min(1),
+  /** All epochs of the run: one schedule (warm-up, cosine) spans them. */
+  epochs: int.min(1),
+  batchSize: int.min(2),
+  /** Momentum SGD, a linear warm-up over warmupFraction of the steps, then cosine from learningRate to minLearningRate. */
+  learningRate: z.number().positive(),
+  minLearningRate: z.number().min(0),
+  warmupFraction: z.number().min(0).max(1),
+  momentum: z.number().min(0).max(1),
+  weightDecay: z.number().min(0),
+  clipNorm: z.number().min(0),
+  augment: z.boolean(),
+  /** Subnets (the same seeded sample every epoch) scored after each epoch, for the curve; 0: none. */
+  subnets: int.min(0),
+  /** Training images each scored subnet's batch norms are recalibrated on, and validation images it is scored on. */
+  calibrationImages: int.min(1),
+  valImages: int.min(1),
+  seed: int.min(0),
+  backend: z.string().optional(),
+};
+const pathTrainingSchema = z.strictObject(pathTrainingFields);
+export type PathTrainingConfig = z.infer<typeof pathTrainingSchema>;
+
+/** The optimiser and scoring defaults both trainers start from (each sets its own data, epochs, weight decay and subnets). */
+export const PATH_TRAINING_DEFAULTS = {
+  dataset: 'fashion-mnist',
+  batchSize: 64,
+  learningRate: 0.05,
+  minLearningRate: 0,
+  warmupFraction: 0.05,
+  momentum: 0.9,
+  clipNorm: 5,
+  augment: false,
+  calibrationImages: 256,
+  valImages: 1000,
+  seed: 0,
+} as const satisfies Partial<PathTrainingConfig>;
+
+export const pathStateSchema = z.strictObject({
+  phase: z.enum(['train', 'done']),
+  /** Epochs completed and committed. */
+  epoch: int.min(0),
+  step: int.min(0),
+  /** The checkpoint of the last committed epoch, null before the first. */
+  checkpoint: z.string().nullable(),
+});
+export type PathState = z.infer<typeof pathStateSchema>;
