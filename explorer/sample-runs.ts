@@ -62,6 +62,8 @@ export interface EvolutionRunOptions {
   populationSize?: number;
   /** Leave the run 'running' (a live search). */
   running?: boolean;
+  /** The run's front objectives as a search records them (absent: latency is its cost, as for runs before objectives). */
+  objectives?: string[];
 }
 
 const SPACE_NAMES: Record<Family, string> = { cell: 'darts-cifar', block: 'mobilenet-blocks', tabular: 'nas-bench-201' };
@@ -70,7 +72,7 @@ export function createSampleRun(store: Store, opts: EvolutionRunOptions, strateg
   const family = opts.family ?? 'cell';
   return store.createRun({
     name: opts.name ?? `${strategy}-${family}`, strategy, spaceName: SPACE_NAMES[family], spaceDefinition: { family },
-    spaceHash: `hash-${family}`, task: 'classification', dataset: 'fashion-mnist', config: { populationSize: opts.populationSize ?? 32 },
+    spaceHash: `hash-${family}`, task: 'classification', dataset: 'fashion-mnist', config: { populationSize: opts.populationSize ?? 32, ...(opts.objectives ? { objectives: opts.objectives } : {}) },
     seed: opts.seed ?? 1, backend: 'wasm', versions: { cellscape: '0.1.0' }, commandLine: 'cellscape search (sample)',
   }).id;
 }

@@ -24,6 +24,7 @@ let runId: number;
 let otherId: number;
 let dartsId: number;
 let segId: number;
+let macsId: number;
 
 before(async () => {
   db = tempDb();
@@ -31,6 +32,7 @@ before(async () => {
   otherId = writeSampleRun(db.store, { name: 'api-blocks', family: 'block', candidates: 60, seed: 4 });
   dartsId = writeSampleDartsRun(db.store, { epochs: 4 });
   segId = writeSampleSegmentationRun(db.store, { candidates: 4 });
+  macsId = writeSampleRun(db.store, { name: 'api-macs', candidates: 40, seed: 5, objectives: ['accuracy', 'flops'] });
   // A stand-in app next to a secret the static server must never hand out.
   dist = mkdtempSync(join(tmpdir(), 'cellscape-dist-'));
   writeFileSync(join(dist, 'index.html'), '<!doctype html><title>app</title>');
@@ -66,7 +68,7 @@ async function json<T>(path: string, status = 200): Promise<T> {
 
 test('the runs list summarizes what the store holds', async () => {
   const { runs } = await json<{ runs: RunSummary[] }>('/api/runs');
-  assert.deepEqual(runs.map((r) => r.id).sort(), [runId, otherId, dartsId, segId].sort());
+  assert.deepEqual(runs.map((r) => r.id).sort(), [runId, otherId, dartsId, segId, macsId].sort());
   const r = runs.find((x) => x.id === runId)!;
   const done = db.store.listCandidates(runId, { status: 'done' });
   assert.equal(r.candidates, done.length);
@@ -124,6 +126,17 @@ test('compare overlays fronts under one reference point', async () => {
   const c = await json<CompareAnswer>(`/api/compare?runs=${runId},${otherId}&x=params&y=accuracy`);
   assert.deepEqual(c.runs.map((r) => r.id), [runId, otherId]);
   assert.deepEqual(c.runs[1].front.map((p) => p.id).sort((a, b) => a - b), bruteFront(db.store, otherId, 'accuracy', 'params'));
+});
+
+test('compare without axes draws the first run\'s own cost and measures hypervolume on it', async () => {
+  const byMacs = await json<CompareAnswer>(`/api/compare?runs=${macsId},${runId}`);
+  assert.deepEqual([byMacs.x, byMacs.y, byMacs.objectives], ['flops', 'accuracy', ['accuracy', 'flops']]);
+  assert.deepEqual(byMacs.runs[0].front.map((p) => p.id).sort((a, b) => a - b), bruteFront(db.store, macsId, 'accuracy', 'flops'));
+  const flops = db.store.listCandidates(macsId, { status: 'done' }).map((c) => c.metrics.flops!);
+  assert.ok(byMacs.reference[1] > Math.max(...flops), 'the reference point lies beyond the worst MACs');
+  // A run that records no objectives trades accuracy against latency, and so does a comparison it leads.
+  const byLatency = await json<CompareAnswer>(`/api/compare?runs=${runId},${macsId}`);
+  assert.deepEqual([byLatency.x, byLatency.objectives], ['latency_ms', ['accuracy', 'latency_ms']]);
 });
 
 test('unknown ids are 404 and malformed parameters 400, as JSON errors', async () => {

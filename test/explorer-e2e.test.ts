@@ -28,6 +28,7 @@ let runId: number;
 let dartsId: number;
 let blocksId: number;
 let segId: number;
+let macsId: number;
 let exported: string;
 
 before(async () => {
@@ -41,6 +42,7 @@ before(async () => {
   dartsId = writeSampleDartsRun(db.store, { epochs: 12 });
   blocksId = writeSampleRun(db.store, { name: 'e2e-blocks', family: 'block', candidates: 120, seed: 12 });
   segId = writeSampleSegmentationRun(db.store, { candidates: 6 });
+  macsId = writeSampleRun(db.store, { name: 'e2e-macs', candidates: 60, seed: 13, objectives: ['accuracy', 'flops'] });
   exported = mkdtempSync(join(tmpdir(), 'cellscape-e2e-export-'));
   explorer = await startExplorer({ dbPath: db.path, port: 0 });
   browser = await chromium.launch({
@@ -140,6 +142,16 @@ test('a candidate page draws a block genotype; compare overlays two fronts', { s
   await page.goto(`${explorer.url}/#/compare?runs=${runId},${blocksId}&x=params&y=accuracy`);
   await page.waitForSelector('[data-testid="compare"][data-runs="2"]');
   await page.screenshot({ path: 'test-output/explorer-compare.png', fullPage: true });
+});
+
+test('compare opens on the first run\'s own cost: a run searched on MACs is drawn against MACs', { skip }, async () => {
+  await page.goto(`${explorer.url}/#/compare?runs=${macsId},${runId}`);
+  await page.waitForSelector('[data-testid="compare"][data-runs="2"]');
+  assert.equal(await page.locator('[data-testid="compare"]').getAttribute('data-x'), 'flops');
+  assert.equal(await page.locator('.panel-head label select').first().inputValue(), 'flops', 'the x axis picker shows MACs');
+  assert.equal(await page.locator('[data-testid="compare"] circle').count(),
+    bruteFront(db.store, macsId, 'accuracy', 'flops').length + bruteFront(db.store, runId, 'accuracy', 'flops').length);
+  assert.match((await page.locator('section.panel', { hasText: 'Hypervolume' }).textContent())!, /accuracy × macs/i);
 });
 
 test('a segmentation candidate shows mIoU, pixel accuracy, its samples as masks, and its exported files', { skip }, async () => {

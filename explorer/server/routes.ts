@@ -30,7 +30,8 @@ const emptyQuery = z.object({}).strict();
 const compareQuery = z.object({
   runs: z.string().regex(/^\d{1,15}(,\d{1,15}){0,11}$/, 'must be a comma-separated list of up to 12 run ids')
     .transform((s) => [...new Set(s.split(',').map(Number))]),
-  x: metric.default('latency_ms'),
+  /** Without x, the first run's cost (the second of its objectives, as its own front is drawn). */
+  x: metric.optional(),
   y: metric.optional(),
 }).strict();
 
@@ -303,14 +304,15 @@ export function createApi(store: StoreReader) {
     },
 
     compare(query: unknown): CompareAnswer {
-      const { runs: ids, x, y = summary(ids[0]).quality } = parse(compareQuery, query, 'query');
+      const { runs: ids, x = summary(ids[0]).cost, y = summary(ids[0]).quality } = parse(compareQuery, query, 'query');
       const q = { runs: ids, x, y };
       const caches = q.runs.map((r) => ({ id: r, s: summary(r), c: runCache(r) }));
       const key = `${q.runs.join(',')}|${q.x}|${q.y}`;
       const stamps = caches.map((r) => r.c.stamp).join(',');
       const hit = compares.get(key);
       if (hit && hit.stamps === stamps) return hit.answer;
-      const objectives = progressObjectives(caches[0].c.columns, caches[0].s.quality);
+      // The first run's own objectives, as its run page measures its hypervolume: a run searched on MACs is compared on MACs.
+      const objectives = progressObjectives(caches[0].c.columns, caches[0].s.quality, caches[0].s.cost);
       const reference = referencePoint(caches.map((r) => r.c.columns), objectives[1]);
       const answer: CompareAnswer = {
         x: q.x, y: q.y, objectives, reference,

@@ -22,7 +22,9 @@ export const api = {
   progress: (id: number) => get<ProgressAnswer>(`/api/runs/${id}/progress`),
   darts: (id: number) => get<DartsAnswer>(`/api/runs/${id}/darts`),
   candidate: (id: number) => get<{ candidate: CandidateDetail }>(`/api/candidates/${id}`).then((r) => r.candidate),
-  compare: (ids: number[], x: Metric, y: Metric) => get<CompareAnswer>(`/api/compare?runs=${ids.join(',')}&x=${x}&y=${y}`),
+  /** Axes not given are the server's choice: the first run's cost and quality. */
+  compare: (ids: number[], x?: Metric, y?: Metric) =>
+    get<CompareAnswer>(`/api/compare?runs=${ids.join(',')}${x ? `&x=${x}` : ''}${y ? `&y=${y}` : ''}`),
   fidelityChecks: (id: number) => get<FidelityChecksAnswer>(`/api/runs/${id}/fidelity-check`),
   overlays: (id: number) => get<OverlaysAnswer>(`/api/runs/${id}/overlays`),
   fidelity: () => get<FidelityAnswer>('/api/fidelity'),
