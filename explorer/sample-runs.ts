@@ -8,6 +8,7 @@ import type { Store } from '../search/store/store.ts';
 import { createRng, type Rng } from '../search/util/rng.ts';
 import type { BlockGenotype, CellEdge, CellGenotype, TabularCellGenotype } from '../search/space/types.ts';
 import { encodeSegSample, type SegPreview } from '../search/contracts/seg-preview.ts';
+import { epochEventKind, SPECIALISED_EVENT, type SpecialisedEvent, type SpecialisedExtra, type SupernetEpochData } from '../search/contracts/supernet.ts';
 
 export const DARTS_OPS = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'];
 const OP_COST: Record<string, number> = {
@@ -160,6 +161,51 @@ export function writeSampleDartsRun(store: Store, opts: { name?: string; epochs:
   }
   store.updateRunStatus(runId, 'finished');
   return runId;
+}
+
+/**
+ * A Once-for-All supernet run (its epochs by phase, each epoch's note with the watched subnets'
+ * accuracies, as the single-path trainer commits them) and `specialised` subnets exported from it,
+ * each the chosen candidate of an evolution run of its own (as `cellscape specialise` stores them).
+ */
+export function writeSampleSupernetRun(store: Store, opts: { name?: string; phaseEpochs: number[]; watched: number; specialised: number[]; seed?: number }): { runId: number; searches: number[] } {
+  const rng = createRng(opts.seed ?? 9);
+  const epochs = opts.phaseEpochs.reduce((a, b) => a + b, 0);
+  const runId = store.createRun({
+    name: opts.name ?? 'ofa-supernet', strategy: 'ofa', spaceName: SPACE_NAMES.block, spaceDefinition: { family: 'block' },
+    spaceHash: 'hash-block', task: 'classification', dataset: 'fashion-mnist', config: { phaseEpochs: opts.phaseEpochs, epochs },
+    seed: opts.seed ?? 9, backend: 'wasm', versions: { cellscape: '0.1.0' }, commandLine: 'cellscape search --strategy ofa (sample)',
+  }).id;
+  const phases = ['largest', 'kernel', 'depth', 'width'].flatMap((p, i) => Array.from({ length: opts.phaseEpochs[i] }, () => p));
+  const watched = Array.from({ length: opts.watched }, () => sampleBlocks(rng));
+  const ceiling = watched.map(() => 0.6 + 0.3 * rng.next());
+  phases.forEach((phase, epoch) => {
+    const subnets = watched.map((g, i) => ({ key: JSON.stringify(g), accuracy: ceiling[i] * (1 - Math.exp(-(epoch + 1) / 3)), loss: 2.3 * Math.exp(-(epoch + 1) / 4) }));
+    const best = subnets.reduce((b, x, i) => (x.accuracy > subnets[b].accuracy ? i : b), 0);
+    store.addEpoch(runId, {
+      epoch, trainLoss: 2.3 * Math.exp(-epoch / 5), trainAccuracy: 0.3 + 0.5 * (1 - Math.exp(-epoch / 4)),
+      valLoss: subnets.reduce((a, x) => a + x.loss, 0) / subnets.length, valAccuracy: subnets.reduce((a, x) => a + x.accuracy, 0) / subnets.length, seconds: 60, genotype: watched[best],
+    });
+    const data: SupernetEpochData = { epoch, phase, subnets, checkpoint: `/sample/run-${runId}/epoch-${epoch + 1}.json` };
+    store.addEvent(runId, { level: 'info', kind: epochEventKind('ofa'), message: `epoch ${epoch + 1}/${epochs} (${phase} phase)`, data });
+  });
+  store.updateRunStatus(runId, 'finished');
+
+  const searches = opts.specialised.map((limit) => {
+    const searchId = createSampleRun(store, { name: `specialise-${runId}-latency-ms-${limit}`, family: 'block', candidates: 12, seed: limit }, 'evolution');
+    const ids = addSampleCandidates(store, searchId, 12, rng, 'block');
+    const feasible = ids.map((id) => store.getCandidate(id)!).filter((c) => c.metrics.latency_ms! <= limit);
+    const chosen = (feasible.length ? feasible : ids.map((id) => store.getCandidate(id)!)).reduce((a, c) => (c.metrics.accuracy! > a.metrics.accuracy! ? c : a));
+    const extra: SpecialisedExtra = {
+      metric: 'latency_ms', limit, measuredLatencyMs: chosen.metrics.latency_ms! * (1.5 + rng.next()), testAccuracy: chosen.metrics.accuracy! - 0.02,
+      fineTuneEpochs: 0, supernet: `/sample/run-${runId}/epoch-${epochs}.json`,
+    };
+    store.mergeCandidateExtra(chosen.id, { specialised: extra });
+    store.addEvent(searchId, { level: 'info', kind: SPECIALISED_EVENT, message: `latency ${limit} ms: candidate ${chosen.id}`, data: { supernetRun: runId, candidate: chosen.id } satisfies SpecialisedEvent });
+    store.updateRunStatus(searchId, 'finished');
+    return searchId;
+  });
+  return { runId, searches };
 }
 
 const SEG_CLASSES = ['background', 'garment', 'digit'];

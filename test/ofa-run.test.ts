@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { supernetEpochDataSchema } from '../search/contracts/supernet.ts';
 import { cellscape, killResumeAndCompare, read } from './supernet-kill.ts';
 import { TINY_BLOCKS } from './tiny-blocks.ts';
 
@@ -25,9 +26,10 @@ test('kill -9 after an epoch, then resume: the run ends with the weights of an u
   const a = join(dir, 'a.db'), b = join(dir, 'b.db');
   await killResumeAndCompare(train, EPOCHS, b, a);
   read(b, (s) => {
-    const notes = s.listEvents(1).filter((e) => e.kind === 'ofa-epoch');
-    assert.deepEqual(notes.map((e) => (e.data as { phase: string }).phase), ['largest', 'kernel', 'width']);
-    assert.ok(notes.every((e) => (e.data as { subnets: { accuracy: number }[] }).subnets.length === 2));
+    // The notes in the contract's shape: the explorer's supernet view reads them so.
+    const notes = s.listEvents(1).filter((e) => e.kind === 'ofa-epoch').map((e) => supernetEpochDataSchema.parse(e.data));
+    assert.deepEqual(notes.map((n) => n.phase), ['largest', 'kernel', 'width']);
+    assert.ok(notes.every((n) => n.subnets.length === 2));
   }, undefined);
 });
 

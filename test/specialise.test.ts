@@ -49,6 +49,8 @@ test('specialise exports the best subnet under each target with inherited weight
     assert.equal(s.limit, 1_000_000);
     assert.ok(s.measuredLatencyMs > 0 && s.testAccuracy >= 0 && s.testAccuracy <= 1, JSON.stringify(s));
     assert.ok(chosen[0].metrics.params! <= 1_000_000);
+    // The explorer's supernet view finds the export by this event.
+    assert.deepEqual(store.listEventsOfKind('specialised').map((e) => [e.runId, e.data]), [[2, { supernetRun: 1, candidate: chosen[0].id }]]);
   } finally {
     store.close();
   }

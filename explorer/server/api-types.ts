@@ -252,3 +252,41 @@ export interface ScaledFamily {
 
 /** /api/runs/:id/overlays: what the run's Pareto plot draws besides its candidates. */
 export interface OverlaysAnswer { references: ReferencePoint[]; families: ScaledFamily[] }
+
+/**
+ * One epoch of a single-path supernet's training (spos, ofa). Train loss and accuracy: the sampled
+ * subnets' (one a step); validation: the watched subnets' mean (inherited weights, batch norm
+ * recalibrated); genotype: the best watched subnet at the end of the epoch.
+ */
+export interface SupernetEpoch extends Omit<EpochRow, 'id'> {
+  /** Once-for-All: the progressive-shrinking phase it trained; null for SPOS. */
+  phase: string | null;
+}
+
+/** A watched subnet: the same after every epoch; accuracy[k] at epochs[k] (null where its note was unreadable). */
+export interface WatchedSubnet { key: string; accuracy: (number | null)[] }
+
+/** A subnet `cellscape specialise` exported from this supernet, with the figures stored with its candidate. */
+export interface SpecialisedSubnet {
+  runId: number;
+  candidateId: number;
+  metric: 'latency_ms' | 'flops' | 'params';
+  limit: number;
+  /** The candidate's value of the target metric in its search (latency: the lookup table's prediction). */
+  predicted: number | null;
+  oneShotAccuracy: number | null;
+  measuredLatencyMs: number;
+  testAccuracy: number | null;
+  fineTuneEpochs: number;
+  params: number | null;
+  flops: number | null;
+  genotype: unknown;
+}
+
+/** /api/runs/:id/supernet: a supernet run's training and the subnets specialised from it. */
+export interface SupernetAnswer {
+  strategy: string;
+  epochs: SupernetEpoch[];
+  watched: WatchedSubnet[];
+  specialised: SpecialisedSubnet[];
+}

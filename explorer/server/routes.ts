@@ -7,9 +7,10 @@
 import { z } from 'zod';
 import type { StoreReader, RunSummary as StoreRunSummary, Epoch, ArchSnapshot as StoreSnapshot, FinishCursor } from '../../search/store/types.ts';
 import { metricNames, metricRegistry, type MetricName } from '../../search/contracts/metrics.ts';
+import { PATH_TRAINERS } from '../../search/contracts/supernet.ts';
 import {
   type CandidateDetail, type CandidatesAnswer, type CellWeights, type CompareAnswer, type DartsAnswer,
-  type EpochRow, type FrontAnswer, type Metric, type MetricsAnswer, type ProgressAnswer, type RunDetail, type RunSummary,
+  type EpochRow, type FrontAnswer, type Metric, type MetricsAnswer, type ProgressAnswer, type RunDetail, type RunSummary, type SupernetAnswer,
 } from './api-types.ts';
 import { encodeCursor } from './cursor.ts';
 import { frontIds, frontPoints, progressCurve, progressObjectives, referencePoint } from './analysis.ts';
@@ -17,6 +18,7 @@ import type { CandidateColumns, DomainPreview, FewShotPreview, SegPreview } from
 import { publicFiles, registeredFiles } from './downloads.ts';
 import { fidelityChecks, fidelityResults } from './fidelity.ts';
 import { overlays } from './overlays.ts';
+import { supernetAnswer } from './supernet.ts';
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
@@ -251,6 +253,14 @@ export function createApi(store: StoreReader) {
         normal: cellWeights(store.listArchSnapshots(runId, 'normal')),
         reduce: cellWeights(store.listArchSnapshots(runId, 'reduce')),
       };
+    },
+
+    supernet(runId: number, query: unknown): SupernetAnswer {
+      parse(emptyQuery, query, 'query');
+      const s = summary(runId);
+      const answer = supernetAnswer(store, s);
+      if (!answer) throw new HttpError(404, `run ${runId} is a ${s.strategy} run, not a supernet trained one subnet a step (${PATH_TRAINERS.join(', ')})`);
+      return answer;
     },
 
     fidelityChecks(runId: number, query: unknown) {

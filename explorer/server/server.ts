@@ -64,6 +64,7 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
         case 'front': return json(res, 200, api.front(runId, query));
         case 'progress': return json(res, 200, api.progress(runId, query));
         case 'darts': return json(res, 200, api.darts(runId, query));
+        case 'supernet': return json(res, 200, api.supernet(runId, query));
         case 'fidelity-check': return json(res, 200, api.fidelityChecks(runId, query));
         case 'overlays': return json(res, 200, api.overlays(runId, query));
         case 'events': {

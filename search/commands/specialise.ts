@@ -128,7 +128,7 @@ export const command: Command = {
     const rows = [];
     for (const { target, runId } of searches) {
       rows.push({ target, runId, row: await exportSpecialised({
-        db: f.db, runId, supernet: spec.checkpoint, space, metric: target.metric, limit: target.value, label: bound(target),
+        db: f.db, runId, supernetRun: source.id, supernet: spec.checkpoint, space, metric: target.metric, limit: target.value, label: bound(target),
         out: join(f.out, `${target.metric}-${target.value}`), formats: formats as (typeof EXPORT_FORMATS)[number][], dataset: source.dataset,
         calibrationImages: spec.calibrationImages, fineTune: f['fine-tune'], trainImages: f['train-images'], testImages: f['test-images'], seed: f.seed,
       }) });

@@ -3,9 +3,11 @@
  * its search that meets the target leaves with the Once-for-All supernet's weights, batch norm
  * recalibrated on the evaluator's calibration images, optionally fine-tuned, scored on the test
  * split and measured at batch 1 (tfjs, one thread), then written in the export formats and
- * registered with the candidate (`extra.exports`, `extra.specialised`) for the explorer.
+ * registered with the candidate (`extra.exports`, `extra.specialised`) and announced by a
+ * 'specialised' event of its search, by which the explorer's supernet view finds it.
  */
 import { initBackend } from '../backend/index.ts';
+import { SPECIALISED_EVENT, type SpecialisedEvent, type SpecialisedExtra } from '../contracts/supernet.ts';
 import { loadDataset, type DatasetName } from '../data/registry.ts';
 import { inheritSubnet, loadOneShotData } from '../evaluate/one-shot-score.ts';
 import { tfjsRuntime } from '../latency/runtimes.ts';
@@ -24,6 +26,8 @@ import { writeExportFormats, type ExportFormat } from './write.ts';
 export interface SpecialisedExport {
   db: string;
   runId: number;
+  /** The Once-for-All run whose checkpoint `supernet` is: the explorer shows the export with it. */
+  supernetRun: number;
   supernet: string;
   space: BlockSpace;
   metric: 'latency_ms' | 'flops' | 'params';
@@ -82,7 +86,13 @@ export async function exportSpecialised(o: SpecialisedExport): Promise<Specialis
       const predicted = o.metric === 'latency_ms' ? `${best.metrics.latency_ms!.toFixed(2)} ms (lut)` : `${best.metrics[o.metric]!.toLocaleString('en')}`;
       store.mergeCandidateExtra(best.id, {
         exports: files,
-        specialised: { metric: o.metric, limit: o.limit, measuredLatencyMs: measured.medianMs, testAccuracy, fineTuneEpochs: o.fineTune, supernet: o.supernet },
+        specialised: {
+          metric: o.metric, limit: o.limit, measuredLatencyMs: measured.medianMs, testAccuracy: Number.isFinite(testAccuracy) ? testAccuracy : null, fineTuneEpochs: o.fineTune, supernet: o.supernet,
+        } satisfies SpecialisedExtra,
+      });
+      store.addEvent(o.runId, {
+        level: 'info', kind: SPECIALISED_EVENT, message: `${o.label}: candidate ${best.id} exported to ${o.out}`,
+        data: { supernetRun: o.supernetRun, candidate: best.id } satisfies SpecialisedEvent,
       });
       console.log(`${o.label}: candidate ${best.id} of run ${o.runId}, ${doc.description.replace(/\n/g, '; ')}`);
       for (const l of lines) console.log(`  wrote ${l}`);

@@ -1,6 +1,6 @@
 import type {
   CandidateDetail, CandidatesAnswer, CompareAnswer, DartsAnswer, FidelityAnswer, FidelityChecksAnswer, FrontAnswer, Metric, OverlaysAnswer,
-  ProgressAnswer, RunDetail, RunSummary,
+  ProgressAnswer, RunDetail, RunSummary, SupernetAnswer,
 } from '../../server/api-types.ts';
 
 export class ApiFailure extends Error {
@@ -21,6 +21,7 @@ export const api = {
   front: (id: number, x: Metric, y: Metric) => get<FrontAnswer>(`/api/runs/${id}/front?x=${x}&y=${y}`),
   progress: (id: number) => get<ProgressAnswer>(`/api/runs/${id}/progress`),
   darts: (id: number) => get<DartsAnswer>(`/api/runs/${id}/darts`),
+  supernet: (id: number) => get<SupernetAnswer>(`/api/runs/${id}/supernet`),
   candidate: (id: number) => get<{ candidate: CandidateDetail }>(`/api/candidates/${id}`).then((r) => r.candidate),
   /** Axes not given are the server's choice: the first run's cost and quality. */
   compare: (ids: number[], x?: Metric, y?: Metric) =>

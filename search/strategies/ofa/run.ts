@@ -33,6 +33,6 @@ export function trainOfa(o: OfaTraining, hooks: SposHooks<BlockGenotype> = {}): 
     selectStep: (net, step, stepsPerEpoch) => { selectSubnet(net as ElasticBlockNetwork, subnetAt(space, c, step, Math.floor(step / stepsPerEpoch))); },
     watched: watchedElastic(space, c),
     score: (net, g, data) => scoreElasticSubnet(net as ElasticBlockNetwork, space, g, data),
-    epochInfo: (epoch) => ({ label: `${phaseOf(c, epoch)} phase`, data: { phase: phaseOf(c, epoch) } }),
+    epochInfo: (epoch) => ({ label: `${phaseOf(c, epoch)} phase`, phase: phaseOf(c, epoch) }),
   }, o, hooks, `phases ${c.phaseEpochs.join(',')} epochs${c.sandwich ? ', sandwich rule' : ''}`);
 }

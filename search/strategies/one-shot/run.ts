@@ -5,6 +5,7 @@
  * run drivers (search/run/drivers/spos.ts, ofa.ts) store what it commits.
  */
 import type { EpochRecord } from '../../contracts/epoch.ts';
+import { epochEventKind, type SupernetEpochData } from '../../contracts/supernet.ts';
 import { epochBatchCount } from '../../data/batches.ts';
 import { loadDataset, type DatasetName } from '../../data/registry.ts';
 import { loadOneShotData, scoreSubnet, type OneShotData } from '../../evaluate/one-shot-score.ts';
@@ -63,7 +64,7 @@ export interface PathTrainer<G extends Genotype> {
   watched: G[];
   score(net: Network, g: G, data: OneShotData): Promise<{ accuracy: number; loss: number }>;
   /** What an epoch's note and log line add (Once-for-All: the phase it trained). */
-  epochInfo?(epoch: number): { label: string; data: Record<string, unknown> };
+  epochInfo?(epoch: number): { label: string; phase: string };
 }
 
 export interface PathTraining<G extends Genotype> {
@@ -142,8 +143,8 @@ export async function trainPaths<G extends Genotype>(t: PathTrainer<G>, o: PathT
         o.sink.commit({
           epoch: record, state,
           notes: [{
-            level: 'info', kind: `${t.kind}-epoch`, message: `epoch ${r.epoch + 1}/${c.epochs}${info ? ` (${info.label})` : ''}: ${subnets.length} subnets, mean accuracy ${(100 * mean).toFixed(1)}%`,
-            data: { epoch: r.epoch, ...info?.data, subnets: subnets.map(({ key, accuracy, loss }) => ({ key, accuracy, loss })), checkpoint: path },
+            level: 'info', kind: epochEventKind(t.kind), message: `epoch ${r.epoch + 1}/${c.epochs}${info ? ` (${info.label})` : ''}: ${subnets.length} subnets, mean accuracy ${(100 * mean).toFixed(1)}%`,
+            data: { epoch: r.epoch, phase: info?.phase, subnets: subnets.map(({ key, accuracy, loss }) => ({ key, accuracy, loss })), checkpoint: path } satisfies SupernetEpochData,
           }],
         });
         pruneSupernetCheckpoints(o.checkpointDir, path);
