@@ -36,13 +36,14 @@ import { spaceTaskOf } from '../../contracts/task.ts';
 /**
  * Defaults: 2 epochs on 2,000 images, the cheapest budget of the proxy's budget curve that ranks
  * the reference table clearly better than chance (Spearman 0.41 against 0.18 for 1 epoch:
- * bench/tables/README.md). A candidate then costs 1.96x the CPU of a 1-epoch one
- * (bench/default-cost.sh), so 30 candidates cost what 64 did times 6 min / 6 min 22 s, the previous
- * default's quiet time (an estimate: bench/data/default-search.md); a population of 8 leaves
- * NSGA-II about three generations of selection in it.
+ * bench/tables/README.md). Training is 91 % of a candidate's CPU (bench/candidate-cost.ts), so the
+ * search's time goes with its candidates: 30 took 7 min 28 s on a quiet 2-core machine, so 24 should
+ * take about 6 (an estimate until bench/first-run.sh measures it: bench/data/default-search.md). The
+ * search is seeded: 24 are the 30's first 24, which held all 7 of its front. A population of 8 gives
+ * NSGA-II three generations in them.
  */
 export const DEFAULTS = {
-  space: 'darts-fmnist-small', budget: 30, population: 8, sample: 4, epochs: 2, trainImages: 2000, valImages: 1000,
+  space: 'darts-fmnist-small', budget: 24, population: 8, sample: 4, epochs: 2, trainImages: 2000, valImages: 1000,
   recipe: DEFAULT_RECIPE, batchSize: RECIPES[DEFAULT_RECIPE].batchSize, learningRate: RECIPES[DEFAULT_RECIPE].learningRate,
 } as const;
 
