@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../search/backend/index.ts';
 import { buildSupernet } from '../search/space/build.ts';
 import type { CellSpace } from '../search/space/cell.ts';
+import type { CellGenotype } from '../search/space/types.ts';
 import { loadSpace, resolveSpacePath } from '../search/space/load.ts';
 import { openStore } from '../search/store/store.ts';
 import { DEFAULT_DARTS_CONFIG as D, type DartsConfig } from '../search/strategies/darts/config.ts';
@@ -60,6 +61,8 @@ interface Row {
   key: string; remedy: RemedyKind; remedyWeight: number; latency: LatencySetting; seed: number; sizes: typeof sizes;
   paramFreeNormal: number; entropyNormal: number; entropyReduce: number; maxNormalWeight: number;
   expectedMs: number; uniformMs: number; seconds: number; normal: [string, number][]; entropyPerEpoch: number[];
+  /** The derived genotype, both cells (rows written before it was kept have `normal` only). */
+  genotype?: CellGenotype;
   cpuSeconds: number; perEpoch: EpochFigures[];
   /** Per step: the weight step's loss (weight half) and the architecture step's loss (architecture half; null in warm-up). */
   stepLosses: [number, number | null][];
@@ -117,7 +120,7 @@ try {
     const row: Row = {
       key, remedy, remedyWeight: remedyWeight(remedy), latency, seed, sizes, paramFreeNormal: last.collapse.parameterFree, entropyNormal: last.entropy.normal, entropyReduce: last.entropy.reduce,
       maxNormalWeight: Math.max(...snaps.at(-1)!.weights.edges.flatMap((e) => e.weights)), expectedMs: last.expectedLatencyMs, uniformMs,
-      seconds: (performance.now() - t0) / 1000, normal: out.genotype.normal as [string, number][], entropyPerEpoch: out.epochs.map((e) => Number(e.entropy.normal.toFixed(4))),
+      seconds: (performance.now() - t0) / 1000, normal: out.genotype.normal as [string, number][], genotype: out.genotype, entropyPerEpoch: out.epochs.map((e) => Number(e.entropy.normal.toFixed(4))),
       cpuSeconds: (cpu.user + cpu.system) / 1e6, stepLosses,
       perEpoch: out.epochs.map((e) => ({ normal: round(e.entropy.normal), reduce: round(e.entropy.reduce), maxNormal: round(maxAt(e.epoch)), paramFree: e.collapse.parameterFree })),
     };
