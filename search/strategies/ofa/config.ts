@@ -32,8 +32,12 @@ export type OfaConfig = z.infer<typeof ofaConfigSchema>;
 
 /**
  * Defaults: mobile-blocks on 5,000 Fashion-MNIST images at batch 64, epochs 1,1,1,2 per phase.
- * Not yet chosen from a measurement: bench/data/ofa-small.md has one busy-machine run (5 epochs x
- * 2,000 images, 295 CPU s) and the subnets it trained were far from converged.
+ * Not chosen from a measurement. What a phase's images buy, at 1,1,1,2 (seed 0, the same 4
+ * watched subnets): 2,000 images a phase (295 CPU s, bench/data/ofa-small.md; the mean of each
+ * row's four) end at 15.5 %, 4,000 (533 CPU s, bench/data/ofa-scratch.md) at 19.0 %, epoch by
+ * epoch 0 to 3.5 points above the smaller run; networks of this space trained alone (2 x 10,000 images) reach 85-88 %
+ * (bench/tables/mobile-blocks.jsonl). Both are far from converged: a budget whose subnets rank
+ * like trained ones lies beyond these and is still to be measured.
  */
 export const DEFAULT_OFA_CONFIG: OfaConfig = {
   ...PATH_TRAINING_DEFAULTS,
