@@ -17,7 +17,7 @@ import { fidelityOf } from '../search/reference/fidelity.ts';
 import { frontOf } from '../search/run/report.ts';
 import { fidelityCheckDataSchema, fidelityTableDataSchema, type FidelityTableData } from '../search/contracts/fidelity.ts';
 import type { FidelityAnswer, FidelityChecksAnswer } from '../explorer/server/api-types.ts';
-import { tempDb } from './explorer-helpers.ts';
+import { fetchJson, tempDb } from './explorer-helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skipBrowser = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}`;
@@ -76,11 +76,7 @@ after(async () => {
   db?.cleanup();
 });
 
-async function json<T>(path: string, status = 200): Promise<T> {
-  const res = await fetch(`${explorer.url}${path}`);
-  assert.equal(res.status, status, path);
-  return (await res.json()) as T;
-}
+const json = <T>(path: string, status?: number): Promise<T> => fetchJson<T>(explorer.url, path, status);
 
 const storedCheck = (runId: number) => fidelityCheckDataSchema.parse(db.store.listEventsOfKind('fidelity-check', runId)[0].data);
 

@@ -1,4 +1,5 @@
 /** Shared by the explorer tests: a temporary database filled through the store's API, and an independent front oracle. */
+import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -44,4 +45,11 @@ export async function openChromium(): Promise<{ browser: Browser; page: Page }> 
   const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   page.on('pageerror', (e) => { throw e; });
   return { browser, page };
+}
+
+/** GET base + path, asserting the status; the body as JSON. */
+export async function fetchJson<T>(base: string, path: string, status = 200): Promise<T> {
+  const res = await fetch(`${base}${path}`);
+  assert.equal(res.status, status, path);
+  return (await res.json()) as T;
 }

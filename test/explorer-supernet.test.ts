@@ -12,7 +12,7 @@ import { startExplorer, type Explorer } from '../explorer/server/server.ts';
 import { writeSampleRun, writeSampleSupernetRun } from '../explorer/sample-runs.ts';
 import { specialisedExtraSchema, supernetEpochDataSchema } from '../search/contracts/supernet.ts';
 import type { SupernetAnswer } from '../explorer/server/api-types.ts';
-import { openChromium, skipBrowser, tempDb } from './explorer-helpers.ts';
+import { fetchJson, openChromium, skipBrowser, tempDb } from './explorer-helpers.ts';
 
 let db: ReturnType<typeof tempDb>;
 let explorer: Explorer;
@@ -37,11 +37,7 @@ after(async () => {
   db?.cleanup();
 });
 
-async function json<T>(path: string, status = 200): Promise<T> {
-  const res = await fetch(`${explorer.url}${path}`);
-  assert.equal(res.status, status, path);
-  return (await res.json()) as T;
-}
+const json = <T>(path: string, status?: number): Promise<T> => fetchJson<T>(explorer.url, path, status);
 
 test('the API answers a supernet run\'s epochs by phase, its watched subnets and the subnets specialised from it', async () => {
   const a = await json<SupernetAnswer>(`/api/runs/${ofa.runId}/supernet`);
