@@ -21,7 +21,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openStore, type Store } from '../search/store/store.ts';
@@ -97,10 +97,14 @@ const supernet = !runs('train') ? runOf('ofa')! : ensureRun('train', 'ofa', ['se
   '--train-images', values['train-images'], '--subnets', values.subnets, '--seed', '0', '--db', db]);
 if (runs('lut') && !existsSync(lut)) cellscape('lut', ['lut', '--space', 'mobile-blocks', '--dataset', 'fashion-mnist', '--samples', '10', '--repeats', '10', '--warmup', '3', '--out', lut]);
 type Fidelity = { n: number; spearman: number; kendall: number; top10: number; secondsPerCandidate: number; reference: string };
-/** The last fidelity measured against `table` in this database (the evaluator's run with it). */
+/**
+ * The last fidelity measured against `table` in this database (the evaluator's run with it). The
+ * event holds the table's absolute path; a relative `table` also matches its tail, so a database
+ * moved with its work directory (or made in another checkout) still finds its measurements.
+ */
 const fidelityOn = (table: string) => withStore((s) => s.listRuns().filter((r) => r.strategy === 'list')
   .flatMap((r) => s.listEvents(r.id).filter((e) => e.kind === 'fidelity').map((e) => ({ ...(e.data as Fidelity), runId: r.id }))))
-  .filter((f) => f.reference === resolve(table)).at(-1);
+  .filter((f) => f.reference === resolve(table) || (!isAbsolute(table) && f.reference.endsWith(`/${normalize(table)}`))).at(-1);
 const fidelity = () => fidelityOn(values.table);
 if (runs('fidelity') && !fidelity()) cellscape('fidelity', ['fidelity', '--table', values.table, '--evaluator', `oneshot:${supernet}`, '--workers', '2', '--db', db]);
 const search = !runs('throughput') ? runOf('random') : ensureRun('throughput', 'random', ['search', '--strategy', 'random', '--space', 'mobile-blocks', '--evaluator', `oneshot:${supernet}`,
