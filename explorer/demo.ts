@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { openStore } from '../search/store/store.ts';
-import { writeSampleDartsRun, writeSampleRun } from './sample-runs.ts';
+import { writeSampleDartsRun, writeSampleRun, writeSampleSupernetRun } from './sample-runs.ts';
 
 const path = process.argv[2] ?? 'demo.db';
 if (existsSync(path)) {
@@ -17,5 +17,6 @@ writeSampleRun(store, { name: 'random-cells', candidates: 1500, seed: 2, populat
 writeSampleRun(store, { name: 'evolution-blocks', family: 'block', candidates: 800, seed: 3 });
 writeSampleRun(store, { name: 'nb201-evolution', family: 'tabular', candidates: 300, seed: 4 });
 writeSampleDartsRun(store, { epochs: 30 });
+writeSampleSupernetRun(store, { phaseEpochs: [2, 2, 2, 4], watched: 6, specialised: [20, 35, 60] });
 store.close();
 console.log(`demo: wrote ${path}`);
