@@ -139,6 +139,15 @@ test('compare without axes draws the first run\'s own cost and measures hypervol
   assert.deepEqual([byLatency.x, byLatency.objectives], ['latency_ms', ['accuracy', 'latency_ms']]);
 });
 
+test('a front without axes is the run\'s own: its cost and quality, as many points as its summary counts', async () => {
+  const { runs } = await json<{ runs: RunSummary[] }>('/api/runs');
+  const macs = runs.find((r) => r.id === macsId)!;
+  const f = await json<FrontAnswer>(`/api/runs/${macsId}/front`);
+  assert.deepEqual([f.x, f.y], ['flops', 'accuracy']);
+  assert.deepEqual([...f.ids].sort((a, b) => a - b), bruteFront(db.store, macsId, 'accuracy', 'flops'));
+  assert.equal(f.ids.length, macs.frontSize);
+});
+
 test('unknown ids are 404 and malformed parameters 400, as JSON errors', async () => {
   assert.match((await json<{ error: string }>('/api/runs/9999', 404)).error, /no run with id 9999/);
   await json('/api/runs/9999/candidates', 404);

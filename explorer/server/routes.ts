@@ -27,7 +27,8 @@ export class HttpError extends Error {
 const id = z.string().regex(/^\d{1,15}$/, 'must be a positive integer').transform(Number);
 const metric = z.enum(metricNames as [MetricName, ...MetricName[]]);
 /** Without y, the run's quality metric (accuracy, miou). */
-const axesQuery = z.object({ x: metric.default('latency_ms'), y: metric.optional() }).strict();
+/** Without x or y, the run's own cost and quality: the front its page draws and its summary counts. */
+const axesQuery = z.object({ x: metric.optional(), y: metric.optional() }).strict();
 const emptyQuery = z.object({}).strict();
 const compareQuery = z.object({
   runs: z.string().regex(/^\d{1,15}(,\d{1,15}){0,11}$/, 'must be a comma-separated list of up to 12 run ids')
@@ -230,7 +231,7 @@ export function createApi(store: StoreReader) {
     },
 
     front(runId: number, query: unknown): FrontAnswer {
-      const { x, y = summary(runId).quality } = parse(axesQuery, query, 'query');
+      const { x = summary(runId).cost, y = summary(runId).quality } = parse(axesQuery, query, 'query');
       return { x, y, ids: front(runCache(runId), x, y) };
     },
 
