@@ -74,6 +74,12 @@ test('the run page draws the phases, the watched subnets\' curves and the specia
   assert.equal(await panel.getAttribute('data-strategy'), 'ofa');
   assert.match((await panel.locator('h2').first().textContent())!, /Once-for-All supernet training/);
   assert.equal(await page.locator('[data-testid="darts"]').count(), 0, 'no DARTS panel for a supernet run');
+  // The header counts what a supernet run has: its epochs and its watched subnets' last mean, not candidates.
+  const stats = (await page.locator('[data-testid="run-stats"]').textContent())!;
+  const epochs = db.store.listEpochs(ofa.runId, null);
+  assert.match(stats, new RegExp(`Epochs\\s*${epochs.length}\\b`));
+  assert.ok(stats.includes(`${(100 * epochs.at(-1)!.valAccuracy!).toFixed(2)}%`), stats);
+  assert.doesNotMatch(stats, /Candidates|Front/);
   assert.equal(await page.locator('[data-testid="supernet-phases"]').getAttribute('data-spans'), 'largest:0-1,kernel:2-2,width:3-5');
 
   const a = await json<SupernetAnswer>(`/api/runs/${ofa.runId}/supernet`);
