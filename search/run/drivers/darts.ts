@@ -18,8 +18,9 @@ import {
   DEFAULT_DARTS_CONFIG as D, SEGMENTATION_DARTS_DEFAULTS as SD, dartsConfigSchema, dartsStateSchema, type DartsConfig, type DartsState,
 } from '../../strategies/darts/config.ts';
 import { LATENCY_FORMS } from '../../strategies/darts/latency.ts';
+import { DEFAULT_PT, SELECTIONS } from '../../strategies/darts/pt.ts';
 import { DEFAULT_REMEDY_WEIGHT, REMEDIES } from '../../strategies/darts/remedies.ts';
-import { checkDataParallel, checkDataset, checkPartialChannels, defaultPartialChannels, loadCellSpace, searchDarts, type DartsEpochRecord, type DartsHooks } from '../../strategies/darts/run.ts';
+import { checkDataParallel, checkDataset, checkPartialChannels, checkSelection, defaultPartialChannels, loadCellSpace, searchDarts, type DartsEpochRecord, type DartsHooks } from '../../strategies/darts/run.ts';
 import { UsageError } from '../../util/errors.ts';
 import { trainDerived } from '../derived.ts';
 import type { RunDriver, RunEnd, Sitting } from '../driver.ts';
@@ -41,6 +42,9 @@ const flagsSchema = z.strictObject({
   'min-lr': num.min(0).default(D.minLearningRate),
   'arch-lr': num.positive().default(D.archLearningRate),
   'warmup-epochs': int(0).default(D.warmupEpochs),
+  selection: z.enum(SELECTIONS).default('alpha'),
+  'pt-val-images': int(1).optional(),
+  'pt-tune-steps': int(0).optional(),
   order: z.enum(['1', '2']).default('1'),
   'partial-channels': int(1).optional(),
   'data-parallel': int(1).default(D.dataParallel),
@@ -66,6 +70,12 @@ const HELP = `  a cell space; --dataset default ${D.dataset} (segmentation: ${SD
   --epochs E (default ${D.epochs})  --train-images N --val-images N (the two halves; default ${D.trainImages} each, segmentation ${SD.trainImages})
   --batch-size B (${D.batchSize}; segmentation ${SD.batchSize})  --lr LR --min-lr LR (weights: momentum SGD, cosine)  --arch-lr LR (alphas: Adam)
   --warmup-epochs W  epochs of weight steps only before the architecture steps start (default ${D.warmupEpochs})
+  --selection alpha|pt  how the genotype is read off the supernet: the largest alphas (default), or
+                     DARTS-PT's perturbation (per edge the op whose removal costs the most validation accuracy,
+                     then per node the two edges whose removal costs most); with --warmup-epochs equal to --epochs
+                     the alphas stay fixed (DARTS-PT's fixed-alpha variant)
+  --pt-val-images N  architecture-half images each pt candidate is scored on (default ${DEFAULT_PT.valImages})
+  --pt-tune-steps N  weight steps after each pt decision (default ${DEFAULT_PT.tuneSteps})
   --order 1|2        first-order, or the finite-difference second-order architecture gradient
   --partial-channels K   PC-DARTS: 1/K of each edge's channels through the mixed op, edge normalisation (default ${D.partialChannels},
                      or the largest K below that splits the space's C into even parts; 1: plain DARTS)
@@ -85,6 +95,13 @@ const HELP = `  a cell space; --dataset default ${D.dataset} (segmentation: ${SD
 
 type Flags = z.output<typeof flagsSchema>;
 
+function selectionOf(f: Flags): DartsConfig['selection'] {
+  if (f.selection === 'pt') return { kind: 'pt', valImages: f['pt-val-images'] ?? DEFAULT_PT.valImages, tuneSteps: f['pt-tune-steps'] ?? DEFAULT_PT.tuneSteps };
+  const stray = (['pt-val-images', 'pt-tune-steps'] as const).find((k) => f[k] !== undefined);
+  if (stray) throw new UsageError(`--${stray}: applies to --selection pt only`);
+  return { kind: 'alpha' };
+}
+
 function configOf(space: CellSpace, spacePath: string, common: { dataset?: string; seed: number; backend?: string }, f: Flags): DartsConfig {
   const seg = space.def.task === 'segmentation';
   // A segmentation space starts from its own sizes (64x64 scenes cost far more per image than 28x28 digits).
@@ -93,7 +110,7 @@ function configOf(space: CellSpace, spacePath: string, common: { dataset?: strin
   const config = {
     ...base, space: spacePath, dataset: common.dataset ?? base.dataset, dataDir: f['data-dir'], seed: common.seed, backend: common.backend, segmentation,
     epochs: f.epochs, trainImages: f['train-images'] ?? base.trainImages, valImages: f['val-images'] ?? base.valImages, batchSize: f['batch-size'] ?? base.batchSize,
-    learningRate: f.lr, minLearningRate: f['min-lr'], archLearningRate: f['arch-lr'], warmupEpochs: f['warmup-epochs'], order: f.order === '2' ? 2 : 1, augment: !f['no-augment'],
+    learningRate: f.lr, minLearningRate: f['min-lr'], archLearningRate: f['arch-lr'], warmupEpochs: f['warmup-epochs'], selection: selectionOf(f), order: f.order === '2' ? 2 : 1, augment: !f['no-augment'],
     partialChannels: f['partial-channels'] ?? defaultPartialChannels(space, base.partialChannels), dataParallel: f['data-parallel'],
     latency: { weight: f['latency-weight'], form: f['latency-form'], targetMs: f['latency-target'] ?? f['target-latency'] },
     remedy: { kind: f.remedy, weight: f.remedy === 'none' ? 0 : f['remedy-weight'] ?? DEFAULT_REMEDY_WEIGHT[f.remedy] },
@@ -157,6 +174,7 @@ export const dartsDriver: RunDriver<DartsConfig, DartsState, typeof flagsSchema>
     checkDataset(config, space);
     checkPartialChannels(config, space);
     checkDataParallel(config);
+    checkSelection(config, space);
     const backend = await chooseBackend(config.backend);
     return { config, space, dataset: config.dataset, backend, workers: 1, summary: `${config.epochs} epochs on ${config.dataset} (${backend}), seed ${config.seed}` };
   },
@@ -174,7 +192,8 @@ export const dartsDriver: RunDriver<DartsConfig, DartsState, typeof flagsSchema>
 
   report({ store, run }, end, out) {
     const cand = store.listCandidates(run.id).at(-1);
-    const genotype = store.listEpochs(run.id, null).at(-1)?.genotype ?? null;
+    // The perturbation selection's genotype is not any epoch's (those are read off the alphas).
+    const genotype = (end as Partial<DartsEnd>).genotype ?? store.listEpochs(run.id, null).at(-1)?.genotype ?? null;
     out(`run ${run.id} ${end.status}`);
     if (end.status === 'finished') {
       out(JSON.stringify({ run: run.id, genotype, candidate: cand?.id ?? null, metrics: cand?.metrics ?? null }));
@@ -206,6 +225,7 @@ export async function runDarts(config: Partial<DartsConfig> & Pick<DartsConfig, 
   checkDataset(c, space);
   checkPartialChannels(c, space);
   checkDataParallel(c);
+  checkSelection(c, space);
   const backend = (await initBackend({ backend: c.backend })).name;
   const run = createRun(store, { config: c, space, dataset: c.dataset, backend, workers: 1, summary: `${c.epochs} epochs on ${c.dataset}` }, {
     strategy: 'darts', name: o.name, seed: c.seed, versions: { node: process.versions.node }, commandLine: '',

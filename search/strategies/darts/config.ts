@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { DATASET_NAMES } from '../../data/registry.ts';
 import { SEG_DATASETS } from '../../evaluate/seg-proxy.ts';
 import { latencyLossSchema } from './latency.ts';
+import { ptStateSchema, selectionSchema } from './pt.ts';
 import { remedySchema } from './remedies.ts';
 
 const int = z.int();
@@ -43,6 +44,11 @@ export const dartsConfigSchema = z.strictObject({
    * reward those. Runs stored before it existed had none.
    */
   warmupEpochs: int.min(0).default(0),
+  /**
+   * How the genotype is read off the trained supernet: the largest alphas (DARTS), or DARTS-PT's
+   * perturbation-based selection (pt.ts). Runs stored before it existed read the alphas.
+   */
+  selection: selectionSchema.default({ kind: 'alpha' }),
   order: z.union([z.literal(1), z.literal(2)]),
   /**
    * PC-DARTS: 1/K of each edge's channels go through the mixed operation, with edge normalisation
@@ -72,7 +78,10 @@ export const dartsConfigSchema = z.strictObject({
   measure: z.strictObject({
     runtime: z.enum(['tfjs', 'onnxruntime', 'lut', 'none']), warmup: int.min(0), repeats: int.min(1), lutPath: z.string().optional(),
   }),
-}).refine((c) => c.warmupEpochs < c.epochs, { path: ['warmupEpochs'], message: 'must be fewer than the epochs: the architecture needs an epoch of steps' });
+}).refine((c) => c.warmupEpochs < c.epochs || (c.selection.kind === 'pt' && c.warmupEpochs === c.epochs), {
+  // Perturbation selection reads the weights only: all epochs weight-only is DARTS-PT's fixed-alpha variant.
+  path: ['warmupEpochs'], message: 'must be fewer than the epochs (the alphas need an epoch of steps), or equal to them with the pt selection (alphas fixed)',
+});
 export type DartsConfig = z.infer<typeof dartsConfigSchema>;
 
 export const DEFAULT_DARTS_CONFIG: DartsConfig = {
@@ -91,6 +100,7 @@ export const DEFAULT_DARTS_CONFIG: DartsConfig = {
   archLearningRate: 1e-2,
   archWeightDecay: 1e-3,
   warmupEpochs: 0,
+  selection: { kind: 'alpha' },
   order: 1,
   partialChannels: 4,
   dataParallel: 1,
@@ -125,7 +135,8 @@ export function dartsConfig(overrides: Partial<DartsConfig> = {}): DartsConfig {
 
 /** What the run saves with each committed epoch. */
 export const dartsStateSchema = z.strictObject({
-  phase: z.enum(['search', 'evaluate', 'done']),
+  /** `select`: the search's epochs are done and the perturbation selection (pt.ts) is under way. */
+  phase: z.enum(['search', 'select', 'evaluate', 'done']),
   /** Epochs completed and committed. */
   epoch: int.min(0),
   step: int.min(0),
@@ -137,5 +148,7 @@ export const dartsStateSchema = z.strictObject({
   collapsed: z.boolean(),
   /** The lagrange latency form's multiplier after the last committed step. */
   latencyMultiplier: z.number().min(0).default(0),
+  /** The perturbation selection's progress (phase select and after), absent for the alpha selection. */
+  pt: ptStateSchema.optional(),
 });
 export type DartsState = z.infer<typeof dartsStateSchema>;

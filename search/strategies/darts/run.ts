@@ -23,6 +23,7 @@ import { deriveGenotype } from './derive.ts';
 import { disposeBatch, loadDartsData, type DartsData } from './data.ts';
 import { expectedLatency, measureSiteLatencies, nextMultiplier, type OpLatencyLookup } from './latency.ts';
 import { localSteps, parallelSteps, type DartsSteps } from './parallel.ts';
+import { initialPtState, ptGenotype, selectByPerturbation } from './pt.ts';
 import { createDartsSession, withLatencySites, type DartsSession, type DartsStepArgs } from './session.ts';
 
 export interface DartsStepInfo { epoch: number; stepInEpoch: number; stepsPerEpoch: number; step: number; loss: number; archLoss: number }
@@ -102,6 +103,15 @@ export function checkDataParallel(c: DartsConfig): void {
   if (c.dataParallel > c.batchSize) throw new UsageError(`--data-parallel ${c.dataParallel}: a batch of ${c.batchSize} cannot give every worker an image`);
 }
 
+/** DARTS-PT's selection scores top-1 accuracy (classification only) on whole batches of the architecture half. */
+export function checkSelection(c: DartsConfig, space: CellSpace): void {
+  const sel = c.selection;
+  if (sel.kind !== 'pt') return;
+  if (space.def.task !== 'classification') throw new UsageError(`--selection pt: scores classification accuracy; '${space.name}' is a ${space.def.task} space`);
+  if (sel.valImages < c.batchSize) throw new UsageError(`--pt-val-images ${sel.valImages}: fewer than one batch of ${c.batchSize}`);
+  if (sel.valImages > c.valImages) throw new UsageError(`--pt-val-images ${sel.valImages}: more than the architecture half's ${c.valImages} images (--val-images)`);
+}
+
 /** The default K for a space: the configured default, or the largest K below it that splits the space's channels (1 at worst). */
 export function defaultPartialChannels(space: CellSpace, preferred: number): number {
   let k = preferred;
@@ -135,8 +145,8 @@ export async function searchDarts(o: DartsSearch, hooks: DartsHooks = {}): Promi
       await session.load(ck);
     }
 
-    if (state.phase === 'search') {
-      const ds = loadDartsData(c, space.def.task);
+    const ds = state.phase === 'search' || state.phase === 'select' ? loadDartsData(c, space.def.task) : null;
+    if (state.phase === 'search' && ds) {
       steps = c.dataParallel > 1 ? await parallelSteps(session, c, state.opLatency, c.dataParallel, state.checkpoint !== null) : localSteps(session, c.order);
       log(`darts: ${space.name}, ${ds.counts.train} + ${ds.counts.val} images, ${c.epochs} epochs, batch ${c.batchSize}, order ${c.order}, partial channels 1/${c.partialChannels}, ${c.warmupEpochs ? `${c.warmupEpochs} warm-up epochs, ` : ''}remedy ${c.remedy.kind}, ${c.dataParallel > 1 ? `data-parallel on ${c.dataParallel} workers, ` : ''}supernet ${net.paramCount()} params, expected latency at uniform weights ${session.latScale.toFixed(3)} ms`);
       for (let epoch = state.epoch; epoch < c.epochs; epoch++) {
@@ -150,7 +160,8 @@ export async function searchDarts(o: DartsSearch, hooks: DartsHooks = {}): Promi
         const becameCollapsed = collapsed && !state.collapsed;
         state = {
           ...state, epoch: epoch + 1, step, checkpoint: ckPath, collapsed, latencyMultiplier: record.latencyMultiplier,
-          phase: epoch + 1 === c.epochs ? 'evaluate' : 'search',
+          phase: epoch + 1 === c.epochs ? (c.selection.kind === 'pt' ? 'select' : 'evaluate') : 'search',
+          ...(epoch + 1 === c.epochs && c.selection.kind === 'pt' ? { pt: initialPtState(arch.nodes) } : {}),
         };
         o.sink.commit({ epoch: record, snapshots, notes: epochNotes(record, becameCollapsed, c, readEdgeWeights(arch)), state });
         pruneCheckpoints(o.checkpointDir, ckPath);
@@ -163,11 +174,36 @@ export async function searchDarts(o: DartsSearch, hooks: DartsHooks = {}): Promi
       }
     }
 
-    return { status: 'searched', genotype: deriveFromArch(arch, space, c), state, epochs: records };
+    if (state.phase === 'select' && ds && c.selection.kind === 'pt') {
+      // The workers are done: the selection scores and tunes in this thread.
+      await steps?.close();
+      steps = null;
+      const selected = await selectByPerturbation({
+        config: c, pt: c.selection, session, data: ds, state: state.pt ?? initialPtState(arch.nodes), checkpointDir: o.checkpointDir, checkpoint: state.checkpoint!, searchSteps: state.step,
+        commit: (pt, checkpoint, notes, last) => {
+          state = { ...state, pt, checkpoint, phase: last ? 'evaluate' : 'select' };
+          const extra: RunNote[] = [];
+          if (last) {
+            const g = ptGenotype(pt, arch.nodes);
+            extra.push({ level: 'info', kind: 'darts-selected', message: `perturbation selection: ${collapseText(detectCollapse(g, c.collapseShare))} in the normal cell`, data: { genotype: g, collapse: detectCollapse(g, c.collapseShare) } });
+          }
+          o.sink.commit({ notes: [...notes, ...extra], state });
+        },
+        log, signal: hooks.signal,
+      });
+      if (!selected) return { status: 'stopped', epochs: records };
+    }
+
+    return { status: 'searched', genotype: derivedGenotype(state, arch, space, c), state, epochs: records };
   } finally {
     await steps?.close();
     session.dispose();
   }
+}
+
+/** The run's genotype: the perturbation selection's once it is done, else the alphas'. */
+function derivedGenotype(state: DartsState, arch: ArchParams, space: CellSpace, c: DartsConfig): CellGenotype {
+  return c.selection.kind === 'pt' ? ptGenotype(state.pt!, arch.nodes) : deriveFromArch(arch, space, c);
 }
 
 /** The derived cells; a segmentation genotype also carries the head and spatial path searched with. */
