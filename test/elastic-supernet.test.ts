@@ -1,7 +1,9 @@
 /**
  * The Once-for-All supernet of a block space: every subnet it runs computes what the subnet's
  * standalone network computes with the extracted weights (training and inference mode, every op
- * of the tiny space), and a step on a small subnet moves only the slices it used.
+ * of the tiny space), a step on a small subnet moves only the slices it used, and training the
+ * supernet on one subnet takes the standalone network's steps (bench/data/supernet-paths.md: so a
+ * supernet's slow start lies in the sampling of paths, not in its layers or the loop).
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,10 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../search/backend/index.ts';
+import { loadDataset } from '../search/data/registry.ts';
 import type { BlockSpace } from '../search/space/block.ts';
 import { buildElasticSupernet, extractSubnet, selectSubnet } from '../search/space/elastic.ts';
 import { loadSpace } from '../search/space/load.ts';
 import type { BlockGenotype } from '../search/space/types.ts';
+import { trainNetwork } from '../search/train/loop.ts';
 import { createRng } from '../search/util/rng.ts';
 import { TINY_BLOCKS } from './tiny-blocks.ts';
 
@@ -91,5 +95,40 @@ test('a step on a small subnet trains only the centre and first channels it used
   } finally {
     net.dispose();
     x.dispose();
+  }
+});
+
+test('trained on one subnet, the supernet takes the steps its standalone network takes', async () => {
+  // The trainer's path (train/loop.ts with freezeUnreached, a subnet selected before every step)
+  // against the plain loop on the extracted network: they start from the same weights and see the
+  // same batches, so any gradient lost or leaked through the slices, or an optimizer slot out of
+  // place, shows as a step whose loss differs. A smaller kernel, expansion and width than the
+  // largest make the slices real.
+  const data = loadDataset('fashion-mnist', { subset: { train: 128, val: 0, test: 0 } });
+  const build = { inShape: [...data.shape], classes: data.numClasses, rng: createRng(2) };
+  const [w1, w2] = [space.widths[0], space.widths[1]];
+  const g = space.validate({
+    stages: [
+      { depth: 2, layers: [{ op: 'mbconv', kernel: 5, expand: 3, width: w1[0] }, { op: 'conv', kernel: 3, width: w1[0] }] },
+      { depth: 3, layers: [{ op: 'mbconv', kernel: 5, expand: 6, width: w2.at(-1)! }, { op: 'attention', attention: 'window', width: w2.at(-1)! }, { op: 'attention', attention: 'global', width: w2.at(-1)! }] },
+    ],
+  });
+  const net = buildElasticSupernet(space, build);
+  const sub = extractSubnet(space, net, g);
+  const opts = { epochs: 1, batchSize: 16, learningRate: 0.05, warmupFraction: 0.1, momentum: 0.9, weightDecay: 3e-5, clipNorm: 1, augment: null, seed: 0 };
+  try {
+    const standalone: number[] = [], supernet: number[] = [];
+    const classifier = sub.variables().find((v) => v.name.endsWith('classifier.kernel'))!.variable;
+    const initial = classifier.clone();
+    await trainNetwork(sub, { ...data, val: undefined }, { ...opts, onStep: (s) => { standalone.push(s.loss); } });
+    await trainNetwork(net, { ...data, val: undefined }, { ...opts, freezeUnreached: true, beforeStep: () => { selectSubnet(net, g); }, onStep: (s) => { supernet.push(s.loss); } });
+    assert.equal(supernet.length, 8);
+    // The steps moved the weights (equal losses of two frozen networks would prove nothing).
+    assert.ok(maxAbsDiff(initial, classifier) > 1e-3);
+    initial.dispose();
+    supernet.forEach((l, i) => assert.ok(Math.abs(l - standalone[i]) < 1e-3, `step ${i + 1}: supernet ${l.toFixed(4)}, standalone ${standalone[i].toFixed(4)}`));
+  } finally {
+    sub.dispose();
+    net.dispose();
   }
 });
