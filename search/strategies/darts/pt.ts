@@ -228,39 +228,42 @@ export async function selectByPerturbation(r: PtRun): Promise<PtState | null> {
           if (move < moves.edges[t].length) {
             const edge = moves.edges[t][move];
             let best: { k: number; acc: number; loss: number } | null = null;
-            const row: Record<string, number> = {};
+            const row: Record<string, number> = {}, rowLoss: Record<string, number> = {};
             for (const k of candidates) {
               const w = structuredClone(now);
               w[t].rows[edge][k] = 0;
               const sc = score(s, batches, w);
               row[ops[k]] = sc.acc;
+              rowLoss[ops[k]] = sc.loss;
               if (!best || worse(sc, best)) best = { k, ...sc };
             }
             next.ops[t][edge] = ops[best!.k];
-            scores[t] = { edge, kept: ops[best!.k], accuracyWithout: row };
+            scores[t] = { edge, kept: ops[best!.k], accuracyWithout: row, lossWithout: rowLoss };
           } else {
             const node = moves.nodes[move - moves.edges[t].length];
             const kept = [...nodeEdges(nodes)[node]];
-            const dropped: Record<string, number>[] = [];
+            const dropped: Record<string, number>[] = [], droppedLoss: Record<string, number>[] = [];
             while (kept.length > 2) {
               // Drop the edge whose removal leaves the supernet best off.
               let drop: { e: number; acc: number; loss: number } | null = null;
-              const round: Record<string, number> = {};
+              const round: Record<string, number> = {}, roundLoss: Record<string, number> = {};
               for (const e of kept) {
                 const w = structuredClone(now);
                 w[t].rows[e] = w[t].rows[e].map(() => 0);
                 if (w[t].edges) w[t].edges[e] = 0;
                 const sc = score(s, batches, w);
                 round[e] = sc.acc;
+                roundLoss[e] = sc.loss;
                 if (!drop || worse(drop, sc)) drop = { e, ...sc };
               }
               kept.splice(kept.indexOf(drop!.e), 1);
               dropped.push(round);
+              droppedLoss.push(roundLoss);
               now[t].rows[drop!.e] = now[t].rows[drop!.e].map(() => 0);
               if (now[t].edges) now[t].edges[drop!.e] = 0;
             }
             next.inputs[t][node] = kept;
-            scores[t] = { node, kept, accuracyWithout: dropped };
+            scores[t] = { node, kept, accuracyWithout: dropped, lossWithout: droppedLoss };
           }
         }
       } finally {
