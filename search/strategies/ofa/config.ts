@@ -37,7 +37,12 @@ export type OfaConfig = z.infer<typeof ofaConfigSchema>;
  * row's four) end at 15.5 %, 4,000 (533 CPU s, bench/data/ofa-scratch.md) at 19.0 %, epoch by
  * epoch 0 to 3.5 points above the smaller run; networks of this space trained alone (2 x 10,000 images) reach 85-88 %
  * (bench/tables/mobile-blocks.jsonl). Both are far from converged: a budget whose subnets rank
- * like trained ones lies beyond these and is still to be measured.
+ * like trained ones lies beyond these and is still to be measured. Not a bug (bench/data/supernet-paths.md:
+ * one subnet selected every step learns as its standalone network does) but the draw of each slot's
+ * op, whose paths share little at the start. Batch 16 (SPOS's default, which gains there by more
+ * steps) did not help here: the same 2,000-image run at batch 16 (625 steps, 499 CPU s) ended at
+ * 9.8 %, at chance, against 15.5 % at batch 64; lr 0.01-0.2, no momentum or no clipping left the
+ * first phase's loss at 2.35-2.38 after 31 steps.
  */
 export const DEFAULT_OFA_CONFIG: OfaConfig = {
   ...PATH_TRAINING_DEFAULTS,

@@ -22,11 +22,21 @@ export const sposConfigSchema = z.strictObject({
 });
 export type SposConfig = z.infer<typeof sposConfigSchema>;
 
-/** Defaults: 10 epochs of 10,000 Fashion-MNIST images at batch 64 on darts-fmnist-small's supernet, 8 subnets scored per epoch. */
+/**
+ * Defaults: 10 epochs of 10,000 Fashion-MNIST images at batch 16 on darts-fmnist-small's
+ * supernet, 8 subnets scored per epoch. Batch 16, not the trainers' 64, because a single-path
+ * supernet learns by steps, not images (each edge's op is on a step's path 1 time in 7;
+ * bench/data/supernet-paths.md): `cellscape search --strategy spos --epochs E --train-images 3200
+ * --subnets 4 --val-images 500 --seed 0 --batch-size B` left the 4 watched subnets at a mean of
+ * 32.1 % with B 16 and 2 epochs (400 steps, 108 CPU s), 20.8 % with B 64 and 2 epochs (64 CPU s),
+ * 24.9 % with B 64 at lr 0.2, 30.8 % with B 64 and 4 epochs (200 steps, 171 CPU s; load average
+ * 7-8 throughout). Once-for-All does not share this default: at batch 16 its supernet stayed at chance.
+ */
 export const DEFAULT_SPOS_CONFIG: SposConfig = {
   ...PATH_TRAINING_DEFAULTS,
   strategy: 'spos',
   space: 'darts-fmnist-small',
+  batchSize: 16,
   trainImages: 10_000,
   epochs: 10,
   weightDecay: 3e-4,

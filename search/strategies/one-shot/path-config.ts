@@ -36,7 +36,12 @@ export const pathTrainingFields = {
 const pathTrainingSchema = z.strictObject(pathTrainingFields);
 export type PathTrainingConfig = z.infer<typeof pathTrainingSchema>;
 
-/** The optimiser and scoring defaults both trainers start from (each sets its own data, epochs, weight decay and subnets). */
+/**
+ * The optimiser and scoring defaults both trainers start from (each sets its own data, epochs,
+ * weight decay and subnets; SPOS its batch size). lr 0.05 and clip 5 are not what holds a supernet
+ * at chance early on (bench/data/supernet-paths.md: lr 0.01 to 0.2, no momentum or no clipping gave
+ * the same first-phase loss on mobile-blocks after 31 steps); the path sampling is.
+ */
 export const PATH_TRAINING_DEFAULTS = {
   dataset: 'fashion-mnist',
   batchSize: 64,
