@@ -2,10 +2,16 @@
  * Why a search's Pareto front has the size it has: for each run of a database, the spread of the
  * candidates' accuracy and costs (latency, its repeat-to-repeat spread, parameters, MACs), how
  * each cost correlates with accuracy (a front is long only where cost buys accuracy), and the
- * front's size on accuracy against each cost.
+ * front's size on accuracy against each cost. Of the front on MACs, how many of its points are
+ * trade-offs the proxy can tell apart: walking it from its cheapest member, a member counts when
+ * its accuracy lies more than one standard error of a validation accuracy (binomial, at the run's
+ * validation images and the front's median accuracy: about 1.4 points at 1,000 images) above the
+ * last member counted. A lenient count: the difference of two such accuracies has √2 that error,
+ * and training noise comes on top.
  *
  *   node --import tsx bench/front-shape.ts DB [RUN...]
  */
+import { z } from 'zod';
 import { openStore } from '../search/store/store.ts';
 import { paretoFront } from '../search/objectives/pareto.ts';
 import { rankCorrelation } from '../search/util/rank.ts';
@@ -42,6 +48,18 @@ try {
       const cost = have.map((c) => c.metrics[m]!);
       const front = paretoFront(have.map((c) => [c.metrics.accuracy!, c.metrics[m]!]), ['max', 'min']);
       console.log(`  ${m.padEnd(12)} min / median / max   ${quantiles(cost)};  Spearman with accuracy ${rankCorrelation(have.map((c) => c.metrics.accuracy!), cost).toFixed(2)};  front (accuracy, ${m}) ${front.length}`);
+    }
+    const valImages = z.object({ proxy: z.object({ valImages: z.int().min(1) }) }).safeParse(run.config);
+    const priced = done.filter((c) => typeof c.metrics.flops === 'number');
+    if (valImages.success && priced.length >= 2) {
+      const front = paretoFront(priced.map((c) => [c.metrics.accuracy!, c.metrics.flops!]), ['max', 'min'])
+        .map((i) => priced[i]).sort((a, b) => a.metrics.flops! - b.metrics.flops!);
+      const median = [...front.map((c) => c.metrics.accuracy!)].sort((a, b) => a - b)[Math.floor(front.length / 2)];
+      const noise = Math.sqrt((median * (1 - median)) / valImages.data.proxy.valImages);
+      const resolved: Candidate[] = [];
+      for (const c of front) if (resolved.length === 0 || c.metrics.accuracy! - resolved[resolved.length - 1].metrics.accuracy! > noise) resolved.push(c);
+      console.log(`  front on MACs, cheapest first: ${front.map((c) => `${c.id} ${(100 * c.metrics.accuracy!).toFixed(1)} % ${(c.metrics.flops! / 1e6).toFixed(2)}M`).join(', ')}`);
+      console.log(`  of its ${front.length}, ${resolved.length} more than ${(100 * noise).toFixed(1)} points (one validation standard error at ${valImages.data.proxy.valImages} images) above the last counted: ${resolved.map((c) => c.id).join(', ')}`);
     }
     const iqr = done.filter((c) => c.metrics.latency_iqr_ms !== undefined && c.metrics.latency_ms).map((c) => c.metrics.latency_iqr_ms! / c.metrics.latency_ms!);
     if (iqr.length) console.log(`  latency IQR / median, per candidate: ${quantiles(iqr)}`);

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { kendallTau, spearman } from '../search/reference/agreement.ts';
 import { readRows } from '../search/reference/rows.ts';
-import { PARAMETER_FREE_OPS } from '../search/strategies/darts/collapse.ts';
+import { PARAMETER_FREE_OPS } from '../search/space/ops.ts';
 
 const [tablePath, n = '50'] = process.argv.slice(2);
 if (!tablePath) {

@@ -25,6 +25,8 @@ export const runConfigSchema = z.strictObject({
   population: z.int().min(2),
   sample: z.int().min(1),
   crossover: z.number().min(0).max(1),
+  /** NSGA-II's first population (strategies/nsga2.ts); runs stored before it existed started at random. */
+  start: z.enum(['random', 'spread']).optional(),
   fitness: fitnessSchema,
   /** Set when the user chose a score (--score): multi-objective search then ranks by it alone. */
   scalar: z.boolean(),

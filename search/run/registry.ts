@@ -28,6 +28,7 @@ export const STRATEGIES = {
     summary: 'NSGA-II over the objectives',
     askTell: (space, c, start) => createNsga2(space, {
       populationSize: c.population, objectives: c.objectives, constraints: c.constraints, crossoverProbability: c.crossover,
+      start: c.start ?? 'random',
       ...(c.scalar ? { scalar: c.fitness } : {}),
     }, start),
   },

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Rng } from '../util/rng.ts';
 import type { CellEdge, CellGenotype, Space } from './types.ts';
 import type { CellSpaceDef } from './schema.ts';
-import { ZERO_OP } from './ops.ts';
+import { PARAMETER_FREE_OPS, ZERO_OP } from './ops.ts';
 import { fieldError, formatIssues } from './issues.ts';
 import { UsageError } from '../util/errors.ts';
 
@@ -116,13 +116,13 @@ export function validateCell(g: unknown, ops: readonly string[], nodeCount: numb
   return geno;
 }
 
-function sampleHalf(ops: readonly string[], nodeCount: number, rng: Rng): CellEdge[] {
+function sampleHalf(pickOp: () => string, nodeCount: number, rng: Rng): CellEdge[] {
   const edges: CellEdge[] = [];
   for (let node = 0; node < nodeCount; node++) {
     // Two distinct inputs, as DARTS derives them (the top two incoming edges of a node).
     const first = rng.int(node + 2);
     const second = (first + 1 + rng.int(node + 1)) % (node + 2);
-    edges.push([rng.pick(ops), first], [rng.pick(ops), second]);
+    edges.push([pickOp(), first], [pickOp(), second]);
   }
   return edges;
 }
@@ -135,6 +135,17 @@ export function createCellSpace(def: CellSpaceDef, hash: string): CellSpace {
   // A discrete genotype never chooses the zero op: it exists for the supernet's mixed edges.
   const choosable = def.cell.ops.filter((op) => op !== ZERO_OP);
   const fullConcat = Array.from({ length: nodeCount }, (_, i) => i + 2);
+  // What an edge costs is almost all whether its op has weights: pooling and skips add next to no
+  // multiply-adds, every convolution adds a few hundred thousand (darts-fmnist-small: 2.1 M MACs
+  // with none, 9.8 M with all). A cost level is the chance that an edge draws a weighted op.
+  const free = choosable.filter((op) => PARAMETER_FREE_OPS.includes(op));
+  const weighted = choosable.filter((op) => !PARAMETER_FREE_OPS.includes(op));
+  const sampleWith = (rng: Rng, pickOp: () => string): CellGenotype => ({
+    normal: sampleHalf(pickOp, nodeCount, rng),
+    normal_concat: [...fullConcat],
+    reduce: sampleHalf(pickOp, nodeCount, rng),
+    reduce_concat: [...fullConcat],
+  });
 
   const mutateOnce = (g: CellGenotype, rng: Rng): CellGenotype => {
     const half = rng.pick(CELL_HALVES);
@@ -154,12 +165,12 @@ export function createCellSpace(def: CellSpaceDef, hash: string): CellSpace {
     family: 'cell',
     hash,
     def,
-    sample: (rng) => ({
-      normal: sampleHalf(choosable, nodeCount, rng),
-      normal_concat: [...fullConcat],
-      reduce: sampleHalf(choosable, nodeCount, rng),
-      reduce_concat: [...fullConcat],
-    }),
+    sample: (rng) => sampleWith(rng, () => rng.pick(choosable)),
+    sampleAtCost: (rng, level) => {
+      if (!(level >= 0 && level <= 1)) throw new Error(`cost level must be in [0, 1], got ${level}`);
+      if (free.length === 0 || weighted.length === 0) return sampleWith(rng, () => rng.pick(choosable));
+      return sampleWith(rng, () => rng.pick(rng.next() < level ? weighted : free));
+    },
     mutate: (g, rng) => {
       const key = cellKey(g);
       let child = mutateOnce(g, rng);

@@ -13,6 +13,9 @@ export const DARTS_OPS = [
 export const CELL_EXTRA_OPS = ['conv_3x3', 'conv_5x5', 'win_attn', 'global_attn'] as const;
 
 export const CELL_OPS = [...DARTS_OPS, ...CELL_EXTRA_OPS] as const;
+
+/** Cell operations without weights: they cost (almost) no multiply-adds, and DARTS collapses onto them. */
+export const PARAMETER_FREE_OPS: readonly string[] = ['none', 'skip_connect', 'max_pool_3x3', 'avg_pool_3x3'];
 export type CellOp = (typeof CELL_OPS)[number];
 
 /** The five NAS-Bench-201 operations, in the benchmark's order. */

@@ -74,6 +74,12 @@ export interface Space<G extends Genotype = Genotype> {
   /** Hash of the canonical definition, recorded with every run. */
   readonly hash: string;
   sample(rng: Rng): G;
+  /**
+   * A random genotype drawn towards one end of the space's cost: `level` 0 its cheapest choices,
+   * 1 its dearest (a cell space: each edge parameterised with probability `level`). Optional: a
+   * strategy that spreads its first population over cost samples uniformly where it is absent.
+   */
+  sampleAtCost?(rng: Rng, level: number): G;
   mutate(g: G, rng: Rng): G;
   crossover(a: G, b: G, rng: Rng): G;
   /** Canonical key: two genotypes that build the same network share it. */

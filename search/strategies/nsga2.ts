@@ -20,6 +20,12 @@ export const nsga2OptionsSchema = z.strictObject({
   scalar: fitnessSchema.optional(),
   constraints: z.array(constraintSchema).default([]),
   crossoverProbability: z.number().min(0).max(1).default(0),
+  /**
+   * The first population: uniform samples, or `spread` over the space's cost (its k-th of P members
+   * drawn at cost level k / (P - 1), where the space can: Space.sampleAtCost). Uniform samples of a
+   * cell space all land in the middle of its cost range, and accuracy there is flat in cost.
+   */
+  start: z.enum(['random', 'spread']).default('random'),
   retries: z.int().min(1).default(DEFAULT_RETRIES),
 });
 export type Nsga2Options = z.input<typeof nsga2OptionsSchema>;
@@ -31,6 +37,8 @@ const stateSchema = z.object({
   generation: z.int().min(0),
   parents: z.array(memberSchema),
   offspring: z.array(memberSchema),
+  /** First-population samples drawn so far (states saved before `start` existed: none needed). */
+  started: z.int().min(0).default(0),
 });
 
 interface Ranked { rank: number[]; crowding: number[] }
@@ -45,6 +53,7 @@ export function createNsga2<G extends Genotype>(
   let generation = saved?.generation ?? 0;
   let parents: Member<G>[] = (saved?.parents ?? []).map((m) => restoreMember(space, m));
   let offspring: Member<G>[] = (saved?.offspring ?? []).map((m) => restoreMember(space, m));
+  let started = saved?.started ?? 0;
 
   const directions: Direction[] = o.scalar ? ['max'] : o.objectives.map((m) => metricDirection[m]);
   const vector = (m: Metrics): number[] => (o.scalar ? [fitnessOf(m, o.scalar)] : objectiveVector(m, o.objectives));
@@ -85,6 +94,13 @@ export function createNsga2<G extends Genotype>(
 
   const sample = (): Proposal<G> | undefined => ledger.propose(() => space.sample(rng), { generation: 0 }, o.retries);
 
+  /** A member of the first population: at the next cost level when spread (cheapest first). */
+  const firstSample = (): Proposal<G> | undefined => {
+    if (o.start === 'random' || !space.sampleAtCost) return sample();
+    const level = (started++ % o.populationSize) / (o.populationSize - 1);
+    return ledger.propose(() => space.sampleAtCost!(rng, level), { generation: 0 }, o.retries);
+  };
+
   const child = (): Proposal<G> | undefined => {
     const first = tournament();
     const draw = (): G => {
@@ -96,7 +112,7 @@ export function createNsga2<G extends Genotype>(
 
   return {
     kind: 'nsga2',
-    ask: (n) => askUpTo(n, () => (parents.length === 0 ? sample() : child())),
+    ask: (n) => askUpTo(n, () => (parents.length === 0 ? firstSample() : child())),
     tell(results) {
       settleAll(ledger, results, (m) => {
         offspring.push(m);
@@ -108,6 +124,6 @@ export function createNsga2<G extends Genotype>(
         }
       });
     },
-    state: () => ({ kind: 'nsga2', rng: rng.state(), ledger: ledger.state(), generation, parents, offspring }),
+    state: () => ({ kind: 'nsga2', rng: rng.state(), ledger: ledger.state(), generation, parents, offspring, started }),
   };
 }

@@ -43,7 +43,7 @@ import { spaceTaskOf } from '../../contracts/task.ts';
  * NSGA-II three generations in them.
  */
 export const DEFAULTS = {
-  space: 'darts-fmnist-small', budget: 24, population: 8, sample: 4, epochs: 2, trainImages: 2000, valImages: 1000,
+  space: 'darts-fmnist-small', budget: 24, population: 8, sample: 4, start: 'random', epochs: 2, trainImages: 2000, valImages: 1000,
   recipe: DEFAULT_RECIPE, batchSize: RECIPES[DEFAULT_RECIPE].batchSize, learningRate: RECIPES[DEFAULT_RECIPE].learningRate,
 } as const;
 
@@ -77,6 +77,7 @@ export const askTellFlagsSchema = z.strictObject({
   population: int(2).optional(),
   sample: int(1).optional(),
   crossover: num.min(0).max(1).default(0),
+  start: z.enum(['random', 'spread']).optional(),
   workers: int(1).optional(),
   ...Object.fromEntries(boundFlags.map((b) => [b.flag, positive.optional()])) as Record<string, z.ZodOptional<typeof positive>>,
   /** The spelling before the metric registry, kept as a shorthand for --max-latency-ms. */
@@ -146,6 +147,8 @@ export function withTaskDefaults(f: ParsedFlags, task: string): Flags {
 
 const HELP = `  --budget N               candidates to evaluate (default ${DEFAULTS.budget}; segmentation ${SEG_DEFAULTS.budget})
   --population P --sample S   evolution population and tournament size
+  --start random|spread    moo: first population sampled uniformly, or spread from the space's cheapest
+                           choices to its dearest (cell spaces; default ${DEFAULTS.start})
   --workers N              worker threads (default one per core)
   ${boundFlags.map((b) => `--${b.flag}${b.unit ? ` ${b.unit.toUpperCase()}` : ' N'}`).join(' ')}   hard constraints
                            (--max-latency MS is --max-latency-ms)
@@ -371,7 +374,7 @@ export function configFrom(f: Flags, spacePath: string, task: string): RunConfig
     throw new UsageError(`--stale-after ${f['stale-after']}: must be at least ${(3 * DEFAULT_HEARTBEAT_MS) / 1000} s (three heartbeats)`);
   }
   return runConfigSchema.parse({
-    spacePath, strategy: f.strategy, budget: f.budget, population, sample, crossover: f.crossover,
+    spacePath, strategy: f.strategy, budget: f.budget, population, sample, crossover: f.crossover, start: f.start ?? DEFAULTS.start,
     fitness: fitnessOf(f, quality), scalar: f.score !== undefined, constraints, objectives, evaluator, prescreen: prescreenOf(f), predictor: predictorOf(f),
     proxy: {
       epochs: f.epochs, trainImages: f['train-images'], valImages: f['val-images'], batchSize: f['batch-size'], learningRate: f.lr,

@@ -5,8 +5,7 @@
  * parameter-free (P-DARTS caps skips at two of eight edges; half the cell is well past that).
  */
 import type { CellGenotype } from '../../space/types.ts';
-
-export const PARAMETER_FREE_OPS: readonly string[] = ['none', 'skip_connect', 'max_pool_3x3', 'avg_pool_3x3'];
+import { PARAMETER_FREE_OPS } from '../../space/ops.ts';
 
 export interface CollapseReport {
   collapsed: boolean;
