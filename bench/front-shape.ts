@@ -6,8 +6,9 @@
  * trade-offs the proxy can tell apart: walking it from its cheapest member, a member counts when
  * its accuracy lies more than one standard error of a validation accuracy (binomial, at the run's
  * validation images and the front's median accuracy: about 1.4 points at 1,000 images) above the
- * last member counted. A lenient count: the difference of two such accuracies has √2 that error,
- * and training noise comes on top.
+ * last member counted. Every candidate is scored on the same images, so two networks' accuracies
+ * differ by noise of about that size (networks of 75 % disagree on about a fifth of the images:
+ * sqrt(0.2 / 1000) = 1.4 points); training noise comes on top, so the count is lenient.
  *
  *   node --import tsx bench/front-shape.ts DB [RUN...]
  */
