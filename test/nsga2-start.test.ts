@@ -12,6 +12,8 @@ import { PARAMETER_FREE_OPS } from '../search/space/ops.ts';
 import { createNsga2, type Nsga2Options } from '../search/strategies/nsga2.ts';
 import { createRng } from '../search/util/rng.ts';
 import type { CellGenotype, Space } from '../search/space/types.ts';
+import { flagsSchema } from '../search/commands/search.ts';
+import { configFrom, withTaskDefaults } from '../search/run/drivers/ask-tell.ts';
 
 const space = loadSpace(resolveSpacePath('darts-fmnist-small')) as unknown as Space<CellGenotype>;
 const edges = (g: CellGenotype) => [...g.normal, ...g.reduce];
@@ -57,4 +59,13 @@ test('a spread start restored from state() in its first population goes on at th
   const before = first.ask(3).map((p) => p.key);
   const restored = createNsga2(space, options, { state: JSON.parse(JSON.stringify(first.state())) });
   assert.deepEqual([...before, ...restored.ask(5).map((p) => p.key)], straight);
+});
+
+test('--start reaches the run config of an NSGA-II search and is refused for other strategies', () => {
+  const configOf = (flags: Record<string, string>) =>
+    configFrom(withTaskDefaults(flagsSchema.parse({ space: 'darts-fmnist-small', ...flags }), 'classification'), resolveSpacePath('darts-fmnist-small'), 'classification');
+  assert.equal(configOf({ start: 'spread' }).start, 'spread');
+  assert.equal(configOf({ strategy: 'random' }).start, undefined);
+  assert.throws(() => configOf({ strategy: 'evolution', start: 'spread' }), /--start spread: only --strategy moo/);
+  assert.throws(() => flagsSchema.parse({ start: 'cheap' }), /start/);
 });

@@ -369,12 +369,14 @@ export function configFrom(f: Flags, spacePath: string, task: string): RunConfig
   const population = f.population ?? Math.min(DEFAULTS.population, Math.max(2, f.budget));
   const sample = f.sample ?? Math.min(DEFAULTS.sample, population);
   if (sample > population) throw new UsageError(`--sample ${sample}: must not exceed --population ${population}`);
+  if (f.start !== undefined && f.strategy !== 'moo') throw new UsageError(`--start ${f.start}: only --strategy moo (NSGA-II) has a first population to spread`);
   const workers = f.workers ?? defaultWorkers();
   if (f['stale-after'] * 1000 < 3 * DEFAULT_HEARTBEAT_MS) {
     throw new UsageError(`--stale-after ${f['stale-after']}: must be at least ${(3 * DEFAULT_HEARTBEAT_MS) / 1000} s (three heartbeats)`);
   }
   return runConfigSchema.parse({
-    spacePath, strategy: f.strategy, budget: f.budget, population, sample, crossover: f.crossover, start: f.start ?? DEFAULTS.start,
+    spacePath, strategy: f.strategy, budget: f.budget, population, sample, crossover: f.crossover,
+    ...(f.strategy === 'moo' ? { start: f.start ?? DEFAULTS.start } : {}),
     fitness: fitnessOf(f, quality), scalar: f.score !== undefined, constraints, objectives, evaluator, prescreen: prescreenOf(f), predictor: predictorOf(f),
     proxy: {
       epochs: f.epochs, trainImages: f['train-images'], valImages: f['val-images'], batchSize: f['batch-size'], learningRate: f.lr,
