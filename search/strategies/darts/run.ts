@@ -185,7 +185,8 @@ export async function searchDarts(o: DartsSearch, hooks: DartsHooks = {}): Promi
           const extra: RunNote[] = [];
           if (last) {
             const g = ptGenotype(pt, arch.nodes);
-            extra.push({ level: 'info', kind: 'darts-selected', message: `perturbation selection: ${collapseText(detectCollapse(g, c.collapseShare))} in the normal cell`, data: { genotype: g, collapse: detectCollapse(g, c.collapseShare) } });
+            const collapse = detectCollapse(g, c.collapseShare);
+            extra.push({ level: 'info', kind: 'darts-selected', message: `perturbation selection: ${collapseText(collapse)} in the normal cell`, data: { genotype: g, collapse } });
           }
           o.sink.commit({ notes: [...notes, ...extra], state });
         },
