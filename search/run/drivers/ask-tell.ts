@@ -38,7 +38,8 @@ import { spaceTaskOf } from '../../contracts/task.ts';
  * the reference table clearly better than chance (Spearman 0.41 against 0.18 for 1 epoch:
  * bench/tables/README.md). Training is 91 % of a candidate's CPU (bench/candidate-cost.ts), so the
  * search's time goes with its candidates: on a quiet 2-core machine 30 took 7 min 28 s and 24 take
- * 5 min 50 s (bench/first-run.sh: bench/data/default-search.md), within the 6-minute goal. The
+ * 5 min 50 s (bench/first-run.sh: bench/data/default-search.md), within the 6-minute goal; a rerun
+ * on a slower day of the shared machine took 7 min 39 s (its npm ci a third slower too: README). The
  * search is seeded: 24 are the 30's first 24, which held all 7 of its front. A population of 8 gives
  * NSGA-II three generations in them.
  */
