@@ -31,6 +31,9 @@ export type SposConfig = z.infer<typeof sposConfigSchema>;
  * 32.1 % with B 16 and 2 epochs (400 steps, 108 CPU s), 20.8 % with B 64 and 2 epochs (64 CPU s),
  * 24.9 % with B 64 at lr 0.2, 30.8 % with B 64 and 4 epochs (200 steps, 171 CPU s; load average
  * 7-8 throughout). Once-for-All does not share this default: at batch 16 its supernet stayed at chance.
+ * Neither of the two 2-epoch supernets ranks the 4-epoch reference table (Spearman -0.02 at batch
+ * 16, 0.15 at 64, both within chance over 30 rows: bench/data/supernet-paths.md), so this default
+ * rests on accuracy per image, not on ranking.
  */
 export const DEFAULT_SPOS_CONFIG: SposConfig = {
   ...PATH_TRAINING_DEFAULTS,
