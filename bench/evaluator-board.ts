@@ -1,0 +1,76 @@
+/**
+ * Every evaluator whose scores are stored as data, ranked against one reference (a table averaged
+ * over its seeds), with a 90 % bootstrap interval and the ceiling the reference's own noise sets.
+ * No training: rerun it as a reference table grows.
+ *
+ *   node --import tsx bench/evaluator-board.ts --table bench/tables/darts-fmnist-small-x2.jsonl \
+ *     --seed-tables bench/tables/darts-fmnist-small-x2-seed1.jsonl \
+ *     --scores bench/tables/darts-fmnist-small.jsonl,bench/data/proxy-scores/darts-fmnist-small-proxy-2x2000.jsonl \
+ *     --zero-cost bench/data/zero-cost.scores.jsonl
+ *
+ * --scores: tables written by cellscape table/reference (their accuracy is the score);
+ * --zero-cost: bench/zero-cost.ts's score file (its 'reference' section, one entry a proxy).
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { readRows } from '../search/reference/rows.ts';
+import { seedMeanReference } from '../search/reference/seed-mean.ts';
+import { noiseCeiling } from '../search/reference/noise.ts';
+import { board, oracleCeiling } from '../search/reference/board.ts';
+
+const { values: flags } = parseArgs({
+  options: { table: { type: 'string' }, 'seed-tables': { type: 'string' }, scores: { type: 'string' }, 'zero-cost': { type: 'string' } },
+});
+if (!flags.table) {
+  console.error('usage: bench/evaluator-board.ts --table TABLE [--seed-tables T2,...] [--scores FILE,...] [--zero-cost FILE]');
+  process.exit(2);
+}
+const list = (v: string | undefined) => (v ?? '').split(',').filter(Boolean);
+
+const rows = readRows(flags.table);
+const others = list(flags['seed-tables']).map((path) => ({ path, rows: readRows(path) }));
+const reference = seedMeanReference({ path: flags.table, rows }, others);
+
+const evaluators: { name: string; scores: Map<string, number>; seconds?: Map<string, number> }[] = [];
+for (const path of list(flags.scores)) {
+  const r = readRows(path);
+  evaluators.push({
+    name: `${basename(path)} (${r[0]?.budget.epochs as number} epochs x ${r[0]?.budget.trainImages as number} images)`,
+    scores: new Map(r.map((x) => [x.arch, x.accuracy])), seconds: new Map(r.map((x) => [x.arch, x.trainSeconds ?? NaN])),
+  });
+}
+const zeroCostRow = z.object({
+  section: z.string(), arch: z.string(),
+  // A proxy undefined on a network (e.g. a singular kernel) gives its reason instead of a value.
+  scores: z.record(z.string(), z.union([z.object({ value: z.number() }), z.object({ undefined: z.string() })])), seconds: z.record(z.string(), z.number()),
+});
+if (flags['zero-cost']) {
+  const path = flags['zero-cost'];
+  const zc = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l, i) => {
+    const parsed = zeroCostRow.safeParse(JSON.parse(l));
+    if (!parsed.success) throw new Error(`${path}:${i + 1}: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
+    return parsed.data;
+  }).filter((r) => r.section === 'reference');
+  for (const proxy of Object.keys(zc[0]?.scores ?? {})) {
+    evaluators.push({
+      name: `zero-cost ${proxy}`,
+      scores: new Map(zc.map((r) => { const s = r.scores[proxy]; return [r.arch, s && 'value' in s ? s.value : NaN]; })), seconds: new Map(zc.map((r) => [r.arch, r.seconds[proxy] ?? NaN])),
+    });
+  }
+}
+
+const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '-');
+console.log(`reference: ${flags.table}${others.length ? ` and ${others.map((o) => o.path).join(', ')} (mean of ${others.length + 1} seeds)` : ''}, ${reference.size} architectures`);
+if (others.length) {
+  const second = new Map(others[0].rows.map((r) => [r.arch, r.accuracy]));
+  const both = rows.filter((r) => second.has(r.arch));
+  const c = noiseCeiling(both.map((r) => r.accuracy), both.map((r) => second.get(r.arch)!));
+  console.log(`seed-to-seed Spearman ${fmt(c.spearman)} (n ${c.n}); an evaluator that knew the noise-free accuracies would reach about ${fmt(oracleCeiling(c.spearman, others.length + 1))} against this mean\n`);
+}
+console.log('| evaluator | n | Spearman | 90 % interval | Kendall | top-10 % | s a candidate |');
+console.log('|---|---:|---:|---|---:|---:|---:|');
+for (const e of board(reference, evaluators)) {
+  console.log(`| ${e.name} | ${e.n} | ${fmt(e.spearman)} | ${fmt(e.lo)} to ${fmt(e.hi)} | ${fmt(e.kendall)} | ${fmt(e.top10)} | ${Number.isFinite(e.secondsPerCandidate) ? e.secondsPerCandidate.toFixed(1) : '-'} |`);
+}
