@@ -21,12 +21,13 @@ const flagsSchema = z.strictObject({
 
 const HELP = `  a classification block space (conv, mbconv, attention); --dataset (default ${D.dataset})  --data-dir DIR
   --phase-epochs L,K,D,W  epochs of each progressive-shrinking phase (default ${D.phaseEpochs.join(',')}): the largest
-                     subnets (only the operation varies), then elastic kernel, then depth, then expansion and width
-  --sandwich         of every 4 steps train the phase's largest, its smallest and two random subnets
+                     network alone (MBConv at the largest of everything), then elastic kernel, then depth, then
+                     expansion and width, each layer's operation drawn from the kernel phase on
+  --sandwich         of every 4 steps train the largest network, the phase's smallest and two random subnets
   --train-images N (${D.trainImages})  --batch-size B (${D.batchSize})
   --lr LR --min-lr LR (momentum SGD, one cosine over all phases; ${D.learningRate} to ${D.minLearningRate})  --warmup F (${D.warmupFraction})
   --weight-decay W (${D.weightDecay})  --augment
-  --subnets K        subnets scored after each epoch (the largest, the smallest, random ones; default ${D.subnets})
+  --subnets K        subnets scored after each epoch (the largest network, the smallest, random ones; default ${D.subnets})
   --calibration-images N --val-images N   their batch-norm recalibration and scored images (${D.calibrationImages}, ${D.valImages})
   Then: cellscape search --evaluator oneshot:RUN, or cellscape specialise --supernet RUN --latency-ms a,b,c`;
 

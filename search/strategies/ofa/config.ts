@@ -9,8 +9,9 @@ import { PATH_TRAINING_DEFAULTS, pathTrainingFields } from '../one-shot/path-con
 const int = z.int();
 
 /**
- * Progressive shrinking, in OFA's order: the largest subnets first (only the operation varies,
- * it is not an elastic dimension), then elastic kernel, then depth, then expansion and width.
+ * Progressive shrinking, in OFA's order: the largest network alone first (sampling.ts
+ * largestSubnet), then elastic kernel, then depth, then expansion and width; from the kernel phase
+ * on, each layer's operation is drawn too (it is a choice, not an elastic dimension).
  */
 export const OFA_PHASES = ['largest', 'kernel', 'depth', 'width'] as const;
 export type OfaPhase = (typeof OFA_PHASES)[number];
@@ -24,7 +25,7 @@ export const ofaConfigSchema = z.strictObject({
   phaseEpochs: z.array(int.min(0)).length(OFA_PHASES.length),
   /**
    * The sandwich rule (BigNAS, OFA's later training code) in a one-subnet-a-step loop: of every 4
-   * steps the first trains the phase's largest subnet, the second its smallest, two a random one.
+   * steps the first trains the largest network, the second the phase's smallest subnet, two a random one.
    */
   sandwich: z.boolean(),
 }).refine((c) => c.epochs === c.phaseEpochs.reduce((a, b) => a + b, 0), { message: 'epochs must be the sum of phaseEpochs', path: ['epochs'] });
