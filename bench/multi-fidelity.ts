@@ -16,7 +16,8 @@
  *   the full 9 epochs, a 1-epoch rung a ninth of it), and each pays the loop's real overhead;
  * - each search is judged by what it would answer: plain evolution by its best measured
  *   candidate, ASHA only by candidates it trained at the full budget (its top rung), never by
- *   looking up the reference accuracy of rung-0 candidates it could not tell apart;
+ *   looking up the reference accuracy of rung-0 candidates it could not tell apart
+ *   (search/reference/search-answer.ts, shared with bench/multi-fidelity-real.ts);
  * - a cheap rung is cheap because it is noisy and biased: the table's rank correlation between
  *   each budget and the reference is printed beside the results.
  */
@@ -35,6 +36,7 @@ import { rankCorrelation } from '../search/util/rank.ts';
 import { parseRecords } from '../search/evaluate/table-records.ts';
 import { readInputFile } from '../search/util/files.ts';
 import { writeNb201CurveTable } from '../test/executor-fixtures.ts';
+import { answerOf, fullBudget, perRung as countPerRung } from '../search/reference/search-answer.ts';
 
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '20' },
@@ -97,13 +99,12 @@ interface Outcome { method: string; seed: number; found: number; bestReachable: 
 function judge(method: string, seed: number, db: string): Outcome {
   const store = openStore(db, { readonly: true });
   try {
-    const done = store.listCandidates(1, { status: 'done' });
-    const rungs = store.listRungs(1).filter((r) => r.status === 'done');
-    const top = EPOCHS.length - 1;
-    const perRung = method === 'evolution' ? [0, 0, done.length] : EPOCHS.map((_, k) => rungs.filter((r) => r.rung === k).length);
-    const full = method === 'evolution' ? done : done.filter((c) => rungs.some((r) => r.candidateId === c.id && r.rung === top));
+    const candidates = store.listCandidates(1), rungs = store.listRungs(1);
+    const top = EPOCHS.length - 1, topRung = method === 'evolution' ? null : top;
+    const perRung = countPerRung(candidates, rungs, topRung, EPOCHS.length);
+    const full = fullBudget(candidates, rungs, topRung);
     const arch = (g: unknown) => rows.get(formatNb201(space.validate(g as never) as TabularCellGenotype))!;
-    const answer = full.reduce((best, c) => (c.metrics.accuracy! > best.metrics.accuracy! ? c : best), full[0]);
+    const answer = answerOf(full, 'accuracy');
     const busy = perRung.reduce((t, n, k) => t + (n * delayMs * EPOCHS[k]) / EPOCHS[top], 0);
     return {
       method, seed, perRung,
