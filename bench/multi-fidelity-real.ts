@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/multi-fidelity-real.ts [--cpu-seconds 300] [--seeds 1,2,3]
+ * `node --import tsx bench/multi-fidelity-real.ts [--cpu-seconds 200] [--seeds 1,2,3]
  *  [--methods evolution,asha] [--workers 2] [--results FILE.jsonl] [--dir .cache/multi-fidelity-real]`:
  * bench/multi-fidelity.ts on REAL training. Aging evolution on the default proxy (2 epochs x 2,000
  * Fashion-MNIST images, darts-fmnist-small) against the same evolution under ASHA (rungs of 667 and
@@ -38,7 +38,7 @@ import { readRows } from '../search/reference/rows.ts';
 import { answerOf, cpuSecondsOfStat, fullBudget, percentileIn, perRung } from '../search/reference/search-answer.ts';
 
 const { values } = parseArgs({ options: {
-  'cpu-seconds': { type: 'string', default: '300' },
+  'cpu-seconds': { type: 'string', default: '200' },
   seeds: { type: 'string', default: '1,2,3' },
   methods: { type: 'string', default: 'evolution,asha' },
   workers: { type: 'string', default: '2' },
@@ -54,15 +54,20 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = resolve(values.dir);
 mkdirSync(dir, { recursive: true });
 
-/** The search flags both methods share: the default space and proxy, evolution's default population, no latency or zero-cost work. */
-const SEARCH = ['--space', 'darts-fmnist-small', '--strategy', 'evolution', '--budget', '10000', '--population', '8', '--sample', '4',
+/**
+ * The search flags both methods share: the default space and proxy, no latency or zero-cost work. A
+ * full evaluation took about 30 CPU s here, so a 200 CPU s search trains about 6 at the full budget:
+ * a population of 4 (tournaments of 2) lets plain evolution mutate at all, where the default 8
+ * would leave it a random sample.
+ */
+const SEARCH = ['--space', 'darts-fmnist-small', '--strategy', 'evolution', '--budget', '10000', '--population', '4', '--sample', '2',
   '--latency-runtime', 'none', '--zc', 'none'];
 /**
- * ASHA's rungs: 667 and 2,000 training images at the proxy's 2 epochs, the top third promoted. At
- * about 300 CPU s a search trains some 8 networks at the full budget: a bottom rung at a third of
- * the training lets ASHA try about half as many again and still bring a third of them to the top,
- * where 3 rungs at eta 2 (500/1,000/2,000) would try about as many but bring only a quarter up
- * (and 500 images x 2 epochs, 16 steps, left a network at 34 % in a trial run).
+ * ASHA's rungs: 667 and 2,000 training images at the proxy's 2 epochs, the top third promoted. A
+ * bottom rung at a third of the training lets ASHA try about half as many networks again as plain
+ * evolution and still bring a third of them to the top, where 3 rungs at eta 2 (500/1,000/2,000)
+ * would try about as many but bring only a quarter up (and 500 images x 2 epochs, 16 steps, left a
+ * network at 34 % in a trial run).
  */
 const RUNG_FLAGS = ['--eta', '3', '--rungs', '2', '--rung-by', 'images'];
 const RUNGS = 2;
