@@ -17,8 +17,8 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { readRows } from '../search/reference/rows.ts';
 import { seedMeanReference } from '../search/reference/seed-mean.ts';
-import { noiseCeiling } from '../search/reference/noise.ts';
-import { board, oracleCeiling } from '../search/reference/board.ts';
+import { noiseCeiling, oracleCeiling } from '../search/reference/noise.ts';
+import { fidelityOf } from '../search/reference/fidelity.ts';
 
 const { values: flags } = parseArgs({
   options: { table: { type: 'string' }, 'seed-tables': { type: 'string' }, scores: { type: 'string' }, 'zero-cost': { type: 'string' } },
@@ -71,6 +71,9 @@ if (others.length) {
 }
 console.log('| evaluator | n | Spearman | 90 % interval | Kendall | top-10 % | s a candidate |');
 console.log('|---|---:|---:|---|---:|---:|---:|');
-for (const e of board(reference, evaluators)) {
-  console.log(`| ${e.name} | ${e.n} | ${fmt(e.spearman)} | ${fmt(e.lo)} to ${fmt(e.hi)} | ${fmt(e.kendall)} | ${fmt(e.top10)} | ${Number.isFinite(e.secondsPerCandidate) ? e.secondsPerCandidate.toFixed(1) : '-'} |`);
+for (const { name, scores, seconds } of evaluators) {
+  // A zero-cost proxy undefined on a network has no score to rank it by.
+  const evaluated = [...scores].filter(([, score]) => Number.isFinite(score)).map(([key, score]) => ({ key, score, seconds: seconds?.get(key) ?? NaN }));
+  const e = { name, ...fidelityOf(reference, evaluated) };
+  console.log(`| ${e.name} | ${e.n} | ${fmt(e.spearman)} | ${fmt(e.spearmanLo)} to ${fmt(e.spearmanHi)} | ${fmt(e.kendall)} | ${fmt(e.top10)} | ${Number.isFinite(e.secondsPerCandidate) ? e.secondsPerCandidate.toFixed(1) : '-'} |`);
 }

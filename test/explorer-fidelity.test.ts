@@ -29,15 +29,22 @@ let page: Page;
 let agreeing: number;
 let disagreeing: number;
 let unchecked: number;
+let weak: number;
 
 const budget = { epochs: 2, trainImages: 10000, valImages: 2000, batchSize: 64, learningRate: 0.1 };
 
-/** Stores a check of 8 of the run's candidates whose longer training agrees with the search's order (or reverses it). */
-function storeCheck(runId: number, agree: boolean): void {
+// A reordering of 8 whose Spearman with the identity is 0.595, above the warning line, but whose
+// 90 % bootstrap interval reaches below 0: a check too small to tell from chance.
+const WEAK_ORDER = [0, 1, 2, 5, 7, 6, 4, 3];
+
+/** Stores a check of 8 of the run's candidates whose longer training keeps the search's order, reverses it, or keeps it weakly. */
+function storeCheck(runId: number, agree: boolean | 'weakly'): void {
   const done = db.store.listCandidates(runId, { status: 'done' });
   const front = frontOf(done, ['accuracy', 'latency_ms']);
   const chosen = checkedCandidates(front, done, 8, 1);
-  const results = new Map(chosen.map((c) => [c.key, { score: agree ? 0.5 + c.metrics.accuracy! / 3 : 1 - c.metrics.accuracy!, seconds: 40 }]));
+  const rank = new Map([...chosen].sort((a, b) => a.metrics.accuracy! - b.metrics.accuracy!).map((c, i) => [c.key, i]));
+  const longer = (c: (typeof chosen)[number]) => (agree === 'weakly' ? 0.8 + WEAK_ORDER[rank.get(c.key)!] / 100 : agree ? 0.5 + c.metrics.accuracy! / 3 : 1 - c.metrics.accuracy!);
+  const results = new Map(chosen.map((c) => [c.key, { score: longer(c), seconds: 40 }]));
   const { data } = checkData(chosen, Math.min(8, front.length), 'accuracy', results, 99, budget);
   db.store.addEvent(runId, { level: 'info', kind: 'fidelity-check', message: 'check', data });
 }
@@ -61,8 +68,10 @@ before(async () => {
   agreeing = writeSampleRun(db.store, { name: 'checked-agrees', candidates: 60, seed: 21 });
   disagreeing = writeSampleRun(db.store, { name: 'checked-disagrees', candidates: 60, seed: 22 });
   unchecked = writeSampleRun(db.store, { name: 'unchecked', candidates: 30, seed: 23 });
+  weak = writeSampleRun(db.store, { name: 'checked-weakly', candidates: 30, seed: 24 });
   storeCheck(agreeing, true);
   storeCheck(disagreeing, false);
+  storeCheck(weak, 'weakly');
   storeMeasurement({ kind: 'proxy' }, 1, 0.15, 10);
   storeMeasurement({ kind: 'proxy' }, 4, 0.04, 38);
   storeMeasurement({ kind: 'zero-cost', proxy: 'synflow' }, 1, 0.6, 0.4);
@@ -87,6 +96,9 @@ test('the API answers a run\'s stored checks and every stored measurement, leavi
   assert.deepEqual({ ...a.checks[0], eventId: undefined, at: undefined }, { ...stored, eventId: undefined, at: undefined });
   assert.equal(stored.spearman, 1, 'a longer training that keeps the order');
   assert.equal(storedCheck(disagreeing).spearman, -1);
+  const w = storedCheck(weak);
+  assert.ok(w.spearman! >= 0.5 && w.spearmanLo! <= 0 && w.spearmanHi! >= w.spearman!, `a weak check: ${JSON.stringify([w.spearman, w.spearmanLo, w.spearmanHi])}`);
+  assert.equal(stored.spearmanLo, 1, 'every resample of a kept order keeps it');
   assert.deepEqual((await json<FidelityChecksAnswer>(`/api/runs/${unchecked}/fidelity-check`)).checks, []);
   await json(`/api/runs/9999/fidelity-check`, 404);
   await json(`/api/runs/${agreeing}/fidelity-check?x=1`, 400);
@@ -97,7 +109,8 @@ test('the API answers a run\'s stored checks and every stored measurement, leavi
   assert.equal(f.results.length, events.length - 1);
   for (const r of f.results) {
     const d = fidelityTableDataSchema.parse(events.find((e) => e.id === r.eventId)!.data);
-    assert.deepEqual([r.n, r.spearman, r.kendall, r.top10, r.secondsPerCandidate], [d.n, d.spearman, d.kendall, d.top10, d.secondsPerCandidate]);
+    assert.deepEqual([r.n, r.spearman, r.spearmanLo, r.spearmanHi, r.kendall, r.top10, r.secondsPerCandidate], [d.n, d.spearman, d.spearmanLo, d.spearmanHi, d.kendall, d.top10, d.secondsPerCandidate]);
+    assert.ok(r.spearmanLo! <= r.spearman! && r.spearman! <= r.spearmanHi!);
     assert.equal(r.reference, 'darts-fmnist-small.jsonl');
   }
   assert.deepEqual(f.results.map((r) => r.evaluator), ['proxy', 'proxy', 'zc:synflow']);
@@ -117,9 +130,9 @@ async function openBrowser(): Promise<void> {
   page.on('pageerror', (e) => { throw e; });
 }
 
-test('the run page shows the stored check beside the front, and warns when it disagrees', { skip: skipBrowser }, async () => {
+test('the run page shows the stored check beside the front, and warns when it disagrees or is too small to tell from chance', { skip: skipBrowser }, async () => {
   await openBrowser();
-  for (const runId of [agreeing, disagreeing]) {
+  for (const runId of [agreeing, weak, disagreeing]) {
     const stored = storedCheck(runId);
     await page.goto(`${explorer.url}/#/run/${runId}`);
     const panel = page.locator('[data-testid="fidelity-check"]');
@@ -133,10 +146,13 @@ test('the run page shows the stored check beside the front, and warns when it di
     const low = stored.spearman! < 0.5;
     assert.equal(await panel.getByRole('alert').count(), low ? 1 : 0);
     if (low) assert.match((await panel.getByRole('alert').textContent())!, /your evaluator's ranking disagrees with a longer training/);
+    assert.equal(await panel.locator('[data-testid="check-interval"]').textContent(), `(90 %: ${stored.spearmanLo!.toFixed(2)} to ${stored.spearmanHi!.toFixed(2)})`);
+    assert.equal(await panel.locator('[data-testid="check-chance"]').count(), runId === weak ? 1 : 0, 'the caution only where the ranking passes but its interval reaches 0');
+    assert.equal(await panel.locator('.badge').textContent(), low ? 'low' : runId === weak ? 'weak' : 'ok');
     // Every checked pair is a point at its stored scores.
     const points = await panel.locator('circle.point').evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-id')), Number(e.getAttribute('data-x')), Number(e.getAttribute('data-y'))]));
     assert.deepEqual(points.sort((p, q) => p[0] - q[0]), stored.pairs!.map((p) => [p.id, p.score, p.check]).sort((p, q) => p[0] - q[0]));
-    await page.screenshot({ path: `test-output/explorer-fidelity-check-${low ? 'low' : 'ok'}.png`, fullPage: true });
+    await page.screenshot({ path: `test-output/explorer-fidelity-check-${runId === weak ? 'weak' : low ? 'low' : 'ok'}.png`, fullPage: true });
   }
   // A checked candidate clicked in the check's scatter opens in the detail.
   const first = storedCheck(disagreeing).pairs![0].id;
@@ -162,6 +178,8 @@ test('the fidelity page tables every stored measurement and plots rho against se
   for (const r of answer.results) {
     const row = table.locator(`tr[data-event="${r.eventId}"]`);
     assert.equal(await row.locator('td.rho').textContent(), r.spearman!.toFixed(3));
+    assert.equal(await row.locator('td.interval').textContent(), `${r.spearmanLo!.toFixed(2)} to ${r.spearmanHi!.toFixed(2)}`);
+    assert.equal(await row.locator('td.interval').evaluate((el) => el.classList.contains('chance')), r.spearmanLo! <= 0);
     assert.equal(await row.evaluate((el) => el.classList.contains('low')), r.spearman! < answer.lowBelow);
   }
   const points = await page.locator('[data-testid="fidelity-scatter"] circle.point')

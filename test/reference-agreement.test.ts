@@ -1,7 +1,8 @@
 /** Rank agreement measures on cases worked by hand. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kendallTau, spearman, topPrecision } from '../search/reference/agreement.ts';
+import { kendallTau, spearman, topPrecision, spearmanInterval } from '../search/reference/agreement.ts';
+import { createRng } from '../search/util/rng.ts';
 
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
 
@@ -34,4 +35,18 @@ test('top precision: share of the reference top fraction the scores also put on 
   assert.equal(topPrecision([1, 2, 3, 4, 5], [0, 0, 0, 0, 1], 0.1), 1);
   // All scores tied: the cut keeps the first by position.
   assert.equal(topPrecision([3, 2, 1], [0, 0, 0], 0.34), 1);
+});
+
+test('Spearman bootstrap interval: narrow around a strong order, wide and across zero for noise, seeded', () => {
+  const rng = createRng(7);
+  const truth = Array.from({ length: 40 }, () => rng.normal());
+  const near = truth.map((x) => x + 0.2 * rng.normal());
+  const noise = truth.map(() => rng.normal());
+  const strong = spearmanInterval(truth, near);
+  assert.ok(strong.lo > 0.85 && strong.hi <= 1, JSON.stringify(strong));
+  const none = spearmanInterval(truth, noise);
+  assert.ok(none.lo < 0 && none.hi > 0, JSON.stringify(none));
+  assert.ok(none.hi - none.lo > 3 * (strong.hi - strong.lo));
+  assert.deepEqual(spearmanInterval(truth, noise, { seed: 3 }), spearmanInterval(truth, noise, { seed: 3 }));
+  assert.ok(Number.isNaN(spearmanInterval([1, 1, 1], [1, 2, 3]).lo));
 });

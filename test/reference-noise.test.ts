@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { noiseCeiling, seedsFor } from '../search/reference/noise.ts';
+import { noiseCeiling, oracleCeiling, seedsFor } from '../search/reference/noise.ts';
 
 test('two identical runs: no noise, reliability 1', () => {
   const c = noiseCeiling([0.81, 0.83, 0.85, 0.84], [0.81, 0.83, 0.85, 0.84]);
@@ -28,4 +28,13 @@ test('noise larger than the spread leaves no signal; Spearman-Brown counts seeds
   assert.equal(seedsFor(0.5, 0.8), 4);
   assert.equal(seedsFor(0.8, 0.8), 1);
   assert.throws(() => noiseCeiling([1, 2], [1, 2]), /at least 3/);
+});
+
+test('the oracle ceiling is the square root of the seed mean reliability (Spearman-Brown)', () => {
+  assert.equal(oracleCeiling(1, 1), 1);
+  // r 0.5 over 2 seeds: reliability 2 * 0.5 / 1.5 = 2/3.
+  assert.ok(Math.abs(oracleCeiling(0.5, 2) - Math.sqrt(2 / 3)) < 1e-12);
+  assert.ok(oracleCeiling(0.5, 4) > oracleCeiling(0.5, 2));
+  assert.equal(oracleCeiling(0, 2), 0);
+  assert.equal(oracleCeiling(-0.2, 2), 0);
 });

@@ -61,7 +61,7 @@ test('a search with --check-fidelity 3 prints and stores how its evaluator ranke
   const after = r.stdout.slice(r.stdout.indexOf('Pareto front'));
   assert.match(after, /fidelity check of run 1: 3 candidates \(front \d\) trained again at 2 epochs x 60 images/);
   const shown = data.spearman === null ? '-' : data.spearman.toFixed(3);
-  assert.match(after, new RegExp(`n +spearman +kendall +top10% +s/candidate\\n[- ]+\\n3 +${shown.replace('.', '\\.')} `));
+  assert.match(after, new RegExp(`n +spearman +90% interval +kendall +top10% +s/candidate\\n[- ]+\\n3 +${shown.replace('.', '\\.')} `));
   assert.equal(/warning: .*disagrees with a longer training/.test(after), data.spearman !== null && data.spearman < 0.5);
 });
 
@@ -88,7 +88,7 @@ test('kill -9 during the check, then resume: the check finishes, nothing trained
   const r = cellscape(['resume', '1', '--force', '--db', db]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /run 2 in .* \(continued\): [12] of 3 architectures to evaluate/);
-  assert.match(r.stdout, /n +spearman +kendall/);
+  assert.match(r.stdout, /n +spearman +90% interval +kendall/);
   const { data, check } = storedCheck(db);
   assert.equal(data?.n, 3);
   assert.equal(check.length, 3);

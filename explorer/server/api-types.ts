@@ -211,6 +211,9 @@ export interface FidelityResult {
   referenceRows: number;
   n: number;
   spearman: number | null;
+  /** Its 90 % bootstrap interval; null when not stored (older measurements) or undefined. */
+  spearmanLo: number | null;
+  spearmanHi: number | null;
   kendall: number | null;
   top10: number | null;
   secondsPerCandidate: number | null;

@@ -32,7 +32,7 @@ function resultOf(e: RunEvent): FidelityResult | null {
     eventId: e.id, at: e.at, runId: e.runId, evaluator: evaluatorLabel(d.evaluator),
     budget: d.evaluator.kind === 'proxy' ? { epochs: d.proxy.epochs, trainImages: d.proxy.trainImages, valImages: d.proxy.valImages ?? null } : null,
     reference: basename(d.reference), referenceRows: d.referenceRows,
-    n: d.n, spearman: d.spearman, kendall: d.kendall, top10: d.top10, secondsPerCandidate: d.secondsPerCandidate,
+    n: d.n, spearman: d.spearman, spearmanLo: d.spearmanLo ?? null, spearmanHi: d.spearmanHi ?? null, kendall: d.kendall, top10: d.top10, secondsPerCandidate: d.secondsPerCandidate,
   };
 }
 

@@ -20,6 +20,9 @@ export const fidelityFigureSchema = z.looseObject({
   top10: figure,
   /** Of the evaluator being judged. */
   secondsPerCandidate: figure,
+  /** 90 % bootstrap interval of the Spearman (measurements stored before it: absent). */
+  spearmanLo: figure.optional(),
+  spearmanHi: figure.optional(),
 });
 
 /** A budget as the run config's proxy block holds it (other fields kept). */

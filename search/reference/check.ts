@@ -45,6 +45,7 @@ function checkVerdict(f: Fidelity): string[] {
   const lines = [fidelityTable(f)];
   if (Number.isNaN(f.spearman)) lines.push('warning: no rank correlation: one side scores every checked candidate alike');
   else if (f.spearman < LOW_FIDELITY) lines.push(`warning: Spearman ${f.spearman.toFixed(3)} < ${LOW_FIDELITY}: ${LOW_FIDELITY_TEXT}; rank by a larger budget (--epochs, --train-images)`);
+  else if (!(f.spearmanLo > 0)) lines.push(`warning: its 90 % interval reaches ${f.spearmanLo.toFixed(3)}: ${f.n} candidates cannot tell this ranking from chance; check more of them`);
   return lines;
 }
 

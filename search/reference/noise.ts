@@ -48,3 +48,14 @@ export function seedsFor(reliability: number, target: number): number {
   // The small slack keeps an exact ratio such as 4.000000000000001 at 4.
   return Math.ceil((target * (1 - reliability)) / (reliability * (1 - target)) - 1e-9);
 }
+
+/**
+ * The correlation an evaluator that knew every architecture's noise-free accuracy would reach
+ * against the mean of `seeds` runs whose seed-to-seed correlation is `r`: the square root of that
+ * mean's reliability (Spearman-Brown). On rank correlations an approximation, which is all a
+ * ceiling needs to be.
+ */
+export function oracleCeiling(r: number, seeds: number): number {
+  if (!(r > 0)) return 0;
+  return Math.sqrt((seeds * r) / (1 + (seeds - 1) * r));
+}
