@@ -43,7 +43,10 @@ export type OfaConfig = z.infer<typeof ofaConfigSchema>;
  * op, whose paths share little at the start. Batch 16 (SPOS's default, which gains there by more
  * steps) did not help here: the same 2,000-image run at batch 16 (625 steps, 499 CPU s) ended at
  * 9.8 %, at chance, against 15.5 % at batch 64; lr 0.01-0.2, no momentum or no clipping left the
- * first phase's loss at 2.35-2.38 after 31 steps.
+ * first phase's loss at 2.35-2.38 after 31 steps. Those figures are of the first phase that drew
+ * each layer's op; with the largest network trained alone first (bench/data/ofa-progressive.md,
+ * 2,000 images, 446 CPU s) it reaches 59.6 %, but the phases that draw ops fall back to chance
+ * (the watched mean ends at 18.3 %) and the one-shot ranking of the reference table stays at chance.
  */
 export const DEFAULT_OFA_CONFIG: OfaConfig = {
   ...PATH_TRAINING_DEFAULTS,
