@@ -21,7 +21,7 @@
  * - hypervolume of each search's full-budget (proxy accuracy, MACs) points against one reference
  *   point for all runs (HV_REFERENCE).
  * Each finished seed is appended to --results, and the tables are printed over every line there,
- * so seeds can be run (and committed) one at a time; a search whose outcome is already in --dir is
+ * so seeds can be run (and committed) one at a time (`--seeds ''` only prints them); a search whose outcome is already in --dir is
  * not run again.
  */
 import { spawn } from 'node:child_process';
@@ -47,7 +47,9 @@ const { values } = parseArgs({ options: {
   table: { type: 'string', default: 'bench/tables/darts-fmnist-small-x2.jsonl' },
 } });
 const cpuBudget = Number(values['cpu-seconds']), workers = Number(values.workers);
-const seeds = values.seeds.split(',').map(Number);
+/** `--seeds ''` runs nothing and prints the tables of --results. */
+const seeds = values.seeds.split(',').filter(Boolean).map(Number);
+if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`--seeds: expected seeds like 1,2,3, got '${values.seeds}'`);
 const methods = values.methods.split(',');
 for (const m of methods) if (!['evolution', 'asha', 'hyperband'].includes(m)) throw new Error(`--methods: unknown '${m}' (evolution, asha, hyperband)`);
 const root = fileURLToPath(new URL('..', import.meta.url));
