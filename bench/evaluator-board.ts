@@ -37,7 +37,9 @@ const evaluators: { name: string; scores: Map<string, number>; seconds?: Map<str
 for (const path of list(flags.scores)) {
   const r = readRows(path);
   evaluators.push({
-    name: `${basename(path)} (${r[0]?.budget.epochs as number} epochs x ${r[0]?.budget.trainImages as number} images)`,
+    // The file's name, not its rows' budget: a table of one-shot or zero-cost scores carries the
+    // proxy budget of the run that wrote it, which is not what scored it.
+    name: basename(path),
     scores: new Map(r.map((x) => [x.arch, x.accuracy])), seconds: new Map(r.map((x) => [x.arch, x.trainSeconds ?? NaN])),
   });
 }
