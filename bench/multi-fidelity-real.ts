@@ -35,7 +35,8 @@ import { z } from 'zod';
 import { openStore } from '../search/store/store.ts';
 import { hypervolume } from '../search/objectives/hypervolume.ts';
 import { readRows } from '../search/reference/rows.ts';
-import { answerOf, cpuSecondsOfStat, fullBudget, percentileIn, perRung } from '../search/reference/search-answer.ts';
+import { answerOf, fullBudget, percentileIn, perRung } from '../search/reference/search-answer.ts';
+import { cpuSecondsOfStat } from '../search/util/proc-cpu.ts';
 
 const { values } = parseArgs({ options: {
   'cpu-seconds': { type: 'string', default: '200' },

@@ -15,6 +15,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readRows, type TableRow } from '../search/reference/rows.ts';
+import { percentileIn } from '../search/reference/search-answer.ts';
 import { seedMeanReference } from '../search/reference/seed-mean.ts';
 
 const { positionals, values } = parseArgs({
@@ -55,8 +56,7 @@ for (const row of rows.rows) {
     continue;
   }
   const accuracy = [row.accuracy, ...(others as number[])].reduce((s, a) => s + a, 0) / (others.length + 1);
-  const beaten = reference.filter((t) => t < accuracy).length, tied = reference.filter((t) => t === accuracy).length;
-  const percentile = (100 * (beaten + tied / 2)) / reference.length;
+  const percentile = percentileIn(accuracy, reference);
   const each = others.length ? ` (${[row.accuracy, ...(others as number[])].map((a) => (100 * a).toFixed(2)).join(', ')})` : '';
   console.log(`${(100 * accuracy).toFixed(2)} %${each}  percentile ${percentile.toFixed(0)} of ${reference.length}${seeds} (median ${(100 * sorted[Math.floor(sorted.length / 2)]).toFixed(2)} %)${percentile >= 90 ? '  top 10 %' : ''}  ${row.arch.slice(0, 60)}…`);
 }

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { answerOf, cpuSecondsOfStat, fullBudget, percentileIn, perRung } from '../search/reference/search-answer.ts';
+import { answerOf, fullBudget, percentileIn, perRung } from '../search/reference/search-answer.ts';
+import { cpuSecondsOfStat } from '../search/util/proc-cpu.ts';
 
 const cand = (id: number, accuracy: number | undefined, status = 'done') => ({ id, status, metrics: accuracy === undefined ? {} : { accuracy } });
 
