@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { deriveGenotype, deriveHalf } from '../search/strategies/darts/derive.ts';
 import { detectCollapse } from '../search/strategies/darts/collapse.ts';
-import { expectedLatency, latencyAwareLoss, uniformLatency, type LatencyMatrices } from '../search/strategies/darts/latency.ts';
+import { expectedLatency, genotypeLatency, latencyAwareLoss, uniformLatency, type LatencyMatrices } from '../search/strategies/darts/latency.ts';
 import { betaDecay } from '../search/strategies/darts/remedies.ts';
 import { createArchParams } from '../search/strategies/darts/arch.ts';
 import { dartsConfig } from '../search/strategies/darts/config.ts';
@@ -103,6 +103,21 @@ test('latency loss with a target: no penalty below it, a penalty above it', () =
 test('expected latency at uniform weights equals the uniform-latency scale', () => {
   const v = tf.tidy(() => expectedLatency({ normal: tf.fill([2, 3], 1 / 3), reduce: tf.fill([2, 3], 1 / 3) }, LAT).dataSync()[0]);
   assert.ok(Math.abs(v - uniformLatency(LAT)) < 1e-5);
+});
+
+test('genotype latency reads each derived edge at its supernet row: with the weights as the table, it sums each node\'s two strongest edges', () => {
+  const ops = ['none', 'max_pool_3x3', 'skip_connect', 'sep_conv_3x3'];
+  const rng = createRng(7);
+  const w = (): number[][] => Array.from({ length: 9 }, () => ops.map(() => rng.next()));
+  const lat: LatencyMatrices = { normal: w(), reduce: w() };
+  const g = deriveGenotype(lat.normal, lat.reduce, ops, 3);
+  // Per node (rows 0-1, 2-4, 5-8): each row's best op other than none, the two best rows summed.
+  const topTwo = (m: number[][]): number => [[0, 2], [2, 5], [5, 9]].reduce((s, [from, to]) => {
+    const best = m.slice(from, to).map((r) => Math.max(...r.slice(1))).sort((x, y) => y - x);
+    return s + best[0] + best[1];
+  }, 0);
+  assert.ok(Math.abs(genotypeLatency(g, lat, ops) - (topTwo(lat.normal) + topTwo(lat.reduce))) < 1e-12);
+  assert.throws(() => genotypeLatency({ ...g, normal: [...g.normal, ['sep_conv_3x3', 0], ['sep_conv_3x3', 1]] }, lat, ops), /normal edge 6/);
 });
 
 test('beta-decay: its gradient is the softmax, pulling the leading alpha down hardest', () => {

@@ -25,6 +25,7 @@ import { SegCellBackbone, TwoPathBackbone } from '../../nn/seg-backbones.ts';
 import type { Layer, Shape } from '../../nn/module.ts';
 import { ZERO_OP } from '../../space/ops.ts';
 import type { CellType } from '../supernet.ts';
+import type { CellGenotype } from '../../space/types.ts';
 
 export const LATENCY_FORMS = ['linear', 'multiplicative', 'lagrange'] as const;
 export const latencyLossSchema = z.strictObject({
@@ -100,6 +101,29 @@ export function expectedLatency(weights: { normal: tf.Tensor; reduce: tf.Tensor 
 export function uniformLatency(lat: LatencyMatrices): number {
   const mean = (m: number[][]): number => m.reduce((s, row) => s + row.reduce((a, b) => a + b, 0) / row.length, 0);
   return mean(lat.normal) + mean(lat.reduce);
+}
+
+/**
+ * The table's latency of a discrete genotype: per cell type, the sum of its edges' ops (summed over
+ * the cells of that type, as the matrices are). This is the expected latency at one-hot weights on
+ * the genotype's edges, i.e. the figure the search's latency term prices, read off the cell it
+ * derives rather than off the mixing weights (which also spend weight on edges the derivation drops).
+ */
+export function genotypeLatency(g: CellGenotype, lat: LatencyMatrices, ops: readonly string[]): number {
+  let ms = 0;
+  for (const half of ['normal', 'reduce'] as const) {
+    let row = 0;
+    g[half].forEach(([op, input], i) => {
+      // Two edges per node; node n's rows start after the n earlier nodes' (2, 3, ... inputs).
+      const node = Math.floor(i / 2);
+      if (i % 2 === 0 && node > 0) row += node + 1;
+      const k = ops.indexOf(op);
+      const r = lat[half][row + input];
+      if (k < 0 || r === undefined) throw new Error(`genotype latency: ${half} edge ${i} (${op}, input ${input}) is not in the supernet's matrices`);
+      ms += r[k];
+    });
+  }
+  return ms;
 }
 
 /** The architecture loss with the latency term (a scalar tensor); `multiplier` is lambda of the lagrange form. */
