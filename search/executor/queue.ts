@@ -84,6 +84,13 @@ function failure(reason: string, runs: number): Outcome {
     : { ok: false, kind: 'crash', error: `queue worker: ${reason}` };
 }
 
+/** A result read back from Redis; anything else (a worker of another version) is the job's error. */
+function outcomeOf(id: string, value: unknown): Outcome {
+  return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean'
+    ? value as Outcome
+    : { ok: false, kind: 'error', error: `queue: job ${id} completed without a result (${JSON.stringify(value) ?? 'undefined'})` };
+}
+
 interface Awaited {
   resolve(o: Outcome): void;
   task: EvalTask;
@@ -142,7 +149,7 @@ export async function createQueueExecutor(o: QueueExecutorOptions): Promise<Exec
     return true;
   };
 
-  events.on('completed', ({ jobId, returnvalue }) => { settle(jobId, returnvalue as unknown as Outcome); });
+  events.on('completed', ({ jobId, returnvalue }) => { settle(jobId, outcomeOf(jobId, returnvalue)); });
   // The event lacks the run count the message gives; the job has it.
   events.on('failed', ({ jobId }) => {
     if (awaited.has(jobId)) queue.getJob(jobId).then((job) => job && fromFinished(jobId, job, 'failed'), onError);
@@ -154,21 +161,30 @@ export async function createQueueExecutor(o: QueueExecutorOptions): Promise<Exec
 
   /** Settles from a finished job; true when it was finished. */
   const fromFinished = (id: string, job: Job<EvalTask, Outcome>, state: string): boolean => {
-    if (state === 'completed') return settle(id, job.returnvalue), true;
+    if (state === 'completed') return settle(id, outcomeOf(id, job.returnvalue)), true;
     if (state === 'failed') return settle(id, failure(job.failedReason, job.attemptsStarted)), true;
     return false;
   };
 
+  /**
+   * A job's state, then the job: read the other way round, a job that finishes between the two
+   * reads is taken for finished with the data from before, which has no result yet.
+   */
+  const read = async (id: string): Promise<{ state: string; job?: Job<EvalTask, Outcome> }> => {
+    const state = await queue.getJobState(id);
+    return state === 'unknown' ? { state } : { state, job: await queue.getJob(id) };
+  };
+
   const attach = async (id: string, a: Awaited) => {
-    const job = await queue.getJob(id);
+    const { state, job } = await read(id);
     if (!job) {
       await queue.add('evaluate', a.task, { jobId: id });
-    } else {
-      const state = await job.getState();
+    } else if (state === 'failed') {
       // A failed job here was counted as an attempt by the search (it stays 'running' in the
       // store until its outcome is known): run it again.
-      if (state === 'failed') await job.retry('failed');
-      else if (fromFinished(id, job, state)) return;
+      await job.retry('failed');
+    } else if (fromFinished(id, job, state)) {
+      return;
     }
     a.attached = true;
   };
@@ -180,9 +196,9 @@ export async function createQueueExecutor(o: QueueExecutorOptions): Promise<Exec
     try {
       for (const [id, a] of awaited) {
         if (!a.attached) continue;
-        const job = await queue.getJob(id);
+        const { state, job } = await read(id);
         if (!job) await queue.add('evaluate', a.task, { jobId: id });
-        else fromFinished(id, job, await job.getState());
+        else fromFinished(id, job, state);
       }
     } catch (err) {
       onError(err as Error);
