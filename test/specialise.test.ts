@@ -1,6 +1,7 @@
 /**
  * `cellscape specialise` on a Once-for-All supernet of a tiny block space: each target gets its
- * own evolution run on the one-shot evaluator; the best subnet meeting a target is exported with
+ * own evolution run on the one-shot evaluator, the runs sharing one pool and each subnet's score
+ * (test/shared-results.test.ts holds the sharing to the unshared searches); the best subnet meeting a target is exported with
  * inherited weights (genotype.json that reads back, TF.js, ONNX checked in onnxruntime)
  * and registered with its candidate; a target no candidate meets is reported, not exported, and
  * a latency target without a lookup table is refused naming the flag.
@@ -49,6 +50,14 @@ test('specialise exports the best subnet under each target with inherited weight
     assert.equal(s.limit, 1_000_000);
     assert.ok(s.measuredLatencyMs > 0 && s.testAccuracy >= 0 && s.testAccuracy <= 1, JSON.stringify(s));
     assert.ok(chosen[0].metrics.params! <= 1_000_000);
+    // The two searches share one pool's answers: both drew the same first population, so the
+    // second target's search scored nothing and each of its candidates names the one it reused.
+    assert.match(r.stdout, /2 targets: 4 candidates, 2 subnets scored \(2 shared between the targets' searches\)/);
+    const first = store.listCandidates(2);
+    const second = store.listCandidates(3);
+    assert.ok(first.every((c) => !c.extra?.sharedFrom));
+    assert.deepEqual(second.map((c) => c.extra?.sharedFrom), first.map((c) => ({ runId: 2, candidateId: c.id })));
+    assert.deepEqual(second.map((c) => [c.key, c.metrics]), first.map((c) => [c.key, c.metrics]));
     // The explorer's supernet view finds the export by this event.
     assert.deepEqual(store.listEventsOfKind('specialised').map((e) => [e.runId, e.data]), [[2, { supernetRun: 1, candidate: chosen[0].id }]]);
   } finally {

@@ -5,7 +5,8 @@
  * (`--evaluator oneshot:RUN`) under the target as a hard constraint; the most accurate subnet that
  * meets it leaves with inherited weights (batch norm recalibrated, optionally fine-tuned) as
  * genotype.json, a TF.js model and an ONNX model, checked as `cellscape export` checks them, and
- * its latency is measured at batch 1 beside the target.
+ * its latency is measured at batch 1 beside the target. The searches share one worker pool and its
+ * answers (executor/shared-results.ts): a subnet one target's search scored is not scored again.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,7 +40,7 @@ const flagsSchema = z.strictObject({
 const HELP = `Usage: cellscape specialise --supernet RUN (--latency-ms A,B,.. --lut FILE | --max-flops A,.. | --max-params A,..) [options]
 
 For each target: aging evolution with the one-shot evaluator (the supernet's weights, batch norm
-recalibrated) under the target, then the most accurate subnet meeting it is exported with its
+recalibrated) under the target, each subnet scored once for all the targets' searches, then the most accurate subnet meeting it is exported with its
 inherited weights to OUT/<metric>-<target>/ and its latency measured at batch 1 (tfjs, one thread).
   --supernet RUN        a finished run of cellscape search --strategy ofa (or its checkpoint file)
   --latency-ms A,B      latency targets in ms, predicted by --lut FILE (cellscape lut --space S --dataset D)
@@ -103,27 +104,37 @@ export const command: Command = {
     const spaceFile = String(source.config.space);
     mkdirSync(f.out, { recursive: true });
 
-    const { command: search } = await import('./search.ts');
+    const { search } = await import('./search.ts');
+    const { createPoolExecutor, DEFAULT_HEARTBEAT_MS } = await import('../executor/pool.ts');
+    const { shareResults } = await import('../executor/shared-results.ts');
+    // One pool for every target's search (its workers load the supernet once), whose answers the
+    // searches share: a subnet's one-shot score does not depend on the target, so it is scored once.
+    const pool = shareResults(createPoolExecutor({ workers: f.workers, heartbeatMs: DEFAULT_HEARTBEAT_MS }));
     const started = performance.now();
     const searches: { target: Target; runId: number }[] = [];
-    for (const t of targets) {
-      const before = (() => { const s = openStore(f.db, { readonly: true }); try { return Math.max(0, ...s.listRuns().map((r) => r.id)); } finally { s.close(); } })();
-      console.log(`\nspecialise: ${bound(t)} (${searches.length + 1} of ${targets.length})`);
-      const code = await search.run([
-        '--strategy', 'evolution', '--space', spaceFile, '--dataset', source.dataset, '--evaluator', `oneshot:${spec.checkpoint}`,
-        '--budget', String(f.budget), '--population', String(f.population), '--sample', String(f.sample), '--workers', String(f.workers),
-        '--val-images', String(f['val-images']), '--seed', String(f.seed), '--db', f.db, '--name', `specialise-${source.id}-${t.flag}-${t.value}`,
-        '--latency-runtime', f.lut ? `lut:${f.lut}` : 'none', `--max-${t.metric.replace('_', '-')}`, String(t.value),
-      ]);
-      if (code !== 0) return code;
-      const s = openStore(f.db, { readonly: true });
-      try {
-        searches.push({ target: t, runId: s.listRuns().filter((r) => r.id > before).at(-1)!.id });
-      } finally {
-        s.close();
+    try {
+      for (const t of targets) {
+        const before = (() => { const s = openStore(f.db, { readonly: true }); try { return Math.max(0, ...s.listRuns().map((r) => r.id)); } finally { s.close(); } })();
+        console.log(`\nspecialise: ${bound(t)} (${searches.length + 1} of ${targets.length})`);
+        const code = await search([
+          '--strategy', 'evolution', '--space', spaceFile, '--dataset', source.dataset, '--evaluator', `oneshot:${spec.checkpoint}`,
+          '--budget', String(f.budget), '--population', String(f.population), '--sample', String(f.sample), '--workers', String(f.workers),
+          '--val-images', String(f['val-images']), '--seed', String(f.seed), '--db', f.db, '--name', `specialise-${source.id}-${t.flag}-${t.value}`,
+          '--latency-runtime', f.lut ? `lut:${f.lut}` : 'none', `--max-${t.metric.replace('_', '-')}`, String(t.value),
+        ], { executor: pool.view() });
+        if (code !== 0) return code;
+        const s = openStore(f.db, { readonly: true });
+        try {
+          searches.push({ target: t, runId: s.listRuns().filter((r) => r.id > before).at(-1)!.id });
+        } finally {
+          s.close();
+        }
       }
+    } finally {
+      await pool.close();
     }
     const searchSeconds = (performance.now() - started) / 1000;
+    const candidates = pool.evaluations + pool.shared;
     const { exportSpecialised } = await import('../export/specialised.ts');
     const rows = [];
     for (const { target, runId } of searches) {
@@ -134,7 +145,7 @@ export const command: Command = {
       }) });
     }
     const total = (performance.now() - started) / 1000;
-    console.log(`\n${targets.length} targets: searches ${searchSeconds.toFixed(0)} s, with exports ${total.toFixed(0)} s of wall time`);
+    console.log(`\n${targets.length} targets: ${candidates} candidates, ${pool.evaluations} subnets scored (${pool.shared} shared between the targets' searches); searches ${searchSeconds.toFixed(0)} s, with exports ${total.toFixed(0)} s of wall time`);
     console.log('| target | run | candidate | one-shot val acc | predicted | measured latency (ms) | test acc | params | MACs | out |');
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const { target, runId, row: r } of rows) {
