@@ -12,6 +12,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Command } from '../cli.ts';
+import type { ExportedSubnets } from '../export/specialised.ts';
 import { parseFlags } from '../run/flags.ts';
 import { UsageError } from '../util/errors.ts';
 
@@ -137,12 +138,13 @@ export const command: Command = {
     const candidates = pool.evaluations + pool.shared;
     const { exportSpecialised } = await import('../export/specialised.ts');
     const rows = [];
+    const exported: ExportedSubnets = new Map();
     for (const { target, runId } of searches) {
       rows.push({ target, runId, row: await exportSpecialised({
         db: f.db, runId, supernetRun: source.id, supernet: spec.checkpoint, space, metric: target.metric, limit: target.value, label: bound(target),
         out: join(f.out, `${target.metric}-${target.value}`), formats: formats as (typeof EXPORT_FORMATS)[number][], dataset: source.dataset,
         calibrationImages: spec.calibrationImages, fineTune: f['fine-tune'], trainImages: f['train-images'], testImages: f['test-images'], seed: f.seed,
-      }) });
+      }, exported) });
     }
     const total = (performance.now() - started) / 1000;
     console.log(`\n${targets.length} targets: ${candidates} candidates, ${pool.evaluations} subnets scored (${pool.shared} shared between the targets' searches); searches ${searchSeconds.toFixed(0)} s, with exports ${total.toFixed(0)} s of wall time`);
