@@ -31,7 +31,7 @@ test('specialise exports the best subnet under each target with inherited weight
   assert.equal(trained.status, 0, trained.stdout + trained.stderr);
   const out = join(dir, 'out');
   const r = cellscape(['specialise', '--supernet', '1', '--max-params', '1000000,100,2000000', '--budget', '2', '--population', '2', '--sample', '1',
-    '--val-images', '32', '--test-images', '32', '--format', 'json,tfjs,onnx', '--out', out, '--db', db]);
+    '--val-images', '32', '--test-images', '32', '--fine-tune', '1', '--fine-tune-lr', '0.05', '--train-images', '32', '--format', 'json,tfjs,onnx', '--out', out, '--db', db]);
   // One target has no subnet (100 parameters): the command says so and exits 1 after exporting the others.
   // The third (2,000,000) chooses the first's subnet, which is registered, not exported again.
   assert.equal(r.status, 1, r.stdout + r.stderr);
@@ -44,6 +44,8 @@ test('specialise exports the best subnet under each target with inherited weight
   const { doc, space: exportedSpace } = readGenotypeExport(join(exported, 'genotype.json'));
   assert.equal(exportedSpace.name, 'tiny-blocks');
   assert.ok(doc.network.params <= 1_000_000);
+  // Fine-tuned as asked: one epoch on the 32 images at the given rate.
+  assert.deepEqual([doc.metrics.final?.epochs, doc.metrics.final?.learningRate, doc.metrics.final?.trainImages], [1, 0.05, 32]);
   const store = openStore(db, { readonly: true });
   try {
     assert.deepEqual(store.listRuns().map((run) => run.strategy).sort(), ['evolution', 'evolution', 'evolution', 'ofa']);

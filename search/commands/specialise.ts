@@ -29,6 +29,7 @@ const flagsSchema = z.strictObject({
   workers: int(1).default(1),
   'val-images': int(10).default(500),
   'fine-tune': int(0).default(0),
+  'fine-tune-lr': z.coerce.number().positive().default(0.01),
   'train-images': int(1).optional(),
   'test-images': int(1).default(2000),
   format: z.string().default('json,tfjs,onnx'),
@@ -49,6 +50,7 @@ inherited weights to OUT/<metric>-<target>/ and its latency measured at batch 1 
   --budget N (40) --population P (10) --sample S (4) --workers W (1)   each target's evolution
   --val-images N (500)  validation images each candidate is scored on
   --fine-tune N         epochs of training after inheriting (default 0: the inherited weights as they are)
+  --fine-tune-lr X (0.01)  its initial rate (cosine schedule, momentum, weight decay 3e-5, no augmentation)
   --train-images N      fine-tune on a subset (default: all train + validation images)
   --test-images N (2000)  test images the exported subnet is scored on
   --format json,tfjs,onnx  --out DIR (specialised)  --seed S  --db FILE`;
@@ -143,7 +145,7 @@ export const command: Command = {
       rows.push({ target, runId, row: await exportSpecialised({
         db: f.db, runId, supernetRun: source.id, supernet: spec.checkpoint, space, metric: target.metric, limit: target.value, label: bound(target),
         out: join(f.out, `${target.metric}-${target.value}`), formats: formats as (typeof EXPORT_FORMATS)[number][], dataset: source.dataset,
-        calibrationImages: spec.calibrationImages, fineTune: f['fine-tune'], trainImages: f['train-images'], testImages: f['test-images'], seed: f.seed,
+        calibrationImages: spec.calibrationImages, fineTune: f['fine-tune'], fineTuneLr: f['fine-tune-lr'], trainImages: f['train-images'], testImages: f['test-images'], seed: f.seed,
       }, exported) });
     }
     const total = (performance.now() - started) / 1000;

@@ -41,6 +41,8 @@ export interface SpecialisedExport {
   dataset: string;
   calibrationImages: number;
   fineTune: number;
+  /** The fine-tuning's initial rate. */
+  fineTuneLr: number;
   trainImages?: number;
   testImages: number;
   seed: number;
@@ -94,7 +96,7 @@ export async function exportSpecialised(o: SpecialisedExport, exported: Exported
       let testAccuracy;
       if (o.fineTune > 0) {
         const data = loadDataset(o.dataset as DatasetName, { valFraction: 0, subset: { train: o.trainImages, test: o.testImages } });
-        final = await trainForExport(net, data, { epochs: o.fineTune, batchSize: 64, learningRate: 0.01, optimizer: 'momentum', weightDecay: 3e-5, augment: null, dropPathProb: 0, seed: o.seed }, backend);
+        final = await trainForExport(net, data, { epochs: o.fineTune, batchSize: 64, learningRate: o.fineTuneLr, optimizer: 'momentum', weightDecay: 3e-5, augment: null, dropPathProb: 0, seed: o.seed }, backend);
         testAccuracy = final.testAccuracy ?? NaN;
       } else {
         testAccuracy = (await evaluateNetwork(net, calibration.val, calibration)).accuracy;
