@@ -202,6 +202,36 @@ describe('a wasm heap that cannot grow', () => {
   }
 });
 
+describe('wasm Identity shares its input\'s data', () => {
+  test('a clone outlives its source and a variable\'s assign; the heap is freed once both are gone', async () => {
+    await tf.setBackend('wasm');
+    const values = random([4, 3]);
+    // The engine counts bytes per tensor; data buffers are what the heap holds.
+    const buffers = (): number => (tf.memory() as tf.MemoryInfo & { numDataBuffers: number }).numDataBuffers;
+    const before = buffers();
+    const x = tf.tensor(values, [4, 3]);
+    const y = tf.clone(x);
+    // Shared, not copied: the clone adds no buffer.
+    assert.equal(buffers(), before + 1);
+    x.dispose();
+    assert.deepEqual(y.dataSync(), values);
+    y.dispose();
+    assert.equal(buffers(), before);
+    const v = tf.variable(tf.tensor(values, [4, 3]));
+    const saved = tf.clone(v);
+    v.assign(tf.zeros([4, 3]));
+    assert.deepEqual(saved.dataSync(), values);
+    assert.deepEqual(Array.from(v.dataSync()), new Array(12).fill(0));
+    tf.dispose([v, saved]);
+    // Gradients that save their inputs (saveTensorsForBackwardMode clones them) still match the cpu's.
+    const data: Array<[Float32Array, number[]]> = [[random([2, 5, 5, 3]), [2, 5, 5, 3]], [random([3, 3, 3, 4]), [3, 3, 3, 4]]];
+    const g = (a: tf.Tensor, w: tf.Tensor) => tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.conv2d(p as tf.Tensor4D, q as tf.Tensor4D, 1, 'same').square().sum())([a, w]);
+    const want = await on('cpu', data, g);
+    const got = await on('wasm', data, g);
+    want.forEach((w, i) => assertClose(got[i], w, `conv gradient ${i}`));
+  });
+});
+
 describe('batchNormTrain (closed-form gradient) matches tf.batchNorm on batch moments, on cpu', () => {
   test('values and gradients wrt x, gamma, beta', async () => {
     const xs = [3, 4, 5, 6];

@@ -1,7 +1,7 @@
 /**
  * The training kernels the TensorFlow.js wasm backend lacks (convolution and depthwise filter
  * and input gradients, UnsortedSegmentSum), plus a faster Conv2DBackpropInput than its scalar
- * built-in one. The arithmetic lives in kernels.c (built to kernels.wasm, committed); that
+ * built-in one, and an Identity that shares its input's data instead of copying it. The arithmetic lives in kernels.c (built to kernels.wasm, committed); that
  * module imports the backend's own WebAssembly.Memory, so kernels read and write tensors in
  * place at their heap offsets.
  */
@@ -13,6 +13,7 @@ interface WasmBackendInternals {
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: object): boolean;
+  incRef(dataId: object): void;
   wasm: {
     asm: { memory: WebAssembly.Memory };
     _malloc(bytes: number): number;
@@ -158,7 +159,25 @@ function kernelConfigs(k: KernelsModule): tf.KernelConfig[] {
     { kernelName: CHANNEL_SUM, backendName: 'wasm', kernelFunc: channelSum(k) },
     { kernelName: 'Sum', backendName: 'wasm', kernelFunc: sumLeadingAxes(k, tf.getKernel('Sum', 'wasm')!.kernelFunc) },
     { kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: batchMatMul(k, tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc) },
+    { kernelName: 'Identity', backendName: 'wasm', kernelFunc: sharedIdentity(tf.getKernel('Identity', 'wasm')!.kernelFunc) },
   ];
+}
+
+/**
+ * Identity (tf.clone) by reference count, as the CPU backend and the wasm backend's own Reshape
+ * do: the wasm Identity copies, and the engine clones every tensor a gradient saves for the
+ * backward pass, so a DARTS supernet step copied about 18,000 tensors (batch 64: about 11 % of its
+ * CPU, bench/data/darts-step.md). Sharing is safe because tensor data is never written after its
+ * kernel returns: a variable's assign takes new data, and every kernel here writes only its output.
+ */
+function sharedIdentity(copy: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    // Strings live outside the heap; the backend's own kernel handles them.
+    if (x.dtype === 'string') return copy(args);
+    (args.backend as unknown as WasmBackendInternals).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
 }
 
 /** Sum over every axis but the last. */
