@@ -10,12 +10,19 @@
  * threads) and the speed-up N workers would reach with a core each, CPU-bound: the 1-worker
  * group's CPU per step over the N-worker group's CPU per step per worker. On a machine shared with
  * other jobs the wall speed-up is bounded by the cores this job gets: read it beside the load.
+ *
+ * Where the N-worker step's time goes: one more setting, the 1-worker group on the first B/N
+ * images of each batch (one worker's shard), gives the speed-up N workers would reach if sharding,
+ * messages, the gradient copy, the barrier and the averaging cost nothing (the step's own
+ * scaling: one shard's step against the whole batch's), and the N-worker group's CPU per step
+ * beyond N such shard steps is what that machinery costs.
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../search/backend/index.ts';
 import { dartsConfig } from '../search/strategies/darts/config.ts';
 import { loadDartsData, disposeBatch } from '../search/strategies/darts/data.ts';
+import type { DartsBatch } from '../search/strategies/darts/bilevel.ts';
 import { localSteps, parallelSteps, type DartsSteps } from '../search/strategies/darts/parallel.ts';
 import { createDartsSession, withLatencySites, type DartsSession } from '../search/strategies/darts/session.ts';
 import { loadCellSpace } from '../search/strategies/darts/run.ts';
@@ -35,15 +42,25 @@ const c = dartsConfig({ space: args.space!, partialChannels: Number(args.k), bat
 const opLatency = withLatencySites(space, c, (sites) => Object.fromEntries(sites.map((s) => [s.key, 1])));
 const ds = loadDartsData(c, 'classification');
 
-interface Setting { name: string; workers: number; session: DartsSession; steps: DartsSteps; ms: number[]; cpuMs: number[] }
+/** `shardOf`: the setting steps on the first batch/shardOf images of each batch (1: the whole batch). */
+interface Setting { name: string; workers: number; shardOf: number; session: DartsSession; steps: DartsSteps; ms: number[]; cpuMs: number[] }
 const settings: Setting[] = [];
-const add = async (name: string, workers: number): Promise<void> => {
+const add = async (name: string, workers: number, shardOf = 1): Promise<void> => {
   const session = createDartsSession(space, c, opLatency);
   const steps = workers === 0 ? localSteps(session, 1) : await parallelSteps(session, { ...c, dataParallel: workers }, opLatency, workers, false);
-  settings.push({ name, workers, session, steps, ms: [], cpuMs: [] });
+  settings.push({ name, workers, shardOf, session, steps, ms: [], cpuMs: [] });
 };
+const workerCounts = args.workers!.split(',').map(Number);
+const most = Math.max(...workerCounts);
+if (!(most > 1 && batch % most === 0)) throw new Error(`--workers: the shard setting needs a largest count above 1 that divides --batch ${batch}`);
 await add('local', 0);
-for (const w of args.workers!.split(',').map(Number)) await add(`${w} worker${w > 1 ? 's' : ''}`, w);
+for (const w of workerCounts) await add(`${w} worker${w > 1 ? 's' : ''}`, w);
+await add(`1 worker, one shard (${batch / most} images)`, 1, most);
+/** The first n images of a classification batch (the caller disposes them). */
+const head = (b: DartsBatch, n: number): DartsBatch => {
+  if ('pixels' in b) throw new Error('darts-parallel: the shard setting takes classification batches');
+  return { x: b.x.slice(0, n), y: b.y.slice(0, n) };
+};
 
 const train = ds.batches('train', 0), val = ds.batches('val', 0);
 const totalSteps = rounds + 1;
@@ -51,10 +68,12 @@ for (let r = 0; r <= rounds; r++) {
   const t = train.next(), v = val.next();
   for (const s of settings) {
     const a = { epoch: 0, step: r, totalSteps, lr: c.learningRate, multiplier: 0 };
+    const [ts, vs] = s.shardOf === 1 ? [t, v] : [head(t, batch / s.shardOf), head(v, batch / s.shardOf)];
     const t0 = performance.now(), c0 = process.cpuUsage();
-    await s.steps.arch(v, t, a);
-    await s.steps.weight(t, a);
+    await s.steps.arch(vs, ts, a);
+    await s.steps.weight(ts, a);
     if (r > 0) { s.ms.push(performance.now() - t0); const u = process.cpuUsage(c0); s.cpuMs.push((u.user + u.system) / 1000); }
+    if (s.shardOf !== 1) { disposeBatch(ts); disposeBatch(vs); }
   }
   disposeBatch(t);
   disposeBatch(v);
@@ -62,15 +81,22 @@ for (let r = 0; r <= rounds; r++) {
 for (const s of settings) { await s.steps.sync(); await s.steps.close(); s.session.dispose(); }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const one = settings.find((s) => s.workers === 1);
+const one = settings.find((s) => s.workers === 1 && s.shardOf === 1);
 console.log(`# darts-parallel: ${args.space}, batch ${batch}, K=${args.k}, ${backend.name} backend, first-order step, median of ${rounds} rounds after a warm-up`);
 console.log(`# load average before ${load0.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log('| setting | wall ms/step | images/s | wall speed-up over 1 worker | CPU ms/step (all threads) | CPU-bound speed-up over 1 worker |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
 const ratio = (x: number, y: number): number => +(x / y).toFixed(2);
 const rows = settings.map((s) => ({
-  setting: s.name, workers: s.workers, ms: Math.round(median(s.ms)), cpuMs: Math.round(median(s.cpuMs)), imagesPerS: +(batch / (median(s.ms) / 1000)).toFixed(2),
-  speedup: one ? ratio(median(one.ms), median(s.ms)) : null, cpuBoundSpeedup: one && s.workers > 0 ? ratio(median(one.cpuMs) * s.workers, median(s.cpuMs)) : null, allMs: s.ms.map(Math.round),
+  setting: s.name, workers: s.workers, shardOf: s.shardOf, ms: Math.round(median(s.ms)), cpuMs: Math.round(median(s.cpuMs)), imagesPerS: +(batch / s.shardOf / (median(s.ms) / 1000)).toFixed(2),
+  // The shard setting steps fewer images: its ratios are the ceiling, printed below.
+  speedup: one && s.shardOf === 1 ? ratio(median(one.ms), median(s.ms)) : null, cpuBoundSpeedup: one && s.workers > 0 && s.shardOf === 1 ? ratio(median(one.cpuMs) * s.workers, median(s.cpuMs)) : null, allMs: s.ms.map(Math.round),
 }));
 for (const r of rows) console.log(`| ${r.setting} | ${r.ms} | ${r.imagesPerS} | ${r.speedup ?? '-'} | ${r.cpuMs} | ${r.cpuBoundSpeedup ?? '-'} |`);
+const shard = settings.find((s) => s.shardOf === most)!, group = settings.find((s) => s.workers === most && s.shardOf === 1);
+if (one && group) {
+  const machinery = median(group.cpuMs) - most * median(shard.cpuMs);
+  console.log(`# ceiling for ${most} workers (1 worker's step on the whole batch over its step on one shard): wall ${ratio(median(one.ms), median(shard.ms))}x, CPU ${ratio(median(one.cpuMs), median(shard.cpuMs))}x; `
+    + `the ${most}-worker step's CPU beyond ${most} shard steps (messages, copies, barrier, averaging): ${Math.round(machinery)} ms of ${median(group.cpuMs).toFixed(0)} (${(100 * machinery / median(group.cpuMs)).toFixed(1)} %)`);
+}
 for (const r of rows) console.log(JSON.stringify(r));
