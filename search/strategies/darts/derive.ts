@@ -10,6 +10,9 @@ import type { CellEdge, CellGenotype } from '../../space/types.ts';
 /** Mixing weights of one cell type: one row per supernet edge (node by node, input 0 first), one column per op. */
 export type WeightMatrix = readonly (readonly number[])[];
 
+/** The supernet row of node `node`'s first input edge: nodes 0, 1, 2, ... read 2, 3, 4, ... edges in turn. */
+export const firstEdgeOf = (node: number): number => (node * (node + 3)) / 2;
+
 /** The two-input cell of one cell type. */
 export function deriveHalf(weights: WeightMatrix, ops: readonly string[], nodes: number): CellEdge[] {
   const expected = (nodes * (nodes + 3)) / 2;

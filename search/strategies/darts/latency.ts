@@ -26,6 +26,7 @@ import type { Layer, Shape } from '../../nn/module.ts';
 import { ZERO_OP } from '../../space/ops.ts';
 import type { CellType } from '../supernet.ts';
 import type { CellGenotype } from '../../space/types.ts';
+import { firstEdgeOf } from './derive.ts';
 
 export const LATENCY_FORMS = ['linear', 'multiplicative', 'lagrange'] as const;
 export const latencyLossSchema = z.strictObject({
@@ -112,13 +113,10 @@ export function uniformLatency(lat: LatencyMatrices): number {
 export function genotypeLatency(g: CellGenotype, lat: LatencyMatrices, ops: readonly string[]): number {
   let ms = 0;
   for (const half of ['normal', 'reduce'] as const) {
-    let row = 0;
     g[half].forEach(([op, input], i) => {
-      // Two edges per node; node n's rows start after the n earlier nodes' (2, 3, ... inputs).
-      const node = Math.floor(i / 2);
-      if (i % 2 === 0 && node > 0) row += node + 1;
+      // A genotype lists two edges per node, in node order.
       const k = ops.indexOf(op);
-      const r = lat[half][row + input];
+      const r = lat[half][firstEdgeOf(Math.floor(i / 2)) + input];
       if (k < 0 || r === undefined) throw new Error(`genotype latency: ${half} edge ${i} (${op}, input ${input}) is not in the supernet's matrices`);
       ms += r[k];
     });

@@ -42,6 +42,7 @@ import type { CellType, RunNote } from '../supernet.ts';
 import { CELL_TYPES, readEdgeWeights, readMixingWeights, type MixContext } from './arch.ts';
 import { weightStep, type XY } from './bilevel.ts';
 import { pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { firstEdgeOf } from './derive.ts';
 import type { DartsConfig } from './config.ts';
 import { disposeBatch, type DartsData } from './data.ts';
 import { archModule, type DartsSession } from './session.ts';
@@ -81,13 +82,9 @@ export const ptStateSchema = z.strictObject({
 });
 export type PtState = z.infer<typeof ptStateSchema>;
 
-/** Supernet rows of the nodes: node i reads edges offset(i) .. offset(i) + i + 1 (inputs 0..i+1). */
-const nodeEdges = (nodes: number): number[][] => {
-  const out: number[][] = [];
-  let row = 0;
-  for (let node = 0; node < nodes; node++) { out.push(Array.from({ length: node + 2 }, (_, i) => row + i)); row += node + 2; }
-  return out;
-};
+/** Supernet rows of the nodes: node i reads edges firstEdgeOf(i) .. firstEdgeOf(i) + i + 1 (inputs 0..i+1). */
+const nodeEdges = (nodes: number): number[][] =>
+  Array.from({ length: nodes }, (_, node) => Array.from({ length: node + 2 }, (_, i) => firstEdgeOf(node) + i));
 
 /** The moves in order: every edge (one of each cell type per move, each type in its own seeded order), then the nodes with a choice of inputs. */
 export function ptMoves(nodes: number, seed: number): { edges: Record<CellType, number[]>; nodes: number[] } {
