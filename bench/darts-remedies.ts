@@ -1,11 +1,14 @@
 /**
  * `node --import tsx bench/darts-remedies.ts --out FILE.jsonl [--seeds 0,1,2] [--remedies none,beta,drnas,darts-minus]
- *    [--latency none,penalty,lagrange] [--epochs E] [--images N] [--batch B] [--k K] [--arch-lr LR]
+ *    [--latency none,penalty,lagrange,penalty-weighted,lagrange-weighted] [--epochs E] [--images N] [--batch B] [--k K] [--arch-lr LR]
  *    [--penalty-weight W] [--lagrange-weight W] [--target-frac F] [--warmup W] [--remedy-weight W] [--data-parallel N]`
  *
  * DARTS with and without each remedy, at latency weight 0 (`none`), with today's penalty
  * (`penalty`: CE + W * E[latency] / E_uniform[latency]) and with the constraint (`lagrange`:
- * E[latency] <= F * E_uniform[latency], multiplier step W), over seeds. Every search shares one
+ * E[latency] <= F * E_uniform[latency], multiplier step W), and both again with the expectation over
+ * the ops with weights only (`penalty-weighted`, `lagrange-weighted`: each edge's weights renormalised
+ * over them, latency.ts, so that the term cannot reward a parameter-free op; E_uniform and the
+ * target are then over those ops too), over seeds. Every search shares one
  * per-op latency table measured at the start (kept in FILE.tables.json, so that a resumed bench uses
  * the same). One JSON line per finished search goes to FILE; a rerun skips the settings FILE
  * already holds (resumable), then prints the table over everything in FILE: parameter-free edges
@@ -28,7 +31,7 @@ import type { CellGenotype } from '../search/space/types.ts';
 import { loadSpace, resolveSpacePath } from '../search/space/load.ts';
 import { openStore } from '../search/store/store.ts';
 import { DEFAULT_DARTS_CONFIG as D, type DartsConfig } from '../search/strategies/darts/config.ts';
-import { genotypeLatency, latencyMatrices, measureSiteLatencies, supernetSites, uniformLatency } from '../search/strategies/darts/latency.ts';
+import { genotypeLatency, latencyMatrices, measureSiteLatencies, pricedOps, supernetSites, uniformLatency, type LatencyOps } from '../search/strategies/darts/latency.ts';
 import { DEFAULT_REMEDY_WEIGHT, REMEDIES, type RemedyKind } from '../search/strategies/darts/remedies.ts';
 import { runDarts } from '../search/run/drivers/darts.ts';
 import type { DartsStepInfo } from '../search/strategies/darts/run.ts';
@@ -46,8 +49,10 @@ const { values: a } = parseArgs({
   },
 });
 if (!a.out) throw new Error('--out FILE.jsonl is required (the bench appends to it and resumes from it)');
-const LATENCY = ['none', 'penalty', 'lagrange'] as const;
+const LATENCY = ['none', 'penalty', 'lagrange', 'penalty-weighted', 'lagrange-weighted'] as const;
 type LatencySetting = (typeof LATENCY)[number];
+/** The ops a setting's expectation prices. */
+const opsOf = (l: LatencySetting): LatencyOps => (l.endsWith('-weighted') ? 'weighted' : 'all');
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
 const remedies = list(a.remedies!).map((r) => { if (!(REMEDIES as readonly string[]).includes(r)) throw new Error(`--remedies: unknown '${r}' (${REMEDIES.join(', ')})`); return r as RemedyKind; });
 const latencies = list(a.latency!).map((l) => { if (!(LATENCY as readonly string[]).includes(l)) throw new Error(`--latency: unknown '${l}' (${LATENCY.join(', ')})`); return l as LatencySetting; });
@@ -57,7 +62,11 @@ const sizes = { epochs: Number(a.epochs), trainImages: Number(a.images), valImag
 const remedyWeight = (r: RemedyKind): number => (r === 'none' ? 0 : a['remedy-weight'] === undefined ? DEFAULT_REMEDY_WEIGHT[r] : Number(a['remedy-weight']));
 
 /** One epoch of a search: mean edge entropy per cell type, the largest normal-cell weight, parameter-free edges of the derived normal cell. */
-interface EpochFigures { normal: number; reduce: number; maxNormal: number; paramFree: number }
+interface EpochFigures {
+  normal: number; reduce: number; maxNormal: number; paramFree: number;
+  /** E[latency] and the lagrange multiplier at the epoch's end (rows written before they were kept have neither). */
+  expectedMs?: number; multiplier?: number;
+}
 
 interface Row {
   key: string; remedy: RemedyKind; remedyWeight: number; latency: LatencySetting; seed: number; sizes: typeof sizes;
@@ -89,8 +98,9 @@ const lat = (() => {
   net.dispose();
   return m;
 })();
-const uniformMs = uniformLatency(lat);
-const targetMs = Number(a['target-frac']) * uniformMs;
+// The uniform expectation and the constraint's target, per priced ops: a weighted setting's are over the ops with weights.
+const uniformOf = (ops: LatencyOps): number => uniformLatency(lat, pricedOps(space.def.cell.ops, ops));
+const targetOf = (ops: LatencyOps): number => Number(a['target-frac']) * uniformOf(ops);
 // The constraint acts on the supernet's expectation, which also weighs the 3 of 9 edges the derived cell
 // drops and the zero op; the derived cell is judged on its own scale: the same table's latency of the
 // cell against the mean over uniform samples of the space, with the same fraction as its target.
@@ -113,8 +123,8 @@ try {
       space: a.space!, seed, proxy: null, ...sizes,
       remedy: { kind: remedy, weight: remedyWeight(remedy) },
       latency: latency === 'none' ? { weight: 0, form: 'linear' }
-        : latency === 'penalty' ? { weight: Number(a['penalty-weight']), form: 'linear' }
-          : { weight: Number(a['lagrange-weight']), form: 'lagrange', targetMs },
+        : latency.startsWith('penalty') ? { weight: Number(a['penalty-weight']), form: 'linear', ops: opsOf(latency) }
+          : { weight: Number(a['lagrange-weight']), form: 'lagrange', targetMs: targetOf(opsOf(latency)), ops: opsOf(latency) },
     };
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
@@ -129,10 +139,13 @@ try {
     const round = (x: number): number => Number(x.toFixed(4));
     const row: Row = {
       key, remedy, remedyWeight: remedyWeight(remedy), latency, seed, sizes, paramFreeNormal: last.collapse.parameterFree, entropyNormal: last.entropy.normal, entropyReduce: last.entropy.reduce,
-      maxNormalWeight: Math.max(...snaps.at(-1)!.weights.edges.flatMap((e) => e.weights)), expectedMs: last.expectedLatencyMs, uniformMs,
+      maxNormalWeight: Math.max(...snaps.at(-1)!.weights.edges.flatMap((e) => e.weights)), expectedMs: last.expectedLatencyMs, uniformMs: uniformOf(opsOf(latency)),
       seconds: (performance.now() - t0) / 1000, normal: out.genotype.normal as [string, number][], genotype: out.genotype, entropyPerEpoch: out.epochs.map((e) => Number(e.entropy.normal.toFixed(4))),
       cpuSeconds: (cpu.user + cpu.system) / 1e6, stepLosses,
-      perEpoch: out.epochs.map((e) => ({ normal: round(e.entropy.normal), reduce: round(e.entropy.reduce), maxNormal: round(maxAt(e.epoch)), paramFree: e.collapse.parameterFree })),
+      perEpoch: out.epochs.map((e) => ({
+        normal: round(e.entropy.normal), reduce: round(e.entropy.reduce), maxNormal: round(maxAt(e.epoch)), paramFree: e.collapse.parameterFree,
+        expectedMs: round(e.expectedLatencyMs), multiplier: round(e.latencyMultiplier),
+      })),
     };
     appendFileSync(a.out, `${JSON.stringify(row)}\n`);
     done.set(key, row);
@@ -145,7 +158,8 @@ try {
 const rows = [...done.values()].filter((r) => JSON.stringify(r.sizes) === JSON.stringify(sizes) && r.remedyWeight === remedyWeight(r.remedy));
 const mean = (xs: number[]): string => (xs.reduce((s, x) => s + x, 0) / xs.length).toFixed(2);
 console.log(`# darts-remedies: ${space.name}, ${sizes.epochs} epochs (${sizes.warmupEpochs} warm-up) x ${sizes.trainImages} images per half, batch ${sizes.batchSize}, K=${sizes.partialChannels}, arch lr ${sizes.archLearningRate}, `
-  + `${sizes.dataParallel} thread(s); penalty weight ${a['penalty-weight']}, lagrange step ${a['lagrange-weight']} to ${targetMs.toFixed(3)} ms (${a['target-frac']} of the uniform ${uniformMs.toFixed(3)} ms); `
+  + `${sizes.dataParallel} thread(s); penalty weight ${a['penalty-weight']}, lagrange step ${a['lagrange-weight']} to ${targetOf('all').toFixed(3)} ms (${a['target-frac']} of the uniform ${uniformOf('all').toFixed(3)} ms; `
+  + `-weighted: over the ops with weights, ${targetOf('weighted').toFixed(3)} of ${uniformOf('weighted').toFixed(3)} ms); `
   + `uniform entropy ln ${space.def.cell.ops.length} = ${Math.log(space.def.cell.ops.length).toFixed(3)}; ${backend.name}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log('| remedy (weight) | latency | seeds | param-free normal edges (each seed) | entropy normal | entropy reduce | max normal weight | E[latency] ms | wall s/search | CPU s/search |');
 console.log('| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -155,12 +169,13 @@ for (const { latency, remedy, rs } of groups) {
   console.log(`| ${remedy} (${remedyWeight(remedy)}) | ${latency} | ${rs.length} | ${rs.map((r) => r.paramFreeNormal).join(', ')} of ${rs[0].normal.length} | ${mean(rs.map((r) => r.entropyNormal))} | ${mean(rs.map((r) => r.entropyReduce))} | `
     + `${mean(rs.map((r) => r.maxNormalWeight))} | ${mean(rs.map((r) => r.expectedMs))} | ${mean(rs.map((r) => r.seconds))} | ${rs.every((r) => r.cpuSeconds) ? mean(rs.map((r) => r.cpuSeconds)) : '-'} |`);
 }
-console.log('\nPer epoch, each search (entropy normal / reduce, max normal weight, parameter-free normal edges):');
+console.log('\nPer epoch, each search (entropy normal / reduce, max normal weight, parameter-free normal edges; with a latency term, E[latency] ms and the lagrange multiplier where the row keeps them):');
 console.log('| remedy | latency | seed | ' + Array.from({ length: sizes.epochs }, (_, e) => `epoch ${e + 1}${e < sizes.warmupEpochs ? ' (warm-up)' : ''}`).join(' | ') + ' |');
 console.log('| --- | --- | ---: | ' + Array.from({ length: sizes.epochs }, () => '---').join(' | ') + ' |');
 for (const { latency, remedy, rs } of groups) {
   for (const r of rs.filter((x) => x.perEpoch)) {
-    console.log(`| ${remedy} | ${latency} | ${r.seed} | ${r.perEpoch.map((e) => `${e.normal.toFixed(3)} / ${e.reduce.toFixed(3)}, ${e.maxNormal.toFixed(2)}, ${e.paramFree}`).join(' | ')} |`);
+    const lat = (e: EpochFigures): string => (latency === 'none' || e.expectedMs === undefined ? '' : `; ${e.expectedMs.toFixed(3)} ms${latency.startsWith('lagrange') ? `, λ ${e.multiplier!.toFixed(3)}` : ''}`);
+    console.log(`| ${remedy} | ${latency} | ${r.seed} | ${r.perEpoch.map((e) => `${e.normal.toFixed(3)} / ${e.reduce.toFixed(3)}, ${e.maxNormal.toFixed(2)}, ${e.paramFree}${lat(e)}`).join(' | ')} |`);
   }
 }
 
@@ -168,14 +183,14 @@ for (const { latency, remedy, rs } of groups) {
 // and its derived cell against the same fraction of a uniform sample's (rows without a genotype are left out).
 const withCell = groups.flatMap((g) => g.rs.filter((r) => r.genotype));
 if (withCell.length) {
-  console.log(`\nLatency per search: E[latency] of the supernet at the end against its target ${targetMs.toFixed(3)} ms; the derived cell's table latency (its 12 edges, summed over the cells of each type) `
+  console.log(`\nLatency per search: E[latency] of the supernet at the end against its target ${targetOf('all').toFixed(3)} ms (-weighted settings: over the ops with weights, ${targetOf('weighted').toFixed(3)} ms); the derived cell's table latency (its 12 edges, summed over the cells of each type) `
     + `against ${a['target-frac']} x ${randomCellMs.toFixed(3)} ms, the mean over 2,000 uniform samples of the space = ${cellTargetMs.toFixed(3)} ms:`);
   console.log('| remedy | latency | seed | param-free normal edges | entropy normal / reduce | E[latency] ms (target met) | derived cell ms | / uniform sample | cell target met |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const r of withCell) {
     const ms = cellLatency(r.genotype!);
     console.log(`| ${r.remedy} | ${r.latency} | ${r.seed} | ${r.paramFreeNormal} of ${r.normal.length} | ${r.entropyNormal.toFixed(3)} / ${r.entropyReduce.toFixed(3)} | `
-      + `${r.expectedMs.toFixed(3)} (${r.expectedMs <= targetMs ? 'yes' : 'no'}) | ${ms.toFixed(3)} | ${(ms / randomCellMs).toFixed(2)} | ${ms <= cellTargetMs ? 'yes' : 'no'} |`);
+      + `${r.expectedMs.toFixed(3)} (${r.expectedMs <= targetOf(opsOf(r.latency)) ? 'yes' : 'no'}) | ${ms.toFixed(3)} | ${(ms / randomCellMs).toFixed(2)} | ${ms <= cellTargetMs ? 'yes' : 'no'} |`);
   }
 }
 

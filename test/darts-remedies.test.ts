@@ -12,7 +12,7 @@ import { MixedOp } from '../search/nn/darts.ts';
 import { createArchParams, derivationWeights, edgeWeights, readMixingWeights, rowEntropies } from '../search/strategies/darts/arch.ts';
 import { concentrations, digamma, klToUniformDirichlet, logGamma, sampleDirichlet, trigamma } from '../search/strategies/darts/dirichlet.ts';
 import { auxSkipAt, dirichletKl } from '../search/strategies/darts/remedies.ts';
-import { expectedLatency, latencyAwareLoss, latencyLossSchema, nextMultiplier, type LatencyMatrices } from '../search/strategies/darts/latency.ts';
+import { expectedLatency, latencyAwareLoss, latencyLossSchema, nextMultiplier, pricedOps, uniformLatency, type LatencyMatrices } from '../search/strategies/darts/latency.ts';
 import { createRng } from '../search/util/rng.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -172,7 +172,42 @@ test('lagrange latency: the multiplier rises while over the target and falls to 
   tf.dispose([alpha, g0.value, g1.value, ...Object.values(g0.grads), ...Object.values(g1.grads)]);
 });
 
-test('search --strategy darts refuses a K that does not split the supernet\'s channels and a lagrange form without a target, before a run exists', async () => {
+test('latency over the weighted ops: no gradient on a parameter-free op\'s alpha, and descent favours the cheaper of two convolutions', () => {
+  // As on this backend's table (section 9 of darts-search-defaults.md): skip almost free, avg_pool the dearest, sep dearer than dil.
+  const ops = ['none', 'skip_connect', 'avg_pool_3x3', 'sep_conv_3x3', 'dil_conv_3x3'];
+  const row = [0, 0.01, 0.5, 0.35, 0.1];
+  const LAT: LatencyMatrices = { normal: [row, row], reduce: [row, row] };
+  const priced = pricedOps(ops, 'weighted');
+  assert.deepEqual(priced, [false, false, false, true, true]);
+  assert.equal(pricedOps(ops, 'all'), null);
+  assert.throws(() => pricedOps(['none', 'skip_connect', 'max_pool_3x3'], 'weighted'), /none with weights/);
+  // Uniform over the two convolutions, per edge, summed over 4 edges.
+  close(uniformLatency(LAT, priced), 4 * (0.35 + 0.1) / 2, 1e-9, 'uniform expectation over the weighted ops');
+  const rng = createRng(3);
+  const alpha = tf.variable(tf.tensor2d(Array.from({ length: 2 }, () => ops.map(() => rng.normal()))));
+  const gradOf = (p: boolean[] | null, cfg: Parameters<typeof latencyAwareLoss>[2], mult = 0): number[][] => {
+    const loss = (): tf.Scalar => latencyAwareLoss(tf.scalar(1), expectedLatency({ normal: tf.softmax(alpha), reduce: tf.softmax(alpha) }, LAT, p), cfg, uniformLatency(LAT, p), mult);
+    const { value, grads } = tf.variableGrads(loss, [alpha]);
+    const g = grads[alpha.name].arraySync() as number[][];
+    tf.dispose([value, ...Object.values(grads)]);
+    return g;
+  };
+  const penalty = { weight: 1, form: 'linear' as const };
+  const lagrange = latencyLossSchema.parse({ weight: 0.05, form: 'lagrange', targetMs: 0.5, ops: 'weighted' });
+  for (const [what, g] of [['penalty', gradOf(priced, penalty)], ['lagrange', gradOf(priced, lagrange, 1)]] as const) {
+    for (const r of g) {
+      const scale = Math.abs(r[3]);
+      assert.ok(scale > 1e-3, `${what}: the convolutions get a gradient (${r})`);
+      for (const k of [0, 1, 2]) assert.ok(Math.abs(r[k]) < 1e-5 * scale, `${what}: ${ops[k]}'s gradient ${r[k]} is not 0 (conv ${scale})`);
+      assert.ok(r[3] > 0 && r[4] < 0, `${what}: descent moves weight from sep (0.35 ms) to dil (0.1 ms): ${r}`);
+    }
+  }
+  // Over all ops the same term rewards the skip for being cheap: what the weighted form removes.
+  for (const r of gradOf(null, penalty)) assert.ok(r[1] < -1e-3, `all ops: the skip is pushed up (${r})`);
+  alpha.dispose();
+});
+
+test('search --strategy darts refuses a K that does not split the supernet\'s channels, a lagrange form without a target and latency ops without a term or unknown, before a run exists', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'darts-flags-'));
   const db = join(dir, 'runs.db');
   try {
@@ -182,6 +217,12 @@ test('search --strategy darts refuses a K that does not split the supernet\'s ch
     const lag = await cellscapeInProcess(['search', '--strategy', 'darts', '--latency-form', 'lagrange', '--latency-weight', '0.1', '--db', db]);
     assert.equal(lag.code, 2, lag.err);
     assert.match(lag.err.split('\n')[0], /^cellscape search: .*--latency-target MS/);
+    const ops = await cellscapeInProcess(['search', '--strategy', 'darts', '--latency-ops', 'weighted', '--db', db]);
+    assert.equal(ops.code, 2, ops.err);
+    assert.match(ops.err.split('\n')[0], /^cellscape search: --latency-ops weighted: applies to a latency term only \(give --latency-weight W > 0\)/);
+    const bad = await cellscapeInProcess(['search', '--strategy', 'darts', '--latency-ops', 'convs', '--latency-weight', '1', '--db', db]);
+    assert.equal(bad.code, 2, bad.err);
+    assert.match(bad.err.split('\n')[0], /--latency-ops/);
     assert.equal(existsSync(db), false, 'no run was created');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -17,10 +17,10 @@ import type { Store } from '../../store/store.ts';
 import {
   DEFAULT_DARTS_CONFIG as D, SEGMENTATION_DARTS_DEFAULTS as SD, dartsConfigSchema, dartsStateSchema, type DartsConfig, type DartsState,
 } from '../../strategies/darts/config.ts';
-import { LATENCY_FORMS } from '../../strategies/darts/latency.ts';
+import { LATENCY_FORMS, LATENCY_OPS } from '../../strategies/darts/latency.ts';
 import { DEFAULT_PT, SELECTIONS } from '../../strategies/darts/pt.ts';
 import { DEFAULT_REMEDY_WEIGHT, REMEDIES } from '../../strategies/darts/remedies.ts';
-import { checkDataParallel, checkDataset, checkPartialChannels, checkSelection, defaultPartialChannels, loadCellSpace, searchDarts, type DartsEpochRecord, type DartsHooks } from '../../strategies/darts/run.ts';
+import { checkDataParallel, checkDataset, checkLatencyOps, checkPartialChannels, checkSelection, defaultPartialChannels, loadCellSpace, searchDarts, type DartsEpochRecord, type DartsHooks } from '../../strategies/darts/run.ts';
 import { UsageError } from '../../util/errors.ts';
 import { trainDerived } from '../derived.ts';
 import type { RunDriver, RunEnd, Sitting } from '../driver.ts';
@@ -53,6 +53,7 @@ const flagsSchema = z.strictObject({
   'latency-form': z.enum(LATENCY_FORMS).default(D.latency.form),
   'latency-target': num.positive().optional(),
   'target-latency': num.positive().optional(),
+  'latency-ops': z.enum(LATENCY_OPS).optional(),
   remedy: z.enum(REMEDIES).default('none'),
   'remedy-weight': num.min(0).optional(),
   'snapshot-every': int(0).default(D.snapshotEvery),
@@ -83,6 +84,9 @@ const HELP = `  a cell space; --dataset default ${D.dataset} (segmentation: ${SD
                      averaged (default ${D.dataParallel}; first order only)
   --latency-weight W --latency-form linear|multiplicative|lagrange --latency-target MS   latency-aware loss
                      (lagrange: a constraint E[latency] <= MS with a multiplier that rises by W per step while over it)
+  --latency-ops all|weighted   the ops the expected latency prices: all (default), or only those with weights,
+                     each edge's weights renormalised over them, so that the term never rewards a skip, pool or
+                     zero for being cheap (E[latency] and --latency-target are then over those ops)
   --remedy none|beta|drnas|darts-minus --remedy-weight W   against the collapse to parameter-free ops: beta-DARTS
                      (W: regulariser, default ${DEFAULT_REMEDY_WEIGHT.beta}), DrNAS Dirichlet weights (W: KL scale, ${DEFAULT_REMEDY_WEIGHT.drnas}),
                      DARTS- auxiliary skip (W: its first coefficient, ${DEFAULT_REMEDY_WEIGHT['darts-minus']})
@@ -102,6 +106,12 @@ function selectionOf(f: Flags): DartsConfig['selection'] {
   return { kind: 'alpha' };
 }
 
+/** The latency term's config; --latency-ops without a term to shape is refused rather than ignored. */
+function latencyOf(f: Flags): DartsConfig['latency'] {
+  if (f['latency-ops'] !== undefined && f['latency-weight'] === 0) throw new UsageError(`--latency-ops ${f['latency-ops']}: applies to a latency term only (give --latency-weight W > 0)`);
+  return { weight: f['latency-weight'], form: f['latency-form'], targetMs: f['latency-target'] ?? f['target-latency'], ...(f['latency-ops'] ? { ops: f['latency-ops'] } : {}) };
+}
+
 function configOf(space: CellSpace, spacePath: string, common: { dataset?: string; seed: number; backend?: string }, f: Flags): DartsConfig {
   const seg = space.def.task === 'segmentation';
   // A segmentation space starts from its own sizes (64x64 scenes cost far more per image than 28x28 digits).
@@ -112,7 +122,7 @@ function configOf(space: CellSpace, spacePath: string, common: { dataset?: strin
     epochs: f.epochs, trainImages: f['train-images'] ?? base.trainImages, valImages: f['val-images'] ?? base.valImages, batchSize: f['batch-size'] ?? base.batchSize,
     learningRate: f.lr, minLearningRate: f['min-lr'], archLearningRate: f['arch-lr'], warmupEpochs: f['warmup-epochs'], selection: selectionOf(f), order: f.order === '2' ? 2 : 1, augment: !f['no-augment'],
     partialChannels: f['partial-channels'] ?? defaultPartialChannels(space, base.partialChannels), dataParallel: f['data-parallel'],
-    latency: { weight: f['latency-weight'], form: f['latency-form'], targetMs: f['latency-target'] ?? f['target-latency'] },
+    latency: latencyOf(f),
     remedy: { kind: f.remedy, weight: f.remedy === 'none' ? 0 : f['remedy-weight'] ?? DEFAULT_REMEDY_WEIGHT[f.remedy] },
     snapshotEvery: f['snapshot-every'], collapseShare: f['collapse-share'],
     proxy: f['no-final'] ? null : {
@@ -175,6 +185,7 @@ export const dartsDriver: RunDriver<DartsConfig, DartsState, typeof flagsSchema>
     checkPartialChannels(config, space);
     checkDataParallel(config);
     checkSelection(config, space);
+    checkLatencyOps(config, space);
     const backend = await chooseBackend(config.backend);
     return { config, space, dataset: config.dataset, backend, workers: 1, summary: `${config.epochs} epochs on ${config.dataset} (${backend}), seed ${config.seed}` };
   },
@@ -226,6 +237,7 @@ export async function runDarts(config: Partial<DartsConfig> & Pick<DartsConfig, 
   checkPartialChannels(c, space);
   checkDataParallel(c);
   checkSelection(c, space);
+  checkLatencyOps(c, space);
   const backend = (await initBackend({ backend: c.backend })).name;
   const run = createRun(store, { config: c, space, dataset: c.dataset, backend, workers: 1, summary: `${c.epochs} epochs on ${c.dataset}` }, {
     strategy: 'darts', name: o.name, seed: c.seed, versions: { node: process.versions.node }, commandLine: '',

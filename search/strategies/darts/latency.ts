@@ -15,6 +15,19 @@
  * pulling towards the cheapest ops (skip, pooling: latency near 0) however fast the network
  * already is; the constraint pulls only while the expected latency is over the target, and lets
  * go (lambda back to 0) once it is met, so that the cross-entropy chooses among ops that fit.
+ *
+ * Which ops the expectation prices (`ops`): `all`, or `weighted`, the ops with weights only, each
+ * edge's mixing weights renormalised over them. Over all ops, d E / d alpha_k = p_k (L_k - E_edge):
+ * an op cheaper than its edge's mean is rewarded, and on this backend's tables a normal cell's skip
+ * costs almost nothing, so both forms above drove the normal cells to skips (bench/data/
+ * darts-search-defaults.md, section 9). Renormalised, q_k = p_k / sum over weighted ops of p (for
+ * a softmax, exp(alpha_k) over the weighted ops' sum; for DrNAS's Dirichlet sample, its gammas
+ * over theirs), which no parameter-free op's alpha enters: the term's gradient with respect to
+ * skip, pooling and zero is 0 (up to rounding) and it only moves weight between cheaper and dearer
+ * convolutions, while whether an edge needs weights at all is left to the cross-entropy. TF-NAS
+ * (Hu et al. 2020) separates skip from the other candidates in its search space for a like reason.
+ * The price: a parameter-free op that is dear (avg_pool in a normal cell here) is not priced either,
+ * so the derived cell's latency is only as low as the cross-entropy's choice of such ops lets it be.
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -23,18 +36,22 @@ import { DartsBackbone, type MixedOp } from '../../nn/darts.ts';
 import type { DartsCell } from '../../nn/cell.ts';
 import { SegCellBackbone, TwoPathBackbone } from '../../nn/seg-backbones.ts';
 import type { Layer, Shape } from '../../nn/module.ts';
-import { ZERO_OP } from '../../space/ops.ts';
+import { PARAMETER_FREE_OPS, ZERO_OP } from '../../space/ops.ts';
 import type { CellType } from '../supernet.ts';
 import type { CellGenotype } from '../../space/types.ts';
 import { firstEdgeOf } from './derive.ts';
 
 export const LATENCY_FORMS = ['linear', 'multiplicative', 'lagrange'] as const;
+export const LATENCY_OPS = ['all', 'weighted'] as const;
+export type LatencyOps = (typeof LATENCY_OPS)[number];
 export const latencyLossSchema = z.strictObject({
   /** 0 turns the latency term off. */
   weight: z.number().min(0),
   form: z.enum(LATENCY_FORMS),
   /** Milliseconds; when absent the uniform-weight expectation normalises the latency. */
   targetMs: z.number().positive().optional(),
+  /** The ops the expectation prices (see above); absent: all, as runs stored before it existed. */
+  ops: z.enum(LATENCY_OPS).optional(),
 }).refine((l) => l.form !== 'lagrange' || l.targetMs !== undefined, { message: 'the lagrange form constrains to a target: give one (--latency-target MS)' });
 export type LatencyLossConfig = z.infer<typeof latencyLossSchema>;
 
@@ -93,14 +110,39 @@ export function latencyMatrices(sites: EdgeOpSite[], edges: number, ops: number,
   return m;
 }
 
-/** Expected latency (ms) under the given mixing weights: a scalar tensor, differentiable in them. */
-export function expectedLatency(weights: { normal: tf.Tensor; reduce: tf.Tensor }, lat: LatencyMatrices): tf.Scalar {
-  return tf.tidy(() => tf.add(tf.sum(tf.mul(weights.normal, tf.tensor2d(lat.normal))), tf.sum(tf.mul(weights.reduce, tf.tensor2d(lat.reduce)))) as tf.Scalar);
+/**
+ * Per op of the space, whether the latency term prices it; null prices every op. Throws when
+ * `weighted` leaves an edge nothing to price (a space of parameter-free ops only).
+ */
+export function pricedOps(ops: readonly string[], scope: LatencyOps = 'all'): boolean[] | null {
+  if (scope === 'all') return null;
+  const priced = ops.map((op) => !PARAMETER_FREE_OPS.includes(op));
+  if (!priced.some(Boolean)) throw new Error(`latency ops 'weighted': the space's ops (${ops.join(', ')}) have none with weights to price`);
+  return priced;
 }
 
-/** The uniform-weight expectation: the scale T when no target is given. */
-export function uniformLatency(lat: LatencyMatrices): number {
-  const mean = (m: number[][]): number => m.reduce((s, row) => s + row.reduce((a, b) => a + b, 0) / row.length, 0);
+/**
+ * Expected latency (ms) under the given mixing weights: a scalar tensor, differentiable in them.
+ * With `priced`, each edge's weights are renormalised over the priced ops (the others get none).
+ */
+export function expectedLatency(weights: { normal: tf.Tensor; reduce: tf.Tensor }, lat: LatencyMatrices, priced: readonly boolean[] | null = null): tf.Scalar {
+  return tf.tidy(() => {
+    const over = (w: tf.Tensor): tf.Tensor => {
+      if (!priced) return w;
+      const masked = tf.mul(w, tf.tensor1d(priced.map(Number)));
+      return tf.div(masked, tf.sum(masked, 1, true));
+    };
+    return tf.add(tf.sum(tf.mul(over(weights.normal), tf.tensor2d(lat.normal))), tf.sum(tf.mul(over(weights.reduce), tf.tensor2d(lat.reduce)))) as tf.Scalar;
+  });
+}
+
+/** The uniform-weight expectation (over the priced ops when given): the scale T when no target is given. */
+export function uniformLatency(lat: LatencyMatrices, priced: readonly boolean[] | null = null): number {
+  const rowMean = (row: number[]): number => {
+    const xs = priced ? row.filter((_, k) => priced[k]) : row;
+    return xs.reduce((a, b) => a + b, 0) / xs.length;
+  };
+  const mean = (m: number[][]): number => m.reduce((s, row) => s + rowMean(row), 0);
   return mean(lat.normal) + mean(lat.reduce);
 }
 

@@ -21,7 +21,7 @@ import { detectCollapse, type CollapseReport } from './collapse.ts';
 import type { DartsConfig, DartsState } from './config.ts';
 import { deriveGenotype } from './derive.ts';
 import { disposeBatch, loadDartsData, type DartsData } from './data.ts';
-import { expectedLatency, measureSiteLatencies, nextMultiplier, type OpLatencyLookup } from './latency.ts';
+import { expectedLatency, measureSiteLatencies, nextMultiplier, pricedOps, type OpLatencyLookup } from './latency.ts';
 import { localSteps, parallelSteps, type DartsSteps } from './parallel.ts';
 import { initialPtState, ptGenotype, selectByPerturbation } from './pt.ts';
 import { createDartsSession, withLatencySites, type DartsSession, type DartsStepArgs } from './session.ts';
@@ -38,6 +38,7 @@ export interface DartsEpochRecord {
   valAccuracy: number;
   /** The architecture loss (cross-entropy plus latency and remedy terms). */
   archLoss: number;
+  /** The supernet's expected latency over the ops the latency term prices (all, or those with weights: config latency.ops). */
   expectedLatencyMs: number;
   /** Mean over edges of the entropy (nats) of each edge's softmax, per cell type: ln(ops) is uniform, 0 one-hot. */
   entropy: Record<CellType, number>;
@@ -110,6 +111,15 @@ export function checkSelection(c: DartsConfig, space: CellSpace): void {
   if (space.def.task !== 'classification') throw new UsageError(`--selection pt: scores classification accuracy; '${space.name}' is a ${space.def.task} space`);
   if (sel.valImages < c.batchSize) throw new UsageError(`--pt-val-images ${sel.valImages}: fewer than one batch of ${c.batchSize}`);
   if (sel.valImages > c.valImages) throw new UsageError(`--pt-val-images ${sel.valImages}: more than the architecture half's ${c.valImages} images (--val-images)`);
+}
+
+/** Pricing the ops with weights needs a space that has some (checked before a run exists, not when its session is built). */
+export function checkLatencyOps(c: DartsConfig, space: CellSpace): void {
+  try {
+    pricedOps(space.def.cell.ops, c.latency.ops);
+  } catch (err) {
+    throw new UsageError(`--latency-ops ${c.latency.ops}: ${(err as Error).message}`);
+  }
 }
 
 /** The default K for a space: the configured default, or the largest K below it that splits the space's channels (1 at worst). */
@@ -269,7 +279,7 @@ async function runEpoch(
   await steps.sync();
   snapshots.push(...snapshotsNow(s.arch, epoch, step));
   const genotype = deriveFromArch(s.arch, space, c);
-  const expectedMs = tf.tidy(() => expectedLatency(mixOf(s.arch), s.lat).dataSync()[0]);
+  const expectedMs = tf.tidy(() => expectedLatency(mixOf(s.arch), s.lat, s.priced).dataSync()[0]);
   const rows = readMixingWeights(s.arch);
   const meanEntropy = (t: CellType): number => { const h = rowEntropies(rows[t]); return h.reduce((x, y) => x + y, 0) / h.length; };
   return {

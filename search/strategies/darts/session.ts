@@ -19,7 +19,7 @@ import {
   applyWeightGradients, archGradientsFirstOrder, archStepSecondOrder, createArchOptimizer, weightGradients, type ArchLoss, type ArchOptimizer, type DartsBatch, type StepMetrics,
 } from './bilevel.ts';
 import type { DartsConfig } from './config.ts';
-import { expectedLatency, latencyAwareLoss, latencyMatrices, supernetSites, uniformLatency, type LatencyMatrices } from './latency.ts';
+import { expectedLatency, latencyAwareLoss, latencyMatrices, pricedOps, supernetSites, uniformLatency, type LatencyMatrices } from './latency.ts';
 import { remedyMixer, remedyTerm } from './remedies.ts';
 
 /** Where a step stands: what its mixer, learning rate and architecture loss depend on. */
@@ -36,6 +36,8 @@ export interface DartsSession {
   readonly weights: NamedVariable[];
   readonly arch: ArchParams;
   readonly lat: LatencyMatrices;
+  /** The ops the latency term prices (latency.ts pricedOps; null: all). */
+  readonly priced: readonly boolean[] | null;
   /** The uniform-weight expected latency, the latency term's scale when no target is given. */
   readonly latScale: number;
   archGradients(val: DartsBatch, a: DartsStepArgs): { grads: tf.Tensor[]; metrics: ArchStepMetrics };
@@ -84,7 +86,8 @@ export function createDartsSession(space: CellSpace, c: DartsConfig, opLatency: 
   const nodes = space.def.cell.nodes;
   const edges = (nodes * (nodes + 3)) / 2;
   const lat = withLatencySites(space, c, (sites) => latencyMatrices(sites, edges, ops.length, (k) => opLatency[k]));
-  const latScale = uniformLatency(lat);
+  const priced = pricedOps(ops, c.latency.ops);
+  const latScale = uniformLatency(lat, priced);
   const rng = createRng(c.seed);
   const net = supernetOf(space, c, rng);
   const arch = createArchParams(ops, nodes, rng, { edgeNormalization: c.partialChannels > 1 });
@@ -100,7 +103,7 @@ export function createDartsSession(space: CellSpace, c: DartsConfig, opLatency: 
     return remedyMixer(c.remedy, arch, { rng: rng_, step: a.step, totalSteps: a.totalSteps });
   };
   const archLoss = (a: DartsStepArgs, seen: { expectedMs: number }): ArchLoss => (ce, mix) => tf.tidy(() => {
-    const expected = expectedLatency(mix, lat);
+    const expected = expectedLatency(mix, lat, priced);
     if (c.latency.form === 'lagrange') seen.expectedMs = expected.dataSync()[0];
     let loss = latencyAwareLoss(ce, expected, c.latency, latScale, a.multiplier);
     // The remedy's schedule (beta's ramp) runs over the epochs with architecture steps.
@@ -110,7 +113,7 @@ export function createDartsSession(space: CellSpace, c: DartsConfig, opLatency: 
   });
 
   return {
-    net, weights, arch, lat, latScale,
+    net, weights, arch, lat, priced, latScale,
     archGradients(val, a) {
       const seen = { expectedMs: 0 };
       const { grads, metrics } = archGradientsFirstOrder(net, arch, val, archLoss(a, seen), mixerAt(a));
