@@ -17,6 +17,9 @@ export interface TrainCheckpoint {
   optimizer: { kind: string; slots: SavedTensor[] };
 }
 
+/** A network's weights and buffers and its optimizer's slots, as they travel to and from data-parallel workers. */
+export interface NetworkState { weights: SavedTensor[]; optimizer: SavedTensor[] }
+
 function save(name: string, t: tf.Tensor): SavedTensor {
   return { name, shape: [...t.shape], values: Float32Array.from(t.dataSync()) };
 }

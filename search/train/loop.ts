@@ -12,11 +12,24 @@ import type { Network } from '../nn/network.ts';
 import type { EpochRecord } from '../contracts/epoch.ts';
 import { createRng } from '../util/rng.ts';
 import { evaluateNetwork } from './evaluate.ts';
-import { createStepper, type OptimizerKind, type WeightDecayMode } from './optimizer.ts';
+import { createStepper, type OptimizerKind, type OptimizerOptions, type WeightDecayMode } from './optimizer.ts';
 import { cosineLr } from './schedule.ts';
-import { loadOptimizer, loadWeights, saveOptimizer, saveWeights, type TrainCheckpoint } from './checkpoint.ts';
+import { loadOptimizer, loadWeights, saveOptimizer, saveWeights, type NetworkState, type TrainCheckpoint } from './checkpoint.ts';
 
 export interface StepInfo { epoch: number; step: number; stepInEpoch: number; stepsPerEpoch: number; totalSteps: number; loss: number; lr: number; gradNorm: number }
+
+/**
+ * Steps taken elsewhere than on the loop's network: on data-parallel workers
+ * (train/data-parallel/network-steps.ts), each holding a replica with the stepper these options
+ * make (stepperOptions). The loop hands them its state before its first step (fresh or resumed),
+ * then each batch with the step's number and learning rate, and takes the trained state back at
+ * every epoch's end, so that evaluation, onEpoch and the checkpoint read it as if trained here.
+ */
+export interface RemoteSteps {
+  start(state: NetworkState): Promise<void>;
+  step(batch: Batch, lr: number, step: number): Promise<{ loss: number; hits: number; gradNorm: number }>;
+  state(): Promise<NetworkState>;
+}
 
 export interface TrainOptions {
   epochs: number;
@@ -57,19 +70,27 @@ export interface TrainOptions {
   /** After each epoch's evaluation; `checkpoint()` captures the state at this point. */
   onEpoch?: (record: EpochRecord, checkpoint: () => Promise<TrainCheckpoint>) => void | Promise<void>;
   signal?: AbortSignal;
+  /** Where the steps run when not here (no auxiliary head, label smoothing or drop path there). */
+  remote?: RemoteSteps;
+}
+
+/** The optimizer a loop with these options steps with (a remote replica builds the same). */
+export function stepperOptions(opts: Pick<TrainOptions, 'optimizer' | 'learningRate' | 'momentum' | 'weightDecay' | 'weightDecayMode' | 'clipNorm' | 'freezeUnreached'>): OptimizerOptions {
+  return {
+    kind: opts.optimizer ?? 'momentum', learningRate: opts.learningRate, momentum: opts.momentum,
+    weightDecay: opts.weightDecay ?? 3e-4, weightDecayMode: opts.weightDecayMode, clipNorm: opts.clipNorm ?? 5, freezeUnreached: opts.freezeUnreached,
+  };
 }
 
 export interface TrainResult { epochs: EpochRecord[]; seconds: number; steps: number }
 
 export async function trainNetwork(net: Network, data: TrainData, opts: TrainOptions): Promise<TrainResult> {
   if (net.config.task !== 'classification') throw new Error(`trainNetwork trains classifiers; this network's task is ${net.config.task}`);
+  if (opts.remote && (net.auxiliary || opts.labelSmoothing || opts.dropPathProb)) throw new Error('remote steps train on the plain cross-entropy: no auxiliary head, label smoothing or drop path');
   const vars = net.variables();
-  const weightDecay = opts.weightDecay ?? 3e-4;
-  const optimizerKind = opts.optimizer ?? 'momentum';
-  const stepper = createStepper(vars, {
-    kind: optimizerKind, learningRate: opts.learningRate, momentum: opts.momentum,
-    weightDecay, weightDecayMode: opts.weightDecayMode, clipNorm: opts.clipNorm ?? 5, freezeUnreached: opts.freezeUnreached,
-  });
+  const optimizerOptions = stepperOptions(opts);
+  const optimizerKind = optimizerOptions.kind;
+  const stepper = createStepper(vars, optimizerOptions);
   const augment = opts.augment === undefined ? data.augment : opts.augment;
   const start = opts.resume?.epoch ?? 0;
   const batcher = createBatcher(data.train, data.shape, {
@@ -88,6 +109,8 @@ export async function trainNetwork(net: Network, data: TrainData, opts: TrainOpt
       if (opts.resume.optimizer.kind !== optimizerKind) throw new Error(`checkpoint optimizer is ${opts.resume.optimizer.kind}, not ${optimizerKind}`);
       await loadOptimizer(stepper.optimizer, vars, opts.resume.optimizer.slots);
     }
+    const remote = opts.remote;
+    if (remote) await remote.start({ weights: saveWeights(net), optimizer: await saveOptimizer(stepper.optimizer, vars) });
     for (let epoch = start; epoch < opts.epochs; epoch++) {
       const t0 = performance.now();
       const dropPathProb = opts.dropPathProb ? (opts.dropPathProb * epoch) / opts.epochs : 0;
@@ -99,7 +122,9 @@ export async function trainNetwork(net: Network, data: TrainData, opts: TrainOpt
         let loss: number, hits: number, gradNorm: number;
         const lr = cosineLr(step, totalSteps, opts.learningRate, opts.minLearningRate ?? 0, (opts.warmupFraction ?? 0) * totalSteps);
         try {
-          ({ loss, hits, gradNorm } = trainStep(net, vars, batch, data, stepper, lr, { auxWeight: opts.auxWeight ?? 0.4, labelSmoothing: opts.labelSmoothing ?? 0 }, { dropPathProb, rng }));
+          ({ loss, hits, gradNorm } = remote
+            ? await remote.step(batch, lr, step)
+            : trainStep(net, vars, batch, data, stepper, lr, { auxWeight: opts.auxWeight ?? 0.4, labelSmoothing: opts.labelSmoothing ?? 0 }, { dropPathProb, rng }));
         } finally {
           release?.();
         }
@@ -109,6 +134,11 @@ export async function trainNetwork(net: Network, data: TrainData, opts: TrainOpt
         step++;
         stepInEpoch++;
         opts.onStep?.({ epoch, step, stepInEpoch, stepsPerEpoch, totalSteps, loss, lr, gradNorm });
+      }
+      if (remote) {
+        const trained = await remote.state();
+        loadWeights(net, trained.weights);
+        await loadOptimizer(stepper.optimizer, vars, trained.optimizer);
       }
       const val = data.val ? await evaluateNetwork(net, data.val, data, { batchSize: opts.evalBatchSize }) : { loss: NaN, accuracy: NaN };
       const record: EpochRecord = {

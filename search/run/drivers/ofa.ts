@@ -11,7 +11,7 @@ import { DEFAULT_OFA_CONFIG as D, OFA_PHASES, ofaConfigSchema, type OfaConfig } 
 import { trainOfa } from '../../strategies/ofa/run.ts';
 import { UsageError } from '../../util/errors.ts';
 import { storeSink } from '../sink.ts';
-import { pathTrainingConfig, pathTrainingDriver, pathTrainingFlags } from './path-training.ts';
+import { DATA_PARALLEL_HELP, pathTrainingConfig, pathTrainingDriver, pathTrainingFlags } from './path-training.ts';
 
 const flagsSchema = z.strictObject({
   ...pathTrainingFlags(D),
@@ -29,6 +29,7 @@ const HELP = `  a classification block space (conv, mbconv, attention); --datase
   --weight-decay W (${D.weightDecay})  --augment
   --subnets K        subnets scored after each epoch (the largest network, the smallest, random ones; default ${D.subnets})
   --calibration-images N --val-images N   their batch-norm recalibration and scored images (${D.calibrationImages}, ${D.valImages})
+${DATA_PARALLEL_HELP}
   Then: cellscape search --evaluator oneshot:RUN, or cellscape specialise --supernet RUN --latency-ms a,b,c`;
 
 function phaseEpochs(value: string): number[] {
@@ -57,7 +58,7 @@ export const ofaDriver = pathTrainingDriver<OfaConfig, typeof flagsSchema>({
     const phases = phaseEpochs(f['phase-epochs']);
     return { ...D, space: spacePath, ...pathTrainingConfig(common, D, f), phaseEpochs: phases, epochs: phases.reduce((a, b) => a + b, 0), sandwich: f.sandwich ?? false };
   },
-  summary: (c, backend) => `Once-for-All supernet, phases ${OFA_PHASES.map((p, i) => `${p} ${c.phaseEpochs[i]}`).join(', ')} epochs x ${c.trainImages} images on ${c.dataset} (${backend})${c.sandwich ? ', sandwich rule' : ''}, seed ${c.seed}`,
+  summary: (c, backend) => `Once-for-All supernet, phases ${OFA_PHASES.map((p, i) => `${p} ${c.phaseEpochs[i]}`).join(', ')} epochs x ${c.trainImages} images on ${c.dataset} (${backend})${c.dataParallel > 1 ? ` on ${c.dataParallel} workers` : ''}${c.sandwich ? ', sandwich rule' : ''}, seed ${c.seed}`,
   train: (s, hooks) => trainOfa({ config: s.config, space: s.space as unknown as BlockSpace, state: s.state, checkpointDir: s.checkpointDir, sink: storeSink(s.store, s.run.id) }, hooks),
   scored: 'watched',
   next: (c, runId, db) => `judge candidates with it: cellscape search --space ${c.space} --evaluator oneshot:${runId}${db}; or cellscape specialise --supernet ${runId} --latency-ms A,B${db}`,

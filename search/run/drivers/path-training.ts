@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { initBackend } from '../../backend/index.ts';
 import { DEFAULT_HEARTBEAT_MS } from '../../executor/pool.ts';
 import type { LoadedSpace } from '../../space/load.ts';
-import { pathStateSchema, type PathState, type PathTrainingConfig } from '../../strategies/one-shot/path-config.ts';
+import { PATH_TRAINING_DEFAULTS, pathStateSchema, type PathState, type PathTrainingConfig } from '../../strategies/one-shot/path-config.ts';
 import type { SposHooks } from '../../strategies/one-shot/run.ts';
 import { UsageError } from '../../util/errors.ts';
 import type { CommonFlags, ExecutorNeeds, RunDriver, Sitting } from '../driver.ts';
@@ -33,8 +33,13 @@ export function pathTrainingFlags(d: PathTrainingConfig) {
     subnets: int(0).default(d.subnets),
     'calibration-images': int(2).default(d.calibrationImages),
     'val-images': int(2).default(d.valImages),
+    'data-parallel': int(1).default(d.dataParallel),
   };
 }
+
+/** The flag's line of each trainer's help. */
+export const DATA_PARALLEL_HELP = `  --data-parallel N  train the supernet on N worker threads, each on 1/N of every batch, every worker on the
+                     step's subnet, gradients averaged (default ${PATH_TRAINING_DEFAULTS.dataParallel})`;
 
 type PathFlags = z.output<z.ZodObject<ReturnType<typeof pathTrainingFlags>>>;
 
@@ -44,7 +49,14 @@ export function pathTrainingConfig(common: { dataset?: string; seed: number; bac
     dataset: common.dataset ?? d.dataset, dataDir: f['data-dir'], seed: common.seed, backend: common.backend,
     trainImages: f['train-images'], batchSize: f['batch-size'], learningRate: f.lr, minLearningRate: f['min-lr'], warmupFraction: f.warmup,
     weightDecay: f['weight-decay'], augment: f.augment ?? false, subnets: f.subnets, calibrationImages: f['calibration-images'], valImages: f['val-images'],
+    dataParallel: f['data-parallel'],
   };
+}
+
+/** Every worker needs an image of every batch (a batch is all the training images when they are fewer). */
+function checkDataParallel(c: PathTrainingConfig): void {
+  const batch = Math.min(c.batchSize, c.trainImages);
+  if (c.dataParallel > batch) throw new UsageError(`--data-parallel ${c.dataParallel}: a batch of ${batch} cannot give every worker an image`);
 }
 
 /** A config that failed its schema, as a one-line usage error naming the flag when it is the data set. */
@@ -93,6 +105,7 @@ export function pathTrainingDriver<C extends TrainerConfig, F extends z.ZodObjec
       const parsed = t.configSchema.safeParse(raw);
       if (!parsed.success) throw configError(t.kind, (raw as { dataset: string }).dataset, parsed.error.issues[0]);
       const config = parsed.data;
+      checkDataParallel(config);
       const backend = await chooseBackend(config.backend);
       return { config, space, dataset: config.dataset, backend, workers: 1, summary: t.summary(config, backend) };
     },

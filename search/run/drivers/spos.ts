@@ -10,7 +10,7 @@ import { trainSpos } from '../../strategies/one-shot/run.ts';
 import { loadSpace, resolveSpacePath } from '../../space/load.ts';
 import { UsageError } from '../../util/errors.ts';
 import { storeSink } from '../sink.ts';
-import { pathTrainingConfig, pathTrainingDriver, pathTrainingFlags } from './path-training.ts';
+import { DATA_PARALLEL_HELP, pathTrainingConfig, pathTrainingDriver, pathTrainingFlags } from './path-training.ts';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
@@ -28,6 +28,7 @@ const HELP = `  a classification cell space; --dataset (default ${D.dataset})  -
                      permutation every m steps, so that every op is trained equally often (FairNAS)
   --subnets K        subnets scored after each epoch, for the training curve (default ${D.subnets})
   --calibration-images N --val-images N   their batch-norm recalibration and scored images (${D.calibrationImages}, ${D.valImages})
+${DATA_PARALLEL_HELP}
   The trained supernet then judges candidates: cellscape search --evaluator oneshot:RUN`;
 
 function spaceOf(path: string): CellSpace {
@@ -45,7 +46,7 @@ export const sposDriver = pathTrainingDriver<SposConfig, typeof flagsSchema>({
   configSchema: sposConfigSchema,
   spaceOf,
   configOf: (spacePath, common, f) => ({ ...D, space: spacePath, ...pathTrainingConfig(common, D, f), epochs: f.epochs, sampling: f.sampling }),
-  summary: (c, backend) => `spos supernet, ${c.epochs} epochs x ${c.trainImages} images on ${c.dataset} (${backend}), ${c.sampling} sampling, seed ${c.seed}`,
+  summary: (c, backend) => `spos supernet, ${c.epochs} epochs x ${c.trainImages} images on ${c.dataset} (${backend})${c.dataParallel > 1 ? ` on ${c.dataParallel} workers` : ''}, ${c.sampling} sampling, seed ${c.seed}`,
   train: (s, hooks) => trainSpos({ config: s.config, space: s.space as unknown as CellSpace, state: s.state, checkpointDir: s.checkpointDir, sink: storeSink(s.store, s.run.id) }, hooks),
   scored: 'sampled',
   next: (_c, runId, db) => `judge candidates with it: cellscape search --evaluator oneshot:${runId}${db}`,

@@ -9,11 +9,13 @@ import { scoreElasticSubnet } from '../../evaluate/one-shot-score.ts';
 import type { ElasticBlockNetwork } from '../../nn/elastic-block.ts';
 import type { BlockSpace } from '../../space/block.ts';
 import { buildElasticSupernet, selectSubnet } from '../../space/elastic.ts';
+import { loadSpace, resolveSpacePath } from '../../space/load.ts';
 import type { BlockGenotype } from '../../space/types.ts';
 import { createRng } from '../../util/rng.ts';
 import type { SupernetSink } from '../supernet.ts';
 import type { PathState } from '../one-shot/path-config.ts';
-import { trainPaths, type SposEnd, type SposHooks } from '../one-shot/run.ts';
+import { pathReplica } from '../one-shot/parallel.ts';
+import { trainPaths, type PathTrainer, type SposEnd, type SposHooks } from '../one-shot/run.ts';
 import type { OfaConfig } from './config.ts';
 import { phaseOf, subnetAt, watchedElastic } from './sampling.ts';
 
@@ -25,14 +27,22 @@ export interface OfaTraining {
   sink: SupernetSink<PathState>;
 }
 
-export function trainOfa(o: OfaTraining, hooks: SposHooks<BlockGenotype> = {}): Promise<SposEnd<BlockGenotype>> {
-  const { config: c, space } = o;
-  return trainPaths<BlockGenotype>({
+function ofaTrainer(c: OfaConfig, space: BlockSpace): PathTrainer<BlockGenotype> {
+  return {
     kind: 'ofa', space,
     build: (inShape, classes) => buildElasticSupernet(space, { inShape, classes, rng: createRng(c.seed) }),
     selectStep: (net, step, stepsPerEpoch) => { selectSubnet(net as ElasticBlockNetwork, subnetAt(space, c, step, Math.floor(step / stepsPerEpoch))); },
     watched: watchedElastic(space, c),
     score: (net, g, data) => scoreElasticSubnet(net as ElasticBlockNetwork, space, g, data),
     epochInfo: (epoch) => ({ label: `${phaseOf(c, epoch)} phase`, phase: phaseOf(c, epoch) }),
-  }, o, hooks, `phases ${c.phaseEpochs.join(',')} epochs${c.sandwich ? ', sandwich rule' : ''}`);
+    replica: new URL(import.meta.url),
+  };
 }
+
+export function trainOfa(o: OfaTraining, hooks: SposHooks<BlockGenotype> = {}): Promise<SposEnd<BlockGenotype>> {
+  const c = o.config;
+  return trainPaths(ofaTrainer(c, o.space), o, hooks, `phases ${c.phaseEpochs.join(',')} epochs${c.sandwich ? ', sandwich rule' : ''}`);
+}
+
+/** A data-parallel worker's elastic supernet (one-shot/parallel.ts). */
+export const createReplica = pathReplica((c: OfaConfig) => ofaTrainer(c, loadSpace(resolveSpacePath(c.space)) as BlockSpace));

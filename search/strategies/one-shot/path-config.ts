@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DATASET_NAMES } from '../../data/registry.ts';
+import type { TrainOptions } from '../../train/loop.ts';
 
 const int = z.int();
 
@@ -32,6 +33,11 @@ export const pathTrainingFields = {
   valImages: int.min(1),
   seed: int.min(0),
   backend: z.string().optional(),
+  /**
+   * Worker threads the supernet trains on, each on 1/N of every batch (parallel.ts); 1: in the
+   * run's own thread. Runs stored before the option existed trained on one.
+   */
+  dataParallel: int.min(1).default(1),
 };
 const pathTrainingSchema = z.strictObject(pathTrainingFields);
 export type PathTrainingConfig = z.infer<typeof pathTrainingSchema>;
@@ -54,7 +60,17 @@ export const PATH_TRAINING_DEFAULTS = {
   calibrationImages: 256,
   valImages: 1000,
   seed: 0,
+  dataParallel: 1,
 } as const satisfies Partial<PathTrainingConfig>;
+
+/** The training loop's options (train/loop.ts) a config means, the same in the run's thread and on its workers. */
+export function pathTrainOptions(c: PathTrainingConfig) {
+  return {
+    epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, minLearningRate: c.minLearningRate, warmupFraction: c.warmupFraction, momentum: c.momentum,
+    // freezeUnreached: ops off a step's path keep their weights and momentum (optimizer.ts).
+    weightDecay: c.weightDecay, clipNorm: c.clipNorm, freezeUnreached: true, augment: c.augment ? undefined : null, seed: c.seed,
+  } satisfies Partial<TrainOptions>;
+}
 
 export const pathStateSchema = z.strictObject({
   phase: z.enum(['train', 'done']),

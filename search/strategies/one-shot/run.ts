@@ -1,8 +1,9 @@
 /**
  * Single-path supernet training, one subnet a step: single-path one-shot (SPOS) on the supernet of
  * a cell space, each step on one path drawn by `pathAt`, and (`trainPaths` with another
- * PathTrainer) Once-for-All's elastic block supernet (strategies/ofa/). It knows no store: the
- * run drivers (search/run/drivers/spos.ts, ofa.ts) store what it commits.
+ * PathTrainer) Once-for-All's elastic block supernet (strategies/ofa/), in the run's thread or,
+ * with `dataParallel` > 1, on worker threads (parallel.ts). It knows no store: the run drivers
+ * (search/run/drivers/spos.ts, ofa.ts) store what it commits.
  */
 import type { EpochRecord } from '../../contracts/epoch.ts';
 import { epochEventKind, type SupernetEpochData } from '../../contracts/supernet.ts';
@@ -12,9 +13,11 @@ import { loadOneShotData, scoreSubnet, type OneShotData } from '../../evaluate/o
 import type { Network } from '../../nn/network.ts';
 import { selectPath } from '../../nn/single-path.ts';
 import type { CellSpace } from '../../space/cell.ts';
+import { loadSpace, resolveSpacePath } from '../../space/load.ts';
 import { buildOneShotSupernet, pathOf } from '../../space/one-shot.ts';
 import type { CellGenotype, Genotype, Space } from '../../space/types.ts';
 import { loadWeights, type TrainCheckpoint } from '../../train/checkpoint.ts';
+import type { NetworkSteps } from '../../train/data-parallel/network-steps.ts';
 import { trainNetwork } from '../../train/loop.ts';
 import {
   pruneSupernetCheckpoints, readSupernetCheckpoint, supernetCheckpointPath, writeSupernetCheckpoint,
@@ -23,8 +26,9 @@ import { createProgress, type Progress } from '../../util/progress.ts';
 import { createRng } from '../../util/rng.ts';
 import type { SupernetEpoch, SupernetSink } from '../supernet.ts';
 import type { SposConfig } from './config.ts';
-import type { PathState, PathTrainingConfig } from './path-config.ts';
+import { pathTrainOptions, type PathState, type PathTrainingConfig } from './path-config.ts';
 import { pathAt, watchedSubnets } from './sampling.ts';
+import { pathReplica, pathSteps } from './parallel.ts';
 
 /** One scored subnet of an epoch. */
 export interface SubnetScore<G extends Genotype = CellGenotype> { key: string; genotype: G; accuracy: number; loss: number }
@@ -65,6 +69,8 @@ export interface PathTrainer<G extends Genotype> {
   score(net: Network, g: G, data: OneShotData): Promise<{ accuracy: number; loss: number }>;
   /** What an epoch's note and log line add (Once-for-All: the phase it trained). */
   epochInfo?(epoch: number): { label: string; phase: string };
+  /** The module whose createReplica builds this trainer in a data-parallel worker (parallel.ts). */
+  replica: URL;
 }
 
 export interface PathTraining<G extends Genotype> {
@@ -83,16 +89,23 @@ async function scoreWatched<G extends Genotype>(t: PathTrainer<G>, net: Network,
   return out;
 }
 
-export function trainSpos(o: SposTraining, hooks: SposHooks = {}): Promise<SposEnd> {
-  const { config: c, space } = o;
-  return trainPaths<CellGenotype>({
+function sposTrainer(c: SposConfig, space: CellSpace): PathTrainer<CellGenotype> {
+  return {
     kind: 'spos', space,
     build: (inShape, classes) => buildOneShotSupernet(space, { inShape, classes, rng: createRng(c.seed) }),
     selectStep: (net, step) => { selectPath(net, pathOf(space, pathAt(space, c, step))); },
     watched: watchedSubnets(space, c),
     score: (net, g, data) => scoreSubnet(net, space, g, data),
-  }, o, hooks, `${c.sampling} sampling`);
+    replica: new URL(import.meta.url),
+  };
 }
+
+export function trainSpos(o: SposTraining, hooks: SposHooks = {}): Promise<SposEnd> {
+  return trainPaths(sposTrainer(o.config, o.space), o, hooks, `${o.config.sampling} sampling`);
+}
+
+/** A data-parallel worker's SPOS supernet (parallel.ts). */
+export const createReplica = pathReplica((c: SposConfig) => sposTrainer(c, loadSpace(resolveSpacePath(c.space)) as CellSpace));
 
 /**
  * The ordinary training loop (train/loop.ts) on the supernet, one subnet a step. After every epoch
@@ -113,11 +126,13 @@ export async function trainPaths<G extends Genotype>(t: PathTrainer<G>, o: PathT
   const records: SposEpochRecord<G>[] = [];
   let step = state.step;
   let bar: Progress | null = null;
-  log(`${t.kind}: ${space.name}, ${ds.train.count} images, ${c.epochs} epochs${what ? `, ${what}` : ''}, supernet ${net.paramCount()} params, ${t.watched.length} subnets scored per epoch`);
+  log(`${t.kind}: ${space.name}, ${ds.train.count} images, ${c.epochs} epochs${what ? `, ${what}` : ''}, ${c.dataParallel > 1 ? `data-parallel on ${c.dataParallel} workers, ` : ''}supernet ${net.paramCount()} params, ${t.watched.length} subnets scored per epoch`);
+  let remote: NetworkSteps | undefined;
   try {
+    remote = c.dataParallel > 1 ? await pathSteps(t, c, { inShape: [...ds.shape], classes: ds.numClasses, stepsPerEpoch }) : undefined;
     await trainNetwork(net, { ...ds, val: undefined }, {
-      epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, minLearningRate: c.minLearningRate, warmupFraction: c.warmupFraction, momentum: c.momentum,
-      weightDecay: c.weightDecay, clipNorm: c.clipNorm, freezeUnreached: true, augment: c.augment ? undefined : null, seed: c.seed, resume, signal: hooks.signal,
+      ...pathTrainOptions(c), resume, signal: hooks.signal, remote,
+      // On workers each replica selects the step's subnet itself; the loop's network follows along.
       beforeStep: () => { t.selectStep(net, step, stepsPerEpoch); },
       onStep: (s) => {
         step = s.step;
@@ -160,6 +175,7 @@ export async function trainPaths<G extends Genotype>(t: PathTrainer<G>, o: PathT
     }
     throw err;
   } finally {
+    await remote?.close();
     net.dispose();
   }
   return { status: 'trained', state, epochs: records };

@@ -4,18 +4,20 @@
  * ('weight'). `beforeStep` runs on every worker before the step's forward pass with the step's
  * arguments: a single-path supernet selects the step's path there, from the step number, so that
  * every worker trains the same path. A supernet trainer's replica module builds its network from
- * its config and seed and returns `networkReplica(net, ...)` from its `createReplica`.
+ * its config and seed and returns `networkReplica(net, ...)` from its `createReplica`
+ * (strategies/one-shot/parallel.ts); network-steps.ts is the training loop's half.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Layer } from '../../nn/module.ts';
-import { loadOptimizer, loadWeights, saveOptimizer, saveWeights, type SavedTensor } from '../checkpoint.ts';
+import type { Module } from '../../nn/module.ts';
+import { loadOptimizer, loadWeights, saveOptimizer, saveWeights, type NetworkState } from '../checkpoint.ts';
 import { createStepper, type OptimizerOptions } from '../optimizer.ts';
-import type { Replica } from './replica.ts';
+import type { Replica, ShardMetrics } from './replica.ts';
 
 /** Images (NHWC, the batch dimension left out of `shape`) and their class indices. */
 export interface LabelledShard { n: number; shape: number[]; x: Float32Array; labels: Int32Array; classes: number }
 export interface NetworkStepArgs { step: number; lr: number }
-export interface NetworkState { weights: SavedTensor[]; optimizer: SavedTensor[] }
+/** A shard's cross-entropy (mean over its images) and hits; `gradNorm`, the averaged gradient's global norm before clipping, is set once it is applied. */
+export interface NetworkStepMetrics { loss: number; hits: number; n: number; gradNorm?: number }
 
 /** Cuts images and labels into consecutive shards of these sizes. */
 export function labelledShards(x: Float32Array, labels: Int32Array, shape: number[], classes: number, sizes: number[]): LabelledShard[] {
@@ -28,13 +30,20 @@ export function labelledShards(x: Float32Array, labels: Int32Array, shape: numbe
   });
 }
 
+/** What networkReplica trains: a module with a plain forward pass to logits (a Layer, a Network). */
+export type Classifier = Module & { forward(x: tf.Tensor, training: boolean): tf.Tensor };
+
 export function networkReplica(
-  net: Layer, optimizer: OptimizerOptions, o: { beforeStep?: (a: NetworkStepArgs) => void } = {},
+  net: Classifier, optimizer: OptimizerOptions, o: { beforeStep?: (a: NetworkStepArgs) => void } = {},
 ): Replica<LabelledShard, NetworkStepArgs> {
   const named = net.variables();
   const vars = named.map((v) => v.variable);
   const buffers = net.buffers().map((b) => b.variable);
   const stepper = createStepper(named, optimizer);
+  // Which variables the step's loss reached (the same on every worker: they train the same path),
+  // and the metrics the worker returns once the average is applied.
+  let reached: boolean[] = [];
+  let last: NetworkStepMetrics | null = null;
   return {
     params: () => vars,
     buffers: () => buffers,
@@ -51,13 +60,19 @@ export function networkReplica(
         }, vars);
         const loss = value.dataSync()[0];
         value.dispose();
-        return { grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)), metrics: { loss, hits, n: s.n } };
+        reached = vars.map((v) => grads[v.name] !== undefined);
+        last = { loss, hits, n: s.n };
+        // A variable off the path travels as zeros, to keep the slots' layout; apply leaves it out.
+        return { grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)), metrics: last as unknown as ShardMetrics };
       } finally {
         tf.dispose([x, y]);
       }
     },
     apply(_phase, grads, a) {
-      stepper.step(Object.fromEntries(vars.map((v, i) => [v.name, grads[i]])), a.lr);
+      // Only the reached variables' gradients, as the loop passes them: with the optimizer's
+      // freezeUnreached an op off the path then keeps its weights and momentum exactly.
+      const norm = stepper.step(Object.fromEntries(vars.flatMap((v, i) => (reached[i] ? [[v.name, grads[i]]] : []))), a.lr);
+      if (last) last.gradNorm = norm;
     },
     async call(method, args) {
       if (method === 'save') return { weights: saveWeights(net), optimizer: await saveOptimizer(stepper.optimizer, named) } satisfies NetworkState;

@@ -5,10 +5,11 @@
  * single-path supernet: 'weight' after choosing the step's path from `args`); each phase updates
  * its own fixed list of variables.
  *
- * A replica module (given to createDataParallel by URL) exports `createReplica(args)`. For SPOS,
- * say, it builds the one-shot supernet from the run's config and seed and returns
- * networkReplica(net, its optimizer options, { beforeStep: select the path of step `args.step` })
- * (network-replica.ts); the trainer then steps the group with labelledShards of each batch.
+ * A replica module (given to createDataParallel by URL) exports `createReplica(args)`. SPOS's and
+ * Once-for-All's build their supernet from the run's config and return networkReplica(net, its
+ * optimizer options, { beforeStep: select the subnet of step `args.step` }) (network-replica.ts,
+ * strategies/one-shot/parallel.ts); the training loop then steps the group through
+ * network-steps.ts, which cuts each batch into labelledShards.
  */
 import type * as tf from '@tensorflow/tfjs';
 
