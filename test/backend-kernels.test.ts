@@ -171,6 +171,26 @@ describe('wasm BatchMatMul and Sum overrides match cpu', () => {
   }
 });
 
+describe('wasm Concat (rows copied in wasm) equals cpu exactly', () => {
+  // Channel counts not a multiple of 4 exercise the scalar tail after the vector copies.
+  for (const [shapes, axis] of [
+    [[[2, 5, 5, 8], [2, 5, 5, 8], [2, 5, 5, 8]], 3], [[[3, 4, 4, 3], [3, 4, 4, 5]], -1], [[[2, 3, 7], [2, 4, 7]], 1],
+    [[[2, 6], [5, 6], [1, 6]], 0], [[[4, 2, 3], [4, 2, 0], [4, 2, 1]], 2],
+  ] as Array<[number[][], number]>) {
+    test(`concat of ${shapes.map((x) => `[${x}]`).join(', ')} along ${axis}, with gradients`, async () => {
+      const values = shapes.map((x): [Float32Array, number[]] => [random(x), x]);
+      const out = tf.util.sizeFromShape(tf.backend_util.computeOutShape(shapes, tf.util.parseAxisParam(axis, shapes[0])[0]));
+      const r: [Float32Array, number[]] = [random([out]), [out]];
+      const f = (...t: tf.Tensor[]) => {
+        const xs = t.slice(0, -1), w = t.at(-1)!;
+        return [tf.concat(xs, axis), ...tf.grads((...a: tf.Tensor[]) => tf.concat(a, axis).reshape([-1]).mul(w).sum())(xs)];
+      };
+      const want = await on('cpu', [...values, r], f), got = await on('wasm', [...values, r], f);
+      want.forEach((w, i) => assert.deepEqual(got[i], w, `output ${i}`));
+    });
+  }
+});
+
 describe('a wasm heap that cannot grow', () => {
   /** Runs a kernel with the wasm heap's malloc answering 0 from its `failFrom`-th call on, as emscripten's does when the heap cannot grow. */
   async function withFailingMalloc(failFrom: number, run: () => void): Promise<{ error: unknown; leaked: number }> {

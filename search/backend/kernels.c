@@ -323,6 +323,23 @@ void zero_floats(float *p, int count) {
   for (; i < count; i++) p[i] = 0.0f;
 }
 
+/*
+ * One input of a concatenation: rows of cols floats from src, each written at the start of a row
+ * of stride floats in dst. The backend's own Concat copies each row with a JavaScript subarray
+ * and set, which costs more than a convolution when rows are a feature map's pixels and cols
+ * its few channels (a DARTS cell's output).
+ */
+EXPORT(copy_rows)
+void copy_rows(const float *src, float *dst, int rows, int cols, int stride) {
+  for (int r = 0; r < rows; r++) {
+    const float *s = src + r * cols;
+    float *d = dst + r * stride;
+    int j = 0;
+    for (; j + 4 <= cols; j += 4) wasm_v128_store(d + j, wasm_v128_load(s + j));
+    for (; j < cols; j++) d[j] = s[j];
+  }
+}
+
 /* [kh, kw, ci, co] -> [kh, kw, co, ci], for conv2d_input_grad. */
 EXPORT(transpose_taps)
 void transpose_taps(const float *w, float *wt, int taps, int ci, int co) {
