@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../search/backend/index.ts';
-import { batchNormTrain } from '../search/backend/fused.ts';
+import { batchNormInfer, batchNormTrain, channelAffine, channelSum } from '../search/backend/fused.ts';
 import { createRng } from '../search/util/rng.ts';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -250,6 +250,34 @@ describe('wasm Identity shares its input\'s data', () => {
     const got = await on('wasm', data, g);
     want.forEach((w, i) => assertClose(got[i], w, `conv gradient ${i}`));
   });
+});
+
+describe('channelAffine (a 1x1 depthwise convolution with bias on wasm) gives the broadcasting ops\' values exactly', () => {
+  for (const shape of [[2, 5, 5, 8], [3, 4, 4, 3], [2, 6]]) {
+    test(`x * scale + shift of [${shape}], and batch norms built on it, on wasm`, async () => {
+      const c = shape.at(-1)!;
+      const values: Array<[Float32Array, number[]]> = [[random(shape), shape], [random([c]), [c]], [random([c]), [c]]];
+      values.push([random(shape), shape]);
+      const got = await on('wasm', values, (x, s, b, r) => [
+        channelAffine(x, s as tf.Tensor1D, b as tf.Tensor1D),
+        batchNormInfer(x, s as tf.Tensor1D, tf.abs(b) as tf.Tensor1D, b as tf.Tensor1D, s as tf.Tensor1D),
+        batchNormTrain(x, s as tf.Tensor1D, b as tf.Tensor1D).y,
+        ...tf.grads((a: tf.Tensor, g: tf.Tensor, d: tf.Tensor) => batchNormTrain(a, g as tf.Tensor1D, d as tf.Tensor1D).y.mul(r).sum())([x, s, b]),
+      ]);
+      // The same arithmetic in tfjs' broadcasting kernels, as these functions were written before.
+      const want = await on('wasm', values, (x, s, b, r) => {
+        const scale = tf.mul(b, tf.rsqrt(tf.add(tf.abs(b), 1e-5)));
+        const n = x.size / c;
+        const centered = tf.sub(x, tf.div(channelSum(x), n));
+        const rstd = tf.rsqrt(tf.add(tf.div(channelSum(tf.square(centered)), n), 1e-5));
+        const xhat = tf.mul(centered, rstd);
+        const dgamma = channelSum(tf.mul(r, xhat)), dbeta = channelSum(r);
+        const dx = tf.mul(tf.sub(r, tf.add(tf.mul(xhat, tf.div(dgamma, n)), tf.div(dbeta, n))), tf.mul(s, rstd));
+        return [tf.add(tf.mul(x, s), b), tf.add(tf.mul(x, scale), tf.sub(s, tf.mul(s, scale))), tf.add(tf.mul(xhat, s), b), dx, dgamma, dbeta];
+      });
+      want.forEach((w, i) => assert.deepEqual(got[i], w, `output ${i}`));
+    });
+  }
 });
 
 describe('batchNormTrain (closed-form gradient) matches tf.batchNorm on batch moments, on cpu', () => {
