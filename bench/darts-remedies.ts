@@ -31,7 +31,7 @@ import type { CellGenotype } from '../search/space/types.ts';
 import { loadSpace, resolveSpacePath } from '../search/space/load.ts';
 import { openStore } from '../search/store/store.ts';
 import { DEFAULT_DARTS_CONFIG as D, type DartsConfig } from '../search/strategies/darts/config.ts';
-import { genotypeLatency, latencyMatrices, measureSiteLatencies, pricedOps, supernetSites, uniformLatency, type LatencyOps } from '../search/strategies/darts/latency.ts';
+import { genotypeEdgeLatencies, genotypeLatency, latencyMatrices, measureSiteLatencies, pricedOps, supernetSites, uniformLatency, type LatencyOps } from '../search/strategies/darts/latency.ts';
 import { DEFAULT_REMEDY_WEIGHT, REMEDIES, type RemedyKind } from '../search/strategies/darts/remedies.ts';
 import { runDarts } from '../search/run/drivers/darts.ts';
 import type { DartsStepInfo } from '../search/strategies/darts/run.ts';
@@ -105,6 +105,14 @@ const targetOf = (ops: LatencyOps): number => Number(a['target-frac']) * uniform
 // drops and the zero op; the derived cell is judged on its own scale: the same table's latency of the
 // cell against the mean over uniform samples of the space, with the same fraction as its target.
 const cellLatency = (g: CellGenotype): number => genotypeLatency(g, lat, space.def.cell.ops);
+// What the weighted settings price, read off the derived cell: its edges with a weighted op, and their table latency
+// against the same edges each with the mean of the weighted ops' (a uniform choice among the convolutions): under 1, cheaper convolutions.
+const weightedMask = pricedOps(space.def.cell.ops, 'weighted')!;
+const weightedEdges = (g: CellGenotype): { n: number; ratio: number } => {
+  const es = genotypeEdgeLatencies(g, lat, space.def.cell.ops).filter((e) => weightedMask[e.op]);
+  const uniform = es.reduce((s, e) => s + e.row.filter((_, k) => weightedMask[k]).reduce((x, y) => x + y, 0) / weightedMask.filter(Boolean).length, 0);
+  return { n: es.length, ratio: es.reduce((s, e) => s + e.row[e.op], 0) / uniform };
+};
 const sampleRng = createRng(12345);
 const randomCellMs = Array.from({ length: 2000 }, () => cellLatency(space.sample(sampleRng))).reduce((s, x) => s + x, 0) / 2000;
 const cellTargetMs = Number(a['target-frac']) * randomCellMs;
@@ -185,12 +193,14 @@ const withCell = groups.flatMap((g) => g.rs.filter((r) => r.genotype));
 if (withCell.length) {
   console.log(`\nLatency per search: E[latency] of the supernet at the end against its target ${targetOf('all').toFixed(3)} ms (-weighted settings: over the ops with weights, ${targetOf('weighted').toFixed(3)} ms); the derived cell's table latency (its 12 edges, summed over the cells of each type) `
     + `against ${a['target-frac']} x ${randomCellMs.toFixed(3)} ms, the mean over 2,000 uniform samples of the space = ${cellTargetMs.toFixed(3)} ms:`);
-  console.log('| remedy | latency | seed | param-free normal edges | entropy normal / reduce | E[latency] ms (target met) | derived cell ms | / uniform sample | cell target met |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  console.log('| remedy | latency | seed | param-free normal edges | entropy normal / reduce | E[latency] ms (target met) | derived cell ms | / uniform sample | cell target met | weighted edges (of both cells) | their ms / a uniform choice of weighted op |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |');
   for (const r of withCell) {
     const ms = cellLatency(r.genotype!);
+    const w = weightedEdges(r.genotype!);
     console.log(`| ${r.remedy} | ${r.latency} | ${r.seed} | ${r.paramFreeNormal} of ${r.normal.length} | ${r.entropyNormal.toFixed(3)} / ${r.entropyReduce.toFixed(3)} | `
-      + `${r.expectedMs.toFixed(3)} (${r.expectedMs <= targetOf(opsOf(r.latency)) ? 'yes' : 'no'}) | ${ms.toFixed(3)} | ${(ms / randomCellMs).toFixed(2)} | ${ms <= cellTargetMs ? 'yes' : 'no'} |`);
+      + `${r.expectedMs.toFixed(3)} (${r.expectedMs <= targetOf(opsOf(r.latency)) ? 'yes' : 'no'}) | ${ms.toFixed(3)} | ${(ms / randomCellMs).toFixed(2)} | ${ms <= cellTargetMs ? 'yes' : 'no'} | `
+      + `${w.n} of ${r.genotype!.normal.length + r.genotype!.reduce.length} | ${w.n ? w.ratio.toFixed(2) : '-'} |`);
   }
 }
 

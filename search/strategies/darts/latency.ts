@@ -146,6 +146,20 @@ export function uniformLatency(lat: LatencyMatrices, priced: readonly boolean[] 
   return mean(lat.normal) + mean(lat.reduce);
 }
 
+/** One edge of a derived genotype on the table: its op's column and its supernet row's latencies. */
+export interface GenotypeEdgeLatency { half: CellType; op: number; row: number[] }
+
+/** Every edge of a genotype with its supernet row of the matrices (summed over the cells of its type). */
+export function genotypeEdgeLatencies(g: CellGenotype, lat: LatencyMatrices, ops: readonly string[]): GenotypeEdgeLatency[] {
+  return (['normal', 'reduce'] as const).flatMap((half) => g[half].map(([op, input], i) => {
+    // A genotype lists two edges per node, in node order.
+    const k = ops.indexOf(op);
+    const row = lat[half][firstEdgeOf(Math.floor(i / 2)) + input];
+    if (k < 0 || row === undefined) throw new Error(`genotype latency: ${half} edge ${i} (${op}, input ${input}) is not in the supernet's matrices`);
+    return { half, op: k, row };
+  }));
+}
+
 /**
  * The table's latency of a discrete genotype: per cell type, the sum of its edges' ops (summed over
  * the cells of that type, as the matrices are). This is the expected latency at one-hot weights on
@@ -153,17 +167,7 @@ export function uniformLatency(lat: LatencyMatrices, priced: readonly boolean[] 
  * derives rather than off the mixing weights (which also spend weight on edges the derivation drops).
  */
 export function genotypeLatency(g: CellGenotype, lat: LatencyMatrices, ops: readonly string[]): number {
-  let ms = 0;
-  for (const half of ['normal', 'reduce'] as const) {
-    g[half].forEach(([op, input], i) => {
-      // A genotype lists two edges per node, in node order.
-      const k = ops.indexOf(op);
-      const r = lat[half][firstEdgeOf(Math.floor(i / 2)) + input];
-      if (k < 0 || r === undefined) throw new Error(`genotype latency: ${half} edge ${i} (${op}, input ${input}) is not in the supernet's matrices`);
-      ms += r[k];
-    });
-  }
-  return ms;
+  return genotypeEdgeLatencies(g, lat, ops).reduce((ms, e) => ms + e.row[e.op], 0);
 }
 
 /** The architecture loss with the latency term (a scalar tensor); `multiplier` is lambda of the lagrange form. */
