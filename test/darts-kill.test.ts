@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../search/store/store.ts';
 import { tempDir } from './executor-fixtures.ts';
+import { TINY_CELL } from './tiny-cell.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'search/cli.ts');
@@ -19,10 +20,7 @@ const dir = tempDir();
 after(() => rmSync(dir, { recursive: true, force: true }));
 const db = join(dir, 'runs.db');
 const space = join(dir, 'tiny.json');
-writeFileSync(space, JSON.stringify({
-  name: 'tiny', family: 'cell', task: 'classification', input: { shape: [28, 28, 1], classes: 10 },
-  cell: { ops: ['none', 'max_pool_3x3', 'skip_connect', 'sep_conv_3x3'], nodes: 2 }, network: { C: 4, layers: 3, auxiliary: false }, supernet: { C: 4, layers: 3 },
-}));
+writeFileSync(space, JSON.stringify({ ...TINY_CELL, supernet: { C: 4, layers: 3 } }));
 const ARGS = ['search', '--strategy', 'darts', '--space', space, '--epochs', '3', '--train-images', '16', '--val-images', '16', '--batch-size', '4',
   '--partial-channels', '2', '--remedy', 'drnas', '--no-augment', '--no-final', '--latency-runtime', 'none', '--seed', '3', '--db', db];
 

@@ -14,6 +14,7 @@ import { initBackend } from '../search/backend/index.ts';
 import { openStore, type Store } from '../search/store/store.ts';
 import { runDarts, resumeDarts } from '../search/run/drivers/darts.ts';
 import type { DartsConfig } from '../search/strategies/darts/config.ts';
+import { TINY_CELL } from './tiny-cell.ts';
 
 let dir: string;
 let store: Store;
@@ -25,10 +26,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'darts-dp-'));
   store = openStore(join(dir, 'runs.db'));
   const space = join(dir, 'tiny.json');
-  writeFileSync(space, JSON.stringify({
-    name: 'tiny', family: 'cell', task: 'classification', input: { shape: [28, 28, 1], classes: 10 },
-    cell: { ops: ['none', 'max_pool_3x3', 'skip_connect', 'sep_conv_3x3'], nodes: 2 }, network: { C: 4, layers: 3, auxiliary: false }, supernet: { C: 4, layers: 3 },
-  }));
+  writeFileSync(space, JSON.stringify({ ...TINY_CELL, supernet: { C: 4, layers: 3 } }));
   tiny = {
     space, trainImages: 8, valImages: 8, batchSize: 4, epochs: 2, augment: false, proxy: null, partialChannels: 2, dataParallel: 2,
     remedy: { kind: 'drnas', weight: 1e-3 }, latency: { weight: 0.2, form: 'linear' },

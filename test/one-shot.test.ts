@@ -22,15 +22,13 @@ import { readSupernetCheckpoint, writeSupernetCheckpoint } from '../search/train
 import { saveWeights } from '../search/train/checkpoint.ts';
 import { createStepper } from '../search/train/optimizer.ts';
 import { createRng } from '../search/util/rng.ts';
+import { TINY_CELL } from './tiny-cell.ts';
 
 await initBackend();
 const dir = mkdtempSync(join(tmpdir(), 'oneshot-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const spacePath = join(dir, 'tiny.json');
-writeFileSync(spacePath, JSON.stringify({
-  name: 'tiny', family: 'cell', task: 'classification', input: { shape: [28, 28, 1], classes: 10 },
-  cell: { ops: ['none', 'max_pool_3x3', 'skip_connect', 'sep_conv_3x3'], nodes: 2 }, network: { C: 4, layers: 3, auxiliary: false },
-}));
+writeFileSync(spacePath, JSON.stringify(TINY_CELL));
 const space = loadSpace(spacePath) as CellSpace;
 
 test('a path trains only its own ops (and the layers every path shares)', () => {

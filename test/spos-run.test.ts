@@ -9,14 +9,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cellscape, killResumeAndCompare, read } from './supernet-kill.ts';
+import { TINY_CELL } from './tiny-cell.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'spos-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const space = join(dir, 'tiny.json');
-writeFileSync(space, JSON.stringify({
-  name: 'tiny', family: 'cell', task: 'classification', input: { shape: [28, 28, 1], classes: 10 },
-  cell: { ops: ['none', 'max_pool_3x3', 'skip_connect', 'sep_conv_3x3'], nodes: 2 }, network: { C: 4, layers: 3, auxiliary: false },
-}));
+writeFileSync(space, JSON.stringify(TINY_CELL));
 const EPOCHS = 4;
 const train = (db: string) => ['search', '--strategy', 'spos', '--space', space, '--epochs', String(EPOCHS), '--train-images', '64', '--batch-size', '16',
   '--subnets', '2', '--calibration-images', '32', '--val-images', '32', '--seed', '3', '--db', db];

@@ -30,14 +30,12 @@ import { createDataParallel, type DataParallelGroup } from '../search/train/data
 import { labelledShards, type LabelledShard, type NetworkStepArgs } from '../search/train/data-parallel/network-replica.ts';
 import { cellscape, killResumeAndCompare } from './supernet-kill.ts';
 import { TINY_BLOCKS } from './tiny-blocks.ts';
+import { TINY_CELL } from './tiny-cell.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'supernet-dp-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const cellSpace = join(dir, 'tiny.json');
-writeFileSync(cellSpace, JSON.stringify({
-  name: 'tiny', family: 'cell', task: 'classification', input: { shape: [28, 28, 1], classes: 10 },
-  cell: { ops: ['none', 'max_pool_3x3', 'skip_connect', 'sep_conv_3x3'], nodes: 2 }, network: { C: 4, layers: 3, auxiliary: false },
-}));
+writeFileSync(cellSpace, JSON.stringify(TINY_CELL));
 const blockSpace = join(dir, 'tiny-blocks.json');
 writeFileSync(blockSpace, JSON.stringify(TINY_BLOCKS));
 
