@@ -1,6 +1,6 @@
 /**
  * `node --import tsx bench/darts-remedies.ts --out FILE.jsonl [--seeds 0,1,2] [--remedies none,beta,drnas,darts-minus]
- *    [--latency none,penalty,lagrange,penalty-weighted,lagrange-weighted] [--epochs E] [--images N] [--batch B] [--k K] [--arch-lr LR]
+ *    [--latency none,penalty,lagrange,penalty-weighted,lagrange-weighted,penalty-priced,lagrange-priced] [--epochs E] [--images N] [--batch B] [--k K] [--arch-lr LR]
  *    [--penalty-weight W] [--lagrange-weight W] [--target-frac F] [--warmup W] [--remedy-weight W] [--data-parallel N]`
  *
  * DARTS with and without each remedy, at latency weight 0 (`none`), with today's penalty
@@ -8,7 +8,9 @@
  * E[latency] <= F * E_uniform[latency], multiplier step W), and both again with the expectation over
  * the ops with weights only (`penalty-weighted`, `lagrange-weighted`: each edge's weights renormalised
  * over them, latency.ts, so that the term cannot reward a parameter-free op; E_uniform and the
- * target are then over those ops too), over seeds. Every search shares one
+ * target are then over those ops too) and with the parameter-free ops dearer than that expectation
+ * priced at their odds against the weighted ops (`penalty-priced`, `lagrange-priced`: latency.ts's
+ * `priced`, which prices a dear pool and still rewards no cheap op), over seeds. Every search shares one
  * per-op latency table measured at the start (kept in FILE.tables.json, so that a resumed bench uses
  * the same). One JSON line per finished search goes to FILE; a rerun skips the settings FILE
  * already holds (resumable), then prints the table over everything in FILE: parameter-free edges
@@ -49,10 +51,10 @@ const { values: a } = parseArgs({
   },
 });
 if (!a.out) throw new Error('--out FILE.jsonl is required (the bench appends to it and resumes from it)');
-const LATENCY = ['none', 'penalty', 'lagrange', 'penalty-weighted', 'lagrange-weighted'] as const;
+const LATENCY = ['none', 'penalty', 'lagrange', 'penalty-weighted', 'lagrange-weighted', 'penalty-priced', 'lagrange-priced'] as const;
 type LatencySetting = (typeof LATENCY)[number];
 /** The ops a setting's expectation prices. */
-const opsOf = (l: LatencySetting): LatencyOps => (l.endsWith('-weighted') ? 'weighted' : 'all');
+const opsOf = (l: LatencySetting): LatencyOps => (l.endsWith('-weighted') ? 'weighted' : l.endsWith('-priced') ? 'priced' : 'all');
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
 const remedies = list(a.remedies!).map((r) => { if (!(REMEDIES as readonly string[]).includes(r)) throw new Error(`--remedies: unknown '${r}' (${REMEDIES.join(', ')})`); return r as RemedyKind; });
 const latencies = list(a.latency!).map((l) => { if (!(LATENCY as readonly string[]).includes(l)) throw new Error(`--latency: unknown '${l}' (${LATENCY.join(', ')})`); return l as LatencySetting; });
@@ -107,7 +109,7 @@ const targetOf = (ops: LatencyOps): number => Number(a['target-frac']) * uniform
 const cellLatency = (g: CellGenotype): number => genotypeLatency(g, lat, space.def.cell.ops);
 // What the weighted settings price, read off the derived cell: its edges with a weighted op, and their table latency
 // against the same edges each with the mean of the weighted ops' (a uniform choice among the convolutions): under 1, cheaper convolutions.
-const weightedMask = pricedOps(space.def.cell.ops, 'weighted')!;
+const weightedMask = pricedOps(space.def.cell.ops, 'weighted')!.weighted;
 const weightedEdges = (g: CellGenotype): { n: number; ratio: number } => {
   const es = genotypeEdgeLatencies(g, lat, space.def.cell.ops).filter((e) => weightedMask[e.op]);
   const uniform = es.reduce((s, e) => s + e.row.filter((_, k) => weightedMask[k]).reduce((x, y) => x + y, 0) / weightedMask.filter(Boolean).length, 0);
@@ -167,7 +169,7 @@ const rows = [...done.values()].filter((r) => JSON.stringify(r.sizes) === JSON.s
 const mean = (xs: number[]): string => (xs.reduce((s, x) => s + x, 0) / xs.length).toFixed(2);
 console.log(`# darts-remedies: ${space.name}, ${sizes.epochs} epochs (${sizes.warmupEpochs} warm-up) x ${sizes.trainImages} images per half, batch ${sizes.batchSize}, K=${sizes.partialChannels}, arch lr ${sizes.archLearningRate}, `
   + `${sizes.dataParallel} thread(s); penalty weight ${a['penalty-weight']}, lagrange step ${a['lagrange-weight']} to ${targetOf('all').toFixed(3)} ms (${a['target-frac']} of the uniform ${uniformOf('all').toFixed(3)} ms; `
-  + `-weighted: over the ops with weights, ${targetOf('weighted').toFixed(3)} of ${uniformOf('weighted').toFixed(3)} ms); `
+  + `-weighted: over the ops with weights, ${targetOf('weighted').toFixed(3)} of ${uniformOf('weighted').toFixed(3)} ms; -priced: with the dear parameter-free ops' excess, ${targetOf('priced').toFixed(3)} of ${uniformOf('priced').toFixed(3)} ms); `
   + `uniform entropy ln ${space.def.cell.ops.length} = ${Math.log(space.def.cell.ops.length).toFixed(3)}; ${backend.name}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log('| remedy (weight) | latency | seeds | param-free normal edges (each seed) | entropy normal | entropy reduce | max normal weight | E[latency] ms | wall s/search | CPU s/search |');
 console.log('| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -191,7 +193,7 @@ for (const { latency, remedy, rs } of groups) {
 // and its derived cell against the same fraction of a uniform sample's (rows without a genotype are left out).
 const withCell = groups.flatMap((g) => g.rs.filter((r) => r.genotype));
 if (withCell.length) {
-  console.log(`\nLatency per search: E[latency] of the supernet at the end against its target ${targetOf('all').toFixed(3)} ms (-weighted settings: over the ops with weights, ${targetOf('weighted').toFixed(3)} ms); the derived cell's table latency (its 12 edges, summed over the cells of each type) `
+  console.log(`\nLatency per search: E[latency] of the supernet at the end against its target ${targetOf('all').toFixed(3)} ms (-weighted settings: over the ops with weights, ${targetOf('weighted').toFixed(3)} ms; -priced: ${targetOf('priced').toFixed(3)} ms); the derived cell's table latency (its 12 edges, summed over the cells of each type) `
     + `against ${a['target-frac']} x ${randomCellMs.toFixed(3)} ms, the mean over 2,000 uniform samples of the space = ${cellTargetMs.toFixed(3)} ms:`);
   console.log('| remedy | latency | seed | param-free normal edges | entropy normal / reduce | E[latency] ms (target met) | derived cell ms | / uniform sample | cell target met | weighted edges (of both cells) | their ms / a uniform choice of weighted op |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |');

@@ -178,14 +178,14 @@ test('latency over the weighted ops: no gradient on a parameter-free op\'s alpha
   const row = [0, 0.01, 0.5, 0.35, 0.1];
   const LAT: LatencyMatrices = { normal: [row, row], reduce: [row, row] };
   const priced = pricedOps(ops, 'weighted');
-  assert.deepEqual(priced, [false, false, false, true, true]);
+  assert.deepEqual(priced, { weighted: [false, false, false, true, true], dearFree: false });
   assert.equal(pricedOps(ops, 'all'), null);
   assert.throws(() => pricedOps(['none', 'skip_connect', 'max_pool_3x3'], 'weighted'), /none with weights/);
   // Uniform over the two convolutions, per edge, summed over 4 edges.
   close(uniformLatency(LAT, priced), 4 * (0.35 + 0.1) / 2, 1e-9, 'uniform expectation over the weighted ops');
   const rng = createRng(3);
   const alpha = tf.variable(tf.tensor2d(Array.from({ length: 2 }, () => ops.map(() => rng.normal()))));
-  const gradOf = (p: boolean[] | null, cfg: Parameters<typeof latencyAwareLoss>[2], mult = 0): number[][] => {
+  const gradOf = (p: ReturnType<typeof pricedOps>, cfg: Parameters<typeof latencyAwareLoss>[2], mult = 0): number[][] => {
     const loss = (): tf.Scalar => latencyAwareLoss(tf.scalar(1), expectedLatency({ normal: tf.softmax(alpha), reduce: tf.softmax(alpha) }, LAT, p), cfg, uniformLatency(LAT, p), mult);
     const { value, grads } = tf.variableGrads(loss, [alpha]);
     const g = grads[alpha.name].arraySync() as number[][];
@@ -204,6 +204,83 @@ test('latency over the weighted ops: no gradient on a parameter-free op\'s alpha
   }
   // Over all ops the same term rewards the skip for being cheap: what the weighted form removes.
   for (const r of gradOf(null, penalty)) assert.ok(r[1] < -1e-3, `all ops: the skip is pushed up (${r})`);
+  alpha.dispose();
+});
+
+test('latency ops priced: a parameter-free op dearer than its edge\'s weighted expectation is pushed down, none is ever rewarded, under softmax and Dirichlet weights', () => {
+  // Normal-cell order of this backend's table (darts-search-defaults.md section 9): skip and max_pool cheap, avg_pool the dearest, sep dearer than dil.
+  const ops = ['none', 'skip_connect', 'max_pool_3x3', 'avg_pool_3x3', 'sep_conv_3x3', 'dil_conv_3x3'];
+  const row = [0, 0.01, 0.05, 0.5, 0.35, 0.1];
+  const FREE = [0, 1, 2, 3], AVG = 3, SEP = 4, DIL = 5;
+  const LAT: LatencyMatrices = { normal: [row, row, row], reduce: [row, row, row] };
+  const priced = pricedOps(ops, 'priced')!;
+  assert.deepEqual(priced, { weighted: [false, false, false, false, true, true], dearFree: true });
+  assert.equal(latencyLossSchema.parse({ weight: 1, form: 'linear', ops: 'priced' }).ops, 'priced');
+  // Value: per edge E_w plus each parameter-free op's odds times its excess over E_w; at uniform weights the odds are 1/2.
+  const mean = (0.35 + 0.1) / 2;
+  close(uniformLatency(LAT, priced), 6 * (mean + (0.5 - mean) / 2), 1e-9, 'uniform priced expectation (only avg_pool is over the mean)');
+  const atUniform = tf.tidy(() => expectedLatency({ normal: tf.fill([3, 6], 1 / 6), reduce: tf.fill([3, 6], 1 / 6) }, LAT, priced).dataSync()[0]);
+  close(atUniform, uniformLatency(LAT, priced), 1e-5, 'expectedLatency at uniform weights');
+
+  type Terms = (w: tf.Tensor2D) => tf.Scalar;
+  const weightedOnly = pricedOps(ops, 'weighted')!;
+  const real: Terms = (w) => expectedLatency({ normal: w, reduce: w }, LAT, priced);
+  // The two ablations the form rules out, written out here so that the assertions below are seen to catch them.
+  const ablated = (o: { hinge: boolean; odds: boolean }): Terms => (w) => tf.tidy(() => {
+    const L = tf.tensor2d(LAT.normal);
+    const mask = tf.tensor1d(weightedOnly.weighted.map(Number));
+    const mass = tf.sum(tf.mul(w, mask), 1, true);
+    const perEdge = tf.sum(tf.mul(tf.div(tf.mul(w, mask), mass), L), 1, true);
+    const share = o.odds ? tf.div(tf.mul(w, tf.sub(1, mask)), mass) : tf.mul(w, tf.sub(1, mask));
+    const ref = tf.tensor(perEdge.arraySync() as number[][]);
+    const diff = tf.sub(L, ref);
+    return tf.mul(2, tf.add(tf.sum(perEdge), tf.sum(tf.mul(share, o.hinge ? tf.relu(diff) : diff)))) as tf.Scalar;
+  });
+  const grad = (terms: Terms, alpha: tf.Variable, mix: (a: tf.Tensor2D) => tf.Tensor2D, mult = 0, cfg: Parameters<typeof latencyAwareLoss>[2] = { weight: 1, form: 'linear', ops: 'priced' }): number[][] => {
+    const { value, grads } = tf.variableGrads(() => latencyAwareLoss(tf.scalar(1), terms(mix(alpha as unknown as tf.Tensor2D)), cfg, uniformLatency(LAT, priced), mult), [alpha]);
+    const g = grads[alpha.name].arraySync() as number[][];
+    tf.dispose([value, ...Object.values(grads)]);
+    return g;
+  };
+  // >= 0 up to float32 rounding (1e-6 of the row's largest gradient).
+  const neverRewarded = (g: number[][]): boolean => g.every((r) => FREE.every((k) => r[k] >= -1e-6 * Math.max(...r.map(Math.abs))));
+  const rng = createRng(11);
+  const lagrange = latencyLossSchema.parse({ weight: 0.05, form: 'lagrange', targetMs: 0.3, ops: 'priced' });
+  for (let trial = 0; trial < 4; trial++) {
+    const alpha = tf.variable(tf.tensor2d(Array.from({ length: 3 }, () => ops.map(() => rng.normal()))));
+    const softmax = (a: tf.Tensor2D): tf.Tensor2D => tf.softmax(a);
+    const dirichletRng = createRng(100 + trial);
+    const dirichlet = (a: tf.Tensor2D): tf.Tensor2D => sampleDirichlet(a, dirichletRng);
+    for (const [what, g] of [['penalty', grad(real, alpha, softmax)], ['lagrange', grad(real, alpha, softmax, 1, lagrange)], ['penalty, Dirichlet sample', grad(real, alpha, dirichlet)]] as const) {
+      assert.ok(neverRewarded(g), `${what}: a parameter-free alpha is rewarded: ${JSON.stringify(g)}`);
+      for (const r of g) {
+        assert.ok(r[AVG] > 1e-4, `${what}: avg_pool, dearer than the convolutions, is pushed down (${r})`);
+        // skip, max_pool and zero are under E_w on every edge: their terms are 0, so is their gradient.
+        for (const k of [0, 1, 2]) assert.ok(Math.abs(r[k]) < 1e-5 * r[AVG], `${what}: ${ops[k]}'s gradient ${r[k]} is not 0`);
+      }
+    }
+    // Without the max(0, .) the cheap ops' negative excess rewards them; with p_f in place of the odds the
+    // softmax couples the alphas and the skip is rewarded for taking weight from avg_pool.
+    assert.ok(!neverRewarded(grad(ablated({ hinge: false, odds: true }), alpha, softmax)), 'without max(0, .) a cheap op is rewarded');
+    assert.ok(!neverRewarded(grad(ablated({ hinge: true, odds: false }), alpha, softmax)), 'with p_f for r_f a cheap op is rewarded');
+    assert.ok(neverRewarded(grad(ablated({ hinge: true, odds: true }), alpha, softmax)), 'the written-out form agrees with the built one');
+    alpha.dispose();
+  }
+
+  // Descent: avg_pool's weight falls, and with avg_pool ahead (odds above 1) the cheaper convolution is still favoured: the
+  // excess's reference is a constant, or raising the dearer convolution would shrink the excess and be rewarded.
+  const alpha = tf.variable(tf.tensor2d([[0, 0, 0, 3, 0, 0]]));
+  const one: LatencyMatrices = { normal: [row], reduce: [row] };
+  const avgShare = (): number => tf.tidy(() => tf.softmax(alpha).dataSync()[AVG]);
+  const before = avgShare();
+  for (let i = 0; i < 5; i++) {
+    const { value, grads } = tf.variableGrads(() => latencyAwareLoss(tf.scalar(1), expectedLatency({ normal: tf.softmax(alpha), reduce: tf.softmax(alpha) }, one, priced), { weight: 1, form: 'linear' }, uniformLatency(one, priced)), [alpha]);
+    const g = grads[alpha.name].dataSync();
+    if (i === 0) assert.ok(g[SEP] > g[DIL], `descent favours dil (0.1 ms) over sep (0.35 ms) with avg_pool at odds ${Math.exp(3) / 2}: ${g}`);
+    alpha.assign(tf.sub(alpha, tf.mul(grads[alpha.name], 0.5)));
+    tf.dispose([value, ...Object.values(grads)]);
+  }
+  assert.ok(avgShare() < before - 0.01, `avg_pool's weight falls under descent: ${before} -> ${avgShare()}`);
   alpha.dispose();
 });
 

@@ -84,9 +84,11 @@ const HELP = `  a cell space; --dataset default ${D.dataset} (segmentation: ${SD
                      averaged (default ${D.dataParallel}; first order only)
   --latency-weight W --latency-form linear|multiplicative|lagrange --latency-target MS   latency-aware loss
                      (lagrange: a constraint E[latency] <= MS with a multiplier that rises by W per step while over it)
-  --latency-ops all|weighted   the ops the expected latency prices: all (default), or only those with weights,
-                     each edge's weights renormalised over them, so that the term never rewards a skip, pool or
-                     zero for being cheap (E[latency] and --latency-target are then over those ops)
+  --latency-ops all|weighted|priced   the ops the expected latency prices: all (default), or only those with
+                     weights, each edge's weights renormalised over them, so that the term never rewards a skip,
+                     pool or zero for being cheap (E[latency] and --latency-target are then over those ops);
+                     priced: weighted, plus each parameter-free op dearer than its edge's weighted expectation
+                     at its odds against the weighted ops (a dear pool pushed down, a cheap op never rewarded)
   --remedy none|beta|drnas|darts-minus --remedy-weight W   against the collapse to parameter-free ops: beta-DARTS
                      (W: regulariser, default ${DEFAULT_REMEDY_WEIGHT.beta}), DrNAS Dirichlet weights (W: KL scale, ${DEFAULT_REMEDY_WEIGHT.drnas}),
                      DARTS- auxiliary skip (W: its first coefficient, ${DEFAULT_REMEDY_WEIGHT['darts-minus']})

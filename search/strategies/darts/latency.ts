@@ -28,6 +28,23 @@
  * (Hu et al. 2020) separates skip from the other candidates in its search space for a like reason.
  * The price: a parameter-free op that is dear (avg_pool in a normal cell here) is not priced either,
  * so the derived cell's latency is only as low as the cross-entropy's choice of such ops lets it be.
+ *
+ * `priced` adds that price without a reward: per edge, the weighted expectation E_w as above plus,
+ * for each parameter-free op f, r_f * max(0, L_f - E_w) with r_f = p_f / (sum over weighted ops of p),
+ * f's odds against the convolutions. For a softmax r_f = exp(alpha_f) / (the weighted ops' exps), so
+ * d/d alpha_f = r_f * max(0, L_f - E_w) >= 0 and no other parameter-free alpha enters it: an op
+ * dearer than its edge's weighted expectation is pushed down, one cheaper (skip, zero: L near 0) gets
+ * 0, never a reward. With p_f in place of r_f the softmax's normaliser would couple them (d p_avg /
+ * d alpha_skip = -p_avg p_skip < 0: the skip rewarded for taking weight from avg_pool); without the
+ * max(0, .) a cheap op's term is negative and rewards it. E_w enters the excess as a constant (its
+ * gradient stopped): live, the excess would shrink as the convolutions got dearer, and the term's
+ * gradient on a convolution's alpha, -q_w * sum over dear f of r_f (L_f + L_w - 2 E_w), would favour
+ * the dearer convolution against the weighted term whenever the dear ops' odds sum past 1; stopped,
+ * it is -q_w * sum_f r_f max(0, L_f - E_w), the same share for every convolution, so the pool's weight
+ * moves to them as they stand. Under DrNAS p is the normalised Gamma sample, r_f = g_f / (the weighted
+ * ops' g), and g_f is a function of alpha_f alone that rises with it (elu(alpha) + 1 rises; the
+ * exact Gamma sample rises with its shape; dirichlet.ts's Marsaglia-Tsang form does so unless its
+ * accepted normal e exceeds 6 sqrt(d) >= 4.9, about 5e-7 a draw), so the same sign holds.
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -42,7 +59,7 @@ import type { CellGenotype } from '../../space/types.ts';
 import { firstEdgeOf } from './derive.ts';
 
 export const LATENCY_FORMS = ['linear', 'multiplicative', 'lagrange'] as const;
-export const LATENCY_OPS = ['all', 'weighted'] as const;
+export const LATENCY_OPS = ['all', 'weighted', 'priced'] as const;
 export type LatencyOps = (typeof LATENCY_OPS)[number];
 export const latencyLossSchema = z.strictObject({
   /** 0 turns the latency term off. */
@@ -111,39 +128,57 @@ export function latencyMatrices(sites: EdgeOpSite[], edges: number, ops: number,
 }
 
 /**
- * Per op of the space, whether the latency term prices it; null prices every op. Throws when
- * `weighted` leaves an edge nothing to price (a space of parameter-free ops only).
+ * What the latency term prices: null, every op at its share of the mixing weights (`all`); else the
+ * ops with weights (`weighted`: true per op of the space), each edge's weights renormalised over them,
+ * and with `dearFree` (`priced`) each parameter-free op's excess over that expectation at its odds.
  */
-export function pricedOps(ops: readonly string[], scope: LatencyOps = 'all'): boolean[] | null {
+export type LatencyPricing = { weighted: boolean[]; dearFree: boolean } | null;
+
+/** The pricing of a scope over the space's ops. Throws when a scope but `all` leaves an edge nothing to price (a space of parameter-free ops only). */
+export function pricedOps(ops: readonly string[], scope: LatencyOps = 'all'): LatencyPricing {
   if (scope === 'all') return null;
-  const priced = ops.map((op) => !PARAMETER_FREE_OPS.includes(op));
-  if (!priced.some(Boolean)) throw new Error(`latency ops 'weighted': the space's ops (${ops.join(', ')}) have none with weights to price`);
-  return priced;
+  const weighted = ops.map((op) => !PARAMETER_FREE_OPS.includes(op));
+  if (!weighted.some(Boolean)) throw new Error(`latency ops '${scope}': the space's ops (${ops.join(', ')}) have none with weights to price`);
+  return { weighted, dearFree: scope === 'priced' };
 }
+
+/** The identity going forward, no gradient going back: the excess's reference expectation is a constant of the step. */
+const stopGradient = (x: tf.Tensor): tf.Tensor => tf.customGrad((input) => ({ value: tf.clone(input as tf.Tensor), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) }))(x);
 
 /**
  * Expected latency (ms) under the given mixing weights: a scalar tensor, differentiable in them.
- * With `priced`, each edge's weights are renormalised over the priced ops (the others get none).
+ * With a pricing, each edge's weights are renormalised over its weighted ops (the others get none),
+ * and with `dearFree` each parameter-free op adds its odds times its excess over that (see above).
  */
-export function expectedLatency(weights: { normal: tf.Tensor; reduce: tf.Tensor }, lat: LatencyMatrices, priced: readonly boolean[] | null = null): tf.Scalar {
+export function expectedLatency(weights: { normal: tf.Tensor; reduce: tf.Tensor }, lat: LatencyMatrices, pricing: LatencyPricing = null): tf.Scalar {
   return tf.tidy(() => {
-    const over = (w: tf.Tensor): tf.Tensor => {
-      if (!priced) return w;
-      const masked = tf.mul(w, tf.tensor1d(priced.map(Number)));
-      return tf.div(masked, tf.sum(masked, 1, true));
+    const cost = (w: tf.Tensor, m: number[][]): tf.Tensor => {
+      const L = tf.tensor2d(m);
+      if (!pricing) return tf.sum(tf.mul(w, L));
+      const mask = tf.tensor1d(pricing.weighted.map(Number));
+      const mass = tf.sum(tf.mul(w, mask), 1, true);
+      const perEdge = tf.sum(tf.mul(tf.div(tf.mul(w, mask), mass), L), 1, true);
+      if (!pricing.dearFree) return tf.sum(perEdge);
+      const odds = tf.div(tf.mul(w, tf.sub(1, mask)), mass);
+      const excess = tf.relu(tf.sub(L, stopGradient(perEdge)));
+      return tf.add(tf.sum(perEdge), tf.sum(tf.mul(odds, excess)));
     };
-    return tf.add(tf.sum(tf.mul(over(weights.normal), tf.tensor2d(lat.normal))), tf.sum(tf.mul(over(weights.reduce), tf.tensor2d(lat.reduce)))) as tf.Scalar;
+    return tf.add(cost(weights.normal, lat.normal), cost(weights.reduce, lat.reduce)) as tf.Scalar;
   });
 }
 
-/** The uniform-weight expectation (over the priced ops when given): the scale T when no target is given. */
-export function uniformLatency(lat: LatencyMatrices, priced: readonly boolean[] | null = null): number {
-  const rowMean = (row: number[]): number => {
-    const xs = priced ? row.filter((_, k) => priced[k]) : row;
-    return xs.reduce((a, b) => a + b, 0) / xs.length;
+/** The uniform-weight expectation (under the pricing when given): the scale T when no target is given. */
+export function uniformLatency(lat: LatencyMatrices, pricing: LatencyPricing = null): number {
+  const rowCost = (row: number[]): number => {
+    if (!pricing) return row.reduce((a, b) => a + b, 0) / row.length;
+    const xs = row.filter((_, k) => pricing.weighted[k]);
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    // At uniform weights each parameter-free op's odds against the weighted ops are 1 / (their count).
+    const excess = pricing.dearFree ? row.reduce((s, l, k) => s + (pricing.weighted[k] ? 0 : Math.max(0, l - mean)), 0) / xs.length : 0;
+    return mean + excess;
   };
-  const mean = (m: number[][]): number => m.reduce((s, row) => s + rowMean(row), 0);
-  return mean(lat.normal) + mean(lat.reduce);
+  const total = (m: number[][]): number => m.reduce((s, row) => s + rowCost(row), 0);
+  return total(lat.normal) + total(lat.reduce);
 }
 
 /** One edge of a derived genotype on the table: its op's column and its supernet row's latencies. */

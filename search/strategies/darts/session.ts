@@ -19,7 +19,7 @@ import {
   applyWeightGradients, archGradientsFirstOrder, archStepSecondOrder, createArchOptimizer, weightGradients, type ArchLoss, type ArchOptimizer, type DartsBatch, type StepMetrics,
 } from './bilevel.ts';
 import type { DartsConfig } from './config.ts';
-import { expectedLatency, latencyAwareLoss, latencyMatrices, pricedOps, supernetSites, uniformLatency, type LatencyMatrices } from './latency.ts';
+import { expectedLatency, latencyAwareLoss, latencyMatrices, pricedOps, supernetSites, uniformLatency, type LatencyMatrices, type LatencyPricing } from './latency.ts';
 import { remedyMixer, remedyTerm } from './remedies.ts';
 
 /** Where a step stands: what its mixer, learning rate and architecture loss depend on. */
@@ -36,8 +36,8 @@ export interface DartsSession {
   readonly weights: NamedVariable[];
   readonly arch: ArchParams;
   readonly lat: LatencyMatrices;
-  /** The ops the latency term prices (latency.ts pricedOps; null: all). */
-  readonly priced: readonly boolean[] | null;
+  /** What the latency term prices (latency.ts pricedOps; null: every op). */
+  readonly priced: LatencyPricing;
   /** The uniform-weight expected latency, the latency term's scale when no target is given. */
   readonly latScale: number;
   archGradients(val: DartsBatch, a: DartsStepArgs): { grads: tf.Tensor[]; metrics: ArchStepMetrics };
