@@ -29,7 +29,6 @@
  *   alone would), not on the data-parallel workers.
  * Classification spaces only (the score is top-1 accuracy).
  */
-import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { join } from 'node:path';
 import { ZERO_OP } from '../../space/ops.ts';
@@ -39,13 +38,14 @@ import { createStepper, type Stepper } from '../../train/optimizer.ts';
 import { cosineLr } from '../../train/schedule.ts';
 import { createRng } from '../../util/rng.ts';
 import type { CellType, RunNote } from '../supernet.ts';
-import { CELL_TYPES, readEdgeWeights, readMixingWeights, type MixContext } from './arch.ts';
+import { CELL_TYPES, readEdgeWeights, readMixingWeights } from './arch.ts';
 import { weightStep, type XY } from './bilevel.ts';
 import { pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { firstEdgeOf } from './derive.ts';
 import type { DartsConfig } from './config.ts';
 import { disposeBatch, type DartsData } from './data.ts';
 import { archModule, type DartsSession } from './session.ts';
+import { fixedMixer, keepingBuffers, scoreSupernet, type CellWeights, type SupernetScore } from './supernet-score.ts';
 
 const int = z.int();
 
@@ -120,9 +120,6 @@ export function ptGenotype(s: PtState, nodes: number): CellGenotype {
   return { normal: half('normal'), normal_concat: concat, reduce: half('reduce'), reduce_concat: [...concat] };
 }
 
-/** One cell type's forward weights: mixing rows and, with edge normalisation, edge weights. */
-interface CellWeights { rows: number[][]; edges: number[] | null }
-
 /** The supernet's weights with the selection's decisions applied (decided edges one-hot, dropped edges zero). */
 export function projectedWeights(base: Record<CellType, CellWeights>, s: PtState, ops: readonly string[], nodes: number): Record<CellType, CellWeights> {
   const out = {} as Record<CellType, CellWeights>;
@@ -142,28 +139,8 @@ export function projectedWeights(base: Record<CellType, CellWeights>, s: PtState
   return out;
 }
 
-const contextOf = (w: Record<CellType, CellWeights>): MixContext => ({
-  normal: tf.tensor2d(w.normal.rows), reduce: tf.tensor2d(w.reduce.rows),
-  ...(w.normal.edges && w.reduce.edges ? { normalEdges: tf.tensor1d(w.normal.edges), reduceEdges: tf.tensor1d(w.reduce.edges) } : {}),
-});
-
-/** Accuracy and mean cross-entropy of the supernet on the batches under the given weights (BN on batch statistics). */
-function score(s: DartsSession, batches: XY[], w: Record<CellType, CellWeights>): { acc: number; loss: number } {
-  let hits = 0, loss = 0, n = 0;
-  for (const b of batches) {
-    const [h, l] = tf.tidy(() => {
-      const logits = s.net.forward(b.x, true, contextOf(w));
-      const ce = tf.losses.softmaxCrossEntropy(b.y, logits);
-      return [tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(b.y, 1)), 'float32')).dataSync()[0], ce.dataSync()[0]];
-    });
-    const m = b.x.shape[0];
-    hits += h; loss += l * m; n += m;
-  }
-  return { acc: hits / n, loss: loss / n };
-}
-
 /** `a` costs the supernet more than `b`: lower accuracy, or on a tie a higher loss. */
-const worse = (a: { acc: number; loss: number }, b: { acc: number; loss: number }): boolean => a.acc < b.acc || (a.acc === b.acc && a.loss > b.loss);
+const worse = (a: SupernetScore, b: SupernetScore): boolean => a.acc < b.acc || (a.acc === b.acc && a.loss > b.loss);
 
 export interface PtRun {
   config: DartsConfig;
@@ -216,10 +193,10 @@ export async function selectByPerturbation(r: PtRun): Promise<PtState | null> {
     for (let move = state.done; move < total; move++) {
       if (r.signal?.aborted) return null;
       const t0 = performance.now();
-      const buffers = s.net.buffers().map((b) => tf.clone(b.variable));
       const next: PtState = structuredClone(state);
       const scores: Record<string, unknown> = {};
-      try {
+      // Scoring runs BN in training mode, which moves the running statistics: they are put back.
+      keepingBuffers(s, () => {
         for (const t of CELL_TYPES) {
           const now = projectedWeights(base, state, ops, nodes);
           if (move < moves.edges[t].length) {
@@ -229,7 +206,7 @@ export async function selectByPerturbation(r: PtRun): Promise<PtState | null> {
             for (const k of candidates) {
               const w = structuredClone(now);
               w[t].rows[edge][k] = 0;
-              const sc = score(s, batches, w);
+              const sc = scoreSupernet(s, batches, w);
               row[ops[k]] = sc.acc;
               rowLoss[ops[k]] = sc.loss;
               if (!best || worse(sc, best)) best = { k, ...sc };
@@ -248,7 +225,7 @@ export async function selectByPerturbation(r: PtRun): Promise<PtState | null> {
                 const w = structuredClone(now);
                 w[t].rows[e] = w[t].rows[e].map(() => 0);
                 if (w[t].edges) w[t].edges[e] = 0;
-                const sc = score(s, batches, w);
+                const sc = scoreSupernet(s, batches, w);
                 round[e] = sc.acc;
                 roundLoss[e] = sc.loss;
                 if (!drop || worse(drop, sc)) drop = { e, ...sc };
@@ -263,11 +240,7 @@ export async function selectByPerturbation(r: PtRun): Promise<PtState | null> {
             scores[t] = { node, kept, accuracyWithout: dropped, lossWithout: droppedLoss };
           }
         }
-      } finally {
-        // Scoring ran BN in training mode, which moves the running statistics: put them back.
-        s.net.buffers().forEach((b, i) => b.variable.assign(buffers[i]));
-        tf.dispose(buffers);
-      }
+      });
       next.done = move + 1;
       if (tuner) {
         const trainB = data.batches('train', c.epochs + move);
@@ -276,7 +249,7 @@ export async function selectByPerturbation(r: PtRun): Promise<PtState | null> {
           if (r.signal?.aborted) return null;
           const b = trainB.next();
           try {
-            weightStep(s.net, s.weights, s.arch, b, tuner, cosineLr(next.step, tuneTotal, tuneLr, c.minLearningRate), () => contextOf(w));
+            weightStep(s.net, s.weights, s.arch, b, tuner, cosineLr(next.step, tuneTotal, tuneLr, c.minLearningRate), fixedMixer(w));
           } finally {
             disposeBatch(b);
           }

@@ -1,0 +1,77 @@
+/**
+ * Scoring the supernet under fixed mixing weights: what DARTS-PT's moves compare, and what a
+ * discretised genotype scores with the weights it inherits (bench/darts-supernet-fidelity.ts).
+ * Classification spaces only (the score is top-1 accuracy).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { CellGenotype } from '../../space/types.ts';
+import type { CellType } from '../supernet.ts';
+import { CELL_TYPES, type MixContext } from './arch.ts';
+import type { XY } from './bilevel.ts';
+import { firstEdgeOf } from './derive.ts';
+import type { DartsSession } from './session.ts';
+
+/** One cell type's forward weights: mixing rows and, with edge normalisation, edge weights. */
+export interface CellWeights { rows: number[][]; edges: number[] | null }
+
+export interface SupernetScore { acc: number; loss: number }
+
+const contextOf = (w: Record<CellType, CellWeights>): MixContext => ({
+  normal: tf.tensor2d(w.normal.rows), reduce: tf.tensor2d(w.reduce.rows),
+  ...(w.normal.edges && w.reduce.edges ? { normalEdges: tf.tensor1d(w.normal.edges), reduceEdges: tf.tensor1d(w.reduce.edges) } : {}),
+});
+
+/** A forward context of fixed weights (for weight steps taken under them). */
+export const fixedMixer = (w: Record<CellType, CellWeights>) => (): MixContext => contextOf(w);
+
+/** Accuracy and mean cross-entropy of the supernet on the batches under the given weights (BN on batch statistics). */
+export function scoreSupernet(s: DartsSession, batches: readonly XY[], w: Record<CellType, CellWeights>): SupernetScore {
+  let hits = 0, loss = 0, n = 0;
+  for (const b of batches) {
+    const [h, l] = tf.tidy(() => {
+      const logits = s.net.forward(b.x, true, contextOf(w));
+      const ce = tf.losses.softmaxCrossEntropy(b.y, logits);
+      return [tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(b.y, 1)), 'float32')).dataSync()[0], ce.dataSync()[0]];
+    });
+    const m = b.x.shape[0];
+    hits += h; loss += l * m; n += m;
+  }
+  return { acc: hits / n, loss: loss / n };
+}
+
+/** Scores under BN in training mode move the running statistics; this puts them back afterwards. */
+export function keepingBuffers<T>(s: DartsSession, fn: () => T): T {
+  const buffers = s.net.buffers().map((b) => tf.clone(b.variable));
+  try {
+    return fn();
+  } finally {
+    s.net.buffers().forEach((b, i) => b.variable.assign(buffers[i]));
+    tf.dispose(buffers);
+  }
+}
+
+/**
+ * A genotype as supernet weights: each of its edges one-hot at its operation, every other edge
+ * zero; with edge normalisation its edges keep the supernet's edge weights (as DARTS-PT's kept
+ * edges do), the others 0.
+ */
+export function genotypeWeights(g: CellGenotype, base: Record<CellType, CellWeights>, ops: readonly string[], nodes: number): Record<CellType, CellWeights> {
+  const out = {} as Record<CellType, CellWeights>;
+  for (const t of CELL_TYPES) {
+    const rows = base[t].rows.map((r) => r.map(() => 0));
+    const edges = base[t].edges && base[t].edges.map(() => 0);
+    const half = g[t];
+    if (half.length !== 2 * nodes) throw new Error(`genotype: the ${t} cell has ${half.length} edges, a ${nodes}-node supernet reads ${2 * nodes}`);
+    half.forEach(([op, input], i) => {
+      const node = Math.floor(i / 2);
+      if (input > node + 1) throw new Error(`genotype: node ${node} of the ${t} cell reads input ${input}, beyond its ${node + 2}`);
+      const k = ops.indexOf(op);
+      if (k < 0) throw new Error(`genotype: operation ${op} of the ${t} cell is not in the supernet's (${ops.join(', ')})`);
+      const e = firstEdgeOf(node) + input;
+      rows[e][k] = 1;
+      if (edges) edges[e] = base[t].edges![e];
+    });
+    out[t] = { rows, edges };
+  }
+  return out;
+}
