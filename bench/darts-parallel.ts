@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/darts-parallel.ts [--space darts-fmnist-small] [--batch 32] [--k 4] [--workers 1,2] [--rounds 5]`
+ * `node --import tsx bench/darts-parallel.ts [--space darts-fmnist-small] [--batch 32] [--k 4] [--workers 1,2] [--rounds 5] [--simultaneous true|false]`
  *
  * Step throughput of DARTS's data-parallel training (strategies/darts/parallel.ts): a first-order
  * search step (architecture half, then weight half) in this thread ("local", as --data-parallel 1
@@ -16,6 +16,14 @@
  * messages, the gradient copy, the barrier and the averaging cost nothing (the step's own
  * scaling: one shard's step against the whole batch's), and the N-worker group's CPU per step
  * beyond N such shard steps is what that machinery costs.
+ *
+ * The simultaneous update (config `update`, `--update simultaneous`): "local, simultaneous" is its
+ * one-thread step (the architecture and weight halves' gradients at the same state, then both
+ * applied), with the CPU of each half's gradients timed apart; "2 workers, halves" runs the two
+ * halves at once on 2 workers, each on the whole batch. Its ceiling on 2 free cores is the
+ * one-thread step's CPU over that of its larger half plus the rest (the applications, which both
+ * workers do), and its CPU beyond the one-thread step plus one more rest is what the group costs.
+ * `--simultaneous false` leaves both out.
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -24,13 +32,14 @@ import { dartsConfig } from '../search/strategies/darts/config.ts';
 import { loadDartsData, disposeBatch } from '../search/strategies/darts/data.ts';
 import type { DartsBatch } from '../search/strategies/darts/bilevel.ts';
 import { localSteps, parallelSteps, type DartsSteps } from '../search/strategies/darts/parallel.ts';
+import type { DartsConfig } from '../search/strategies/darts/config.ts';
 import { createDartsSession, withLatencySites, type DartsSession } from '../search/strategies/darts/session.ts';
 import { loadCellSpace } from '../search/strategies/darts/run.ts';
 
 const { values: args } = parseArgs({
   options: {
     space: { type: 'string', default: 'darts-fmnist-small' }, batch: { type: 'string', default: '32' }, k: { type: 'string', default: '4' },
-    workers: { type: 'string', default: '1,2' }, rounds: { type: 'string', default: '5' },
+    workers: { type: 'string', default: '1,2' }, rounds: { type: 'string', default: '5' }, simultaneous: { type: 'string', default: 'true' },
   },
 });
 const batch = Number(args.batch), rounds = Number(args.rounds);
@@ -43,12 +52,29 @@ const opLatency = withLatencySites(space, c, (sites) => Object.fromEntries(sites
 const ds = loadDartsData(c, 'classification');
 
 /** `shardOf`: the setting steps on the first batch/shardOf images of each batch (1: the whole batch). */
-interface Setting { name: string; workers: number; shardOf: number; session: DartsSession; steps: DartsSteps; ms: number[]; cpuMs: number[] }
+interface Setting {
+  name: string; workers: number; shardOf: number; update: DartsConfig['update']; session: DartsSession; steps: DartsSteps; ms: number[]; cpuMs: number[];
+  /** CPU ms of each step's architecture and weight gradients, timed apart (the one-thread simultaneous setting). */
+  halfMs: { arch: number[]; weight: number[] } | null;
+}
 const settings: Setting[] = [];
-const add = async (name: string, workers: number, shardOf = 1): Promise<void> => {
+const add = async (name: string, workers: number, shardOf = 1, update: DartsConfig['update'] = 'alternating'): Promise<void> => {
   const session = createDartsSession(space, c, opLatency);
-  const steps = workers === 0 ? localSteps(session, 1) : await parallelSteps(session, { ...c, dataParallel: workers }, opLatency, workers, false);
-  settings.push({ name, workers, shardOf, session, steps, ms: [], cpuMs: [] });
+  const cu = { ...c, update, dataParallel: Math.max(1, workers) };
+  const steps = workers === 0 ? localSteps(session, cu) : await parallelSteps(session, cu, opLatency, workers, false);
+  const s: Setting = { name, workers, shardOf, update, session, steps, ms: [], cpuMs: [], halfMs: null };
+  if (workers === 0 && update === 'simultaneous') {
+    // localSteps calls the session's halves by name: wrapping them times each half's gradients.
+    const halfMs = { arch: [] as number[], weight: [] as number[] };
+    const timed = <A extends unknown[], R>(f: (...args: A) => R, into: number[]) => (...args: A): R => {
+      const c0 = process.cpuUsage();
+      try { return f(...args); } finally { const u = process.cpuUsage(c0); into.push((u.user + u.system) / 1000); }
+    };
+    session.archGradients = timed(session.archGradients, halfMs.arch);
+    session.weightGradients = timed(session.weightGradients, halfMs.weight);
+    s.halfMs = halfMs;
+  }
+  settings.push(s);
 };
 const workerCounts = args.workers!.split(',').map(Number);
 const most = Math.max(...workerCounts);
@@ -56,6 +82,11 @@ if (!(most > 1 && batch % most === 0)) throw new Error(`--workers: the shard set
 await add('local', 0);
 for (const w of workerCounts) await add(`${w} worker${w > 1 ? 's' : ''}`, w);
 await add(`1 worker, one shard (${batch / most} images)`, 1, most);
+const simultaneous = args.simultaneous !== 'false';
+if (simultaneous) {
+  await add('local, simultaneous', 0, 1, 'simultaneous');
+  await add('2 workers, halves (simultaneous)', 2, 1, 'simultaneous');
+}
 /** The first n images of a classification batch (the caller disposes them). */
 const head = (b: DartsBatch, n: number): DartsBatch => {
   if ('pixels' in b) throw new Error('darts-parallel: the shard setting takes classification batches');
@@ -70,9 +101,9 @@ for (let r = 0; r <= rounds; r++) {
     const a = { epoch: 0, step: r, totalSteps, lr: c.learningRate, multiplier: 0 };
     const [ts, vs] = s.shardOf === 1 ? [t, v] : [head(t, batch / s.shardOf), head(v, batch / s.shardOf)];
     const t0 = performance.now(), c0 = process.cpuUsage();
-    await s.steps.arch(vs, ts, a);
-    await s.steps.weight(ts, a);
+    await s.steps.step(vs, ts, a);
     if (r > 0) { s.ms.push(performance.now() - t0); const u = process.cpuUsage(c0); s.cpuMs.push((u.user + u.system) / 1000); }
+    else if (s.halfMs) { s.halfMs.arch.length = 0; s.halfMs.weight.length = 0; }
     if (s.shardOf !== 1) { disposeBatch(ts); disposeBatch(vs); }
   }
   disposeBatch(t);
@@ -81,7 +112,7 @@ for (let r = 0; r <= rounds; r++) {
 for (const s of settings) { await s.steps.sync(); await s.steps.close(); s.session.dispose(); }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const one = settings.find((s) => s.workers === 1 && s.shardOf === 1);
+const one = settings.find((s) => s.workers === 1 && s.shardOf === 1 && s.update === 'alternating');
 console.log(`# darts-parallel: ${args.space}, batch ${batch}, K=${args.k}, ${backend.name} backend, first-order step, median of ${rounds} rounds after a warm-up`);
 console.log(`# load average before ${load0.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log('| setting | wall ms/step | images/s | wall speed-up over 1 worker | CPU ms/step (all threads) | CPU-bound speed-up over 1 worker |');
@@ -90,13 +121,22 @@ const ratio = (x: number, y: number): number => +(x / y).toFixed(2);
 const rows = settings.map((s) => ({
   setting: s.name, workers: s.workers, shardOf: s.shardOf, ms: Math.round(median(s.ms)), cpuMs: Math.round(median(s.cpuMs)), imagesPerS: +(batch / s.shardOf / (median(s.ms) / 1000)).toFixed(2),
   // The shard setting steps fewer images: its ratios are the ceiling, printed below.
-  speedup: one && s.shardOf === 1 ? ratio(median(one.ms), median(s.ms)) : null, cpuBoundSpeedup: one && s.workers > 0 && s.shardOf === 1 ? ratio(median(one.cpuMs) * s.workers, median(s.cpuMs)) : null, allMs: s.ms.map(Math.round),
+  // The halves split the step unevenly: their CPU-bound figure is the ceiling printed below, not this even split.
+  speedup: one && s.shardOf === 1 ? ratio(median(one.ms), median(s.ms)) : null, cpuBoundSpeedup: one && s.workers > 0 && s.shardOf === 1 && s.update === 'alternating' ? ratio(median(one.cpuMs) * s.workers, median(s.cpuMs)) : null, allMs: s.ms.map(Math.round),
 }));
 for (const r of rows) console.log(`| ${r.setting} | ${r.ms} | ${r.imagesPerS} | ${r.speedup ?? '-'} | ${r.cpuMs} | ${r.cpuBoundSpeedup ?? '-'} |`);
-const shard = settings.find((s) => s.shardOf === most)!, group = settings.find((s) => s.workers === most && s.shardOf === 1);
+const shard = settings.find((s) => s.shardOf === most)!, group = settings.find((s) => s.workers === most && s.shardOf === 1 && s.update === 'alternating');
 if (one && group) {
   const machinery = median(group.cpuMs) - most * median(shard.cpuMs);
   console.log(`# ceiling for ${most} workers (1 worker's step on the whole batch over its step on one shard): wall ${ratio(median(one.ms), median(shard.ms))}x, CPU ${ratio(median(one.cpuMs), median(shard.cpuMs))}x; `
     + `the ${most}-worker step's CPU beyond ${most} shard steps (messages, copies, barrier, averaging): ${Math.round(machinery)} ms of ${median(group.cpuMs).toFixed(0)} (${(100 * machinery / median(group.cpuMs)).toFixed(1)} %)`);
+}
+const sim = settings.find((s) => s.halfMs), halves = settings.find((s) => s.workers === 2 && s.update === 'simultaneous');
+if (sim && halves) {
+  const A = median(sim.halfMs!.arch), W = median(sim.halfMs!.weight), T = median(sim.cpuMs), rest = T - A - W;
+  const ceiling = T / (Math.max(A, W) + rest);
+  console.log(`# simultaneous: in one thread a step is ${Math.round(T)} CPU ms: architecture gradients ${Math.round(A)}, weight gradients ${Math.round(W)}, the rest (both applications, the statistics' restore) ${Math.round(rest)}; `
+    + `ceiling for the halves on 2 workers (the step over its larger half plus the rest, which both workers run): ${ratio(ceiling, 1)}x; `
+    + `the halves' wall speed-up over the one-thread simultaneous step ${ratio(median(sim.ms), median(halves.ms))}x; their CPU beyond the one-thread step plus one more rest: ${Math.round(median(halves.cpuMs) - T - rest)} ms of ${Math.round(median(halves.cpuMs))}`);
 }
 for (const r of rows) console.log(JSON.stringify(r));

@@ -47,7 +47,7 @@ const opLatency = withLatencySites(space, c, (sites) => Object.fromEntries(sites
 const ds = loadDartsData(c, 'classification');
 const settings = [{ name: 'copying Identity', kernel: copying }, { name: 'shared Identity', kernel: shared }].map((s) => {
   const session = createDartsSession(space, c, opLatency);
-  return { ...s, session, steps: localSteps(session, 1), cpuMs: [] as number[], calls: 0 };
+  return { ...s, session, steps: localSteps(session, c), cpuMs: [] as number[], calls: 0 };
 });
 const train = ds.batches('train', 0), val = ds.batches('val', 0);
 for (let r = 0; r <= rounds; r++) {
@@ -57,8 +57,7 @@ for (let r = 0; r <= rounds; r++) {
     use(s.kernel);
     identities = 0;
     const c0 = process.cpuUsage();
-    await s.steps.arch(v, t, a);
-    await s.steps.weight(t, a);
+    await s.steps.step(v, t, a);
     const u = process.cpuUsage(c0);
     if (r > 0) s.cpuMs.push((u.user + u.system) / 1000);
     s.calls = identities;

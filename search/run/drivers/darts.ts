@@ -48,6 +48,7 @@ const flagsSchema = z.strictObject({
   order: z.enum(['1', '2']).default('1'),
   'partial-channels': int(1).optional(),
   'data-parallel': int(1).default(D.dataParallel),
+  update: z.enum(['alternating', 'simultaneous']).default(D.update),
   'no-augment': z.boolean().optional(),
   'latency-weight': num.min(0).default(D.latency.weight),
   'latency-form': z.enum(LATENCY_FORMS).default(D.latency.form),
@@ -82,6 +83,10 @@ const HELP = `  a cell space; --dataset default ${D.dataset} (segmentation: ${SD
                      or the largest K below that splits the space's C into even parts; 1: plain DARTS)
   --data-parallel N  train the supernet on N worker threads, each on 1/N of every batch, gradients
                      averaged (default ${D.dataParallel}; first order only)
+  --update alternating|simultaneous   the first-order step's halves: the architecture step, then the weight
+                     step at the new alphas (default ${D.update}, DARTS); or both gradients at the same weights and
+                     alphas, then both applied, so the weight step sees the alphas one step late. With
+                     --data-parallel 2 the simultaneous halves run at once, one per worker, each on the whole batch
   --latency-weight W --latency-form linear|multiplicative|lagrange --latency-target MS   latency-aware loss
                      (lagrange: a constraint E[latency] <= MS with a multiplier that rises by W per step while over it)
   --latency-ops all|weighted|priced   the ops the expected latency prices: all (default), or only those with
@@ -123,7 +128,7 @@ function configOf(space: CellSpace, spacePath: string, common: { dataset?: strin
     ...base, space: spacePath, dataset: common.dataset ?? base.dataset, dataDir: f['data-dir'], seed: common.seed, backend: common.backend, segmentation,
     epochs: f.epochs, trainImages: f['train-images'] ?? base.trainImages, valImages: f['val-images'] ?? base.valImages, batchSize: f['batch-size'] ?? base.batchSize,
     learningRate: f.lr, minLearningRate: f['min-lr'], archLearningRate: f['arch-lr'], warmupEpochs: f['warmup-epochs'], selection: selectionOf(f), order: f.order === '2' ? 2 : 1, augment: !f['no-augment'],
-    partialChannels: f['partial-channels'] ?? defaultPartialChannels(space, base.partialChannels), dataParallel: f['data-parallel'],
+    partialChannels: f['partial-channels'] ?? defaultPartialChannels(space, base.partialChannels), dataParallel: f['data-parallel'], update: f.update,
     latency: latencyOf(f),
     remedy: { kind: f.remedy, weight: f.remedy === 'none' ? 0 : f['remedy-weight'] ?? DEFAULT_REMEDY_WEIGHT[f.remedy] },
     snapshotEvery: f['snapshot-every'], collapseShare: f['collapse-share'],

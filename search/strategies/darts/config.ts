@@ -60,6 +60,15 @@ export const dartsConfigSchema = z.strictObject({
    * batch, gradients averaged; 1 trains in the search's own thread. Runs stored before it existed had 1.
    */
   dataParallel: int.min(1).default(1),
+  /**
+   * The first-order step's two halves: `alternating` (DARTS) takes the architecture step, then
+   * the weight step at the new alphas; `simultaneous` computes both gradients at the same weights
+   * and alphas and then applies both (the weight step sees the alphas one step late), so that on
+   * 2 workers the halves run at once, one on each, each on the whole batch (parallel.ts), and
+   * BatchNorm's running statistics follow the weight half's batches only. Runs stored before it
+   * existed alternated.
+   */
+  update: z.enum(['alternating', 'simultaneous']).default('alternating'),
   augment: z.boolean(),
   latency: latencyLossSchema,
   remedy: remedySchema,
@@ -104,6 +113,7 @@ export const DEFAULT_DARTS_CONFIG: DartsConfig = {
   order: 1,
   partialChannels: 4,
   dataParallel: 1,
+  update: 'alternating',
   augment: true,
   latency: { weight: 0, form: 'linear' },
   remedy: { kind: 'none', weight: 0 },

@@ -6,8 +6,15 @@
  * loop's own session stays idle during the epoch and takes worker 0's state at its end, for the
  * checkpoint, the snapshots and the derived genotype.
  *
+ * With the simultaneous update (config `update`) and 2 workers the step is split by halves
+ * instead of by images: worker 0 computes the architecture gradients on the whole architecture
+ * batch while worker 1 computes the weight gradients on the whole weight batch, both at the same
+ * weights and alphas, and both workers apply both; the result is the one-thread simultaneous
+ * step's (localSteps), and no half-batch step is run (on the small supernets here a half batch
+ * costs well over half a batch's step: bench/data/darts-parallel.md).
+ *
  * The worker half is `createReplica` (loaded by the group in each thread by this module's URL),
- * the loop's half `createParallelSteps`.
+ * the loop's half `parallelSteps`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createDataParallel, type DataParallelGroup } from '../../train/data-parallel/group.ts';
@@ -74,6 +81,7 @@ export async function createReplica(args: unknown): Promise<Replica<PlainBatch, 
         disposeBatch(b);
       }
     },
+    skip: (_phase, a) => s.skipHalf(a),
     apply: (phase, grads, a) => (phase === 'arch' ? s.applyArchGradients(grads) : s.applyWeightGradients(grads, a)),
     async call(method, a) {
       if (method === 'save') return await s.save();
@@ -84,28 +92,65 @@ export async function createReplica(args: unknown): Promise<Replica<PlainBatch, 
   };
 }
 
-/** The halves of a search step as the loop calls them, whether the session trains here or on workers. */
+/** A step's figures: the architecture half's (null in a warm-up step) and the weight half's. */
+export interface DartsStepResult { arch: ArchStepMetrics | null; weight: StepMetrics }
+
+/** A search step as the loop calls it, whether the session trains here or on workers. */
 export interface DartsSteps {
-  arch(val: DartsBatch, train: DartsBatch, a: DartsStepArgs): Promise<ArchStepMetrics>;
-  weight(train: DartsBatch, a: DartsStepArgs): Promise<StepMetrics>;
+  /** The architecture half on `val` (none when null: a warm-up step), and the weight half on `train`, as the config's order and update say. */
+  step(val: DartsBatch | null, train: DartsBatch, a: DartsStepArgs): Promise<DartsStepResult>;
   /** Brings the loop's session up to the trained state (a no-op when it is the one trained). */
   sync(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Steps on the loop's own session: first or second order, gradients applied at once. */
-export function localSteps(s: DartsSession, order: 1 | 2): DartsSteps {
+/** The weight half on the loop's session, applied at once. */
+function localWeightStep(s: DartsSession, train: DartsBatch, a: DartsStepArgs): StepMetrics {
+  const { grads, metrics } = s.weightGradients(train, a);
+  try { s.applyWeightGradients(grads, a); } finally { tf.dispose(grads); }
+  return metrics;
+}
+
+/**
+ * Steps on the loop's own session. Alternating: the architecture step (first or second order),
+ * then the weight step. Simultaneous (first order): both halves' gradients at the same state,
+ * then both applied; the architecture half's forward pass leaves BatchNorm's running statistics
+ * as it found them, as on the architecture worker of parallelSteps, whose are not kept.
+ */
+export function localSteps(s: DartsSession, o: { order: 1 | 2; update: DartsConfig['update'] }): DartsSteps {
+  if (o.update === 'simultaneous' && o.order === 2) throw new Error('darts: the simultaneous update is first order only');
+  const buffers = s.net.buffers().map((b) => b.variable);
   return {
-    async arch(val, train, a) {
-      if (order === 2) return s.archStepSecondOrder(train, val, a);
-      const { grads, metrics } = s.archGradients(val, a);
-      try { s.applyArchGradients(grads); } finally { tf.dispose(grads); }
-      return metrics;
-    },
-    async weight(train, a) {
-      const { grads, metrics } = s.weightGradients(train, a);
-      try { s.applyWeightGradients(grads, a); } finally { tf.dispose(grads); }
-      return metrics;
+    async step(val, train, a) {
+      if (!val) return { arch: null, weight: localWeightStep(s, train, a) };
+      if (o.update === 'alternating') {
+        let arch: ArchStepMetrics;
+        if (o.order === 2) {
+          arch = s.archStepSecondOrder(train, val, a);
+        } else {
+          const { grads, metrics } = s.archGradients(val, a);
+          try { s.applyArchGradients(grads); } finally { tf.dispose(grads); }
+          arch = metrics;
+        }
+        return { arch, weight: localWeightStep(s, train, a) };
+      }
+      const before = buffers.map((b) => tf.clone(b));
+      let archGrads: tf.Tensor[] = [];
+      try {
+        const archHalf = s.archGradients(val, a);
+        archGrads = archHalf.grads;
+        buffers.forEach((b, i) => b.assign(before[i]));
+        const weightHalf = s.weightGradients(train, a);
+        try {
+          s.applyArchGradients(archGrads);
+          s.applyWeightGradients(weightHalf.grads, a);
+        } finally {
+          tf.dispose(weightHalf.grads);
+        }
+        return { arch: archHalf.metrics, weight: weightHalf.metrics };
+      } finally {
+        tf.dispose([...before, ...archGrads]);
+      }
     },
     sync: async () => {},
     close: async () => {},
@@ -129,9 +174,12 @@ function pooled(ms: ShardMetrics[], sizes: number[]): ArchStepMetrics {
 
 /**
  * Steps on `workers` threads, which start from the state of the loop's session `s` (its weights
- * and alphas, and its optimizers' slots when `resumed`). First order only.
+ * and alphas, and its optimizers' slots when `resumed`). First order only. Alternating: every
+ * batch cut into one shard per worker. Simultaneous: 2 workers, one half of the step each on the
+ * whole batch; a warm-up step (weight half only) runs on worker 1 alone, as it would in one thread.
  */
 export async function parallelSteps(s: DartsSession, c: DartsConfig, opLatency: Record<string, number>, workers: number, resumed: boolean): Promise<DartsSteps> {
+  if (c.update === 'simultaneous' && workers !== 2) throw new Error(`darts: the simultaneous update runs its two halves on 2 workers, not ${workers}`);
   const group: DataParallelGroup<PlainBatch, DartsStepArgs> = await createDataParallel({
     workers, replica: new URL(import.meta.url), args: { config: c, opLatency } satisfies ReplicaArgs, phases: [...PHASES], backend: c.backend,
   });
@@ -144,13 +192,23 @@ export async function parallelSteps(s: DartsSession, c: DartsConfig, opLatency: 
     await group.close();
     throw err;
   }
-  const run = async (phase: (typeof PHASES)[number], b: DartsBatch, a: DartsStepArgs): Promise<ArchStepMetrics> => {
+  const sharded = async (phase: (typeof PHASES)[number], b: DartsBatch, a: DartsStepArgs): Promise<ArchStepMetrics> => {
     const sizes = shardSizes(b.x.shape[0], workers);
     return pooled(await group.step(phase, shardBatch(b, sizes), sizes, a), sizes);
   };
+  const whole = (b: DartsBatch): PlainBatch => shardBatch(b, [b.x.shape[0]])[0];
+  const halves = async (val: DartsBatch | null, train: DartsBatch, a: DartsStepArgs): Promise<DartsStepResult> => {
+    const weight = { phase: 'weight', shard: whole(train), weight: 1, bufferWeight: 1 };
+    const [archM, weightM] = val
+      ? await group.run([...PHASES], [{ phase: 'arch', shard: whole(val), weight: 1, bufferWeight: 0 }, weight], a)
+      : await group.run(['weight'], [{ phase: null, shard: null, weight: 0, bufferWeight: 0 }, weight], a);
+    const one = (m: ShardMetrics | null, b: DartsBatch): ArchStepMetrics => pooled([m!], [b.x.shape[0]]);
+    return { arch: val ? one(archM, val) : null, weight: one(weightM, train) };
+  };
   return {
-    arch: (val, _train, a) => run('arch', val, a),
-    weight: (train, a) => run('weight', train, a),
+    step: c.update === 'simultaneous'
+      ? halves
+      : async (val, train, a) => ({ arch: val ? await sharded('arch', val, a) : null, weight: await sharded('weight', train, a) }),
     async sync() {
       await group.checkIdentical([...PHASES]);
       await s.load(await group.callOne(0, 'save') as SessionState);

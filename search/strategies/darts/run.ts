@@ -98,8 +98,14 @@ export function checkPartialChannels(c: DartsConfig, space: CellSpace): void {
 const supernetC = (space: CellSpace): number => (space.def.supernet ?? space.def.network).C;
 const splits = (space: CellSpace, k: number): boolean => k === 1 || (supernetC(space) % k === 0 && (supernetC(space) / k) % 2 === 0);
 
-/** Data parallelism splits every batch over the workers, and has the first-order step only (the second order's virtual step needs all of a batch's gradients in between). */
+/**
+ * Data parallelism splits every batch over the workers, and has the first-order step only (the
+ * second order's virtual step needs all of a batch's gradients in between); the simultaneous
+ * update is first order, and puts its two halves on 2 workers or none.
+ */
 export function checkDataParallel(c: DartsConfig): void {
+  if (c.update === 'simultaneous' && c.order === 2) throw new UsageError('--update simultaneous: takes the first-order step only; use --order 1');
+  if (c.update === 'simultaneous' && c.dataParallel > 2) throw new UsageError(`--data-parallel ${c.dataParallel}: the simultaneous update runs its two halves on 2 workers (--data-parallel 2) or in one thread`);
   if (c.dataParallel > 1 && c.order === 2) throw new UsageError(`--data-parallel ${c.dataParallel}: the second-order architecture step runs in one thread; use --order 1 or --data-parallel 1`);
   if (c.dataParallel > c.batchSize) throw new UsageError(`--data-parallel ${c.dataParallel}: a batch of ${c.batchSize} cannot give every worker an image`);
 }
@@ -157,8 +163,8 @@ export async function searchDarts(o: DartsSearch, hooks: DartsHooks = {}): Promi
 
     const ds = state.phase === 'search' || state.phase === 'select' ? loadDartsData(c, space.def.task) : null;
     if (state.phase === 'search' && ds) {
-      steps = c.dataParallel > 1 ? await parallelSteps(session, c, state.opLatency, c.dataParallel, state.checkpoint !== null) : localSteps(session, c.order);
-      log(`darts: ${space.name}, ${ds.counts.train} + ${ds.counts.val} images, ${c.epochs} epochs, batch ${c.batchSize}, order ${c.order}, partial channels 1/${c.partialChannels}, ${c.warmupEpochs ? `${c.warmupEpochs} warm-up epochs, ` : ''}remedy ${c.remedy.kind}, ${c.dataParallel > 1 ? `data-parallel on ${c.dataParallel} workers, ` : ''}supernet ${net.paramCount()} params, expected latency at uniform weights ${session.latScale.toFixed(3)} ms`);
+      steps = c.dataParallel > 1 ? await parallelSteps(session, c, state.opLatency, c.dataParallel, state.checkpoint !== null) : localSteps(session, c);
+      log(`darts: ${space.name}, ${ds.counts.train} + ${ds.counts.val} images, ${c.epochs} epochs, batch ${c.batchSize}, order ${c.order}, partial channels 1/${c.partialChannels}, ${c.warmupEpochs ? `${c.warmupEpochs} warm-up epochs, ` : ''}remedy ${c.remedy.kind}, ${c.update === 'simultaneous' ? 'simultaneous update, ' : ''}${c.dataParallel > 1 ? (c.update === 'simultaneous' ? 'its halves on 2 workers, ' : `data-parallel on ${c.dataParallel} workers, `) : ''}supernet ${net.paramCount()} params, expected latency at uniform weights ${session.latScale.toFixed(3)} ms`);
       for (let epoch = state.epoch; epoch < c.epochs; epoch++) {
         const rec = await runEpoch(epoch, c, space, ds, session, steps, { step: state.step, multiplier: state.latencyMultiplier }, hooks);
         if (!rec) return { status: 'stopped', epochs: records };
@@ -256,9 +262,8 @@ async function runEpoch(
     const val = searching ? valB.next() : null;
     try {
       const args: DartsStepArgs = { epoch, step, totalSteps, lr: cosineLr(step, totalSteps, c.learningRate, c.minLearningRate), multiplier };
-      const a = val && await steps.arch(val, train, args);
+      const { arch: a, weight: w } = await steps.step(val, train, args);
       if (a) multiplier = nextMultiplier(multiplier, a.expectedMs, c.latency);
-      const w = await steps.weight(train, args);
       const n = train.x.shape[0];
       tLoss += w.loss * n; seen += n;
       tMeter.add(w, train);

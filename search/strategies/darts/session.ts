@@ -46,6 +46,12 @@ export interface DartsSession {
   archStepSecondOrder(train: DartsBatch, val: DartsBatch, a: DartsStepArgs): ArchStepMetrics;
   weightGradients(train: DartsBatch, a: DartsStepArgs): { grads: tf.Tensor[]; metrics: StepMetrics };
   applyWeightGradients(grads: tf.Tensor[], a: DartsStepArgs): void;
+  /**
+   * Draws one forward pass's mixing weights and drops them: where a half of the step runs on
+   * another worker, this one still moves the epoch's Dirichlet generator (DrNAS) as the half
+   * would, at the same alphas, so that every worker's next draw is the same.
+   */
+  skipHalf(a: DartsStepArgs): void;
   save(): Promise<SessionState>;
   /** Loads a saved state; without optimizer slots (a fresh run) only the weights and alphas. */
   load(s: SessionState): Promise<void>;
@@ -127,6 +133,7 @@ export function createDartsSession(space: CellSpace, c: DartsConfig, opLatency: 
     },
     weightGradients: (train, a) => weightGradients(net, weights, train, mixerAt(a)),
     applyWeightGradients: (grads, a) => { applyWeightGradients(weights, grads, stepper, a.lr); },
+    skipHalf(a) { tf.tidy(() => { mixerAt(a)(); }); },
     async save() {
       return {
         weights: saveWeights(net), alphas: saveWeights(archModule(arch)),

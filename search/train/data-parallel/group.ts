@@ -11,7 +11,7 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { CLOSING, CONTROL_CELLS, type FromWorker, type InitReply, type ToWorker } from './protocol.ts';
+import { CLOSING, CONTROL_CELLS, type FromWorker, type InitReply, type ToWorker, type Work } from './protocol.ts';
 import type { ShardMetrics } from './replica.ts';
 
 type Body<T = ToWorker> = T extends unknown ? Omit<T, 'id'> : never;
@@ -32,6 +32,15 @@ export interface DataParallelGroup<Shard = unknown, Args = unknown> {
   readonly workers: number;
   /** One synchronous step: shard i goes to worker i, `sizes[i]` its examples; resolves to each worker's metrics. */
   step(phase: string, shards: Shard[], sizes: number[], args: Args): Promise<ShardMetrics[]>;
+  /**
+   * The general step: worker i computes the gradients of `work[i].phase` on `work[i].shard` (null:
+   * nothing), then every worker applies each of `phases`, in order, as the average of the
+   * gradients of the workers that computed it (weighted by `weight`), and takes the average of the
+   * workers' buffers weighted by `bufferWeight`. `step` is this with one phase on every worker;
+   * DARTS's simultaneous update puts its architecture half and its weight half on two workers.
+   * Resolves to each worker's metrics (null for a worker that computed nothing).
+   */
+  run(phases: string[], work: Array<Work & { shard: Shard | null }>, args: Args): Promise<Array<ShardMetrics | null>>;
   /** Calls the replicas' `call(method, args)`: on every worker, in worker order. */
   callAll(method: string, args?: unknown): Promise<unknown[]>;
   /** The same on one worker (0: the one whose state a checkpoint takes). */
@@ -96,14 +105,25 @@ export async function createDataParallel<Shard = unknown, Args = unknown>(o: Dat
     throw err;
   }
 
+  const run = async (phases: string[], work: Array<Work & { shard: unknown }>, args: unknown): Promise<Array<ShardMetrics | null>> => {
+    if (work.length !== o.workers) throw new Error(`data-parallel step: work for ${work.length} workers, the group has ${o.workers}`);
+    const stray = work.find((w) => w.phase !== null && !phases.includes(w.phase));
+    if (stray) throw new Error(`data-parallel step: a worker computes phase '${stray.phase}', not one of the step's (${phases.join(', ')})`);
+    const idle = phases.find((p) => !work.some((w) => w.phase === p && w.weight > 0));
+    if (idle) throw new Error(`data-parallel step: no worker computes phase '${idle}'`);
+    if (!work.some((w) => w.bufferWeight > 0)) throw new Error('data-parallel step: no worker\'s buffers are kept');
+    const plan: Work[] = work.map(({ phase, weight, bufferWeight }) => ({ phase, weight, bufferWeight }));
+    return await all((i) => ({ type: 'step', phases, shard: work[i].shard, args, work: plan })) as Array<ShardMetrics | null>;
+  };
+
   return {
     workers: o.workers,
     async step(phase, shards, sizes, args) {
       if (shards.length !== o.workers || sizes.length !== o.workers) throw new Error(`data-parallel step: ${shards.length} shards for ${o.workers} workers`);
       const total = sizes.reduce((a, b) => a + b, 0);
-      const fractions = sizes.map((n) => n / total);
-      return await all((i) => ({ type: 'step', phase, shard: shards[i], args, fractions })) as ShardMetrics[];
+      return await run([phase], shards.map((shard, i) => ({ phase, shard, weight: sizes[i] / total, bufferWeight: sizes[i] / total })), args) as ShardMetrics[];
     },
+    run: run as DataParallelGroup<Shard, Args>['run'],
     callAll: (method, args) => all(() => ({ type: 'call', method, args })),
     callOne: (worker, method, args) => send(worker, { type: 'call', method, args }),
     async checkIdentical(phases) {

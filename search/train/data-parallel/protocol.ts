@@ -1,18 +1,25 @@
 /**
  * Messages between a data-parallel group (group.ts) and its workers (worker.ts), and the layout
- * of the memory they share: one slot of float32s per worker, holding its shard's gradients then
- * its buffers, and an Int32 control block for the barrier every worker passes before it averages
- * the slots.
+ * of the memory they share: one slot of float32s per worker, holding the gradients it computed
+ * (of its phase, none when it has none) then its buffers, and an Int32 control block for the
+ * barrier every worker passes before it averages the slots.
  */
 import type { ShardMetrics } from './replica.ts';
 
 export type ToWorker =
   | { id: number; type: 'init'; replica: string; args: unknown; phases: string[]; backend?: string }
   | { id: number; type: 'attach'; slots: SharedArrayBuffer; control: SharedArrayBuffer; index: number; workers: number; slotFloats: number }
-  /** `fractions[i]`: worker i's share of the batch, the weight of its gradients in the average. */
-  | { id: number; type: 'step'; phase: string; shard: unknown; args: unknown; fractions: number[] }
+  /** One step of `phases` (applied in that order); `work[i]` is what worker i computes and how its slot counts; `shard` is this worker's. */
+  | { id: number; type: 'step'; phases: string[]; shard: unknown; args: unknown; work: Work[] }
   | { id: number; type: 'call'; method: string; args: unknown }
   | { id: number; type: 'digest'; phases: string[] };
+
+/**
+ * A worker's part of a step: the phase whose gradients it computes (null: none) and the weights
+ * of its slot in the averages, of its gradients among the workers of that phase (data-parallel:
+ * its share of the batch) and of its buffers among all workers (0: left out).
+ */
+export interface Work { phase: string | null; weight: number; bufferWeight: number }
 
 export type FromWorker =
   | { id: number; ok: true; value: unknown }

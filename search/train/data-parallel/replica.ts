@@ -28,6 +28,12 @@ export interface Replica<Shard = unknown, Args = unknown> {
   buffers(): tf.Variable[];
   /** The loss's gradients on this shard (one per variable of params(phase), tensors the group disposes) and what to report. */
   gradients(phase: string, shard: Shard, args: Args): { grads: tf.Tensor[]; metrics: ShardMetrics };
+  /**
+   * A phase of the step that another worker computes (group.run): called where this worker would
+   * have computed it, for state the computation advances besides the variables (DARTS's DrNAS
+   * draws its mixing weights from a generator), so that it stays equal on every worker.
+   */
+  skip?(phase: string, args: Args): void;
   /** Applies the group's averaged gradients of the phase (the same tensors on every worker). */
   apply(phase: string, grads: tf.Tensor[], args: Args): void;
   /** Anything else the caller asks every worker or one of them (save or load a checkpoint, read weights). */
