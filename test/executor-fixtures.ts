@@ -1,14 +1,14 @@
 /** Jobs and a benchmark table file for the executor, search-loop and CLI tests. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonFile, resolveSpacePath } from '../search/space/load.ts';
 import { formatNb201 } from '../search/space/tabular-cell.ts';
 import { allTabularCells, syntheticRow, toCsv, toCurveCsv } from './synthetic-nb201.ts';
 import type { EvalJob } from '../search/contracts/job.ts';
 import type { Genotype } from '../search/space/types.ts';
+import { tempDir as scratch } from './temp-dir.ts';
 
-export const tempDir = (): string => mkdtempSync(join(tmpdir(), 'cellscape-exec-'));
+export const tempDir = (): string => scratch('cellscape-exec-');
 
 /** The synthetic NAS-Bench-201 table over every cell, written as CSV into dir. */
 export function writeNb201Table(dir: string): string {

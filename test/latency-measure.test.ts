@@ -1,8 +1,7 @@
 /** Latency measurement, lookup tables and rank correlation on small real networks. */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../search/backend/index.ts';
@@ -15,6 +14,7 @@ import { latencyUnits } from '../search/latency/units.ts';
 import type { CellSpace } from '../search/space/cell.ts';
 import { loadSpace, resolveSpacePath } from '../search/space/load.ts';
 import { createRng } from '../search/util/rng.ts';
+import { tempDir } from './temp-dir.ts';
 
 const space = <CellSpace>loadSpace(resolveSpacePath('darts-fmnist-small'));
 const net = () => buildNetwork(space, space.sample(createRng(5)), { rng: createRng(1) });
@@ -75,7 +75,7 @@ describe('lookup table', () => {
   });
 
   test('a malformed table file is an error naming the file and the field', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cellscape-lut-'));
+    const dir = tempDir('cellscape-lut-');
     const path = join(dir, 'bad-lut.json');
     const good = { version: 1, runtime: 'tfjs', backend: 'wasm', threads: 1, space: 's', spaceHash: 'h', inShape: [28, 28, 1], warmup: 1, repeats: 3, created: '' };
     writeFileSync(path, JSON.stringify({ ...good, entries: { 'x@c1s1h1w1': { medianMs: 0.5, iqrMs: 0 } } }));

@@ -4,11 +4,10 @@
  * stopped and started again with its jobs.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './temp-dir.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'search/cli.ts');
@@ -39,7 +38,7 @@ export interface RedisServer {
 }
 
 export async function startRedis(): Promise<RedisServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'cellscape-redis-'));
+  const dir = tempDir('cellscape-redis-');
   const port = await freePort();
   let proc: ChildProcess | undefined;
   const ping = () => spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() === 'PONG';

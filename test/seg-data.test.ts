@@ -5,8 +5,7 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { loadDataset } from '../search/data/registry.ts';
@@ -16,6 +15,7 @@ import { loadMaskFolder } from '../search/data/segmentation/mask-folder.ts';
 import { segBatches } from '../search/data/segmentation/batches.ts';
 import { createRng } from '../search/util/rng.ts';
 import { UsageError } from '../search/util/errors.ts';
+import { tempDir } from './temp-dir.ts';
 
 let sources: ObjectSources;
 before(() => {
@@ -84,7 +84,7 @@ describe('scene generator', () => {
   });
 
   test('loadSceneDataset caches each split, reloads it identically and rebuilds a corrupted cache', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'seg-cache-'));
+    const dir = tempDir('seg-cache-');
     const o = { variant: 'context' as const, counts: { train: 6, val: 2, test: 2 }, cacheDir: dir };
     const first = loadSceneDataset(o);
     assert.equal(first.numClasses, 5);
@@ -132,7 +132,7 @@ describe('mask folder loader', () => {
     return PNG.sync.write(p);
   };
   const folder = (masks: Record<string, Buffer>, images: Record<string, Buffer>): { images: string; masks: string } => {
-    const root = mkdtempSync(join(tmpdir(), 'seg-folder-'));
+    const root = tempDir('seg-folder-');
     const dirs = { images: join(root, 'images'), masks: join(root, 'masks') };
     mkdirSync(dirs.images); mkdirSync(dirs.masks);
     for (const [f, b] of Object.entries(images)) writeFileSync(join(dirs.images, f), b);

@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSpace, SPACE_DEFS_DIR, spaceHash, parseSpaceDef } from '../search/space/load.ts';
 import { schemaFileText, SCHEMA_PATH } from '../search/space/write-schema.ts';
+import { tempDir } from './temp-dir.ts';
 
 const shipped = readdirSync(SPACE_DEFS_DIR).filter((f) => f.endsWith('.json') && f !== 'schema.json');
 const cifar = JSON.parse(readFileSync(join(SPACE_DEFS_DIR, 'darts-cifar10.json'), 'utf8'));
 
 function writeTemp(name: string, value: unknown): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'space-')), name);
+  const path = join(tempDir('space-'), name);
   writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
   return path;
 }

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { command } from '../search/commands/inspect.ts';
@@ -12,6 +11,7 @@ import { formatPythonGenotype } from '../search/space/python-repr.ts';
 import { createRng } from '../search/util/rng.ts';
 import type { CellGenotype } from '../search/space/types.ts';
 import { supernetEdgeCount } from '../search/nn/darts.ts';
+import { tempDir } from './temp-dir.ts';
 
 async function inspect(...argv: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
@@ -35,7 +35,7 @@ test('inspect DARTS_V2 reports the published size of the DARTS CIFAR-10 network 
 });
 
 test('inspect --json agrees with the text and reads files in every notation', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'inspect-'));
+  const dir = tempDir('inspect-');
   const files = {
     repr: [join(dir, 'g.txt'), formatPythonGenotype(NAMED_GENOTYPES.PDARTS)],
     json: [join(dir, 'g.json'), JSON.stringify(NAMED_GENOTYPES.PDARTS)],
@@ -105,7 +105,7 @@ test('block genotypes build (window and global attention included), and inspect 
   tf.dispose([x, logits]);
   const params = net.paramCount();
   net.dispose();
-  const path = join(mkdtempSync(join(tmpdir(), 'inspect-')), 'blocks.json');
+  const path = join(tempDir('inspect-'), 'blocks.json');
   writeFileSync(path, JSON.stringify({ genotype: g }));
   const report = JSON.parse((await inspect(path, '--json')).out);
   assert.equal(report.space, 'mobile-blocks');
