@@ -7,7 +7,8 @@
  * then stepped in turns, one step of each per round after a warm-up round, so that a change of
  * the machine's load hits them alike. Prints, per setting, the median wall time of a step, images
  * per second, the speed-up over the 1-worker group, the process's CPU time per step (all
- * threads) and the speed-up N workers would reach with a core each, CPU-bound: the 1-worker
+ * threads; beside it its system part, here mostly page faults) and the speed-up N workers
+ * would reach with a core each, CPU-bound: the 1-worker
  * group's CPU per step over the N-worker group's CPU per step per worker. On a machine shared with
  * other jobs the wall speed-up is bounded by the cores this job gets: read it beside the load.
  *
@@ -21,8 +22,8 @@
  * one-thread step (the architecture and weight halves' gradients at the same state, then both
  * applied), with the CPU of each half's gradients timed apart; "2 workers, halves" runs the two
  * halves at once on 2 workers, each on the whole batch. Its ceiling on 2 free cores is the
- * one-thread step's CPU over that of its larger half plus the rest (the applications, which both
- * workers do), and its CPU beyond the one-thread step plus one more rest is what the group costs.
+ * one-thread step's CPU over that of its larger half plus both applications (which both workers
+ * run), and its CPU beyond two halves and two applications is what the group costs.
  * `--simultaneous false` leaves both out.
  */
 import { loadavg } from 'node:os';
@@ -53,25 +54,30 @@ const ds = loadDartsData(c, 'classification');
 
 /** `shardOf`: the setting steps on the first batch/shardOf images of each batch (1: the whole batch). */
 interface Setting {
-  name: string; workers: number; shardOf: number; update: DartsConfig['update']; session: DartsSession; steps: DartsSteps; ms: number[]; cpuMs: number[];
-  /** CPU ms of each step's architecture and weight gradients, timed apart (the one-thread simultaneous setting). */
-  halfMs: { arch: number[]; weight: number[] } | null;
+  name: string; workers: number; shardOf: number; update: DartsConfig['update']; session: DartsSession; steps: DartsSteps; ms: number[]; cpuMs: number[]; sysMs: number[];
+  /** CPU ms of each step's architecture and weight gradients and of their two applications, timed apart (the one-thread simultaneous setting). */
+  halfMs: { arch: number[]; weight: number[]; apply: number[] } | null;
 }
 const settings: Setting[] = [];
 const add = async (name: string, workers: number, shardOf = 1, update: DartsConfig['update'] = 'alternating'): Promise<void> => {
   const session = createDartsSession(space, c, opLatency);
   const cu = { ...c, update, dataParallel: Math.max(1, workers) };
   const steps = workers === 0 ? localSteps(session, cu) : await parallelSteps(session, cu, opLatency, workers, false);
-  const s: Setting = { name, workers, shardOf, update, session, steps, ms: [], cpuMs: [], halfMs: null };
+  const s: Setting = { name, workers, shardOf, update, session, steps, ms: [], cpuMs: [], sysMs: [], halfMs: null };
   if (workers === 0 && update === 'simultaneous') {
-    // localSteps calls the session's halves by name: wrapping them times each half's gradients.
-    const halfMs = { arch: [] as number[], weight: [] as number[] };
-    const timed = <A extends unknown[], R>(f: (...args: A) => R, into: number[]) => (...args: A): R => {
+    // localSteps calls the session's methods by name: wrapping them times each part of the step.
+    const halfMs: NonNullable<Setting['halfMs']> = { arch: [], weight: [], apply: [] };
+    const timed = <A extends unknown[], R>(f: (...args: A) => R, into: number[], add = false) => (...args: A): R => {
       const c0 = process.cpuUsage();
-      try { return f(...args); } finally { const u = process.cpuUsage(c0); into.push((u.user + u.system) / 1000); }
+      try { return f(...args); } finally {
+        const u = process.cpuUsage(c0), ms = (u.user + u.system) / 1000;
+        if (add) into[into.length - 1] += ms; else into.push(ms);
+      }
     };
     session.archGradients = timed(session.archGradients, halfMs.arch);
     session.weightGradients = timed(session.weightGradients, halfMs.weight);
+    session.applyArchGradients = timed(session.applyArchGradients, halfMs.apply);
+    session.applyWeightGradients = timed(session.applyWeightGradients, halfMs.apply, true);
     s.halfMs = halfMs;
   }
   settings.push(s);
@@ -102,8 +108,8 @@ for (let r = 0; r <= rounds; r++) {
     const [ts, vs] = s.shardOf === 1 ? [t, v] : [head(t, batch / s.shardOf), head(v, batch / s.shardOf)];
     const t0 = performance.now(), c0 = process.cpuUsage();
     await s.steps.step(vs, ts, a);
-    if (r > 0) { s.ms.push(performance.now() - t0); const u = process.cpuUsage(c0); s.cpuMs.push((u.user + u.system) / 1000); }
-    else if (s.halfMs) { s.halfMs.arch.length = 0; s.halfMs.weight.length = 0; }
+    if (r > 0) { s.ms.push(performance.now() - t0); const u = process.cpuUsage(c0); s.cpuMs.push((u.user + u.system) / 1000); s.sysMs.push(u.system / 1000); }
+    else if (s.halfMs) for (const xs of Object.values(s.halfMs)) xs.length = 0;
     if (s.shardOf !== 1) { disposeBatch(ts); disposeBatch(vs); }
   }
   disposeBatch(t);
@@ -115,16 +121,16 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const one = settings.find((s) => s.workers === 1 && s.shardOf === 1 && s.update === 'alternating');
 console.log(`# darts-parallel: ${args.space}, batch ${batch}, K=${args.k}, ${backend.name} backend, first-order step, median of ${rounds} rounds after a warm-up`);
 console.log(`# load average before ${load0.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log('| setting | wall ms/step | images/s | wall speed-up over 1 worker | CPU ms/step (all threads) | CPU-bound speed-up over 1 worker |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+console.log('| setting | wall ms/step | images/s | wall speed-up over 1 worker | CPU ms/step (all threads) | of which system | CPU-bound speed-up over 1 worker |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 const ratio = (x: number, y: number): number => +(x / y).toFixed(2);
 const rows = settings.map((s) => ({
-  setting: s.name, workers: s.workers, shardOf: s.shardOf, ms: Math.round(median(s.ms)), cpuMs: Math.round(median(s.cpuMs)), imagesPerS: +(batch / s.shardOf / (median(s.ms) / 1000)).toFixed(2),
+  setting: s.name, workers: s.workers, shardOf: s.shardOf, ms: Math.round(median(s.ms)), cpuMs: Math.round(median(s.cpuMs)), sysMs: Math.round(median(s.sysMs)), imagesPerS: +(batch / s.shardOf / (median(s.ms) / 1000)).toFixed(2),
   // The shard setting steps fewer images: its ratios are the ceiling, printed below.
   // The halves split the step unevenly: their CPU-bound figure is the ceiling printed below, not this even split.
   speedup: one && s.shardOf === 1 ? ratio(median(one.ms), median(s.ms)) : null, cpuBoundSpeedup: one && s.workers > 0 && s.shardOf === 1 && s.update === 'alternating' ? ratio(median(one.cpuMs) * s.workers, median(s.cpuMs)) : null, allMs: s.ms.map(Math.round),
 }));
-for (const r of rows) console.log(`| ${r.setting} | ${r.ms} | ${r.imagesPerS} | ${r.speedup ?? '-'} | ${r.cpuMs} | ${r.cpuBoundSpeedup ?? '-'} |`);
+for (const r of rows) console.log(`| ${r.setting} | ${r.ms} | ${r.imagesPerS} | ${r.speedup ?? '-'} | ${r.cpuMs} | ${r.sysMs} | ${r.cpuBoundSpeedup ?? '-'} |`);
 const shard = settings.find((s) => s.shardOf === most)!, group = settings.find((s) => s.workers === most && s.shardOf === 1 && s.update === 'alternating');
 if (one && group) {
   const machinery = median(group.cpuMs) - most * median(shard.cpuMs);
@@ -133,10 +139,13 @@ if (one && group) {
 }
 const sim = settings.find((s) => s.halfMs), halves = settings.find((s) => s.workers === 2 && s.update === 'simultaneous');
 if (sim && halves) {
-  const A = median(sim.halfMs!.arch), W = median(sim.halfMs!.weight), T = median(sim.cpuMs), rest = T - A - W;
-  const ceiling = T / (Math.max(A, W) + rest);
-  console.log(`# simultaneous: in one thread a step is ${Math.round(T)} CPU ms: architecture gradients ${Math.round(A)}, weight gradients ${Math.round(W)}, the rest (both applications, the statistics' restore) ${Math.round(rest)}; `
-    + `ceiling for the halves on 2 workers (the step over its larger half plus the rest, which both workers run): ${ratio(ceiling, 1)}x; `
-    + `the halves' wall speed-up over the one-thread simultaneous step ${ratio(median(sim.ms), median(halves.ms))}x; their CPU beyond the one-thread step plus one more rest: ${Math.round(median(halves.cpuMs) - T - rest)} ms of ${Math.round(median(halves.cpuMs))}`);
+  // Per round, so that the parts add up to the step they were timed in.
+  const h = sim.halfMs!, T = median(sim.cpuMs);
+  const A = median(h.arch), W = median(h.weight), P = median(h.apply), other = median(sim.cpuMs.map((t, i) => t - h.arch[i] - h.weight[i] - h.apply[i]));
+  // Each worker computes one half and runs both applications; the restore of the statistics is the one-thread step's only.
+  const ceiling = T / (Math.max(A, W) + P);
+  console.log(`# simultaneous, one thread: ${Math.round(T)} CPU ms a step = architecture gradients ${Math.round(A)} + weight gradients ${Math.round(W)} + both applications ${Math.round(P)} + the rest ${Math.round(other)} (medians of each); `
+    + `ceiling for its halves on 2 workers (the step over the larger half plus both applications): ${ratio(ceiling, 1)}x. `
+    + `The 2-worker halves: wall ${ratio(median(sim.ms), median(halves.ms))}x the one-thread step's rate; CPU ${Math.round(median(halves.cpuMs))} ms, ${Math.round(median(halves.cpuMs) - A - W - 2 * P)} beyond the two halves and two applications (messages, copies, barrier, the skipped halves' draws)`);
 }
 for (const r of rows) console.log(JSON.stringify(r));
