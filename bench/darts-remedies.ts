@@ -1,7 +1,8 @@
 /**
  * `node --import tsx bench/darts-remedies.ts --out FILE.jsonl [--seeds 0,1,2] [--remedies none,beta,drnas,darts-minus]
  *    [--latency none,penalty,lagrange,penalty-weighted,lagrange-weighted,penalty-priced,lagrange-priced] [--epochs E] [--images N] [--batch B] [--k K] [--arch-lr LR]
- *    [--penalty-weight W] [--lagrange-weight W] [--target-frac F] [--warmup W] [--remedy-weight W] [--data-parallel N]`
+ *    [--penalty-weight W] [--lagrange-weight W] [--target-frac F] [--warmup W] [--remedy-weight W] [--data-parallel N]
+ *    [--update alternating|simultaneous]`
  *
  * DARTS with and without each remedy, at latency weight 0 (`none`), with today's penalty
  * (`penalty`: CE + W * E[latency] / E_uniform[latency]) and with the constraint (`lagrange`:
@@ -20,7 +21,8 @@
  * target: the supernet's E[latency] against the constraint's target, and the derived cell's table latency
  * against the same fraction of a uniform sample's. Defaults are the default DARTS
  * search's settings (search/strategies/darts/config.ts); `--remedy-weight` replaces every remedy's
- * default weight.
+ * default weight; `--update simultaneous` takes both halves of each step at the same weights and
+ * alphas (on 2 workers with `--data-parallel 2`), to compare with the alternating rows.
  */
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -47,7 +49,7 @@ const { values: a } = parseArgs({
     k: { type: 'string', default: String(D.partialChannels) }, 'arch-lr': { type: 'string', default: String(D.archLearningRate) },
     'penalty-weight': { type: 'string', default: '1' }, 'lagrange-weight': { type: 'string', default: '0.05' }, 'target-frac': { type: 'string', default: '0.8' },
     space: { type: 'string', default: D.space }, warmup: { type: 'string', default: String(D.warmupEpochs) },
-    'remedy-weight': { type: 'string' }, 'data-parallel': { type: 'string', default: String(D.dataParallel) },
+    'remedy-weight': { type: 'string' }, 'data-parallel': { type: 'string', default: String(D.dataParallel) }, update: { type: 'string', default: D.update },
   },
 });
 if (!a.out) throw new Error('--out FILE.jsonl is required (the bench appends to it and resumes from it)');
@@ -60,7 +62,10 @@ const remedies = list(a.remedies!).map((r) => { if (!(REMEDIES as readonly strin
 const latencies = list(a.latency!).map((l) => { if (!(LATENCY as readonly string[]).includes(l)) throw new Error(`--latency: unknown '${l}' (${LATENCY.join(', ')})`); return l as LatencySetting; });
 const seeds = list(a.seeds!).map(Number);
 const sizes = { epochs: Number(a.epochs), trainImages: Number(a.images), valImages: Number(a.images), batchSize: Number(a.batch), partialChannels: Number(a.k), archLearningRate: Number(a['arch-lr']),
-  warmupEpochs: Number(a.warmup), dataParallel: Number(a['data-parallel']) };
+  warmupEpochs: Number(a.warmup), dataParallel: Number(a['data-parallel']),
+  // Only a non-default update enters the sizes, so that the rows (and keys) of alternating searches stay as they were.
+  ...(a.update === 'alternating' ? {} : { update: a.update as 'simultaneous' }) };
+if (a.update !== 'alternating' && a.update !== 'simultaneous') throw new Error(`--update: alternating or simultaneous, got '${a.update}'`);
 const remedyWeight = (r: RemedyKind): number => (r === 'none' ? 0 : a['remedy-weight'] === undefined ? DEFAULT_REMEDY_WEIGHT[r] : Number(a['remedy-weight']));
 
 /** One epoch of a search: mean edge entropy per cell type, the largest normal-cell weight, parameter-free edges of the derived normal cell. */
