@@ -18,6 +18,8 @@ export interface WeightedLayer extends Layer {
 export interface EdgeForward {
   /** Coefficient of the edge's auxiliary skip, when it has one (DARTS-). */
   auxSkip?: number;
+  /** The index of the one op to compute (times its weight); the others are left out. */
+  only?: number;
 }
 
 export const isWeighted = (l: Layer): l is WeightedLayer => typeof (l as Partial<WeightedLayer>).forwardWeighted === 'function';
@@ -49,6 +51,8 @@ export interface CellForward {
   weights?: tf.Tensor;
   /** Per-edge scale of the weighted edges' outputs, [edges] (PC-DARTS edge normalisation). */
   edgeWeights?: tf.Tensor;
+  /** Per weighted edge, its one op, null to leave the edge out, undefined for the mixture (ForwardContext.paths). */
+  paths?: readonly (number | null | undefined)[];
   auxSkip?: number;
   dropPathProb?: number;
   rng?: Rng;
@@ -88,14 +92,21 @@ export class DartsCell extends Module {
       const sums: tf.Tensor[][] = Array.from({ length: this.config.nodes }, () => []);
       const rows = f.weights ? tf.unstack(f.weights) : undefined;
       const scales = f.edgeWeights ? tf.unstack(f.edgeWeights) : undefined;
+      if (f.paths && f.paths.length !== this.config.edges.length) throw new Error(`paths: ${f.paths.length} entries for a cell of ${this.config.edges.length} edges`);
+      const nodeSum = (node: number): tf.Tensor => {
+        if (sums[node].length === 0) throw new Error(`paths: node ${node} of the cell has all its input edges left out`);
+        return tf.addN(sums[node]);
+      };
       this.config.edges.forEach((e, i) => {
         // Nodes are filled in order, so every input of node e.node exists once we reach its edges.
-        while (states.length < e.node + 2) states.push(tf.addN(sums[states.length - 2]));
+        while (states.length < e.node + 2) states.push(nodeSum(states.length - 2));
         const op = this.edges.items[i];
+        const only = f.paths?.[i];
+        if (only === null) return;
         let h: tf.Tensor;
         if (isWeighted(op)) {
           if (!rows) throw new Error('a supernet cell needs mixing weights at forward time');
-          h = op.forwardWeighted(states[e.input], rows[i], training, { auxSkip: f.auxSkip });
+          h = op.forwardWeighted(states[e.input], rows[i], training, { auxSkip: f.auxSkip, only });
           if (scales) h = tf.mul(h, scales[i]);
         } else {
           h = op.forward(states[e.input], training);
@@ -103,7 +114,7 @@ export class DartsCell extends Module {
         if (training && f.dropPathProb && !(op instanceof Identity)) h = dropPath(h, f.dropPathProb, f.rng);
         sums[e.node].push(h);
       });
-      while (states.length < this.config.nodes + 2) states.push(tf.addN(sums[states.length - 2]));
+      while (states.length < this.config.nodes + 2) states.push(nodeSum(states.length - 2));
       return tf.concat(this.config.concat.map((c) => states[c]), 3);
     });
   }

@@ -10,7 +10,7 @@ import type { Task } from '../contracts/task.ts';
 import { Layer, ModuleList, Sequential, type ModuleConfig, type Shape } from './module.ts';
 import { BatchNorm, Conv2d, Dense, GlobalAvgPool, Pool2d, ReLU, Zero } from './layers.ts';
 import { buildOp } from './ops.ts';
-import { DartsCell, defaultEdgeFactory, genotypeWiring, supernetWiring, type EdgeFactory, type WeightedLayer } from './cell.ts';
+import { DartsCell, defaultEdgeFactory, genotypeWiring, supernetWiring, type EdgeFactory, type EdgeForward, type WeightedLayer } from './cell.ts';
 import { Backbone, Network, atLevelEnds, type BackboneOutput, type ForwardContext } from './network.ts';
 import { buildCellStack, cellStackFlops, cellStackShapes, runCellStack, type CellPlan } from './cell-stack.ts';
 import { buildHead, type HeadKind } from './heads.ts';
@@ -152,7 +152,8 @@ export function buildSupernetCandidate(name: string, C: number, stride: number, 
 
 /**
  * DARTS MixedOp: sum_k w_k * op_k(x) over the candidate ops (buildSupernetCandidate), weights
- * given at forward time. Zero ops contribute nothing and are skipped.
+ * given at forward time. Zero ops contribute nothing and are skipped; with `only`, that op alone
+ * is computed (a single-path pass).
  */
 export class MixedOp extends Layer implements WeightedLayer {
   readonly kind = 'mixed_op';
@@ -165,9 +166,13 @@ export class MixedOp extends Layer implements WeightedLayer {
     this.ops = this.addChild('ops', new ModuleList(ops.map((name) => buildSupernetCandidate(name, C, stride, rng, shift))));
   }
 
-  forwardWeighted(x: tf.Tensor, weights: tf.Tensor, training: boolean): tf.Tensor {
+  forwardWeighted(x: tf.Tensor, weights: tf.Tensor, training: boolean, edge: EdgeForward = {}): tf.Tensor {
+    const { only } = edge;
+    if (only !== undefined && !(Number.isInteger(only) && only >= 0 && only < this.ops.items.length)) {
+      throw new Error(`paths: op index ${only} on an edge of ${this.ops.items.length} ops (${this.config.ops.join(', ')})`);
+    }
     return tf.tidy(() => {
-      const live = this.ops.items.flatMap((op, k) => (op instanceof Zero ? [] : [k]));
+      const live = this.ops.items.flatMap((op, k) => (op instanceof Zero || (only !== undefined && k !== only) ? [] : [k]));
       if (live.length === 0) return tf.zeros(this.outputShapeOf(x));
       // The conv ops all start with ReLU(x): computed once, it is one pass (and one kept tensor) per edge instead of four.
       let relu: tf.Tensor | undefined;

@@ -17,6 +17,13 @@ export interface ForwardContext {
   reduceEdges?: tf.Tensor;
   /** Coefficient of the auxiliary skip of supernet edges built with one (DARTS-). */
   auxSkip?: number;
+  /**
+   * Per cell type and supernet edge, the one op the edge computes (its output times that op's
+   * mixing weight), null for an edge left out of its node's sum, or undefined for the whole
+   * mixture: a single-path pass costs one op an edge instead of all of them. Where the weights are
+   * one-hot (zero) on those rows, the result equals the full mixture's.
+   */
+  paths?: Partial<Record<'normal' | 'reduce', readonly (number | null | undefined)[]>>;
   /** DARTS drop-path probability for non-identity edges in training; needs `rng` for the masks. */
   dropPathProb?: number;
   rng?: Rng;

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.ts';
 import { Layer, type Shape } from './module.ts';
-import type { WeightedLayer } from './cell.ts';
+import type { EdgeForward, WeightedLayer } from './cell.ts';
 import { MixedOp } from './darts.ts';
 
 /** Position of channel c after PC-DARTS's channel_shuffle(x, groups) of C channels. */
@@ -44,15 +44,15 @@ export class PartialChannelMixedOp extends Layer implements WeightedLayer {
     this.mixed = this.addChild('mixed', new MixedOp(ops, C / k, stride, rng, shift));
   }
 
-  forwardWeighted(x: tf.Tensor, weights: tf.Tensor, training: boolean): tf.Tensor {
+  forwardWeighted(x: tf.Tensor, weights: tf.Tensor, training: boolean, edge: EdgeForward = {}): tf.Tensor {
     const { C, k, stride } = this.config;
-    if (k === 1) return this.mixed.forwardWeighted(x, weights, training);
+    if (k === 1) return this.mixed.forwardWeighted(x, weights, training, edge);
     return tf.tidy(() => {
       const p = C / k;
       const [b, h, w] = x.shape;
       const flat = (t: tf.Tensor): tf.Tensor2D => tf.reshape(t, [-1, t.shape[3]!]);
       const part = tf.reshape(tf.matMul(flat(x), channelMap(C, p, (r) => (r < p ? r : null))), [b, h, w, p]);
-      const y = this.mixed.forwardWeighted(part, weights, training);
+      const y = this.mixed.forwardWeighted(part, weights, training, edge);
       const [, oh, ow] = y.shape;
       const placeMixed = channelMap(p, C, (r) => shuffledChannel(r, C, k));
       const bypassIn = stride === 1 ? x : tf.maxPool(x as tf.Tensor4D, 2, 2, 'same');

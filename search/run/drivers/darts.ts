@@ -15,7 +15,7 @@ import type { CellSpace } from '../../space/cell.ts';
 import type { CellGenotype } from '../../space/types.ts';
 import type { Store } from '../../store/store.ts';
 import {
-  DEFAULT_DARTS_CONFIG as D, SEGMENTATION_DARTS_DEFAULTS as SD, dartsConfigSchema, dartsStateSchema, type DartsConfig, type DartsState,
+  DEFAULT_DARTS_CONFIG as D, SEGMENTATION_DARTS_DEFAULTS as SD, dartsConfigSchema, dartsStateSchema, WEIGHT_SAMPLINGS, type DartsConfig, type DartsState,
 } from '../../strategies/darts/config.ts';
 import { LATENCY_FORMS, LATENCY_OPS } from '../../strategies/darts/latency.ts';
 import { DEFAULT_PT, SELECTIONS } from '../../strategies/darts/pt.ts';
@@ -49,6 +49,7 @@ const flagsSchema = z.strictObject({
   'partial-channels': int(1).optional(),
   'data-parallel': int(1).default(D.dataParallel),
   update: z.enum(['alternating', 'simultaneous']).default(D.update),
+  'weight-sampling': z.enum(WEIGHT_SAMPLINGS).default(D.weightSampling),
   'no-augment': z.boolean().optional(),
   'latency-weight': num.min(0).default(D.latency.weight),
   'latency-form': z.enum(LATENCY_FORMS).default(D.latency.form),
@@ -87,6 +88,9 @@ const HELP = `  a cell space; --dataset default ${D.dataset} (segmentation: ${SD
                      step at the new alphas (default ${D.update}, DARTS); or both gradients at the same weights and
                      alphas, then both applied, so the weight step sees the alphas one step late. With
                      --data-parallel 2 the simultaneous halves run at once, one per worker, each on the whole batch
+  --weight-sampling mixture|uniform-cell   what a weight step trains: every op of every edge, weighted
+                     (default ${D.weightSampling}, DARTS); or one cell drawn uniformly per step, one op an edge
+                     (single-path, as SPOS), the context a discrete cell is scored in; the alphas' steps keep the mixture
   --latency-weight W --latency-form linear|multiplicative|lagrange --latency-target MS   latency-aware loss
                      (lagrange: a constraint E[latency] <= MS with a multiplier that rises by W per step while over it)
   --latency-ops all|weighted|priced   the ops the expected latency prices: all (default), or only those with
@@ -128,7 +132,7 @@ function configOf(space: CellSpace, spacePath: string, common: { dataset?: strin
     ...base, space: spacePath, dataset: common.dataset ?? base.dataset, dataDir: f['data-dir'], seed: common.seed, backend: common.backend, segmentation,
     epochs: f.epochs, trainImages: f['train-images'] ?? base.trainImages, valImages: f['val-images'] ?? base.valImages, batchSize: f['batch-size'] ?? base.batchSize,
     learningRate: f.lr, minLearningRate: f['min-lr'], archLearningRate: f['arch-lr'], warmupEpochs: f['warmup-epochs'], selection: selectionOf(f), order: f.order === '2' ? 2 : 1, augment: !f['no-augment'],
-    partialChannels: f['partial-channels'] ?? defaultPartialChannels(space, base.partialChannels), dataParallel: f['data-parallel'], update: f.update,
+    partialChannels: f['partial-channels'] ?? defaultPartialChannels(space, base.partialChannels), dataParallel: f['data-parallel'], update: f.update, weightSampling: f['weight-sampling'],
     latency: latencyOf(f),
     remedy: { kind: f.remedy, weight: f.remedy === 'none' ? 0 : f['remedy-weight'] ?? DEFAULT_REMEDY_WEIGHT[f.remedy] },
     snapshotEvery: f['snapshot-every'], collapseShare: f['collapse-share'],

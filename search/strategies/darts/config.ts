@@ -16,6 +16,8 @@ import { latencyLossSchema } from './latency.ts';
 import { ptStateSchema, selectionSchema } from './pt.ts';
 import { remedySchema } from './remedies.ts';
 
+export const WEIGHT_SAMPLINGS = ['mixture', 'uniform-cell'] as const;
+
 const int = z.int();
 export const dartsConfigSchema = z.strictObject({
   strategy: z.literal('darts'),
@@ -69,6 +71,15 @@ export const dartsConfigSchema = z.strictObject({
    * existed alternated.
    */
   update: z.enum(['alternating', 'simultaneous']).default('alternating'),
+  /**
+   * What a weight step trains: `mixture` (DARTS), every op of every edge, weighted by the
+   * architecture; `uniform-cell`, one cell drawn uniformly from the space per step, each of its
+   * edges one op (single-path training, as SPOS and Li & Talwalkar's random search with weight
+   * sharing train), so that the weights learn in the context a discrete cell is scored and
+   * derived in, at one op an edge. Architecture steps keep the mixture. Runs stored before it
+   * existed: mixture.
+   */
+  weightSampling: z.enum(WEIGHT_SAMPLINGS).default('mixture'),
   augment: z.boolean(),
   latency: latencyLossSchema,
   remedy: remedySchema,
@@ -114,6 +125,7 @@ export const DEFAULT_DARTS_CONFIG: DartsConfig = {
   partialChannels: 4,
   dataParallel: 1,
   update: 'alternating',
+  weightSampling: 'mixture',
   augment: true,
   latency: { weight: 0, form: 'linear' },
   remedy: { kind: 'none', weight: 0 },

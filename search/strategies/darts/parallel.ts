@@ -81,7 +81,7 @@ export async function createReplica(args: unknown): Promise<Replica<PlainBatch, 
         disposeBatch(b);
       }
     },
-    skip: (_phase, a) => s.skipHalf(a),
+    skip: (phase, a) => s.skipHalf(phase === 'arch' ? 'arch' : 'weight', a),
     apply: (phase, grads, a) => (phase === 'arch' ? s.applyArchGradients(grads) : s.applyWeightGradients(grads, a)),
     async call(method, a) {
       if (method === 'save') return await s.save();

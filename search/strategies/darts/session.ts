@@ -11,16 +11,19 @@ import type { Network } from '../../nn/network.ts';
 import { buildSupernet } from '../../space/build.ts';
 import { buildSegmentationSupernet } from '../../space/seg-build.ts';
 import type { CellSpace } from '../../space/cell.ts';
+import type { CellGenotype } from '../../space/types.ts';
+import type { CellType } from '../supernet.ts';
 import { loadOptimizer, loadWeights, saveOptimizer, saveWeights, type SavedTensor } from '../../train/checkpoint.ts';
 import { createStepper, type Stepper } from '../../train/optimizer.ts';
 import { createRng, type Rng } from '../../util/rng.ts';
-import { createArchParams, type ArchParams, type Mixer } from './arch.ts';
+import { CELL_TYPES, createArchParams, readEdgeWeights, type ArchParams, type Mixer } from './arch.ts';
 import {
   applyWeightGradients, archGradientsFirstOrder, archStepSecondOrder, createArchOptimizer, weightGradients, type ArchLoss, type ArchOptimizer, type DartsBatch, type StepMetrics,
 } from './bilevel.ts';
 import type { DartsConfig } from './config.ts';
 import { expectedLatency, latencyAwareLoss, latencyMatrices, pricedOps, supernetSites, uniformLatency, type LatencyMatrices, type LatencyPricing } from './latency.ts';
-import { remedyMixer, remedyTerm } from './remedies.ts';
+import { auxSkipAt, remedyMixer, remedyTerm } from './remedies.ts';
+import { fixedMixer, genotypeWeights, type CellWeights } from './supernet-score.ts';
 
 /** Where a step stands: what its mixer, learning rate and architecture loss depend on. */
 export interface DartsStepArgs { epoch: number; step: number; totalSteps: number; lr: number; multiplier: number }
@@ -51,7 +54,7 @@ export interface DartsSession {
    * another worker, this one still moves the epoch's Dirichlet generator (DrNAS) as the half
    * would, at the same alphas, so that every worker's next draw is the same.
    */
-  skipHalf(a: DartsStepArgs): void;
+  skipHalf(phase: 'arch' | 'weight', a: DartsStepArgs): void;
   save(): Promise<SessionState>;
   /** Loads a saved state; without optimizer slots (a fresh run) only the weights and alphas. */
   load(s: SessionState): Promise<void>;
@@ -80,6 +83,19 @@ export function withLatencySites<T>(space: CellSpace, c: DartsConfig, fn: (sites
 
 /** The generator of DrNAS's Dirichlet samples in an epoch: a function of seed and epoch, so that a resumed epoch draws what an uninterrupted one would. */
 const epochRng = (c: DartsConfig, epoch: number): Rng => createRng([0x5eed, c.seed >>> 0, epoch, 0xd1c7]);
+
+/** A `uniform-cell` weight step's cell: a function of seed and step alone, so that a resumed run and every data-parallel worker draw the same one. */
+export const stepCell = (space: CellSpace, seed: number, step: number): CellGenotype => space.sample(createRng([0xce11, seed >>> 0, step, 0x5a3b]));
+
+/** A `uniform-cell` weight step's forward context: its cell as one-hot rows; with edge normalisation its edges keep the current edge weights, as a scored genotype's do (genotypeWeights). */
+function sampledCellMixer(space: CellSpace, c: DartsConfig, arch: ArchParams, a: DartsStepArgs): Mixer {
+  const g = stepCell(space, c.seed, a.step);
+  const edges = readEdgeWeights(arch);
+  const base = Object.fromEntries(CELL_TYPES.map((t) => [t, { rows: Array.from({ length: arch[t].shape[0] }, () => arch.ops.map(() => 0)), edges: edges?.[t] ?? null }])) as Record<CellType, CellWeights>;
+  const mix = fixedMixer(genotypeWeights(g, base, arch.ops, arch.nodes));
+  const auxSkip = auxSkipAt(c.remedy, a.step, a.totalSteps);
+  return () => ({ ...mix(), ...(auxSkip ? { auxSkip } : {}) });
+}
 
 /** The alphas as a module, so that train/checkpoint saves and loads them by name like weights. */
 export function archModule(arch: ArchParams): Parameters<typeof saveWeights>[0] {
@@ -131,9 +147,13 @@ export function createDartsSession(space: CellSpace, c: DartsConfig, opLatency: 
       const m = archStepSecondOrder(net, weights, arch, train, val, archLoss(a, seen), archOpt, { xi: a.lr, weightDecay: c.weightDecay, mixer: mixerAt(a) });
       return { ...m, expectedMs: seen.expectedMs };
     },
-    weightGradients: (train, a) => weightGradients(net, weights, train, mixerAt(a)),
+    weightGradients: (train, a) => weightGradients(net, weights, train, c.weightSampling === 'uniform-cell' ? sampledCellMixer(space, c, arch, a) : mixerAt(a)),
     applyWeightGradients: (grads, a) => { applyWeightGradients(weights, grads, stepper, a.lr); },
-    skipHalf(a) { tf.tidy(() => { mixerAt(a)(); }); },
+    skipHalf(phase, a) {
+      // A sampled cell's draw is stateless; only the mixture moves the epoch's generator.
+      if (phase === 'weight' && c.weightSampling === 'uniform-cell') return;
+      tf.tidy(() => { mixerAt(a)(); });
+    },
     async save() {
       return {
         weights: saveWeights(net), alphas: saveWeights(archModule(arch)),

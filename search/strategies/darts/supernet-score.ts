@@ -16,9 +16,24 @@ export interface CellWeights { rows: number[][]; edges: number[] | null }
 
 export interface SupernetScore { acc: number; loss: number }
 
+/**
+ * Per edge, the op a single-path pass can compute alone without changing the result: the one
+ * nonzero weight of its row; null for an edge that adds nothing (a zero row, and with edge
+ * normalisation a zero edge weight, since its bypassed channels flow otherwise); undefined
+ * (the whole mixture) for any other row.
+ */
+export function pathsOf(w: CellWeights): (number | null | undefined)[] {
+  return w.rows.map((r, e) => {
+    const live = r.flatMap((x, k) => (x !== 0 ? [k] : []));
+    if (live.length === 1) return live[0];
+    return live.length === 0 && (!w.edges || w.edges[e] === 0) ? null : undefined;
+  });
+}
+
 const contextOf = (w: Record<CellType, CellWeights>): MixContext => ({
   normal: tf.tensor2d(w.normal.rows), reduce: tf.tensor2d(w.reduce.rows),
   ...(w.normal.edges && w.reduce.edges ? { normalEdges: tf.tensor1d(w.normal.edges), reduceEdges: tf.tensor1d(w.reduce.edges) } : {}),
+  paths: { normal: pathsOf(w.normal), reduce: pathsOf(w.reduce) },
 });
 
 /** A forward context of fixed weights (for weight steps taken under them). */
