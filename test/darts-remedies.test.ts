@@ -1,7 +1,7 @@
 /**
  * The pieces of a CPU-sized DARTS: partial channels and edge normalisation (PC-DARTS), Dirichlet
- * weights and their KL term (DrNAS), the auxiliary skip (DARTS-), the constrained latency loss,
- * and edge entropies; on the cpu backend with small real tensors.
+ * weights and their KL term (DrNAS), the auxiliary skip (DARTS-), Gumbel-max paths (GDAS), the
+ * constrained latency loss, and edge entropies; on the cpu backend with small real tensors.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,8 @@ import { AuxiliarySkipEdge } from '../search/nn/auxiliary-skip.ts';
 import { MixedOp } from '../search/nn/darts.ts';
 import { createArchParams, derivationWeights, edgeWeights, readMixingWeights, rowEntropies } from '../search/strategies/darts/arch.ts';
 import { concentrations, digamma, klToUniformDirichlet, logGamma, sampleDirichlet, trigamma } from '../search/strategies/darts/dirichlet.ts';
-import { auxSkipAt, dirichletKl } from '../search/strategies/darts/remedies.ts';
+import { auxSkipAt, dirichletKl, remedyMixer, remedySchema } from '../search/strategies/darts/remedies.ts';
+import { gumbel, sampleGumbel, tauAt } from '../search/strategies/darts/gumbel.ts';
 import { expectedLatency, latencyAwareLoss, latencyLossSchema, nextMultiplier, pricedOps, uniformLatency, type LatencyMatrices } from '../search/strategies/darts/latency.ts';
 import { createRng } from '../search/util/rng.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -150,6 +151,103 @@ test('DARTS- auxiliary skip: beta * x added to the edge, beta decaying linearly 
   edge.dispose();
 });
 
+const softmaxOf = (xs: number[]): number[] => { const m = Math.max(...xs); const e = xs.map((x) => Math.exp(x - m)); const z = e.reduce((a, b) => a + b, 0); return e.map((x) => x / z); };
+
+test('GDAS draws: one-hot weights at argmax(alpha + Gumbel), drawn as often as softmax(alpha) says, with the straight-through gradient of softmax((alpha + g) / tau)', () => {
+  const rows = [[0.5, -1, 1.5, 0], [0, 0, 0, 2], [-0.3, 0.8, 0.1, 0.2]];
+  const alpha = tf.variable(tf.tensor2d(rows));
+  const tau = 2;
+  // The noise, redrawn from a generator of the same seed in the same (row-major) order.
+  const g = ((r) => rows.map((row) => row.map(() => gumbel(r))))(createRng(9));
+  const draw = sampleGumbel(alpha as tf.Tensor2D, createRng(9), tau);
+  const hot = draw.weights.arraySync();
+  rows.forEach((row, e) => {
+    const noisy = row.map((a, k) => a + g[e][k]);
+    assert.equal(draw.index[e], noisy.indexOf(Math.max(...noisy)), `edge ${e}: the index is argmax(alpha + g)`);
+    assert.deepEqual(hot[e], row.map((_, k) => (k === draw.index[e] ? 1 : 0)), `edge ${e}: exactly one-hot in value`);
+  });
+  draw.weights.dispose();
+  // d/d alpha of sum(C * weights) is the softmax's Jacobian at (alpha + g) / tau applied to C, over tau.
+  const C = [[1, -2, 0.5, 3], [0, 1, 2, -1], [2, 2, -1, 0.5]];
+  const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(sampleGumbel(alpha as tf.Tensor2D, createRng(9), tau).weights, tf.tensor2d(C))) as tf.Scalar, [alpha]);
+  const got = grads[alpha.name].arraySync() as number[][];
+  rows.forEach((row, e) => {
+    const p = softmaxOf(row.map((a, k) => (a + g[e][k]) / tau));
+    const pc = p.reduce((s, pk, k) => s + pk * C[e][k], 0);
+    p.forEach((pk, k) => close(got[e][k], (pk * (C[e][k] - pc)) / tau, 1e-6, `d/d alpha[${e}][${k}]`));
+  });
+  close(value.dataSync()[0], rows.reduce((s, _, e) => s + C[e][draw.index[e]], 0), 1e-6, 'the loss sees the one-hot weights');
+  tf.dispose([value, ...Object.values(grads)]);
+  // Gumbel-max draws op k with probability softmax(alpha)[k], whatever tau.
+  const rng = createRng(4);
+  const counts = rows.map((r) => r.map(() => 0));
+  const n = 1500;
+  for (let i = 0; i < n; i++) {
+    const d = sampleGumbel(alpha as tf.Tensor2D, rng, 0.1);
+    d.weights.dispose();
+    d.index.forEach((k, e) => { counts[e][k]++; });
+  }
+  // Binomial standard error at n = 1500 is at most 0.013.
+  rows.forEach((row, e) => softmaxOf(row).forEach((pk, k) => close(counts[e][k] / n, pk, 0.045, `share of op ${k} on edge ${e}`)));
+  alpha.dispose();
+});
+
+test('GDAS tau: linear per epoch from its start to 0.1 over the searching epochs; the remedy refuses a start under 0.1', () => {
+  assert.deepEqual([0, 1, 2, 3].map((e) => Number(tauAt(10, e, 4).toFixed(6))), [10, 6.7, 3.4, 0.1]);
+  assert.equal(tauAt(10, -1, 4), 10, 'a warm-up epoch keeps the start');
+  assert.equal(tauAt(5, 0, 1), 5, 'one searching epoch: the start');
+  assert.equal(remedySchema.parse({ kind: 'gdas', weight: 10 }).weight, 10);
+  assert.throws(() => remedySchema.parse({ kind: 'gdas', weight: 0.05 }), /tau's start/);
+});
+
+test('a GDAS edge computes its drawn op alone, and its other ops\' alphas get the summed output gradient (NAS-Bench-201 forward_gdas), by hand', () => {
+  const op = new MixedOp(OPS, 4, 1, createRng(2));
+  const x = tf.randomNormal([2, 5, 5, 4], 0, 1, 'float32', 6);
+  const R = tf.randomNormal([2, 5, 5, 4], 0, 1, 'float32', 7);
+  const row = [0.2, -0.4, 0.3, 0.1];
+  // A one-node cell has 2 edges; edge 0 of the normal cell is the one under test (its noise drawn first).
+  const arch = createArchParams(OPS, 1, createRng(0));
+  arch.normal.assign(tf.tensor2d([row, row]));
+  const alpha = arch.normal;
+  const tau = 10;
+  const sumR = tf.sum(R).dataSync()[0];
+  // Each op's output alone (BN on batch statistics: a function of x).
+  const outs = OPS.map((_, k) => op.forwardWeighted(x, tf.oneHot(k, OPS.length).asType('float32'), true));
+  const seen = new Set<number>();
+  for (let seed = 0; seed < 40 && seen.size < OPS.length; seed++) {
+    const g = ((r) => row.map(() => gumbel(r)))(createRng(seed));
+    const p = softmaxOf(row.map((a, k) => (a + g[k]) / tau));
+    const drawn = row.map((a, k) => a + g[k]).reduce((best, v, k, xs) => (v > xs[best] ? k : best), 0);
+    // Without the term a drawn `none` leaves the loss unconnected to alpha (its gradient is 0, NASNet-space GDAS's too).
+    for (const othersAsBias of OPS[drawn] === 'none' ? [true] : [true, false]) {
+      const mixer = remedyMixer({ kind: 'gdas', weight: tau }, arch, { rng: createRng(seed), step: 0, totalSteps: 1, epoch: 0, epochs: 1 });
+      let index = -1;
+      let y: tf.Tensor | undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        const mix = mixer();
+        index = mix.paths!.normal![0] as number;
+        assert.equal(mix.othersAsBias, true);
+        const out = op.forwardWeighted(x, tf.unstack(mix.normal)[0], true, { only: index, othersAsBias });
+        y = tf.keep(tf.clone(out));
+        return tf.sum(tf.mul(out, R)) as tf.Scalar;
+      }, [alpha]);
+      assert.equal(index, drawn, `seed ${seed}: the path is argmax(alpha + g)`);
+      seen.add(index);
+      close(tf.max(tf.abs(tf.sub(y!, outs[index]))).dataSync()[0], 0, 1e-6, `seed ${seed}: the edge's value is op ${OPS[index]}'s output`);
+      // G: the loss's gradient to each op's weight: <R, op(x)> for the drawn op; for the others sum(R) with the term, 0 without.
+      const G = OPS.map((_, k) => (k === index ? tf.sum(tf.mul(outs[k], R)).dataSync()[0] : othersAsBias ? sumR : 0));
+      const pG = p.reduce((s, pk, k) => s + pk * G[k], 0);
+      const got = grads[alpha.name].dataSync(); // edge 0's row first
+      p.forEach((pk, k) => close(got[k], (pk * (G[k] - pG)) / tau, 1e-4 * (1 + Math.abs(sumR)), `seed ${seed}, others as bias ${othersAsBias}: d/d alpha[${k}]`));
+      tf.dispose([value, y!, ...Object.values(grads)]);
+    }
+  }
+  assert.equal(seen.size, OPS.length, `every op drawn in some seed, none included: ${[...seen]}`);
+  tf.dispose([x, R, ...outs]);
+  arch.dispose();
+  op.dispose();
+});
+
 test('lagrange latency: the multiplier rises while over the target and falls to 0 under it, where the loss is the cross-entropy', () => {
   const cfg = latencyLossSchema.parse({ weight: 0.5, form: 'lagrange', targetMs: 10 });
   assert.throws(() => latencyLossSchema.parse({ weight: 0.5, form: 'lagrange' }), /target/);
@@ -284,7 +382,7 @@ test('latency ops priced: a parameter-free op dearer than its edge\'s weighted e
   alpha.dispose();
 });
 
-test('search --strategy darts refuses a K that does not split the supernet\'s channels, a lagrange form without a target and latency ops without a term or unknown, before a run exists', async () => {
+test('search --strategy darts refuses a K that does not split the supernet\'s channels, a lagrange form without a target, latency ops without a term or unknown, and GDAS below tau 0.1 or at order 2, before a run exists', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'darts-flags-'));
   const db = join(dir, 'runs.db');
   try {
@@ -300,6 +398,12 @@ test('search --strategy darts refuses a K that does not split the supernet\'s ch
     const bad = await cellscapeInProcess(['search', '--strategy', 'darts', '--latency-ops', 'convs', '--latency-weight', '1', '--db', db]);
     assert.equal(bad.code, 2, bad.err);
     assert.match(bad.err.split('\n')[0], /--latency-ops/);
+    const cold = await cellscapeInProcess(['search', '--strategy', 'darts', '--remedy', 'gdas', '--remedy-weight', '0.05', '--db', db]);
+    assert.equal(cold.code, 2, cold.err);
+    assert.match(cold.err.split('\n')[0], /remedy\.weight: gdas: the weight is tau's start \(--remedy-weight\), annealed down to 0\.1/);
+    const second = await cellscapeInProcess(['search', '--strategy', 'darts', '--remedy', 'gdas', '--order', '2', '--db', db]);
+    assert.equal(second.code, 2, second.err);
+    assert.match(second.err.split('\n')[0], /order: the gdas remedy takes the first-order architecture step only/);
     assert.equal(existsSync(db), false, 'no run was created');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -109,8 +109,8 @@ test('a killed search resumes from its checkpoint and ends with the alphas of an
   assert.deepEqual(second.genotype, full.genotype);
 });
 
-test('PC-DARTS with each remedy and the lagrange latency form: a killed search resumes to the alphas, edge weights and multiplier of an uninterrupted one', async () => {
-  for (const remedy of [{ kind: 'drnas', weight: 1e-3 }, { kind: 'darts-minus', weight: 1 }, { kind: 'beta', weight: 1 }] as const) {
+test('PC-DARTS with each remedy (GDAS too) and the lagrange latency form: a killed search resumes to the alphas, edge weights and multiplier of an uninterrupted one', async () => {
+  for (const remedy of [{ kind: 'drnas', weight: 1e-3 }, { kind: 'darts-minus', weight: 1 }, { kind: 'beta', weight: 1 }, { kind: 'gdas', weight: 10 }] as const) {
     const cfg = { ...tiny, partialChannels: 2, remedy, latency: { weight: 0.5, form: 'lagrange', targetMs: 1 } } as DartsConfig;
     const full = await runDarts(cfg, store, { opLatency });
     assert.equal(full.status, 'finished', remedy.kind);
@@ -120,6 +120,7 @@ test('PC-DARTS with each remedy and the lagrange latency form: a killed search r
     await resumeDarts(first.runId, store);
     const a = lastAlphas(full.runId), b = lastAlphas(first.runId);
     assert.ok(Math.max(...a.map((x, i) => Math.abs(x - b[i]))) < 1e-6, `${remedy.kind}: alphas differ`);
+    assert.ok(a.some((w) => Math.abs(w - 1 / OPS.length) > 1e-4), `${remedy.kind}: the alphas left uniform`);
     const last = (runId: number) => store.listEvents(runId).filter((e) => e.kind === 'darts-epoch').at(-1)!.data as { entropy: Record<string, number>; edgeWeights: Record<string, number[]>; latencyMultiplier: number };
     const [x, y] = [last(full.runId), last(first.runId)];
     const gap = (u: number[], v: number[]): number => Math.max(...u.map((z, i) => Math.abs(z - v[i])));

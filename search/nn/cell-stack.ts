@@ -47,7 +47,7 @@ export function runCellStack(cells: readonly DartsCell[], stemOut: tf.Tensor, tr
   let [s0, s1] = [stemOut, stemOut];
   return cells.map((cell) => {
     const r = cell.config.reduction;
-    const f = { weights: r ? ctx.reduce : ctx.normal, edgeWeights: r ? ctx.reduceEdges : ctx.normalEdges, paths: ctx.paths?.[r ? 'reduce' : 'normal'], auxSkip: ctx.auxSkip, dropPathProb: ctx.dropPathProb, rng: ctx.rng };
+    const f = { weights: r ? ctx.reduce : ctx.normal, edgeWeights: r ? ctx.reduceEdges : ctx.normalEdges, paths: ctx.paths?.[r ? 'reduce' : 'normal'], othersAsBias: ctx.othersAsBias, auxSkip: ctx.auxSkip, dropPathProb: ctx.dropPathProb, rng: ctx.rng };
     [s0, s1] = [s1, cell.forward(s0, s1, training, f)];
     return s1;
   });

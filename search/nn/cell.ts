@@ -20,6 +20,12 @@ export interface EdgeForward {
   auxSkip?: number;
   /** The index of the one op to compute (times its weight); the others are left out. */
   only?: number;
+  /**
+   * With `only`: the weights of the ops not computed are added to the edge's output, as
+   * NAS-Bench-201's GDAS cell does (`weights[i] * op(x) if i == index else weights[i]`): 0 in value
+   * where they are (straight-through one-hot weights), and each gets the summed gradient of the output.
+   */
+  othersAsBias?: boolean;
 }
 
 export const isWeighted = (l: Layer): l is WeightedLayer => typeof (l as Partial<WeightedLayer>).forwardWeighted === 'function';
@@ -53,6 +59,8 @@ export interface CellForward {
   edgeWeights?: tf.Tensor;
   /** Per weighted edge, its one op, null to leave the edge out, undefined for the mixture (ForwardContext.paths). */
   paths?: readonly (number | null | undefined)[];
+  /** EdgeForward.othersAsBias for every edge of `paths`. */
+  othersAsBias?: boolean;
   auxSkip?: number;
   dropPathProb?: number;
   rng?: Rng;
@@ -106,7 +114,7 @@ export class DartsCell extends Module {
         let h: tf.Tensor;
         if (isWeighted(op)) {
           if (!rows) throw new Error('a supernet cell needs mixing weights at forward time');
-          h = op.forwardWeighted(states[e.input], rows[i], training, { auxSkip: f.auxSkip, only });
+          h = op.forwardWeighted(states[e.input], rows[i], training, { auxSkip: f.auxSkip, only, othersAsBias: f.othersAsBias });
           if (scales) h = tf.mul(h, scales[i]);
         } else {
           h = op.forward(states[e.input], training);

@@ -153,7 +153,8 @@ export function buildSupernetCandidate(name: string, C: number, stride: number, 
 /**
  * DARTS MixedOp: sum_k w_k * op_k(x) over the candidate ops (buildSupernetCandidate), weights
  * given at forward time. Zero ops contribute nothing and are skipped; with `only`, that op alone
- * is computed (a single-path pass).
+ * is computed (a single-path pass), and with `othersAsBias` too the other ops' weights are added
+ * to its output (EdgeForward).
  */
 export class MixedOp extends Layer implements WeightedLayer {
   readonly kind = 'mixed_op';
@@ -173,7 +174,6 @@ export class MixedOp extends Layer implements WeightedLayer {
     }
     return tf.tidy(() => {
       const live = this.ops.items.flatMap((op, k) => (op instanceof Zero || (only !== undefined && k !== only) ? [] : [k]));
-      if (live.length === 0) return tf.zeros(this.outputShapeOf(x));
       // The conv ops all start with ReLU(x): computed once, it is one pass (and one kept tensor) per edge instead of four.
       let relu: tf.Tensor | undefined;
       const run = (op: Layer): tf.Tensor => {
@@ -181,7 +181,11 @@ export class MixedOp extends Layer implements WeightedLayer {
         relu ??= tf.relu(x);
         return op.forwardFrom(relu, training, 1);
       };
-      return weightedSum(live.map((k) => run(this.ops.items[k])), weights as tf.Tensor1D, live);
+      const y = live.length === 0 ? tf.zeros(this.outputShapeOf(x)) : weightedSum(live.map((k) => run(this.ops.items[k])), weights as tf.Tensor1D, live);
+      if (only === undefined || !edge.othersAsBias) return y;
+      // GDAS on NAS-Bench-201 (forward_gdas): sum over the ops not computed of their weights, a scalar added to the output.
+      const others = tf.tensor1d(this.ops.items.map((_, k) => (k === only ? 0 : 1)));
+      return tf.add(y, tf.sum(tf.mul(weights, others)));
     });
   }
 

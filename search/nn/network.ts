@@ -24,6 +24,8 @@ export interface ForwardContext {
    * one-hot (zero) on those rows, the result equals the full mixture's.
    */
   paths?: Partial<Record<'normal' | 'reduce', readonly (number | null | undefined)[]>>;
+  /** With `paths`: each edge adds the weights of its ops not computed (GDAS, cell.ts EdgeForward.othersAsBias). */
+  othersAsBias?: boolean;
   /** DARTS drop-path probability for non-identity edges in training; needs `rng` for the masks. */
   dropPathProb?: number;
   rng?: Rng;

@@ -98,9 +98,10 @@ const HELP = `  a cell space; --dataset default ${D.dataset} (segmentation: ${SD
                      pool or zero for being cheap (E[latency] and --latency-target are then over those ops);
                      priced: weighted, plus each parameter-free op dearer than its edge's weighted expectation
                      at its odds against the weighted ops (a dear pool pushed down, a cheap op never rewarded)
-  --remedy none|beta|drnas|darts-minus --remedy-weight W   against the collapse to parameter-free ops: beta-DARTS
+  --remedy none|beta|drnas|darts-minus|gdas --remedy-weight W   against the collapse to parameter-free ops: beta-DARTS
                      (W: regulariser, default ${DEFAULT_REMEDY_WEIGHT.beta}), DrNAS Dirichlet weights (W: KL scale, ${DEFAULT_REMEDY_WEIGHT.drnas}),
-                     DARTS- auxiliary skip (W: its first coefficient, ${DEFAULT_REMEDY_WEIGHT['darts-minus']})
+                     DARTS- auxiliary skip (W: its first coefficient, ${DEFAULT_REMEDY_WEIGHT['darts-minus']}), GDAS: one op per edge
+                     drawn by Gumbel-max each pass, computed alone (W: the temperature's start, ${DEFAULT_REMEDY_WEIGHT.gdas}, annealed to 0.1)
   --snapshot-every K  also record the alphas every K steps   --collapse-share S (default ${D.collapseShare})
   --head ppm|fpn|upsample --spatial-path   segmentation spaces: the head and spatial path searched with
                      and kept in the genotype (default: the space's first choices)

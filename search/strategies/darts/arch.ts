@@ -12,6 +12,7 @@ import { supernetWiring } from '../../nn/cell.ts';
 import type { NamedVariable } from '../../nn/module.ts';
 import type { ForwardContext } from '../../nn/network.ts';
 import { sampleDirichlet } from './dirichlet.ts';
+import { sampleGumbel } from './gumbel.ts';
 import type { WeightMatrix } from './derive.ts';
 
 export const CELL_TYPES: readonly CellType[] = ['normal', 'reduce'];
@@ -70,13 +71,22 @@ export type Mixer = () => MixContext;
 
 /**
  * The forward context: softmax weights, or with `dirichlet` a fresh Dirichlet sample per pass
- * (DrNAS), drawn from that generator; `auxSkip` is the DARTS- coefficient.
+ * (DrNAS), drawn from that generator, or with `gumbel` a fresh GDAS draw per pass (gumbel.ts): one
+ * op per edge, computed alone, with straight-through one-hot weights at temperature tau, each edge
+ * also adding the weights of its other ops as NAS-Bench-201's GDAS cell does (`othersAsBias`);
+ * `auxSkip` is the DARTS- coefficient.
  */
-export function createMixer(a: ArchParams, o: { dirichlet?: Rng; auxSkip?: number } = {}): Mixer {
+export function createMixer(a: ArchParams, o: { dirichlet?: Rng; gumbel?: { rng: Rng; tau: number }; auxSkip?: number } = {}): Mixer {
   return () => {
-    const w = o.dirichlet
-      ? { normal: sampleDirichlet(a.normal as tf.Tensor2D, o.dirichlet), reduce: sampleDirichlet(a.reduce as tf.Tensor2D, o.dirichlet) }
-      : mixingWeights(a);
+    let w: Pick<MixContext, 'normal' | 'reduce' | 'paths' | 'othersAsBias'>;
+    if (o.gumbel) {
+      const n = sampleGumbel(a.normal as tf.Tensor2D, o.gumbel.rng, o.gumbel.tau), r = sampleGumbel(a.reduce as tf.Tensor2D, o.gumbel.rng, o.gumbel.tau);
+      w = { normal: n.weights, reduce: r.weights, paths: { normal: n.index, reduce: r.index }, othersAsBias: true };
+    } else if (o.dirichlet) {
+      w = { normal: sampleDirichlet(a.normal as tf.Tensor2D, o.dirichlet), reduce: sampleDirichlet(a.reduce as tf.Tensor2D, o.dirichlet) };
+    } else {
+      w = mixingWeights(a);
+    }
     const e = edgeWeights(a);
     return { ...w, ...(e ? { normalEdges: e.normal, reduceEdges: e.reduce } : {}), ...(o.auxSkip ? { auxSkip: o.auxSkip } : {}) };
   };

@@ -101,6 +101,9 @@ export const dartsConfigSchema = z.strictObject({
 }).refine((c) => c.warmupEpochs < c.epochs || (c.selection.kind === 'pt' && c.warmupEpochs === c.epochs), {
   // Perturbation selection reads the weights only: all epochs weight-only is DARTS-PT's fixed-alpha variant.
   path: ['warmupEpochs'], message: 'must be fewer than the epochs (the alphas need an epoch of steps), or equal to them with the pt selection (alphas fixed)',
+}).refine((c) => c.remedy.kind !== 'gdas' || c.order === 1, {
+  // The second order's finite differences would compare passes down different drawn paths.
+  path: ['order'], message: 'the gdas remedy takes the first-order architecture step only (each pass draws its own path): use --order 1',
 });
 export type DartsConfig = z.infer<typeof dartsConfigSchema>;
 

@@ -51,7 +51,7 @@ export interface DartsSession {
   applyWeightGradients(grads: tf.Tensor[], a: DartsStepArgs): void;
   /**
    * Draws one forward pass's mixing weights and drops them: where a half of the step runs on
-   * another worker, this one still moves the epoch's Dirichlet generator (DrNAS) as the half
+   * another worker, this one still moves the epoch's Dirichlet (DrNAS) or Gumbel (GDAS) generator as the half
    * would, at the same alphas, so that every worker's next draw is the same.
    */
   skipHalf(phase: 'arch' | 'weight', a: DartsStepArgs): void;
@@ -81,7 +81,7 @@ export function withLatencySites<T>(space: CellSpace, c: DartsConfig, fn: (sites
   }
 }
 
-/** The generator of DrNAS's Dirichlet samples in an epoch: a function of seed and epoch, so that a resumed epoch draws what an uninterrupted one would. */
+/** The generator of DrNAS's Dirichlet samples and GDAS's Gumbel noise in an epoch: a function of seed and epoch, so that a resumed epoch draws what an uninterrupted one would. */
 const epochRng = (c: DartsConfig, epoch: number): Rng => createRng([0x5eed, c.seed >>> 0, epoch, 0xd1c7]);
 
 /** A `uniform-cell` weight step's cell: a function of seed and step alone, so that a resumed run and every data-parallel worker draw the same one. */
@@ -117,12 +117,13 @@ export function createDartsSession(space: CellSpace, c: DartsConfig, opLatency: 
   const stepper: Stepper = createStepper(weights, { kind: 'momentum', learningRate: c.learningRate, momentum: c.momentum, weightDecay: c.weightDecay, weightDecayMode: 'l2', clipNorm: c.clipNorm });
   const archOpt: ArchOptimizer = createArchOptimizer(arch, { learningRate: c.archLearningRate, weightDecay: c.archWeightDecay });
 
-  // The epoch's Dirichlet generator, drawn from in step order by both halves of every step.
+  // The epoch's Dirichlet (DrNAS) or Gumbel (GDAS) generator, drawn from in step order by both halves of every step.
   let rngEpoch = -1;
   let rng_: Rng = epochRng(c, 0);
   const mixerAt = (a: DartsStepArgs): Mixer => {
     if (a.epoch !== rngEpoch) { rngEpoch = a.epoch; rng_ = epochRng(c, a.epoch); }
-    return remedyMixer(c.remedy, arch, { rng: rng_, step: a.step, totalSteps: a.totalSteps });
+    // GDAS's tau anneals over the epochs with architecture steps, as beta's ramp runs.
+    return remedyMixer(c.remedy, arch, { rng: rng_, step: a.step, totalSteps: a.totalSteps, epoch: a.epoch - c.warmupEpochs, epochs: c.epochs - c.warmupEpochs });
   };
   const archLoss = (a: DartsStepArgs, seen: { expectedMs: number }): ArchLoss => (ce, mix) => tf.tidy(() => {
     const expected = expectedLatency(mix, lat, priced);
