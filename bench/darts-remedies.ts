@@ -2,7 +2,7 @@
  * `node --import tsx bench/darts-remedies.ts --out FILE.jsonl [--seeds 0,1,2] [--remedies none,beta,drnas,darts-minus]
  *    [--latency none,penalty,lagrange,penalty-weighted,lagrange-weighted,penalty-priced,lagrange-priced] [--epochs E] [--images N] [--batch B] [--k K] [--arch-lr LR]
  *    [--penalty-weight W] [--lagrange-weight W] [--target-frac F] [--warmup W] [--remedy-weight W] [--data-parallel N]
- *    [--update alternating|simultaneous]`
+ *    [--update alternating|simultaneous] [--db RUNS.db]`
  *
  * DARTS with and without each remedy, at latency weight 0 (`none`), with today's penalty
  * (`penalty`: CE + W * E[latency] / E_uniform[latency]) and with the constraint (`lagrange`:
@@ -22,7 +22,9 @@
  * against the same fraction of a uniform sample's. Defaults are the default DARTS
  * search's settings (search/strategies/darts/config.ts); `--remedy-weight` replaces every remedy's
  * default weight; `--update simultaneous` takes both halves of each step at the same weights and
- * alphas (on 2 workers with `--data-parallel 2`), to compare with the alternating rows.
+ * alphas (on 2 workers with `--data-parallel 2`), to compare with the alternating rows. `--db` keeps
+ * the searches' runs and last checkpoints in that store (each row then names its run), for
+ * bench/darts-supernet-fidelity.ts; without it they go to a temporary store, removed at the end.
  */
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -50,6 +52,7 @@ const { values: a } = parseArgs({
     'penalty-weight': { type: 'string', default: '1' }, 'lagrange-weight': { type: 'string', default: '0.05' }, 'target-frac': { type: 'string', default: '0.8' },
     space: { type: 'string', default: D.space }, warmup: { type: 'string', default: String(D.warmupEpochs) },
     'remedy-weight': { type: 'string' }, 'data-parallel': { type: 'string', default: String(D.dataParallel) }, update: { type: 'string', default: D.update },
+    db: { type: 'string' },
   },
 });
 if (!a.out) throw new Error('--out FILE.jsonl is required (the bench appends to it and resumes from it)');
@@ -84,6 +87,8 @@ interface Row {
   cpuSeconds: number; perEpoch: EpochFigures[];
   /** Per step: the weight step's loss (weight half) and the architecture step's loss (architecture half; null in warm-up). */
   stepLosses: [number, number | null][];
+  /** With --db: the search's run in that store (its checkpoint for bench/darts-supernet-fidelity.ts). */
+  db?: { path: string; run: number };
 }
 
 const backend = await initBackend();
@@ -128,8 +133,8 @@ const keyOf = (remedy: RemedyKind, latency: string, seed: number): string => JSO
 const done = new Map<string, Row>();
 if (existsSync(a.out)) for (const line of readFileSync(a.out, 'utf8').split('\n').filter(Boolean)) { const r = JSON.parse(line) as Row; done.set(r.key, r); }
 
-const dir = mkdtempSync(join(tmpdir(), 'darts-remedies-'));
-const store = openStore(join(dir, 'runs.db'));
+const dir = a.db ? null : mkdtempSync(join(tmpdir(), 'darts-remedies-'));
+const store = openStore(a.db ?? join(dir!, 'runs.db'));
 try {
   for (const seed of seeds) for (const latency of latencies) for (const remedy of remedies) {
     const key = keyOf(remedy, latency, seed);
@@ -156,7 +161,7 @@ try {
       key, remedy, remedyWeight: remedyWeight(remedy), latency, seed, sizes, paramFreeNormal: last.collapse.parameterFree, entropyNormal: last.entropy.normal, entropyReduce: last.entropy.reduce,
       maxNormalWeight: Math.max(...snaps.at(-1)!.weights.edges.flatMap((e) => e.weights)), expectedMs: last.expectedLatencyMs, uniformMs: uniformOf(opsOf(latency)),
       seconds: (performance.now() - t0) / 1000, normal: out.genotype.normal as [string, number][], genotype: out.genotype, entropyPerEpoch: out.epochs.map((e) => Number(e.entropy.normal.toFixed(4))),
-      cpuSeconds: (cpu.user + cpu.system) / 1e6, stepLosses,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6, stepLosses, ...(a.db ? { db: { path: a.db, run: out.runId } } : {}),
       perEpoch: out.epochs.map((e) => ({
         normal: round(e.entropy.normal), reduce: round(e.entropy.reduce), maxNormal: round(maxAt(e.epoch)), paramFree: e.collapse.parameterFree,
         expectedMs: round(e.expectedLatencyMs), multiplier: round(e.latencyMultiplier),
@@ -167,7 +172,7 @@ try {
   }
 } finally {
   store.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
 const rows = [...done.values()].filter((r) => JSON.stringify(r.sizes) === JSON.stringify(sizes) && r.remedyWeight === remedyWeight(r.remedy));
