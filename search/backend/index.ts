@@ -8,7 +8,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerDilatedGradients } from './dilated-grads.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels.ts';
-import { registerWasmMaxPoolGrad } from './max-pool-grad.ts';
 
 export interface BackendInfo {
   name: string;
@@ -60,7 +59,6 @@ async function activate(c: Candidate): Promise<BackendInfo | null> {
   let wasmThreads = () => 1;
   if (c.name === 'wasm') {
     registerWasmTrainingKernels();
-    registerWasmMaxPoolGrad();
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasmThreads = wasm.getThreadsCount;
   }

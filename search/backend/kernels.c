@@ -475,3 +475,56 @@ void batch_transpose(const float *src, float *dst, int batch, int rows, int cols
       for (int q = 0; q < cols; q++) d[q * rows + r] = s[r * cols + q];
   }
 }
+
+/*
+ * Gradient of max pooling: each window's dy[b,oy,ox,c] goes to its first maximum in row-major
+ * order (taps a outer, t inner; the cpu backend's and PyTorch's rule). Taps in the padding are
+ * skipped, so padding never wins; the comparison is strict, so a tie keeps the earlier tap and a
+ * window of NaN or -inf passes nothing on. dx accumulates window by window in output order, each
+ * sum rounded to float as it is added. Four channels a vector: the window's argmax in every lane
+ * at once, then the four gradients scattered. Callers zero dx.
+ */
+EXPORT(max_pool_grad)
+void max_pool_grad(const float *x, const float *dy, float *dx, int n, int ih, int iw, int c,
+                   int oh, int ow, int m, int kh, int kw, int sh, int sw, int dh, int dw,
+                   int pt, int pl) {
+  (void)m; /* the shared geometry's channel count or multiplier: a pool keeps its channels */
+  const int row = iw * c;
+  const v128_t none = wasm_i32x4_splat(-1);
+  for (int b = 0; b < n; b++)
+    for (int oy = 0; oy < oh; oy++) {
+      const int a0 = first_valid(oy * sh, pt, dh), a1 = last_valid(oy * sh, pt, dh, ih, kh);
+      for (int ox = 0; ox < ow; ox++) {
+        const int t0 = first_valid(ox * sw, pl, dw), t1 = last_valid(ox * sw, pl, dw, iw, kw);
+        /* Offsets below are from the window's corner, which may lie in the padding. */
+        const int corner = ((b * ih + oy * sh - pt) * iw + ox * sw - pl) * c;
+        const float *g = dy + ((b * oh + oy) * ow + ox) * c;
+        int j = 0;
+        for (; j + 4 <= c; j += 4) {
+          v128_t best = wasm_f32x4_splat(-__builtin_inff()), at = none;
+          for (int a = a0; a <= a1; a++)
+            for (int t = t0; t <= t1; t++) {
+              const int p = corner + a * dh * row + t * dw * c + j;
+              const v128_t v = wasm_v128_load(x + p), more = wasm_f32x4_gt(v, best);
+              best = wasm_v128_bitselect(v, best, more);
+              at = wasm_v128_bitselect(wasm_i32x4_splat(p), at, more);
+            }
+          int q;
+          if ((q = wasm_i32x4_extract_lane(at, 0)) >= 0) dx[q] += g[j];
+          if ((q = wasm_i32x4_extract_lane(at, 1)) >= 0) dx[q + 1] += g[j + 1];
+          if ((q = wasm_i32x4_extract_lane(at, 2)) >= 0) dx[q + 2] += g[j + 2];
+          if ((q = wasm_i32x4_extract_lane(at, 3)) >= 0) dx[q + 3] += g[j + 3];
+        }
+        for (; j < c; j++) {
+          float best = -__builtin_inff();
+          int at = -1;
+          for (int a = a0; a <= a1; a++)
+            for (int t = t0; t <= t1; t++) {
+              const int p = corner + a * dh * row + t * dw * c + j;
+              if (x[p] > best) { best = x[p]; at = p; }
+            }
+          if (at >= 0) dx[at] += g[j];
+        }
+      }
+    }
+}

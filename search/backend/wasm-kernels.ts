@@ -1,7 +1,7 @@
 /**
  * The training kernels the TensorFlow.js wasm backend lacks (convolution and depthwise filter
  * and input gradients, UnsortedSegmentSum), plus a faster Conv2DBackpropInput than its scalar
- * built-in one, a Concat that copies its rows in wasm rather than in JavaScript, and an Identity
+ * built-in one, a MaxPoolGrad that routes gradients as the cpu backend does, a Concat that copies its rows in wasm rather than in JavaScript, and an Identity
  * that shares its input's data instead of copying it. The arithmetic lives in kernels.c (built to
  * kernels.wasm, committed); that
  * module imports the backend's own WebAssembly.Memory, so kernels read and write tensors in
@@ -43,6 +43,7 @@ interface KernelsModule {
   batch_transpose(src: number, dst: number, batch: number, rows: number, cols: number): void;
   copy_rows(src: number, dst: number, rows: number, cols: number, stride: number): void;
   depthwise_conv2d(x: number, w: number, out: number, ...g: Geometry): void;
+  max_pool_grad: GradFn;
 }
 
 /** Kernel name of the per-channel sum (wasm only; see fused.ts). */
@@ -159,6 +160,7 @@ function kernelConfigs(k: KernelsModule): tf.KernelConfig[] {
     convGrad('Conv2DBackpropInput', false, 'input'),
     convGrad('DepthwiseConv2dNativeBackpropFilter', true, 'filter'),
     convGrad('DepthwiseConv2dNativeBackpropInput', true, 'input'),
+    { kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: maxPoolGrad(k) },
     { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum(k) },
     { kernelName: CHANNEL_SUM, backendName: 'wasm', kernelFunc: channelSum(k) },
     { kernelName: 'Sum', backendName: 'wasm', kernelFunc: sumLeadingAxes(k, tf.getKernel('Sum', 'wasm')!.kernelFunc) },
@@ -234,6 +236,31 @@ function depthwiseConv(k: KernelsModule, builtin: tf.KernelFunc): tf.KernelFunc 
     const info = convInfo(x.shape, filter.shape, a, true);
     const out = output(b, [info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
     k.depthwise_conv2d(offset(b, x), offset(b, filter), offset(b, out), ...geometry(info, 1));
+    return out;
+  };
+}
+
+/**
+ * MaxPoolGrad with max_pool_grad. The built-in kernel of tfjs-backend-wasm 4.22 routes some
+ * gradients to the wrong pixel when the window overlaps the padding (3x3, stride 1, pad 1 on 5x5:
+ * a corner pixel that is the maximum of no window receives gradient) and takes ~20x the forward
+ * pass; this one follows the cpu backend and PyTorch (each window's gradient to its first maximum
+ * in row-major order, padding never wins). NHWC, float32.
+ */
+function maxPoolGrad(k: KernelsModule): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const b = backend as unknown as WasmBackendInternals;
+    const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+    const a = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: ConvAttrs['pad']; dimRoundingMode?: ConvAttrs['dimRoundingMode'] };
+    if (input.dtype !== 'float32' || dy.dtype !== 'float32') {
+      throw new Error(`MaxPoolGrad on wasm: needs float32 input and dy, got ${input.dtype} and ${dy.dtype}`);
+    }
+    const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+    if (!tf.util.arraysEqual(dy.shape, info.outShape)) {
+      throw new Error(`MaxPoolGrad on wasm: dy has shape ${dy.shape}, the pool of ${input.shape} gives ${info.outShape}`);
+    }
+    const out = zeroedOutput(b, k, input.shape);
+    k.max_pool_grad(offset(b, input), offset(b, dy), offset(b, out), ...geometry(info, info.inChannels));
     return out;
   };
 }
