@@ -4,7 +4,7 @@
  * JavaScript loop it replaced with arbitrary ones (the same sums in the same order). Inputs are a
  * few negative whole numbers, so windows tie often and a zero taken from the padding would win
  * every window it enters; odd sizes, strides 1 and 2, 'same', numeric and explicit padding, and
- * channel counts that leave 0-3 channels after the 4-wide loop.
+ * channel counts that leave 0-3 channels after the 4-wide loop, and two channels (windows in pairs).
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,7 +60,9 @@ describe('wasm MaxPoolGrad equals the cpu backend\'s and the previous JavaScript
   const cases: Array<[number[], number, number, Pad]> = [
     [[2, 5, 5, 3], 3, 1, 'same'], // where tfjs-backend-wasm's own kernel misroutes
     [[2, 7, 6, 5], 3, 2, 'same'], [[1, 9, 7, 9], 3, 1, 1], [[2, 6, 7, 6], 3, 2, 1],
-    [[2, 7, 7, 7], 2, 2, 'same'], [[1, 6, 5, 4], 3, 2, 'valid'], [[2, 5, 6, 2], 3, 1, 1],
+    [[2, 7, 7, 7], 2, 2, 'same'], [[1, 6, 5, 4], 3, 2, 'valid'],
+    // Two channels: pairs of windows with the same taps share a vector, the others go one by one.
+    [[2, 5, 6, 2], 3, 1, 1], [[1, 7, 9, 2], 3, 2, 'same'], [[2, 6, 7, 2], 2, 2, 'same'], [[1, 5, 8, 2], 3, 1, 'valid'],
     [[1, 5, 6, 10], 3, 1, [[0, 0], [2, 0], [0, 1], [0, 0]]],
   ];
   for (const [shape, k, stride, pad] of cases) {

@@ -481,50 +481,73 @@ void batch_transpose(const float *src, float *dst, int batch, int rows, int cols
  * order (taps a outer, t inner; the cpu backend's and PyTorch's rule). Taps in the padding are
  * skipped, so padding never wins; the comparison is strict, so a tie keeps the earlier tap and a
  * window of NaN or -inf passes nothing on. dx accumulates window by window in output order, each
- * sum rounded to float as it is added. Four channels a vector: the window's argmax in every lane
- * at once, then the four gradients scattered. Callers zero dx.
+ * sum rounded to float as it is added. A vector holds four (window, channel) lanes: four channels
+ * of one window, or, with two channels (a DARTS supernet's pools at K=4), both channels of two
+ * neighbouring windows that have the same taps; the window's argmax runs in every lane at once,
+ * then the lanes' gradients are scattered in output order. Callers zero dx.
  */
+
+/* Offsets of x are from the window's corner, which may lie in the padding. */
+INLINE void max_pool_grad_vector(const float *x, const float *g, float *dx, int corner, v128_t lanes,
+                                 int a0, int a1, int t0, int t1, int arow, int tcol, int pair) {
+  v128_t best = wasm_f32x4_splat(-__builtin_inff()), at = wasm_i32x4_splat(-1);
+  for (int a = a0; a <= a1; a++)
+    for (int t = t0; t <= t1; t++) {
+      const int p = corner + a * arow + t * tcol;
+      const v128_t v = pair ? wasm_v128_load64_lane(x + p + pair, wasm_v128_load64_zero(x + p), 1)
+                            : wasm_v128_load(x + p);
+      const v128_t more = wasm_f32x4_gt(v, best);
+      best = wasm_v128_bitselect(v, best, more);
+      at = wasm_v128_bitselect(wasm_i32x4_add(wasm_i32x4_splat(p), lanes), at, more);
+    }
+  int q;
+  if ((q = wasm_i32x4_extract_lane(at, 0)) >= 0) dx[q] += g[0];
+  if ((q = wasm_i32x4_extract_lane(at, 1)) >= 0) dx[q] += g[1];
+  if ((q = wasm_i32x4_extract_lane(at, 2)) >= 0) dx[q] += g[2];
+  if ((q = wasm_i32x4_extract_lane(at, 3)) >= 0) dx[q] += g[3];
+}
+
+/* Channels j0..c-1 of one window, one at a time. */
+INLINE void max_pool_grad_scalar(const float *x, const float *g, float *dx, int corner, int a0,
+                                 int a1, int t0, int t1, int arow, int tcol, int j0, int c) {
+  for (int j = j0; j < c; j++) {
+    float best = -__builtin_inff();
+    int at = -1;
+    for (int a = a0; a <= a1; a++)
+      for (int t = t0; t <= t1; t++) {
+        const int p = corner + a * arow + t * tcol + j;
+        if (x[p] > best) { best = x[p]; at = p; }
+      }
+    if (at >= 0) dx[at] += g[j];
+  }
+}
+
 EXPORT(max_pool_grad)
 void max_pool_grad(const float *x, const float *dy, float *dx, int n, int ih, int iw, int c,
                    int oh, int ow, int m, int kh, int kw, int sh, int sw, int dh, int dw,
                    int pt, int pl) {
   (void)m; /* the shared geometry's channel count or multiplier: a pool keeps its channels */
-  const int row = iw * c;
-  const v128_t none = wasm_i32x4_splat(-1);
+  const int arow = dh * iw * c, tcol = dw * c, next = sw * c;
+  const v128_t four = wasm_i32x4_make(0, 1, 2, 3), two = wasm_i32x4_make(0, 1, next, next + 1);
   for (int b = 0; b < n; b++)
     for (int oy = 0; oy < oh; oy++) {
       const int a0 = first_valid(oy * sh, pt, dh), a1 = last_valid(oy * sh, pt, dh, ih, kh);
-      for (int ox = 0; ox < ow; ox++) {
+      int ox = 0;
+      while (ox < ow) {
         const int t0 = first_valid(ox * sw, pl, dw), t1 = last_valid(ox * sw, pl, dw, iw, kw);
-        /* Offsets below are from the window's corner, which may lie in the padding. */
         const int corner = ((b * ih + oy * sh - pt) * iw + ox * sw - pl) * c;
         const float *g = dy + ((b * oh + oy) * ow + ox) * c;
+        if (c == 2 && ox + 1 < ow && first_valid((ox + 1) * sw, pl, dw) == t0 &&
+            last_valid((ox + 1) * sw, pl, dw, iw, kw) == t1) {
+          max_pool_grad_vector(x, g, dx, corner, two, a0, a1, t0, t1, arow, tcol, next);
+          ox += 2;
+          continue;
+        }
         int j = 0;
-        for (; j + 4 <= c; j += 4) {
-          v128_t best = wasm_f32x4_splat(-__builtin_inff()), at = none;
-          for (int a = a0; a <= a1; a++)
-            for (int t = t0; t <= t1; t++) {
-              const int p = corner + a * dh * row + t * dw * c + j;
-              const v128_t v = wasm_v128_load(x + p), more = wasm_f32x4_gt(v, best);
-              best = wasm_v128_bitselect(v, best, more);
-              at = wasm_v128_bitselect(wasm_i32x4_splat(p), at, more);
-            }
-          int q;
-          if ((q = wasm_i32x4_extract_lane(at, 0)) >= 0) dx[q] += g[j];
-          if ((q = wasm_i32x4_extract_lane(at, 1)) >= 0) dx[q + 1] += g[j + 1];
-          if ((q = wasm_i32x4_extract_lane(at, 2)) >= 0) dx[q + 2] += g[j + 2];
-          if ((q = wasm_i32x4_extract_lane(at, 3)) >= 0) dx[q + 3] += g[j + 3];
-        }
-        for (; j < c; j++) {
-          float best = -__builtin_inff();
-          int at = -1;
-          for (int a = a0; a <= a1; a++)
-            for (int t = t0; t <= t1; t++) {
-              const int p = corner + a * dh * row + t * dw * c + j;
-              if (x[p] > best) { best = x[p]; at = p; }
-            }
-          if (at >= 0) dx[at] += g[j];
-        }
+        for (; j + 4 <= c; j += 4)
+          max_pool_grad_vector(x, g + j, dx, corner + j, four, a0, a1, t0, t1, arow, tcol, 0);
+        max_pool_grad_scalar(x, g, dx, corner, a0, a1, t0, t1, arow, tcol, j, c);
+        ox++;
       }
     }
 }
