@@ -1,9 +1,9 @@
 /**
  * The training kernels the TensorFlow.js wasm backend lacks (convolution and depthwise filter
  * and input gradients, UnsortedSegmentSum), plus a faster Conv2DBackpropInput than its scalar
- * built-in one, a MaxPoolGrad that routes gradients as the cpu backend does, a Concat that copies its rows in wasm rather than in JavaScript, and an Identity
- * that shares its input's data instead of copying it. The arithmetic lives in kernels.c (built to
- * kernels.wasm, committed); that
+ * built-in one, a MaxPoolGrad that routes gradients as the cpu backend does, a Concat that copies
+ * its rows in wasm rather than in JavaScript, and an Identity that shares its input's data instead
+ * of copying it. The arithmetic lives in kernels.c (built to kernels.wasm, committed); that
  * module imports the backend's own WebAssembly.Memory, so kernels read and write tensors in
  * place at their heap offsets.
  */
