@@ -84,7 +84,7 @@ function alphaBelief(w: Record<CellType, CellWeights>): number {
 }
 const moved = CELL_TYPES.some((t) => base[t].rows.some((r) => Math.max(...r) - Math.min(...r) > 1e-3));
 
-console.log(`# darts-supernet-fidelity: ${a.db} run ${runId} (${c.epochs} epochs, ${c.warmupEpochs} warm-up, ${c.trainImages} images a half, K=${c.partialChannels}, remedy ${c.remedy.kind}, weight steps on ${c.weightSampling === 'uniform-cell' ? 'uniform cells' : 'the mixture'}, lr ${c.learningRate}, seed ${c.seed}), checkpoint of epoch ${ck.epoch}; ${batches.length * c.batchSize} images of the architecture half; ${backend}, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`# darts-supernet-fidelity: ${a.db} run ${runId} (${c.epochs} epochs, ${c.warmupEpochs} warm-up, ${c.trainImages} images a half, K=${c.partialChannels}, remedy ${c.remedy.kind}, weight steps on ${c.weightSampling === 'uniform-cell' ? 'uniform cells' : 'the mixture'}, ${c.supernetOps} ops, lr ${c.learningRate}, seed ${c.seed}), checkpoint of epoch ${ck.epoch}; ${batches.length * c.batchSize} images of the architecture half; ${backend}, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 const cpu0 = cpuUsage();
 const scored = keepingBuffers(session, () => table.rows.filter((r) => reference.has(r.arch)).map((r, i) => {
   const t0 = performance.now();
@@ -118,7 +118,7 @@ console.log(`supernet accuracies ${(100 * Math.min(...scored.map((r) => r.acc)))
 if (a.out) {
   appendFileSync(a.out, JSON.stringify({
     db: a.db, run: runId, epoch: ck.epoch,
-    config: { epochs: c.epochs, warmupEpochs: c.warmupEpochs, trainImages: c.trainImages, partialChannels: c.partialChannels, remedy: c.remedy.kind, seed: c.seed, selection: c.selection.kind, weightSampling: c.weightSampling, learningRate: c.learningRate, augment: c.augment },
+    config: { epochs: c.epochs, warmupEpochs: c.warmupEpochs, trainImages: c.trainImages, partialChannels: c.partialChannels, remedy: c.remedy.kind, seed: c.seed, selection: c.selection.kind, weightSampling: c.weightSampling, supernetOps: c.supernetOps, learningRate: c.learningRate, augment: c.augment },
     table: a.table, seedTables: seedTables.map((t) => t.path), images: batches.length * c.batchSize, byAccuracy: byAcc, byLoss, byBelief, pick: { truth: pickAcc.truth, percentile: percentileIn(pickAcc.truth, truths) },
     rows: scored.map(({ key, acc, loss, belief }) => ({ key, acc, loss, belief })),
   }) + '\n');

@@ -20,6 +20,9 @@ import { createDartsSession, stepCell, withLatencySites, type DartsSession } fro
 import { fixedMixer, genotypeWeights, keepingBuffers, pathsOf, scoreSupernet, type CellWeights } from '../search/strategies/darts/supernet-score.ts';
 import { firstEdgeOf } from '../search/strategies/darts/derive.ts';
 import type { CellSpace } from '../search/space/cell.ts';
+import { buildSupernet } from '../search/space/build.ts';
+import { buildOp } from '../search/nn/ops.ts';
+import { createRng } from '../search/util/rng.ts';
 import { TINY_CELL } from './tiny-cell.ts';
 
 // Node 0 reads inputs 0 and 1 (supernet edges 0, 1), node 1 inputs 0 and 2 of its three (edges 2, 4): edge 3 is off.
@@ -151,5 +154,28 @@ test('uniform-cell weight steps train the step\'s cell alone, the same cell for 
     }
   } finally {
     u.dispose();
+  }
+});
+
+test('standalone supernet ops are built as a genotype\'s network builds them: affine BN, bare pools; DARTS\'s have neither', () => {
+  const namesUnder = (names: string[], prefix: string) => names.filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length)).sort();
+  const C = TINY_CELL.network.C;
+  for (const standalone of [true, false]) {
+    const net = buildSupernet(space, { edges: { standaloneOps: standalone } });
+    try {
+      const vars = net.variables().map((v) => v.name), bufs = net.buffers().map((b) => b.name);
+      TINY_CELL.cell.ops.forEach((name, k) => {
+        const prefix = `backbone.cells.0.edges.0.ops.${k}.`;
+        const op = buildOp(name, C, 1, createRng(0), { affine: true });
+        const same = JSON.stringify([namesUnder(vars, prefix), namesUnder(bufs, prefix)]) === JSON.stringify([op.variables().map((v) => v.name).sort(), op.buffers().map((b) => b.name).sort()]);
+        // Ops without BN (none, skip) are the same either way.
+        const hasBn = name.includes('pool') || name.includes('conv');
+        assert.equal(same, standalone || !hasBn, `${name}: ${standalone ? 'standalone' : 'darts'} supernet op ${same ? 'equals' : 'differs from'} the genotype network's`);
+        op.dispose();
+      });
+      assert.equal(vars.includes('backbone.cells.0.preprocess0.bn.gamma'), standalone);
+    } finally {
+      net.dispose();
+    }
   }
 });

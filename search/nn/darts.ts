@@ -141,10 +141,12 @@ function weightedSum(terms: tf.Tensor[], weights: tf.Tensor1D, at: number[]): tf
  * followed by a non-affine BN. Without that BN a pool passes on its input's scale and (max pool)
  * a positive mean, while every conv op ends in a BN: the ops of one edge then feed the next
  * layers features of different scales, which a shared classifier cannot serve at once.
+ * `standalone`: the op exactly as a genotype's network builds it (affine, no BN after a pool), for
+ * single-path supernets meant to score cells as they run alone.
  */
-export function buildSupernetCandidate(name: string, C: number, stride: number, rng: Rng, shift = false): Layer {
-  const op = buildOp(name, C, stride, rng, { affine: false, shift });
-  if (!name.includes('pool')) return op;
+export function buildSupernetCandidate(name: string, C: number, stride: number, rng: Rng, shift = false, standalone = false): Layer {
+  const op = buildOp(name, C, stride, rng, { affine: standalone, shift });
+  if (standalone || !name.includes('pool')) return op;
   const withBn = new Sequential([['pool', op], ['bn', new BatchNorm(C, { affine: false })]], name);
   withBn.opName = name;
   return withBn;
@@ -161,10 +163,10 @@ export class MixedOp extends Layer implements WeightedLayer {
   readonly config: { ops: string[]; C: number; stride: number };
   readonly ops: ModuleList<Layer>;
 
-  constructor(ops: string[], C: number, stride: number, rng: Rng, shift = false) {
+  constructor(ops: string[], C: number, stride: number, rng: Rng, shift = false, standalone = false) {
     super();
     this.config = { ops, C, stride };
-    this.ops = this.addChild('ops', new ModuleList(ops.map((name) => buildSupernetCandidate(name, C, stride, rng, shift))));
+    this.ops = this.addChild('ops', new ModuleList(ops.map((name) => buildSupernetCandidate(name, C, stride, rng, shift, standalone))));
   }
 
   forwardWeighted(x: tf.Tensor, weights: tf.Tensor, training: boolean, edge: EdgeForward = {}): tf.Tensor {
@@ -203,6 +205,8 @@ export interface SupernetOptions extends Omit<CellNetworkOptions, 'C' | 'layers'
   multiplier?: number;
   /** Replaces MixedOp (e.g. partial-channel or sampled variants); must build WeightedLayers. */
   edgeFactory?: EdgeFactory;
+  /** Affine BN in the stem's and cells' preprocessing, as a genotype's network has (DARTS's supernet: none). */
+  affine?: boolean;
 }
 
 /**
@@ -216,7 +220,7 @@ export function buildDartsSupernet(opsList: string[], C: number, layers: number,
   const concat = Array.from({ length: multiplier }, (_, i) => nodes + 2 - multiplier + i);
   const factory: EdgeFactory = o.edgeFactory ?? ((e, r) => new MixedOp(opsList, e.C, e.stride, r, e.cell % 2 === 1));
   return assemble({ normal: wiring, normalConcat: concat, reduce: wiring, reduceConcat: concat }, { ...o, C, layers }, rng, factory,
-    { supernet: { ops: opsList, nodes, multiplier, edges: wiring.length } }, false);
+    { supernet: { ops: opsList, nodes, multiplier, edges: wiring.length } }, o.affine ?? false);
 }
 
 /** Edges per supernet cell, the first dimension of the architecture weights. */

@@ -37,11 +37,11 @@ export class PartialChannelMixedOp extends Layer implements WeightedLayer {
   /** The mixed operation on C/K channels. */
   readonly mixed: MixedOp;
 
-  constructor(ops: string[], C: number, stride: number, k: number, rng: Rng, shift = false) {
+  constructor(ops: string[], C: number, stride: number, k: number, rng: Rng, shift = false, standalone = false) {
     super();
     if (!Number.isInteger(k) || k < 1 || C % k !== 0) throw new Error(`partial channels: K=${k} must be a whole divisor of the edge's ${C} channels`);
     this.config = { ops, C, stride, k };
-    this.mixed = this.addChild('mixed', new MixedOp(ops, C / k, stride, rng, shift));
+    this.mixed = this.addChild('mixed', new MixedOp(ops, C / k, stride, rng, shift, standalone));
   }
 
   forwardWeighted(x: tf.Tensor, weights: tf.Tensor, training: boolean, edge: EdgeForward = {}): tf.Tensor {

@@ -11,6 +11,8 @@ export interface SupernetEdgeOptions {
   /** K: the share 1/K of an edge's channels that goes through the mixed operation (1: all). */
   partialChannels?: number;
   auxiliarySkip?: boolean;
+  /** Candidate ops as a genotype's network builds them (buildSupernetCandidate `standalone`). */
+  standaloneOps?: boolean;
 }
 
 export function supernetEdgeFactory(ops: string[], o: SupernetEdgeOptions = {}): EdgeFactory {
@@ -18,7 +20,8 @@ export function supernetEdgeFactory(ops: string[], o: SupernetEdgeOptions = {}):
   return (e, rng) => {
     // Window attention shifts its windows in every other cell, as in a genotype network.
     const shift = e.cell % 2 === 1;
-    const mixed: WeightedLayer = k > 1 ? new PartialChannelMixedOp(ops, e.C, e.stride, k, rng, shift) : new MixedOp(ops, e.C, e.stride, rng, shift);
+    const s = o.standaloneOps ?? false;
+    const mixed: WeightedLayer = k > 1 ? new PartialChannelMixedOp(ops, e.C, e.stride, k, rng, shift, s) : new MixedOp(ops, e.C, e.stride, rng, shift, s);
     return o.auxiliarySkip ? new AuxiliarySkipEdge(mixed, e.C, e.stride, rng) : mixed;
   };
 }

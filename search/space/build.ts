@@ -58,5 +58,6 @@ export function buildSupernet(space: CellSpace, o: BuildOptions & { edges?: Supe
     classes: o.classes ?? space.def.input.classes,
     inShape: o.inShape ?? [...space.def.input.shape],
     edgeFactory: supernetEdgeFactory(ops, o.edges),
+    affine: o.edges?.standaloneOps,
   }, o.rng ?? createRng(0));
 }

@@ -50,6 +50,7 @@ const flagsSchema = z.strictObject({
   'data-parallel': int(1).default(D.dataParallel),
   update: z.enum(['alternating', 'simultaneous']).default(D.update),
   'weight-sampling': z.enum(WEIGHT_SAMPLINGS).default(D.weightSampling),
+  'supernet-ops': z.enum(['darts', 'standalone']).default(D.supernetOps),
   'no-augment': z.boolean().optional(),
   'latency-weight': num.min(0).default(D.latency.weight),
   'latency-form': z.enum(LATENCY_FORMS).default(D.latency.form),
@@ -91,6 +92,8 @@ const HELP = `  a cell space; --dataset default ${D.dataset} (segmentation: ${SD
   --weight-sampling mixture|uniform-cell   what a weight step trains: every op of every edge, weighted
                      (default ${D.weightSampling}, DARTS); or one cell drawn uniformly per step, one op an edge
                      (single-path, as SPOS), the context a discrete cell is scored in; the alphas' steps keep the mixture
+  --supernet-ops darts|standalone   the supernet's candidate ops as DARTS builds them (default: no affine BN,
+                     a BN after every pool) or as a genotype's network does (affine BN, bare pools)
   --latency-weight W --latency-form linear|multiplicative|lagrange --latency-target MS   latency-aware loss
                      (lagrange: a constraint E[latency] <= MS with a multiplier that rises by W per step while over it)
   --latency-ops all|weighted|priced   the ops the expected latency prices: all (default), or only those with
@@ -126,6 +129,8 @@ function latencyOf(f: Flags): DartsConfig['latency'] {
 
 function configOf(space: CellSpace, spacePath: string, common: { dataset?: string; seed: number; backend?: string }, f: Flags): DartsConfig {
   const seg = space.def.task === 'segmentation';
+  // A segmentation supernet's spatial path and head are DARTS-built whatever its edges are.
+  if (seg && f['supernet-ops'] === 'standalone') throw new UsageError(`--supernet-ops standalone: classification cell spaces only; '${space.name}' is a segmentation space`);
   // A segmentation space starts from its own sizes (64x64 scenes cost far more per image than 28x28 digits).
   const base: DartsConfig = seg ? { ...D, ...SD } : D;
   const segmentation = f.head !== undefined || f['spatial-path'] !== undefined ? { head: f.head, spatialPath: f['spatial-path'] } : undefined;
@@ -133,7 +138,7 @@ function configOf(space: CellSpace, spacePath: string, common: { dataset?: strin
     ...base, space: spacePath, dataset: common.dataset ?? base.dataset, dataDir: f['data-dir'], seed: common.seed, backend: common.backend, segmentation,
     epochs: f.epochs, trainImages: f['train-images'] ?? base.trainImages, valImages: f['val-images'] ?? base.valImages, batchSize: f['batch-size'] ?? base.batchSize,
     learningRate: f.lr, minLearningRate: f['min-lr'], archLearningRate: f['arch-lr'], warmupEpochs: f['warmup-epochs'], selection: selectionOf(f), order: f.order === '2' ? 2 : 1, augment: !f['no-augment'],
-    partialChannels: f['partial-channels'] ?? defaultPartialChannels(space, base.partialChannels), dataParallel: f['data-parallel'], update: f.update, weightSampling: f['weight-sampling'],
+    partialChannels: f['partial-channels'] ?? defaultPartialChannels(space, base.partialChannels), dataParallel: f['data-parallel'], update: f.update, weightSampling: f['weight-sampling'], supernetOps: f['supernet-ops'],
     latency: latencyOf(f),
     remedy: { kind: f.remedy, weight: f.remedy === 'none' ? 0 : f['remedy-weight'] ?? DEFAULT_REMEDY_WEIGHT[f.remedy] },
     snapshotEvery: f['snapshot-every'], collapseShare: f['collapse-share'],

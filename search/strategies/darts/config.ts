@@ -80,6 +80,13 @@ export const dartsConfigSchema = z.strictObject({
    * existed: mixture.
    */
   weightSampling: z.enum(WEIGHT_SAMPLINGS).default('mixture'),
+  /**
+   * How the supernet's candidate ops are built: `darts` as model_search.py (no affine BN, a BN
+   * after every pool, so that one edge's ops give features of one scale to sum); `standalone` as a
+   * genotype's own network builds them (affine BN, bare pools), so that a single-path supernet
+   * scores a cell in the form it is trained alone in. Runs stored before it existed: darts.
+   */
+  supernetOps: z.enum(['darts', 'standalone']).default('darts'),
   augment: z.boolean(),
   latency: latencyLossSchema,
   remedy: remedySchema,
@@ -129,6 +136,7 @@ export const DEFAULT_DARTS_CONFIG: DartsConfig = {
   dataParallel: 1,
   update: 'alternating',
   weightSampling: 'mixture',
+  supernetOps: 'darts',
   augment: true,
   latency: { weight: 0, form: 'linear' },
   remedy: { kind: 'none', weight: 0 },

@@ -67,7 +67,7 @@ export interface DartsSession {
  * latency sites are the derived network's ops, at full width).
  */
 function supernetOf(space: CellSpace, c: DartsConfig, rng: Rng, plain = false): Network {
-  const edges = plain ? {} : { partialChannels: c.partialChannels, auxiliarySkip: c.remedy.kind === 'darts-minus' };
+  const edges = plain ? {} : { partialChannels: c.partialChannels, auxiliarySkip: c.remedy.kind === 'darts-minus', standaloneOps: c.supernetOps === 'standalone' };
   return space.def.task === 'segmentation' ? buildSegmentationSupernet(space, { rng, ...c.segmentation, edges }) : buildSupernet(space, { rng, edges });
 }
 
