@@ -15,7 +15,7 @@ import type { CellSpace } from '../../space/cell.ts';
 import type { CellGenotype } from '../../space/types.ts';
 import type { Store } from '../../store/store.ts';
 import {
-  DEFAULT_DARTS_CONFIG as D, SEGMENTATION_DARTS_DEFAULTS as SD, dartsConfigSchema, dartsStateSchema, WEIGHT_SAMPLINGS, type DartsConfig, type DartsState,
+  DEFAULT_DARTS_CONFIG as D, SEGMENTATION_DARTS_DEFAULTS as SD, dartsConfigSchema, dartsStateSchema, SUPERNET_OPS, WEIGHT_SAMPLINGS, type DartsConfig, type DartsState,
 } from '../../strategies/darts/config.ts';
 import { LATENCY_FORMS, LATENCY_OPS } from '../../strategies/darts/latency.ts';
 import { DEFAULT_PT, SELECTIONS } from '../../strategies/darts/pt.ts';
@@ -50,7 +50,7 @@ const flagsSchema = z.strictObject({
   'data-parallel': int(1).default(D.dataParallel),
   update: z.enum(['alternating', 'simultaneous']).default(D.update),
   'weight-sampling': z.enum(WEIGHT_SAMPLINGS).default(D.weightSampling),
-  'supernet-ops': z.enum(['darts', 'standalone']).default(D.supernetOps),
+  'supernet-ops': z.enum(SUPERNET_OPS).default(D.supernetOps),
   'no-augment': z.boolean().optional(),
   'latency-weight': num.min(0).default(D.latency.weight),
   'latency-form': z.enum(LATENCY_FORMS).default(D.latency.form),

@@ -17,6 +17,7 @@ import { ptStateSchema, selectionSchema } from './pt.ts';
 import { remedySchema } from './remedies.ts';
 
 export const WEIGHT_SAMPLINGS = ['mixture', 'uniform-cell'] as const;
+export const SUPERNET_OPS = ['darts', 'standalone'] as const;
 
 const int = z.int();
 export const dartsConfigSchema = z.strictObject({
@@ -86,7 +87,7 @@ export const dartsConfigSchema = z.strictObject({
    * genotype's own network builds them (affine BN, bare pools), so that a single-path supernet
    * scores a cell in the form it is trained alone in. Runs stored before it existed: darts.
    */
-  supernetOps: z.enum(['darts', 'standalone']).default('darts'),
+  supernetOps: z.enum(SUPERNET_OPS).default('darts'),
   augment: z.boolean(),
   latency: latencyLossSchema,
   remedy: remedySchema,
