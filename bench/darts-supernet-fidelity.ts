@@ -27,14 +27,14 @@ import { readRows } from '../search/reference/rows.ts';
 import { percentileIn } from '../search/reference/search-answer.ts';
 import { seedMeanReference } from '../search/reference/seed-mean.ts';
 import { openStore } from '../search/store/store.ts';
-import { CELL_TYPES, readEdgeWeights, readMixingWeights } from '../search/strategies/darts/arch.ts';
+import { CELL_TYPES } from '../search/strategies/darts/arch.ts';
 import type { XY } from '../search/strategies/darts/bilevel.ts';
 import { readCheckpoint } from '../search/strategies/darts/checkpoint.ts';
 import { dartsConfigSchema, dartsStateSchema } from '../search/strategies/darts/config.ts';
 import { disposeBatch, loadDartsData } from '../search/strategies/darts/data.ts';
 import { loadCellSpace } from '../search/strategies/darts/run.ts';
 import { createDartsSession } from '../search/strategies/darts/session.ts';
-import { genotypeWeights, keepingBuffers, scoreSupernet, type CellWeights } from '../search/strategies/darts/supernet-score.ts';
+import { genotypeWeights, keepingBuffers, scoreSupernet, supernetWeights, type CellWeights } from '../search/strategies/darts/supernet-score.ts';
 import { validateCell } from '../search/space/cell.ts';
 import type { CellType } from '../search/strategies/supernet.ts';
 
@@ -68,8 +68,7 @@ const session = createDartsSession(space, c, state.opLatency);
 const ck = readCheckpoint(a.checkpoint ?? state.checkpoint);
 await session.load(ck);
 const ops = [...session.arch.ops], nodes = session.arch.nodes;
-const mixing = readMixingWeights(session.arch), edgeW = readEdgeWeights(session.arch);
-const base = Object.fromEntries(CELL_TYPES.map((t) => [t, { rows: mixing[t].map((r) => [...r]), edges: edgeW?.[t] ?? null }])) as Record<CellType, CellWeights>;
+const base = supernetWeights(session.arch);
 
 // The same batches of the architecture half for every genotype, in an order no search epoch used (as DARTS-PT).
 const data = loadDartsData(c, space.def.task);

@@ -11,13 +11,12 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../search/backend/index.ts';
 import type { CellGenotype } from '../search/space/types.ts';
-import { readEdgeWeights, readMixingWeights } from '../search/strategies/darts/arch.ts';
 import type { XY } from '../search/strategies/darts/bilevel.ts';
 import { dartsConfigSchema, DEFAULT_DARTS_CONFIG } from '../search/strategies/darts/config.ts';
 import { disposeBatch, loadDartsData } from '../search/strategies/darts/data.ts';
 import { loadCellSpace } from '../search/strategies/darts/run.ts';
 import { createDartsSession, stepCell, withLatencySites, type DartsSession } from '../search/strategies/darts/session.ts';
-import { fixedMixer, genotypeWeights, keepingBuffers, pathsOf, scoreSupernet, type CellWeights } from '../search/strategies/darts/supernet-score.ts';
+import { fixedMixer, genotypeWeights, keepingBuffers, pathsOf, scoreSupernet, supernetWeights, type CellWeights } from '../search/strategies/darts/supernet-score.ts';
 import { firstEdgeOf } from '../search/strategies/darts/derive.ts';
 import type { CellSpace } from '../search/space/cell.ts';
 import { buildSupernet } from '../search/space/build.ts';
@@ -48,8 +47,7 @@ before(async () => {
   s = createDartsSession(space, c, withLatencySites(space, c, (sites) => Object.fromEntries(sites.map((x) => [x.key, 1]))));
   const valB = loadDartsData(c, 'classification').batches('val', 0);
   batches = [valB.next(), valB.next()] as XY[];
-  const rows = readMixingWeights(s.arch), edges = readEdgeWeights(s.arch);
-  base = { normal: { rows: rows.normal.map((r) => [...r]), edges: edges!.normal }, reduce: { rows: rows.reduce.map((r) => [...r]), edges: edges!.reduce } };
+  base = supernetWeights(s.arch);
 });
 after(() => {
   batches.forEach(disposeBatch);

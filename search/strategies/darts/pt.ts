@@ -38,14 +38,14 @@ import { createStepper, type Stepper } from '../../train/optimizer.ts';
 import { cosineLr } from '../../train/schedule.ts';
 import { createRng } from '../../util/rng.ts';
 import type { CellType, RunNote } from '../supernet.ts';
-import { CELL_TYPES, readEdgeWeights, readMixingWeights } from './arch.ts';
+import { CELL_TYPES } from './arch.ts';
 import { weightStep, type XY } from './bilevel.ts';
 import { pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { firstEdgeOf } from './derive.ts';
 import type { DartsConfig } from './config.ts';
 import { disposeBatch, type DartsData } from './data.ts';
 import { archModule, type DartsSession } from './session.ts';
-import { fixedMixer, keepingBuffers, scoreSupernet, type CellWeights, type SupernetScore } from './supernet-score.ts';
+import { fixedMixer, keepingBuffers, scoreSupernet, supernetWeights, type CellWeights, type SupernetScore } from './supernet-score.ts';
 
 const int = z.int();
 
@@ -184,12 +184,7 @@ export async function selectByPerturbation(r: PtRun): Promise<PtState | null> {
       tuner = createStepper(s.weights, { kind: 'momentum', learningRate: tuneLr, momentum: c.momentum, weightDecay: c.weightDecay, weightDecayMode: 'l2', clipNorm: c.clipNorm });
       if (state.tuned) await loadOptimizer(tuner.optimizer, s.weights, readCheckpoint(checkpoint).weightOptimizer);
     }
-    const mixing = readMixingWeights(s.arch);
-    const edgeW = readEdgeWeights(s.arch);
-    const base: Record<CellType, CellWeights> = {
-      normal: { rows: mixing.normal.map((x) => [...x]), edges: edgeW?.normal ?? null },
-      reduce: { rows: mixing.reduce.map((x) => [...x]), edges: edgeW?.reduce ?? null },
-    };
+    const base = supernetWeights(s.arch);
     for (let move = state.done; move < total; move++) {
       if (r.signal?.aborted) return null;
       const t0 = performance.now();

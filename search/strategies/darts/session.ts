@@ -12,18 +12,17 @@ import { buildSupernet } from '../../space/build.ts';
 import { buildSegmentationSupernet } from '../../space/seg-build.ts';
 import type { CellSpace } from '../../space/cell.ts';
 import type { CellGenotype } from '../../space/types.ts';
-import type { CellType } from '../supernet.ts';
 import { loadOptimizer, loadWeights, saveOptimizer, saveWeights, type SavedTensor } from '../../train/checkpoint.ts';
 import { createStepper, type Stepper } from '../../train/optimizer.ts';
 import { createRng, type Rng } from '../../util/rng.ts';
-import { CELL_TYPES, createArchParams, readEdgeWeights, type ArchParams, type Mixer } from './arch.ts';
+import { createArchParams, type ArchParams, type Mixer } from './arch.ts';
 import {
   applyWeightGradients, archGradientsFirstOrder, archStepSecondOrder, createArchOptimizer, weightGradients, type ArchLoss, type ArchOptimizer, type DartsBatch, type StepMetrics,
 } from './bilevel.ts';
 import type { DartsConfig } from './config.ts';
 import { expectedLatency, latencyAwareLoss, latencyMatrices, pricedOps, supernetSites, uniformLatency, type LatencyMatrices, type LatencyPricing } from './latency.ts';
 import { auxSkipAt, remedyMixer, remedyTerm } from './remedies.ts';
-import { fixedMixer, genotypeWeights, type CellWeights } from './supernet-score.ts';
+import { fixedMixer, genotypeWeights, supernetWeights } from './supernet-score.ts';
 
 /** Where a step stands: what its mixer, learning rate and architecture loss depend on. */
 export interface DartsStepArgs { epoch: number; step: number; totalSteps: number; lr: number; multiplier: number }
@@ -89,10 +88,7 @@ export const stepCell = (space: CellSpace, seed: number, step: number): CellGeno
 
 /** A `uniform-cell` weight step's forward context: its cell as one-hot rows; with edge normalisation its edges keep the current edge weights, as a scored genotype's do (genotypeWeights). */
 function sampledCellMixer(space: CellSpace, c: DartsConfig, arch: ArchParams, a: DartsStepArgs): Mixer {
-  const g = stepCell(space, c.seed, a.step);
-  const edges = readEdgeWeights(arch);
-  const base = Object.fromEntries(CELL_TYPES.map((t) => [t, { rows: Array.from({ length: arch[t].shape[0] }, () => arch.ops.map(() => 0)), edges: edges?.[t] ?? null }])) as Record<CellType, CellWeights>;
-  const mix = fixedMixer(genotypeWeights(g, base, arch.ops, arch.nodes));
+  const mix = fixedMixer(genotypeWeights(stepCell(space, c.seed, a.step), supernetWeights(arch), arch.ops, arch.nodes));
   const auxSkip = auxSkipAt(c.remedy, a.step, a.totalSteps);
   return () => ({ ...mix(), ...(auxSkip ? { auxSkip } : {}) });
 }

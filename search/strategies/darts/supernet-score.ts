@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CellGenotype } from '../../space/types.ts';
 import type { CellType } from '../supernet.ts';
-import { CELL_TYPES, type MixContext } from './arch.ts';
+import { CELL_TYPES, readEdgeWeights, readMixingWeights, type ArchParams, type MixContext } from './arch.ts';
 import type { XY } from './bilevel.ts';
 import { firstEdgeOf } from './derive.ts';
 import type { DartsSession } from './session.ts';
@@ -15,6 +15,13 @@ import type { DartsSession } from './session.ts';
 export interface CellWeights { rows: number[][]; edges: number[] | null }
 
 export interface SupernetScore { acc: number; loss: number }
+
+/** The architecture's current forward weights as plain rows, copies the caller may change (the base genotypeWeights and DARTS-PT's moves start from). */
+export function supernetWeights(arch: ArchParams): Record<CellType, CellWeights> {
+  const mixing = readMixingWeights(arch), edges = readEdgeWeights(arch);
+  const of = (t: CellType): CellWeights => ({ rows: mixing[t].map((r) => [...r]), edges: edges?.[t] ?? null });
+  return { normal: of('normal'), reduce: of('reduce') };
+}
 
 /**
  * Per edge, the op a single-path pass can compute alone without changing the result: the one
