@@ -31,6 +31,7 @@ import { CELL_TYPES } from '../search/strategies/darts/arch.ts';
 import type { XY } from '../search/strategies/darts/bilevel.ts';
 import { readCheckpoint } from '../search/strategies/darts/checkpoint.ts';
 import { dartsConfigSchema, dartsStateSchema } from '../search/strategies/darts/config.ts';
+import { supernetScore } from '../search/strategies/darts/fidelity-rows.ts';
 import { disposeBatch, loadDartsData } from '../search/strategies/darts/data.ts';
 import { loadCellSpace } from '../search/strategies/darts/run.ts';
 import { createDartsSession } from '../search/strategies/darts/session.ts';
@@ -103,14 +104,13 @@ const judge = (name: string, score: (r: (typeof scored)[number]) => number) => {
   console.log(`${name}: ${formatFidelity(f)}`);
   return f;
 };
-// Accuracy on a few hundred images ties often; the loss breaks the ties.
-const byAcc = judge('supernet accuracy (ties by loss)', (r) => r.acc - 1e-6 * r.loss);
+const byAcc = judge('supernet accuracy (ties by loss)', supernetScore);
 const byLoss = judge('supernet loss (lower is better)', (r) => -r.loss);
 const byBelief = moved ? judge('alphas\' belief (log of the genotype\'s weights)', (r) => r.belief) : null;
 if (!moved) console.log('alphas\' belief: the alphas never moved (fixed-alpha supernet), not a judge');
 const truths = scored.map((r) => r.truth);
 const pick = (score: (r: (typeof scored)[number]) => number) => scored.reduce((b, r) => (score(r) > score(b) ? r : b));
-const pickAcc = pick((r) => r.acc - 1e-6 * r.loss);
+const pickAcc = pick(supernetScore);
 console.log(`the supernet's favourite of the ${scored.length}: ${(100 * pickAcc.truth).toFixed(2)} % in the table, percentile ${percentileIn(pickAcc.truth, truths).toFixed(0)} (supernet ${(100 * pickAcc.acc).toFixed(1)} %)`);
 if (byBelief) { const p = pick((r) => r.belief); console.log(`the alphas' favourite of the ${scored.length}: ${(100 * p.truth).toFixed(2)} %, percentile ${percentileIn(p.truth, truths).toFixed(0)}`); }
 console.log(`supernet accuracies ${(100 * Math.min(...scored.map((r) => r.acc))).toFixed(1)}-${(100 * Math.max(...scored.map((r) => r.acc))).toFixed(1)} %; ${((cpu.user + cpu.system) / 1e6).toFixed(0)} CPU s for ${scored.length} genotypes`);

@@ -1,15 +1,21 @@
 /**
  * Every evaluator whose scores are stored as data, ranked against one reference (a table averaged
- * over its seeds), with a 90 % bootstrap interval and the ceiling the reference's own noise sets.
- * No training: rerun it as a reference table grows.
+ * over its seeds), with a 90 % bootstrap interval and the ceiling the reference's own noise sets,
+ * and what a search that trusted each would get: the reference percentile of its top-1 pick and the
+ * mean percentile of its top 3 and top 5 (search/reference/judge-picks.ts). No training: rerun it
+ * as a reference table grows.
  *
  *   node --import tsx bench/evaluator-board.ts --table bench/tables/darts-fmnist-small-x2.jsonl \
- *     --seed-tables bench/tables/darts-fmnist-small-x2-seed1.jsonl \
+ *     --seed-tables bench/tables/darts-fmnist-small-x2-seed1.jsonl --first 50 \
  *     --scores bench/tables/darts-fmnist-small.jsonl,bench/data/proxy-scores/darts-fmnist-small-proxy-2x2000.jsonl \
- *     --zero-cost bench/data/zero-cost.scores.jsonl
+ *     --zero-cost bench/data/zero-cost.scores.jsonl --supernets bench/data/darts-supernet-fidelity.jsonl
  *
+ * --first N: only the table's first N rows (its uniform samples; later rows may be a search's picks,
+ *   which would make a judge's pick look better or worse than a search among uniform cells gets);
  * --scores: tables written by cellscape table/reference (their accuracy is the score);
- * --zero-cost: bench/zero-cost.ts's score file (its 'reference' section, one entry a proxy).
+ * --zero-cost: bench/zero-cost.ts's score file (its 'reference' section, one entry a proxy);
+ * --supernets: bench/darts-supernet-fidelity.ts's rows, one judge per stored checkpoint, ranking by
+ *   the supernet's accuracy (ties by its loss, as that bench ranks).
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -19,17 +25,23 @@ import { readRows } from '../search/reference/rows.ts';
 import { seedMeanReference } from '../search/reference/seed-mean.ts';
 import { noiseCeiling, oracleCeiling } from '../search/reference/noise.ts';
 import { fidelityOf } from '../search/reference/fidelity.ts';
+import { chancePickInterval, pickPercentiles } from '../search/reference/judge-picks.ts';
+import { readSupernetFidelity, supernetName, supernetScore } from '../search/strategies/darts/fidelity-rows.ts';
 
 const { values: flags } = parseArgs({
-  options: { table: { type: 'string' }, 'seed-tables': { type: 'string' }, scores: { type: 'string' }, 'zero-cost': { type: 'string' } },
+  options: {
+    table: { type: 'string' }, 'seed-tables': { type: 'string' }, first: { type: 'string' }, scores: { type: 'string' }, 'zero-cost': { type: 'string' },
+    supernets: { type: 'string' },
+  },
 });
-if (!flags.table) {
-  console.error('usage: bench/evaluator-board.ts --table TABLE [--seed-tables T2,...] [--scores FILE,...] [--zero-cost FILE]');
+const first = flags.first === undefined ? Infinity : Number(flags.first);
+if (!flags.table || !(first === Infinity || (Number.isInteger(first) && first >= 1))) {
+  console.error('usage: bench/evaluator-board.ts --table TABLE [--seed-tables T2,...] [--first N] [--scores FILE,...] [--zero-cost FILE] [--supernets FILE]\n  --first: a positive integer (the table\'s first N rows)');
   process.exit(2);
 }
 const list = (v: string | undefined) => (v ?? '').split(',').filter(Boolean);
 
-const rows = readRows(flags.table);
+const rows = readRows(flags.table).slice(0, first);
 const others = list(flags['seed-tables']).map((path) => ({ path, rows: readRows(path) }));
 const reference = seedMeanReference({ path: flags.table, rows }, others);
 
@@ -63,19 +75,30 @@ if (flags['zero-cost']) {
   }
 }
 
+for (const path of list(flags.supernets)) {
+  for (const r of readSupernetFidelity(path)) {
+    // The file keeps the scoring's seconds a candidate as a whole (not the supernet's training).
+    evaluators.push({ name: supernetName(r), scores: new Map(r.rows.map((x) => [x.key, supernetScore(x)])), seconds: new Map(r.rows.map((x) => [x.key, r.byAccuracy.secondsPerCandidate])) });
+  }
+}
+
+const TOP_K = [1, 3, 5];
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '-');
-console.log(`reference: ${flags.table}${others.length ? ` and ${others.map((o) => o.path).join(', ')} (mean of ${others.length + 1} seeds)` : ''}, ${reference.size} architectures`);
+console.log(`reference: ${flags.table}${first < Infinity ? ` (first ${first} rows)` : ''}${others.length ? ` and ${others.map((o) => o.path).join(', ')} (mean of ${others.length + 1} seeds)` : ''}, ${reference.size} architectures`);
 if (others.length) {
   const second = new Map(others[0].rows.map((r) => [r.arch, r.accuracy]));
   const both = rows.filter((r) => second.has(r.arch));
   const c = noiseCeiling(both.map((r) => r.accuracy), both.map((r) => second.get(r.arch)!));
   console.log(`seed-to-seed Spearman ${fmt(c.spearman)} (n ${c.n}); an evaluator that knew the noise-free accuracies would reach about ${fmt(oracleCeiling(c.spearman, others.length + 1))} against this mean\n`);
 }
-console.log('| evaluator | n | Spearman | 90 % interval | Kendall | top-10 % | s a candidate |');
-console.log('|---|---:|---:|---|---:|---:|---:|');
+const chance = TOP_K.map((k) => chancePickInterval(reference, k)).map((c, i) => `top-${TOP_K[i]} ${c.lo.toFixed(0)} to ${c.hi.toFixed(0)}`).join(', ');
+console.log(`top-k pick: the mean percentile, among the reference's ${reference.size} architectures (on the mean over the seeds), of the k the evaluator scores best: what a search that kept its best would get. A judge at chance gets 50 on average; 90 % of random picks land at ${chance}.\n`);
+console.log(`| evaluator | n | Spearman | 90 % interval | Kendall | top-10 % | ${TOP_K.map((k) => `top-${k} pick`).join(' | ')} | s a candidate |`);
+console.log(`|---|---:|---:|---|---:|---:|${TOP_K.map(() => '---:|').join('')}---:|`);
 for (const { name, scores, seconds } of evaluators) {
   // A zero-cost proxy undefined on a network has no score to rank it by.
   const evaluated = [...scores].filter(([, score]) => Number.isFinite(score)).map(([key, score]) => ({ key, score, seconds: seconds?.get(key) ?? NaN }));
   const e = { name, ...fidelityOf(reference, evaluated) };
-  console.log(`| ${e.name} | ${e.n} | ${fmt(e.spearman)} | ${fmt(e.spearmanLo)} to ${fmt(e.spearmanHi)} | ${fmt(e.kendall)} | ${fmt(e.top10)} | ${Number.isFinite(e.secondsPerCandidate) ? e.secondsPerCandidate.toFixed(1) : '-'} |`);
+  const picks = pickPercentiles(reference, evaluated, TOP_K).map((p) => (Number.isFinite(p) ? p.toFixed(0) : '-'));
+  console.log(`| ${e.name} | ${e.n} | ${fmt(e.spearman)} | ${fmt(e.spearmanLo)} to ${fmt(e.spearmanHi)} | ${fmt(e.kendall)} | ${fmt(e.top10)} | ${picks.join(' | ')} | ${Number.isFinite(e.secondsPerCandidate) ? e.secondsPerCandidate.toFixed(1) : '-'} |`);
 }
