@@ -91,7 +91,7 @@ if (others.length) {
   const c = noiseCeiling(both.map((r) => r.accuracy), both.map((r) => second.get(r.arch)!));
   console.log(`seed-to-seed Spearman ${fmt(c.spearman)} (n ${c.n}); an evaluator that knew the noise-free accuracies would reach about ${fmt(oracleCeiling(c.spearman, others.length + 1))} against this mean\n`);
 }
-const chance = TOP_K.map((k) => chancePickInterval(reference, k)).map((c, i) => `top-${TOP_K[i]} ${c.lo.toFixed(0)} to ${c.hi.toFixed(0)}`).join(', ');
+const chance = TOP_K.map((k) => chancePickInterval(reference, k)).map((c, i) => `top-${TOP_K[i]} ${+c.lo.toFixed(1)} to ${+c.hi.toFixed(1)}`).join(', ');
 console.log(`top-k pick: the mean percentile, among the reference's ${reference.size} architectures (on the mean over the seeds), of the k the evaluator scores best: what a search that kept its best would get. A judge at chance gets 50 on average; 90 % of random picks land at ${chance}.\n`);
 console.log(`| evaluator | n | Spearman | 90 % interval | Kendall | top-10 % | ${TOP_K.map((k) => `top-${k} pick`).join(' | ')} | s a candidate |`);
 console.log(`|---|---:|---:|---|---:|---:|${TOP_K.map(() => '---:|').join('')}---:|`);
