@@ -3,7 +3,11 @@
  * every worker holds a replica of the model (replica.ts), built from the same arguments; a step
  * sends each worker its shard of the batch, the workers average their gradients through shared
  * memory (worker.ts) and each applies the same average, so that the replicas stay equal bit for
- * bit. `checkIdentical` compares their fingerprints and throws if any differs.
+ * bit. `checkIdentical` compares their fingerprints and throws if any differs. Equal weights do
+ * not show that the workers trained the same thing where a step draws at random (GDAS's ops, a
+ * sampled cell): every worker applies the same average whatever path it drew. So every step's
+ * reply also says what each phase's pass drew on that worker (Replica.drawn), and the step throws
+ * on the first phase whose draw differs between workers.
  *
  * BatchNorm sees each shard's own statistics (as PyTorch's DistributedDataParallel without
  * SyncBatchNorm): with batch norm in the model, N workers on a batch of B train like one worker
@@ -11,12 +15,12 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { CLOSING, CONTROL_CELLS, type FromWorker, type InitReply, type ToWorker, type Work } from './protocol.ts';
+import { CLOSING, CONTROL_CELLS, type FromWorker, type InitReply, type StepReply, type ToWorker, type Work } from './protocol.ts';
 import type { ShardMetrics } from './replica.ts';
 
 type Body<T = ToWorker> = T extends unknown ? Omit<T, 'id'> : never;
 
-export interface DataParallelOptions {
+export interface DataParallelOptions<Args = unknown> {
   workers: number;
   /** The module that exports createReplica (a file URL). */
   replica: string | URL;
@@ -26,11 +30,16 @@ export interface DataParallelOptions {
   phases: string[];
   /** The backend each worker initialises (default: as initBackend chooses). */
   backend?: string;
+  /** How an error names a step, from its arguments (default: its number among the group's steps, from 0). */
+  stepName?: (args: Args) => string;
 }
 
 export interface DataParallelGroup<Shard = unknown, Args = unknown> {
   readonly workers: number;
-  /** One synchronous step: shard i goes to worker i, `sizes[i]` its examples; resolves to each worker's metrics. */
+  /**
+   * One synchronous step: shard i goes to worker i, `sizes[i]` its examples; resolves to each
+   * worker's metrics, and rejects if the workers drew differently (as `run` does).
+   */
   step(phase: string, shards: Shard[], sizes: number[], args: Args): Promise<ShardMetrics[]>;
   /**
    * The general step: worker i computes the gradients of `work[i].phase` on `work[i].shard` (null:
@@ -38,7 +47,9 @@ export interface DataParallelGroup<Shard = unknown, Args = unknown> {
    * gradients of the workers that computed it (weighted by `weight`), and takes the average of the
    * workers' buffers weighted by `bufferWeight`. `step` is this with one phase on every worker;
    * DARTS's simultaneous update puts its architecture half and its weight half on two workers.
-   * Resolves to each worker's metrics (null for a worker that computed nothing).
+   * Resolves to each worker's metrics (null for a worker that computed nothing); rejects, naming
+   * the step, the phase and the worker, where a worker's pass of a phase, computed or skipped,
+   * drew otherwise than worker 0's.
    */
   run(phases: string[], work: Array<Work & { shard: Shard | null }>, args: Args): Promise<Array<ShardMetrics | null>>;
   /** Calls the replicas' `call(method, args)`: on every worker, in worker order. */
@@ -53,7 +64,22 @@ export interface DataParallelGroup<Shard = unknown, Args = unknown> {
 /** Workers by default: one per core. */
 export const defaultDataParallelWorkers = (): number => Math.max(1, os.availableParallelism());
 
-export async function createDataParallel<Shard = unknown, Args = unknown>(o: DataParallelOptions): Promise<DataParallelGroup<Shard, Args>> {
+/** Throws on the first phase (in the step's order) where a worker's draw differs from worker 0's. */
+function checkDraws(step: string, phases: string[], replies: StepReply[]): void {
+  const said = (d: string | null): string => d ?? 'nothing';
+  phases.forEach((phase, p) => {
+    const first = replies[0].drawn[p];
+    const odd = replies.findIndex((r) => r.drawn[p] !== first);
+    if (odd >= 0) {
+      throw new Error(
+        `data-parallel ${step}, phase '${phase}': worker ${odd} drew ${said(replies[odd].drawn[p])} where worker 0 drew ${said(first)} `
+        + '(the workers apply the same averaged gradients, so their weights stay equal while they train different paths)',
+      );
+    }
+  });
+}
+
+export async function createDataParallel<Shard = unknown, Args = unknown>(o: DataParallelOptions<Args>): Promise<DataParallelGroup<Shard, Args>> {
   if (!Number.isInteger(o.workers) || o.workers < 1) throw new Error(`data-parallel: ${o.workers} workers`);
   const threads = Array.from({ length: o.workers }, () => new Worker(new URL('./worker-entry.mjs', import.meta.url)));
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -105,7 +131,8 @@ export async function createDataParallel<Shard = unknown, Args = unknown>(o: Dat
     throw err;
   }
 
-  const run = async (phases: string[], work: Array<Work & { shard: unknown }>, args: unknown): Promise<Array<ShardMetrics | null>> => {
+  let steps = 0;
+  const run = async (phases: string[], work: Array<Work & { shard: unknown }>, args: Args): Promise<Array<ShardMetrics | null>> => {
     if (work.length !== o.workers) throw new Error(`data-parallel step: work for ${work.length} workers, the group has ${o.workers}`);
     const stray = work.find((w) => w.phase !== null && !phases.includes(w.phase));
     if (stray) throw new Error(`data-parallel step: a worker computes phase '${stray.phase}', not one of the step's (${phases.join(', ')})`);
@@ -113,7 +140,10 @@ export async function createDataParallel<Shard = unknown, Args = unknown>(o: Dat
     if (idle) throw new Error(`data-parallel step: no worker computes phase '${idle}'`);
     if (!work.some((w) => w.bufferWeight > 0)) throw new Error('data-parallel step: no worker\'s buffers are kept');
     const plan: Work[] = work.map(({ phase, weight, bufferWeight }) => ({ phase, weight, bufferWeight }));
-    return await all((i) => ({ type: 'step', phases, shard: work[i].shard, args, work: plan })) as Array<ShardMetrics | null>;
+    const replies = await all((i) => ({ type: 'step', phases, shard: work[i].shard, args, work: plan })) as StepReply[];
+    checkDraws(o.stepName?.(args) ?? `step ${steps}`, phases, replies);
+    steps++;
+    return replies.map((r) => r.metrics);
   };
 
   return {

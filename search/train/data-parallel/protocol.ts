@@ -28,7 +28,8 @@ export type FromWorker =
 /** What `init` answers: the floats a slot needs (the largest phase's gradients plus the buffers). */
 export interface InitReply { slotFloats: number }
 
-export type StepReply = ShardMetrics;
+/** A step's answer: the metrics of the phase the worker computed (null: none) and, per phase of the step in order, what its pass drew (Replica.drawn). */
+export interface StepReply { metrics: ShardMetrics | null; drawn: Array<string | null> }
 
 /** Control block: arrivals at the barrier, its generation, and a flag the group sets to release waiting workers when it closes. */
 export const ARRIVED = 0;

@@ -34,6 +34,14 @@ export interface Replica<Shard = unknown, Args = unknown> {
    * draws its mixing weights from a generator), so that it stays equal on every worker.
    */
   skip?(phase: string, args: Args): void;
+  /**
+   * What this worker's pass of the phase drew at random in the step just run, computed or
+   * skipped (GDAS's ops, a sampled cell), as a short digest; null where the phase draws nothing.
+   * Workers that drew different paths still apply the same averaged gradients and so keep equal
+   * weights, which checkIdentical cannot tell apart from a sound run: the group compares these
+   * after every step instead and throws on the first that differs.
+   */
+  drawn?(phase: string): string | null;
   /** Applies the group's averaged gradients of the phase (the same tensors on every worker). */
   apply(phase: string, grads: tf.Tensor[], args: Args): void;
   /** Anything else the caller asks every worker or one of them (save or load a checkpoint, read weights). */

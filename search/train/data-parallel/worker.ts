@@ -3,13 +3,15 @@
  * gradients (of its phase of the step), writes them (and its buffers) into its slot of shared
  * memory, waits at the barrier for every worker, then for each phase of the step averages the
  * slots of the workers that computed it, in worker order (the same float operations on every
- * worker, so the same result), and applies the average. Replies carry values, errors as data.
+ * worker, so the same result), and applies the average. A step's reply carries its metrics and
+ * what each phase's pass drew (Replica.drawn), for the group to compare. Replies carry values,
+ * errors as data.
  */
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../backend/index.ts';
-import { ARRIVED, CLOSING, CONTROL_CELLS, GENERATION, type FromWorker, type InitReply, type ToWorker, type Work } from './protocol.ts';
-import type { CreateReplica, Replica } from './replica.ts';
+import { ARRIVED, CLOSING, CONTROL_CELLS, GENERATION, type FromWorker, type InitReply, type StepReply, type ToWorker, type Work } from './protocol.ts';
+import type { CreateReplica, Replica, ShardMetrics } from './replica.ts';
 import { variablesDigest } from './digest.ts';
 
 const port = parentPort!;
@@ -63,18 +65,20 @@ const tensorsOf = (flat: Float32Array, vars: tf.Variable[]): tf.Tensor[] => {
   return vars.map((v) => { const t = tf.tensor(flat.subarray(at, at + v.size), v.shape); at += v.size; return t; });
 };
 
-function step(phases: string[], shard: unknown, args: unknown, work: Work[]): unknown {
+function step(phases: string[], shard: unknown, args: unknown, work: Work[]): StepReply {
   if (!replica || !shared) throw new Error('data-parallel worker: step before init and attach');
   const r = replica;
   const { slots, control, index, workers, slotFloats } = shared;
   const mine = work[index];
   const buffers = r.buffers();
-  let metrics: unknown = null;
+  let metrics: ShardMetrics | null = null;
   let used = 0;
   // The phases in order, this worker's computed and the others skipped, so that state a phase's
-  // computation advances (a random generator) moves alike on every worker.
+  // computation advances (a random generator) moves alike on every worker; each phase's draw,
+  // computed or skipped, goes back for the group to compare.
+  const drawn: Array<string | null> = [];
   for (const phase of phases) {
-    if (phase !== mine.phase) { r.skip?.(phase, args); continue; }
+    if (phase !== mine.phase) { r.skip?.(phase, args); drawn.push(r.drawn?.(phase) ?? null); continue; }
     const vars = r.params(phase);
     const { grads, metrics: m } = r.gradients(phase, shard, args);
     metrics = m;
@@ -84,6 +88,7 @@ function step(phases: string[], shard: unknown, args: unknown, work: Work[]): un
     } finally {
       tf.dispose(grads);
     }
+    drawn.push(r.drawn?.(phase) ?? null);
   }
   const slot = slots.subarray(index * slotFloats, (index + 1) * slotFloats);
   for (const b of buffers) { slot.set(b.dataSync(), used); used += b.size; }
@@ -103,7 +108,7 @@ function step(phases: string[], shard: unknown, args: unknown, work: Work[]): un
   const values = tensorsOf(averageOf(slots, slotFloats, fromB, (w) => work[w].bufferWeight, gradFloats, floatsOf(buffers)), buffers);
   buffers.forEach((b, i) => b.assign(values[i]));
   tf.dispose(values);
-  return metrics;
+  return { metrics, drawn };
 }
 
 async function handle(m: ToWorker): Promise<unknown> {
