@@ -14,6 +14,7 @@ import type { ForwardContext } from '../../nn/network.ts';
 import { sampleDirichlet } from './dirichlet.ts';
 import { sampleGumbel } from './gumbel.ts';
 import type { WeightMatrix } from './derive.ts';
+import { fnv1a } from '../../train/data-parallel/digest.ts';
 
 export const CELL_TYPES: readonly CellType[] = ['normal', 'reduce'];
 
@@ -90,6 +91,22 @@ export function createMixer(a: ArchParams, o: { dirichlet?: Rng; gumbel?: { rng:
     const e = edgeWeights(a);
     return { ...w, ...(e ? { normalEdges: e.normal, reduceEdges: e.reduce } : {}), ...(o.auxSkip ? { auxSkip: o.auxSkip } : {}) };
   };
+}
+
+/**
+ * Folds what a pass's forward context drew at random into running digests per cell type: the op
+ * of each edge where the pass computes one alone (`paths`: GDAS's Gumbel draws, a uniform-cell
+ * step's cell; -1 for an edge left out, -2 for one that keeps its mixture), else the mixing
+ * weights' float bits (DrNAS's Dirichlet samples).
+ */
+export function foldDraw(h: Record<CellType, number>, ctx: MixContext): void {
+  for (const t of CELL_TYPES) {
+    const path = ctx.paths?.[t];
+    const words = path
+      ? Uint32Array.from(path, (k) => (k === null ? -1 : k === undefined ? -2 : k) >>> 0)
+      : new Uint32Array(Float32Array.from(ctx[t].dataSync() as Float32Array).buffer);
+    h[t] = fnv1a(words, h[t]);
+  }
 }
 
 /** Softmax of each edge's alphas: the supernet's forward context. The caller disposes (or tidies). */

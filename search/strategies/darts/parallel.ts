@@ -13,6 +13,9 @@
  * step's (localSteps), and no half-batch step is run (on the small supernets here a half batch
  * costs well over half a batch's step: bench/data/darts-parallel.md).
  *
+ * Every step the group also compares what each worker's passes drew (GDAS's ops, DrNAS's weights,
+ * a uniform-cell step's cell: the session's `drawn`), which the weights cannot show.
+ *
  * The worker half is `createReplica` (loaded by the group in each thread by this module's URL),
  * the loop's half `parallelSteps`.
  */
@@ -32,7 +35,10 @@ export type PlainBatch =
   | { n: number; shape: number[]; x: Float32Array; y: Float32Array; classes: number }
   | { n: number; shape: number[]; x: Float32Array; pixels: Int32Array; ignoreLabel: number };
 
-interface ReplicaArgs { config: DartsConfig; opLatency: Record<string, number> }
+export interface ReplicaArgs { config: DartsConfig; opLatency: Record<string, number> }
+
+/** How the group's errors name a step (a worker that drew otherwise than the others). */
+export const stepName = (a: DartsStepArgs): string => `epoch ${a.epoch} step ${a.step}`;
 
 const PHASES = ['arch', 'weight'] as const;
 
@@ -82,6 +88,7 @@ export async function createReplica(args: unknown): Promise<Replica<PlainBatch, 
       }
     },
     skip: (phase, a) => s.skipHalf(phase === 'arch' ? 'arch' : 'weight', a),
+    drawn: (phase) => s.drawn(phase === 'arch' ? 'arch' : 'weight'),
     apply: (phase, grads, a) => (phase === 'arch' ? s.applyArchGradients(grads) : s.applyWeightGradients(grads, a)),
     async call(method, a) {
       if (method === 'save') return await s.save();
@@ -181,7 +188,7 @@ function pooled(ms: ShardMetrics[], sizes: number[]): ArchStepMetrics {
 export async function parallelSteps(s: DartsSession, c: DartsConfig, opLatency: Record<string, number>, workers: number, resumed: boolean): Promise<DartsSteps> {
   if (c.update === 'simultaneous' && workers !== 2) throw new Error(`darts: the simultaneous update runs its two halves on 2 workers, not ${workers}`);
   const group: DataParallelGroup<PlainBatch, DartsStepArgs> = await createDataParallel({
-    workers, replica: new URL(import.meta.url), args: { config: c, opLatency } satisfies ReplicaArgs, phases: [...PHASES], backend: c.backend,
+    workers, replica: new URL(import.meta.url), args: { config: c, opLatency } satisfies ReplicaArgs, phases: [...PHASES], backend: c.backend, stepName,
   });
   try {
     const start = await s.save();

@@ -14,8 +14,10 @@ import type { CellSpace } from '../../space/cell.ts';
 import type { CellGenotype } from '../../space/types.ts';
 import { loadOptimizer, loadWeights, saveOptimizer, saveWeights, type SavedTensor } from '../../train/checkpoint.ts';
 import { createStepper, type Stepper } from '../../train/optimizer.ts';
+import { FNV_OFFSET, hex32 } from '../../train/data-parallel/digest.ts';
+import type { CellType } from '../supernet.ts';
 import { createRng, type Rng } from '../../util/rng.ts';
-import { createArchParams, type ArchParams, type Mixer } from './arch.ts';
+import { createArchParams, foldDraw, type ArchParams, type Mixer } from './arch.ts';
 import {
   applyWeightGradients, archGradientsFirstOrder, archStepSecondOrder, createArchOptimizer, weightGradients, type ArchLoss, type ArchOptimizer, type DartsBatch, type StepMetrics,
 } from './bilevel.ts';
@@ -54,6 +56,13 @@ export interface DartsSession {
    * would, at the same alphas, so that every worker's next draw is the same.
    */
   skipHalf(phase: 'arch' | 'weight', a: DartsStepArgs): void;
+  /**
+   * What the half's passes drew at random at its last computation or skip, as a digest per cell
+   * type ('normal 1a2b3c4d reduce 5e6f7a8b'): GDAS's ops, DrNAS's weights, a uniform-cell step's
+   * cell; null where the half draws nothing (the plain mixture). Data-parallel workers report it
+   * for the group to compare (parallel.ts).
+   */
+  drawn(half: 'arch' | 'weight'): string | null;
   save(): Promise<SessionState>;
   /** Loads a saved state; without optimizer slots (a fresh run) only the weights and alphas. */
   load(s: SessionState): Promise<void>;
@@ -121,6 +130,19 @@ export function createDartsSession(space: CellSpace, c: DartsConfig, opLatency: 
     // GDAS's tau anneals over the epochs with architecture steps, as beta's ramp runs.
     return remedyMixer(c.remedy, arch, { rng: rng_, step: a.step, totalSteps: a.totalSteps, epoch: a.epoch - c.warmupEpochs, epochs: c.epochs - c.warmupEpochs });
   };
+  const weightMixer = (a: DartsStepArgs): Mixer => (c.weightSampling === 'uniform-cell' ? sampledCellMixer(space, c, arch, a) : mixerAt(a));
+  // What each half's passes drew at its last computation or skip (null where it draws nothing): the
+  // Dirichlet and Gumbel forms draw in both halves, a uniform-cell weight step draws its cell.
+  const drawn: Record<'arch' | 'weight', Record<CellType, number> | null> = { arch: null, weight: null };
+  const draws = (half: 'arch' | 'weight'): boolean => c.remedy.kind === 'gdas' || c.remedy.kind === 'drnas' || (half === 'weight' && c.weightSampling === 'uniform-cell');
+  /** The half's mixer, recording what its passes draw from here on in place of the half's last record. */
+  const halfMixer = (half: 'arch' | 'weight', a: DartsStepArgs): Mixer => {
+    const mixer = half === 'arch' ? mixerAt(a) : weightMixer(a);
+    if (!draws(half)) { drawn[half] = null; return mixer; }
+    const h = { normal: FNV_OFFSET, reduce: FNV_OFFSET };
+    drawn[half] = h;
+    return () => { const ctx = mixer(); foldDraw(h, ctx); return ctx; };
+  };
   const archLoss = (a: DartsStepArgs, seen: { expectedMs: number }): ArchLoss => (ce, mix) => tf.tidy(() => {
     const expected = expectedLatency(mix, lat, priced);
     if (c.latency.form === 'lagrange') seen.expectedMs = expected.dataSync()[0];
@@ -135,21 +157,25 @@ export function createDartsSession(space: CellSpace, c: DartsConfig, opLatency: 
     net, weights, arch, lat, priced, latScale,
     archGradients(val, a) {
       const seen = { expectedMs: 0 };
-      const { grads, metrics } = archGradientsFirstOrder(net, arch, val, archLoss(a, seen), mixerAt(a));
+      const { grads, metrics } = archGradientsFirstOrder(net, arch, val, archLoss(a, seen), halfMixer('arch', a));
       return { grads, metrics: { ...metrics, expectedMs: seen.expectedMs } };
     },
     applyArchGradients: (grads) => archOpt.step(grads),
     archStepSecondOrder(train, val, a) {
       const seen = { expectedMs: 0 };
-      const m = archStepSecondOrder(net, weights, arch, train, val, archLoss(a, seen), archOpt, { xi: a.lr, weightDecay: c.weightDecay, mixer: mixerAt(a) });
+      const m = archStepSecondOrder(net, weights, arch, train, val, archLoss(a, seen), archOpt, { xi: a.lr, weightDecay: c.weightDecay, mixer: halfMixer('arch', a) });
       return { ...m, expectedMs: seen.expectedMs };
     },
-    weightGradients: (train, a) => weightGradients(net, weights, train, c.weightSampling === 'uniform-cell' ? sampledCellMixer(space, c, arch, a) : mixerAt(a)),
+    weightGradients: (train, a) => weightGradients(net, weights, train, halfMixer('weight', a)),
     applyWeightGradients: (grads, a) => { applyWeightGradients(weights, grads, stepper, a.lr); },
     skipHalf(phase, a) {
-      // A sampled cell's draw is stateless; only the mixture moves the epoch's generator.
-      if (phase === 'weight' && c.weightSampling === 'uniform-cell') return;
-      tf.tidy(() => { mixerAt(a)(); });
+      // A sampled cell's draw is stateless (only the mixture moves the epoch's generator), but
+      // the worker that skips it draws it too, to report it.
+      tf.tidy(() => { halfMixer(phase, a)(); });
+    },
+    drawn(half) {
+      const h = drawn[half];
+      return h && `normal ${hex32(h.normal)} reduce ${hex32(h.reduce)}`;
     },
     async save() {
       return {
