@@ -1,7 +1,8 @@
 /**
  * DARTS-PT's perturbation-based selection (strategies/darts/pt.ts) on tiny real inputs
  * (Fashion-MNIST, a 3-cell supernet of 4 channels): the op kept on an edge is the one whose
- * removal costs the trained supernet the most accuracy on the architecture half, measured here
+ * removal costs the trained supernet the most accuracy on the architecture half, or with the
+ * jacob_cov criterion on the untrained supernet lowers that proxy most, measured here
  * independently of pt.ts; the flags are checked by name; and a kill -9 during the selection,
  * then `resume`, ends where an uninterrupted run ends.
  */
@@ -14,7 +15,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../search/backend/index.ts';
-import { runDarts } from '../search/run/drivers/darts.ts';
+import { jacobCovProxy } from '../search/evaluate/zero-cost/jacob-cov.ts';
+import type { Network } from '../search/nn/network.ts';
+import { resumeDarts, runDarts } from '../search/run/drivers/darts.ts';
 import { openStore, type Store } from '../search/store/store.ts';
 import { readMixingWeights, readEdgeWeights } from '../search/strategies/darts/arch.ts';
 import { readCheckpoint } from '../search/strategies/darts/checkpoint.ts';
@@ -108,6 +111,60 @@ test('pt keeps, on each edge of its first move, the op whose removal costs the t
   }
 });
 
+test('Zero-Cost-PT on the untrained supernet (epochs 0): each first-move edge keeps the op whose removal lowers jacob_cov most; stopped and resumed, the same moves', async () => {
+  const cfg = {
+    space, trainImages: 64, valImages: 32, batchSize: 16, epochs: 0, warmupEpochs: 0, augment: false, proxy: null, partialChannels: 2,
+    latency: { weight: 0, form: 'linear' }, selection: { kind: 'pt', criterion: 'jacob_cov', valImages: 32, tuneSteps: 0 }, seed: 2,
+  } as Partial<DartsConfig> as DartsConfig;
+  const out = await runDarts(cfg, store, { opLatency: () => 0.1 });
+  assert.equal(out.status, 'finished');
+  assert.equal(store.listEpochs(out.runId, null).length, 0, 'no epoch trained');
+  const moves = store.listEventsOfKind('darts-selection', out.runId);
+  assert.equal(moves.length, 6);
+  const first = moves[0].data as Record<'normal' | 'reduce', { edge: number; kept: string; jacob_covWithout: Record<string, number> }>;
+
+  // The supernet as its seed builds it, scored here with each op masked by hand: jacob_cov averaged over the two batches.
+  const c = { ...cfg, ...(store.getRun(out.runId)!.config as object) } as DartsConfig;
+  const s = createDartsSession(loadCellSpace(space), c, dartsStateSchema.parse(store.getRun(out.runId)!.state).opLatency);
+  const valB = loadDartsData(c, 'classification').batches('val', 0);
+  const batches = [valB.next(), valB.next()] as XY[];
+  const mixing = readMixingWeights(s.arch), edges = readEdgeWeights(s.arch)!;
+  const without = (t: 'normal' | 'reduce', edge: number, k: number): number => {
+    const rows = { normal: mixing.normal.map((r) => [...r]), reduce: mixing.reduce.map((r) => [...r]) };
+    rows[t][edge][k] = 0;
+    const ctx = { normal: tf.tensor2d(rows.normal), reduce: tf.tensor2d(rows.reduce), normalEdges: tf.tensor1d(edges.normal), reduceEdges: tf.tensor1d(edges.reduce) };
+    try {
+      const net = { forward: (x: tf.Tensor, training: boolean) => s.net.forward(x, training, ctx) } as unknown as Network;
+      const v = batches.map((b) => jacobCovProxy.score(net as never, { x: b.x as tf.Tensor4D, loss: () => tf.scalar(0) }));
+      return v.reduce((a, r) => a + ('value' in r ? r.value : -Infinity), 0) / v.length;
+    } finally {
+      tf.dispose(Object.values(ctx));
+    }
+  };
+  try {
+    for (const t of ['normal', 'reduce'] as const) {
+      const m = first[t];
+      const scored = OPS.flatMap((op, k) => (op === 'none' ? [] : [{ op, v: without(t, m.edge, k) }]));
+      for (const x of scored) assert.ok(Math.abs(m.jacob_covWithout[x.op] - x.v) <= 1e-9 * Math.abs(x.v), `${t} edge ${m.edge} without ${x.op}: ${m.jacob_covWithout[x.op]} vs ${x.v}`);
+      assert.equal(m.kept, scored.reduce((a, b) => (b.v < a.v ? b : a)).op, `${t} edge ${m.edge}: ${JSON.stringify(scored)}`);
+    }
+  } finally {
+    tf.dispose(batches.flatMap((b) => [b.x, b.y]));
+    s.dispose();
+  }
+
+  // Stopped after its second move (nothing saved but the state), then resumed: the uninterrupted run's moves and genotype.
+  const stop = new AbortController();
+  const stopped = await runDarts(cfg, store, { opLatency: () => 0.1, signal: stop.signal, log: (l) => { if (l.startsWith('selection move 2/')) stop.abort(); } });
+  assert.equal(stopped.status, 'stopped');
+  assert.equal(dartsStateSchema.parse(store.getRun(stopped.runId)!.state).pt!.done, 2);
+  const resumed = await resumeDarts(stopped.runId, store, { opLatency: () => 0.1 });
+  assert.equal(resumed.status, 'finished');
+  const data = (id: number) => store.listEventsOfKind('darts-selection', id).map((e) => e.data);
+  assert.deepEqual(data(stopped.runId), data(out.runId));
+  assert.deepEqual(resumed.genotype, out.genotype);
+});
+
 test('--selection and the pt flags are checked by name, before a run exists', async () => {
   const db = join(dir, 'flags.db');
   const bad = async (args: string[], pattern: RegExp): Promise<void> => {
@@ -120,6 +177,9 @@ test('--selection and the pt flags are checked by name, before a run exists', as
   await bad(['--selection', 'pt', '--pt-val-images', '32'], /^cellscape search: --pt-val-images 32: fewer than one batch of 64/);
   await bad(['--selection', 'pt', '--pt-val-images', '4096'], /^cellscape search: --pt-val-images 4096: more than the architecture half's 2048 images/);
   await bad(['--epochs', '2', '--warmup-epochs', '2'], /warmupEpochs: .*equal to them with the pt selection/);
+  await bad(['--epochs', '0'], /epochs: must be at least 1, or 0 with the pt selection/);
+  await bad(['--pt-criterion', 'jacob_cov'], /^cellscape search: --pt-criterion: applies to --selection pt only/);
+  await bad(['--selection', 'pt', '--pt-criterion', 'synflow'], /^cellscape search: --pt-criterion 'synflow': .*"accuracy"\|"jacob_cov"/);
   const s = openStore(db, { readonly: false });
   try { assert.equal(s.listRuns().length, 0); } finally { s.close(); }
 });

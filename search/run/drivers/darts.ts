@@ -18,7 +18,7 @@ import {
   DEFAULT_DARTS_CONFIG as D, SEGMENTATION_DARTS_DEFAULTS as SD, dartsConfigSchema, dartsStateSchema, SUPERNET_OPS, WEIGHT_SAMPLINGS, type DartsConfig, type DartsState,
 } from '../../strategies/darts/config.ts';
 import { LATENCY_FORMS, LATENCY_OPS } from '../../strategies/darts/latency.ts';
-import { DEFAULT_PT, SELECTIONS } from '../../strategies/darts/pt.ts';
+import { DEFAULT_PT, PT_CRITERIA, SELECTIONS } from '../../strategies/darts/pt.ts';
 import { DEFAULT_REMEDY_WEIGHT, REMEDIES } from '../../strategies/darts/remedies.ts';
 import { checkDataParallel, checkDataset, checkLatencyOps, checkPartialChannels, checkSelection, defaultPartialChannels, loadCellSpace, searchDarts, type DartsEpochRecord, type DartsHooks } from '../../strategies/darts/run.ts';
 import { UsageError } from '../../util/errors.ts';
@@ -34,7 +34,7 @@ const num = z.coerce.number();
 
 const flagsSchema = z.strictObject({
   'data-dir': z.string().optional(),
-  epochs: int(1).default(D.epochs),
+  epochs: int(0).default(D.epochs),
   'train-images': int(2).optional(),
   'val-images': int(2).optional(),
   'batch-size': int(2).optional(),
@@ -43,6 +43,7 @@ const flagsSchema = z.strictObject({
   'arch-lr': num.positive().default(D.archLearningRate),
   'warmup-epochs': int(0).default(D.warmupEpochs),
   selection: z.enum(SELECTIONS).default('alpha'),
+  'pt-criterion': z.enum(PT_CRITERIA).optional(),
   'pt-val-images': int(1).optional(),
   'pt-tune-steps': int(0).optional(),
   order: z.enum(['1', '2']).default('1'),
@@ -78,6 +79,9 @@ const HELP = `  a cell space; --dataset default ${D.dataset} (segmentation: ${SD
                      DARTS-PT's perturbation (per edge the op whose removal costs the most validation accuracy,
                      then per node the two edges whose removal costs most); with --warmup-epochs equal to --epochs
                      the alphas stay fixed (DARTS-PT's fixed-alpha variant)
+  --pt-criterion accuracy|jacob_cov   what a pt candidate is judged by: the supernet's accuracy (default,
+                     DARTS-PT), or the zero-cost proxy jacob_cov of the supernet (Zero-Cost-PT); with --epochs 0
+                     the selection reads the untrained supernet, as Zero-Cost-PT does
   --pt-val-images N  architecture-half images each pt candidate is scored on (default ${DEFAULT_PT.valImages})
   --pt-tune-steps N  weight steps after each pt decision (default ${DEFAULT_PT.tuneSteps})
   --order 1|2        first-order, or the finite-difference second-order architecture gradient
@@ -115,8 +119,10 @@ const HELP = `  a cell space; --dataset default ${D.dataset} (segmentation: ${SD
 type Flags = z.output<typeof flagsSchema>;
 
 function selectionOf(f: Flags): DartsConfig['selection'] {
-  if (f.selection === 'pt') return { kind: 'pt', valImages: f['pt-val-images'] ?? DEFAULT_PT.valImages, tuneSteps: f['pt-tune-steps'] ?? DEFAULT_PT.tuneSteps };
-  const stray = (['pt-val-images', 'pt-tune-steps'] as const).find((k) => f[k] !== undefined);
+  if (f.selection === 'pt') {
+    return { kind: 'pt', criterion: f['pt-criterion'] ?? DEFAULT_PT.criterion, valImages: f['pt-val-images'] ?? DEFAULT_PT.valImages, tuneSteps: f['pt-tune-steps'] ?? DEFAULT_PT.tuneSteps };
+  }
+  const stray = (['pt-criterion', 'pt-val-images', 'pt-tune-steps'] as const).find((k) => f[k] !== undefined);
   if (stray) throw new UsageError(`--${stray}: applies to --selection pt only`);
   return { kind: 'alpha' };
 }

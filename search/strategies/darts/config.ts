@@ -30,7 +30,8 @@ export const dartsConfigSchema = z.strictObject({
   /** Images of the weight half (data set's train split) and of the architecture half (its val split). */
   trainImages: int.min(1),
   valImages: int.min(1),
-  epochs: int.min(1),
+  /** 0 only with the pt selection: it then reads the supernet as initialised (Zero-Cost-PT). */
+  epochs: int.min(0),
   batchSize: int.min(2),
   /** Network weights: momentum SGD, cosine from learningRate to minLearningRate per step. */
   learningRate: z.number().positive(),
@@ -106,6 +107,8 @@ export const dartsConfigSchema = z.strictObject({
   measure: z.strictObject({
     runtime: z.enum(['tfjs', 'onnxruntime', 'lut', 'none']), warmup: int.min(0), repeats: int.min(1), lutPath: z.string().optional(),
   }),
+}).refine((c) => c.epochs > 0 || c.selection.kind === 'pt', {
+  path: ['epochs'], message: 'must be at least 1, or 0 with the pt selection (which then reads the untrained supernet)',
 }).refine((c) => c.warmupEpochs < c.epochs || (c.selection.kind === 'pt' && c.warmupEpochs === c.epochs), {
   // Perturbation selection reads the weights only: all epochs weight-only is DARTS-PT's fixed-alpha variant.
   path: ['warmupEpochs'], message: 'must be fewer than the epochs (the alphas need an epoch of steps), or equal to them with the pt selection (alphas fixed)',

@@ -28,9 +28,16 @@
  *   running statistics it moves are put back after every move, so a move leaves them as tuning
  *   alone would), not on the data-parallel workers.
  * Classification spaces only (the score is top-1 accuracy).
+ *
+ * Zero-Cost-PT (Xiang et al., AAAI 2023, "Zero-Cost Operation Scoring in Differentiable
+ * Architecture Search"; zerocostptnas/zerocost_operation_score) makes the same moves with a
+ * zero-cost proxy of the supernet in place of its accuracy (`criterion`), on a supernet that need
+ * not be trained: with `epochs` 0 the selection reads the supernet as initialised from the seed.
+ * Its reference scores one new batch a move; here every move reads the same batches, as above.
  */
 import { z } from 'zod';
 import { join } from 'node:path';
+import { proxyByName } from '../../evaluate/zero-cost/index.ts';
 import { ZERO_OP } from '../../space/ops.ts';
 import type { CellEdge, CellGenotype } from '../../space/types.ts';
 import { loadOptimizer, saveOptimizer, saveWeights } from '../../train/checkpoint.ts';
@@ -45,15 +52,27 @@ import { firstEdgeOf } from './derive.ts';
 import type { DartsConfig } from './config.ts';
 import { disposeBatch, type DartsData } from './data.ts';
 import { archModule, type DartsSession } from './session.ts';
-import { fixedMixer, keepingBuffers, scoreSupernet, supernetWeights, type CellWeights, type SupernetScore } from './supernet-score.ts';
+import { fixedMixer, keepingBuffers, scoreSupernet, supernetProxy, supernetWeights, type CellWeights } from './supernet-score.ts';
 
 const int = z.int();
+
+/**
+ * The judges a move can compare candidates by. jacob_cov is the one zero-cost proxy offered: on
+ * darts-fmnist-small's 4-epoch table it is the only proxy that ranks cells better than chance
+ * (bench/evaluator-board.ts), where every trained supernet ranks them at chance
+ * (bench/data/darts-search-defaults.md, sections 14-17). It reads the supernet's input gradient, which
+ * a masked op no longer feeds; NASWOT (the Zero-Cost-PT reference's default) counts the ReLU codes
+ * of every op the mixture computes, masked or not, so it cannot see a mask here.
+ */
+export const PT_CRITERIA = ['accuracy', 'jacob_cov'] as const;
 
 /** How the genotype is read off the supernet: the largest alphas (DARTS), or DARTS-PT's perturbation. */
 export const selectionSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('alpha') }),
   z.strictObject({
     kind: z.literal('pt'),
+    /** What a candidate is judged by: the supernet's validation accuracy (DARTS-PT), or a zero-cost proxy of it (Zero-Cost-PT). */
+    criterion: z.enum(PT_CRITERIA).default('accuracy'),
     /** Images of the architecture half every candidate is scored on (whole batches of the run's batch size). */
     valImages: int.min(1),
     /** Weight steps after every move, on the weight half with the projected weights (0: none). */
@@ -63,7 +82,7 @@ export const selectionSchema = z.discriminatedUnion('kind', [
 export type SelectionConfig = z.infer<typeof selectionSchema>;
 export type PtConfig = Extract<SelectionConfig, { kind: 'pt' }>;
 export const SELECTIONS = ['alpha', 'pt'] as const;
-export const DEFAULT_PT = { valImages: 256, tuneSteps: 0 } as const;
+export const DEFAULT_PT = { criterion: 'accuracy', valImages: 256, tuneSteps: 0 } as const;
 
 const perCell = <T extends z.ZodType>(t: T) => z.strictObject({ normal: t, reduce: t });
 
@@ -139,8 +158,23 @@ export function projectedWeights(base: Record<CellType, CellWeights>, s: PtState
   return out;
 }
 
-/** `a` costs the supernet more than `b`: lower accuracy, or on a tie a higher loss. */
-const worse = (a: SupernetScore, b: SupernetScore): boolean => a.acc < b.acc || (a.acc === b.acc && a.loss > b.loss);
+/** How a move compares candidates: each one's named figures, and whether one leaves the supernet worse off than another. */
+interface Judge {
+  score(w: Record<CellType, CellWeights>): Record<string, number>;
+  worse(a: Record<string, number>, b: Record<string, number>): boolean;
+}
+
+/** DARTS-PT: lower accuracy is worse, and on a tie a higher loss. */
+const accuracyJudge = (s: DartsSession, batches: readonly XY[]): Judge => ({
+  score: (w) => { const r = scoreSupernet(s, batches, w); return { accuracy: r.acc, loss: r.loss }; },
+  worse: (a, b) => a.accuracy < b.accuracy || (a.accuracy === b.accuracy && a.loss > b.loss),
+});
+
+/** Zero-Cost-PT (Xiang et al., AAAI 2023): a lower proxy score is worse. */
+const proxyJudge = (s: DartsSession, batches: readonly XY[], name: string): Judge => {
+  const proxy = proxyByName(name);
+  return { score: (w) => ({ [name]: supernetProxy(s, batches, w, proxy) }), worse: (a, b) => a[name] < b[name] };
+};
 
 export interface PtRun {
   config: DartsConfig;
@@ -149,16 +183,20 @@ export interface PtRun {
   data: DartsData;
   /** The selection's state so far (initialPtState at the start). */
   state: PtState;
-  /** Where the run's checkpoints go; `checkpoint` is the one the run's state names now. */
+  /** Where the run's checkpoints go; `checkpoint` is the one the run's state names now (null: the supernet as initialised, not yet saved). */
   checkpointDir: string;
-  checkpoint: string;
+  checkpoint: string | null;
   /** The search's step count, where the selection's checkpoints continue the count. */
   searchSteps: number;
   /** Stores a move: its notes and the state after it (with the checkpoint the run should resume from). */
-  commit(state: PtState, checkpoint: string, notes: RunNote[], last: boolean): void;
+  commit(state: PtState, checkpoint: string | null, notes: RunNote[], last: boolean): void;
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
+
+/** A move's note of each figure without each candidate, as `accuracyWithout`, `lossWithout`, `jacob_covWithout`. */
+const notedWithout = <T>(byFigure: Record<string, T>): Record<string, T> =>
+  Object.fromEntries(Object.entries(byFigure).map(([figure, v]) => [`${figure}Without`, v]));
 
 /** Runs the selection's remaining moves; returns the final state, or null when the signal stopped it (the last committed move stays). */
 export async function selectByPerturbation(r: PtRun): Promise<PtState | null> {
@@ -174,6 +212,7 @@ export async function selectByPerturbation(r: PtRun): Promise<PtState | null> {
   // The scoring batches: the first whole batches of the architecture half in an order no search epoch used.
   const valB = data.batches('val', c.epochs);
   const batches = Array.from({ length: Math.min(valB.perEpoch, Math.max(1, Math.floor(pt.valImages / c.batchSize))) }, () => valB.next() as XY);
+  const judge = pt.criterion === 'accuracy' ? accuracyJudge(s, batches) : proxyJudge(s, batches, pt.criterion);
   // DARTS-PT restarts the weights' momentum for the tuning (model.reset_optimizer); so does a fresh stepper.
   let tuner: Stepper | null = null;
   const tuneLr = c.learningRate / 10;
@@ -182,7 +221,8 @@ export async function selectByPerturbation(r: PtRun): Promise<PtState | null> {
   try {
     if (pt.tuneSteps > 0) {
       tuner = createStepper(s.weights, { kind: 'momentum', learningRate: tuneLr, momentum: c.momentum, weightDecay: c.weightDecay, weightDecayMode: 'l2', clipNorm: c.clipNorm });
-      if (state.tuned) await loadOptimizer(tuner.optimizer, s.weights, readCheckpoint(checkpoint).weightOptimizer);
+      // A tuned state names the selection's own checkpoint, written with the tuning optimizer's slots.
+      if (state.tuned) await loadOptimizer(tuner.optimizer, s.weights, readCheckpoint(checkpoint!).weightOptimizer);
     }
     const base = supernetWeights(s.arch);
     for (let move = state.done; move < total; move++) {
@@ -196,43 +236,40 @@ export async function selectByPerturbation(r: PtRun): Promise<PtState | null> {
           const now = projectedWeights(base, state, ops, nodes);
           if (move < moves.edges[t].length) {
             const edge = moves.edges[t][move];
-            let best: { k: number; acc: number; loss: number } | null = null;
-            const row: Record<string, number> = {}, rowLoss: Record<string, number> = {};
+            let best: { k: number; sc: Record<string, number> } | null = null;
+            const without: Record<string, Record<string, number>> = {};
             for (const k of candidates) {
               const w = structuredClone(now);
               w[t].rows[edge][k] = 0;
-              const sc = scoreSupernet(s, batches, w);
-              row[ops[k]] = sc.acc;
-              rowLoss[ops[k]] = sc.loss;
-              if (!best || worse(sc, best)) best = { k, ...sc };
+              const sc = judge.score(w);
+              for (const [figure, v] of Object.entries(sc)) (without[figure] ??= {})[ops[k]] = v;
+              if (!best || judge.worse(sc, best.sc)) best = { k, sc };
             }
             next.ops[t][edge] = ops[best!.k];
-            scores[t] = { edge, kept: ops[best!.k], accuracyWithout: row, lossWithout: rowLoss };
+            scores[t] = { edge, kept: ops[best!.k], ...notedWithout(without) };
           } else {
             const node = moves.nodes[move - moves.edges[t].length];
             const kept = [...nodeEdges(nodes)[node]];
-            const dropped: Record<string, number>[] = [], droppedLoss: Record<string, number>[] = [];
+            const rounds: Record<string, Record<string, number>[]> = {};
             while (kept.length > 2) {
               // Drop the edge whose removal leaves the supernet best off.
-              let drop: { e: number; acc: number; loss: number } | null = null;
-              const round: Record<string, number> = {}, roundLoss: Record<string, number> = {};
+              let drop: { e: number; sc: Record<string, number> } | null = null;
+              const round: Record<string, Record<string, number>> = {};
               for (const e of kept) {
                 const w = structuredClone(now);
                 w[t].rows[e] = w[t].rows[e].map(() => 0);
                 if (w[t].edges) w[t].edges[e] = 0;
-                const sc = scoreSupernet(s, batches, w);
-                round[e] = sc.acc;
-                roundLoss[e] = sc.loss;
-                if (!drop || worse(drop, sc)) drop = { e, ...sc };
+                const sc = judge.score(w);
+                for (const [figure, v] of Object.entries(sc)) (round[figure] ??= {})[e] = v;
+                if (!drop || judge.worse(drop.sc, sc)) drop = { e, sc };
               }
               kept.splice(kept.indexOf(drop!.e), 1);
-              dropped.push(round);
-              droppedLoss.push(roundLoss);
+              for (const [figure, r] of Object.entries(round)) (rounds[figure] ??= []).push(r);
               now[t].rows[drop!.e] = now[t].rows[drop!.e].map(() => 0);
               if (now[t].edges) now[t].edges[drop!.e] = 0;
             }
             next.inputs[t][node] = kept;
-            scores[t] = { node, kept, accuracyWithout: dropped, lossWithout: droppedLoss };
+            scores[t] = { node, kept, ...notedWithout(rounds) };
           }
         }
       });
@@ -256,7 +293,7 @@ export async function selectByPerturbation(r: PtRun): Promise<PtState | null> {
         checkpoint = path;
       }
       r.commit(next, checkpoint, [{ level: 'info', kind: 'darts-selection', message: `selection move ${move + 1}/${total}`, data: { move, ...scores } }], move + 1 === total);
-      if (next.tuned) pruneCheckpoints(r.checkpointDir, checkpoint);
+      if (next.tuned) pruneCheckpoints(r.checkpointDir, checkpoint!);
       state = next;
       const said = (t: CellType): string => {
         const x = scores[t] as { edge?: number; node?: number; kept: unknown };

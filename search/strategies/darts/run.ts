@@ -150,6 +150,8 @@ export async function searchDarts(o: DartsSearch, hooks: DartsHooks = {}): Promi
       ? Object.fromEntries(sites.filter((s) => s.opName !== 'none').map((s) => [s.key, table(s.key) ?? NaN]))
       : Object.fromEntries(measureSiteLatencies(sites))));
     state = { phase: 'search', epoch: 0, step: 0, checkpoint: null, opLatency, collapsed: false, latencyMultiplier: 0 };
+    // No epochs (the selection reads the supernet as initialised): straight to the selection.
+    if (c.epochs === 0 && c.selection.kind === 'pt') state = { ...state, phase: 'select', pt: initialPtState(space.def.cell.nodes) };
   }
   const session = createDartsSession(space, c, state.opLatency);
   const { net, arch } = session;
@@ -195,7 +197,7 @@ export async function searchDarts(o: DartsSearch, hooks: DartsHooks = {}): Promi
       await steps?.close();
       steps = null;
       const selected = await selectByPerturbation({
-        config: c, pt: c.selection, session, data: ds, state: state.pt ?? initialPtState(arch.nodes), checkpointDir: o.checkpointDir, checkpoint: state.checkpoint!, searchSteps: state.step,
+        config: c, pt: c.selection, session, data: ds, state: state.pt ?? initialPtState(arch.nodes), checkpointDir: o.checkpointDir, checkpoint: state.checkpoint, searchSteps: state.step,
         commit: (pt, checkpoint, notes, last) => {
           state = { ...state, pt, checkpoint, phase: last ? 'evaluate' : 'select' };
           const extra: RunNote[] = [];

@@ -4,6 +4,8 @@
  * Classification spaces only (the score is top-1 accuracy).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ZeroCostProxy } from '../../evaluate/zero-cost/index.ts';
+import type { Network } from '../../nn/network.ts';
 import type { CellGenotype } from '../../space/types.ts';
 import type { CellType } from '../supernet.ts';
 import { CELL_TYPES, readEdgeWeights, readMixingWeights, type ArchParams, type MixContext } from './arch.ts';
@@ -59,6 +61,27 @@ export function scoreSupernet(s: DartsSession, batches: readonly XY[], w: Record
     hits += h; loss += l * m; n += m;
   }
   return { acc: hits / n, loss: loss / n };
+}
+
+/**
+ * A zero-cost proxy of the supernet under the given weights, averaged over the batches (-Infinity
+ * when the proxy cannot score it: for jacob_cov, an output that no longer varies with an image).
+ * The proxy sees the supernet as a network whose every pass runs under these weights.
+ */
+export function supernetProxy(s: DartsSession, batches: readonly XY[], w: Record<CellType, CellWeights>, proxy: ZeroCostProxy): number {
+  const ctx = contextOf(w);
+  const net: Network = Object.create(s.net, { forward: { value: (x: tf.Tensor, training: boolean) => s.net.forward(x, training, ctx) } });
+  try {
+    let sum = 0;
+    for (const b of batches) {
+      const r = proxy.usesData ? proxy.score(net, { x: b.x as tf.Tensor4D, loss: (logits) => tf.losses.softmaxCrossEntropy(b.y, logits) as tf.Scalar }) : proxy.score(net);
+      if (!('value' in r)) return -Infinity;
+      sum += r.value;
+    }
+    return sum / batches.length;
+  } finally {
+    tf.dispose([ctx.normal, ctx.reduce, ctx.normalEdges, ctx.reduceEdges].filter((t) => t !== undefined));
+  }
 }
 
 /** Scores under BN in training mode move the running statistics; this puts them back afterwards. */
