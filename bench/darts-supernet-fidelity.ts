@@ -1,6 +1,6 @@
 /**
  * `node --import tsx bench/darts-supernet-fidelity.ts --db RUNS.db [--run N] [--checkpoint FILE] --table T.jsonl [--seed-tables T2.jsonl,...]
- *    [--first 50] [--images 512] [--out FILE.jsonl]`
+ *    [--first 50] [--images 512] [--proxy jacob_cov] [--out FILE.jsonl]`
  *
  * Can this DARTS supernet tell good cells from bad ones at all? A search's answer can only beat
  * chance if the supernet it reads ranks architectures as training them alone does. This takes a
@@ -15,6 +15,10 @@
  * the DARTS derivation maximises edge by edge), unless the alphas never moved. Last, where the
  * supernet's favourite among the N lands in the table (percentile): what a search that sampled
  * these N cells and kept the supernet's best would have answered.
+ *
+ * `--proxy jacob_cov` also judges each genotype by that zero-cost proxy of the supernet under its
+ * weights, as `--pt-criterion jacob_cov` reads the supernet; a run of `--epochs 0` has no
+ * checkpoint, and is scored as its seed initialises the supernet.
  */
 import { appendFileSync } from 'node:fs';
 import { cpuUsage } from 'node:process';
@@ -35,14 +39,15 @@ import { supernetScore } from '../search/strategies/darts/fidelity-rows.ts';
 import { disposeBatch, loadDartsData } from '../search/strategies/darts/data.ts';
 import { loadCellSpace } from '../search/strategies/darts/run.ts';
 import { createDartsSession } from '../search/strategies/darts/session.ts';
-import { genotypeWeights, keepingBuffers, scoreSupernet, supernetWeights, type CellWeights } from '../search/strategies/darts/supernet-score.ts';
+import { genotypeWeights, keepingBuffers, scoreSupernet, supernetProxy, supernetWeights, type CellWeights } from '../search/strategies/darts/supernet-score.ts';
+import { proxyByName } from '../search/evaluate/zero-cost/index.ts';
 import { validateCell } from '../search/space/cell.ts';
 import type { CellType } from '../search/strategies/supernet.ts';
 
 const { values: a } = parseArgs({
   options: {
     db: { type: 'string' }, checkpoint: { type: 'string' }, run: { type: 'string', default: '1' }, table: { type: 'string' }, 'seed-tables': { type: 'string', default: '' },
-    first: { type: 'string', default: '50' }, images: { type: 'string', default: '512' }, out: { type: 'string' },
+    first: { type: 'string', default: '50' }, images: { type: 'string', default: '512' }, proxy: { type: 'string' }, out: { type: 'string' },
   },
 });
 if (!a.db || !a.table) throw new Error('usage: bench/darts-supernet-fidelity.ts --db RUNS.db [--run N] --table T.jsonl [--seed-tables T2.jsonl,...] [--first 50] [--images 512] [--out FILE.jsonl]');
@@ -55,7 +60,8 @@ if (!run) throw new Error(`--run ${runId}: no such run in ${a.db}`);
 if (run.strategy !== 'darts') throw new Error(`--run ${runId}: a ${run.strategy} run, not a DARTS one`);
 const c = dartsConfigSchema.parse(run.config);
 const state = dartsStateSchema.parse(run.state);
-if (!state.checkpoint) throw new Error(`--run ${runId}: no checkpoint yet (no epoch committed)`);
+if (!state.checkpoint && c.epochs > 0 && !a.checkpoint) throw new Error(`--run ${runId}: no checkpoint yet (no epoch committed)`);
+const proxy = a.proxy === undefined ? null : proxyByName(a.proxy);
 store.close();
 
 const table = { path: a.table, rows: readRows(resolve(a.table)).slice(0, first) };
@@ -66,8 +72,11 @@ if (table.rows[0].spaceHash !== space.hash) throw new Error(`${a.table}: its row
 
 const backend = (await initBackend({ backend: c.backend })).name;
 const session = createDartsSession(space, c, state.opLatency);
-const ck = readCheckpoint(a.checkpoint ?? state.checkpoint);
-await session.load(ck);
+// A run of no epochs is read as its seed initialises the supernet.
+const ckPath = a.checkpoint ?? state.checkpoint;
+const ck = ckPath ? readCheckpoint(ckPath) : null;
+if (ck) await session.load(ck);
+const epoch = ck?.epoch ?? 0;
 const ops = [...session.arch.ops], nodes = session.arch.nodes;
 const base = supernetWeights(session.arch);
 
@@ -84,13 +93,14 @@ function alphaBelief(w: Record<CellType, CellWeights>): number {
 }
 const moved = CELL_TYPES.some((t) => base[t].rows.some((r) => Math.max(...r) - Math.min(...r) > 1e-3));
 
-console.log(`# darts-supernet-fidelity: ${a.db} run ${runId} (${c.epochs} epochs, ${c.warmupEpochs} warm-up, ${c.trainImages} images a half, K=${c.partialChannels}, remedy ${c.remedy.kind}, weight steps on ${c.weightSampling === 'uniform-cell' ? 'uniform cells' : 'the mixture'}, ${c.supernetOps} ops, lr ${c.learningRate}, seed ${c.seed}), checkpoint of epoch ${ck.epoch}; ${batches.length * c.batchSize} images of the architecture half; ${backend}, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`# darts-supernet-fidelity: ${a.db} run ${runId} (${c.epochs} epochs, ${c.warmupEpochs} warm-up, ${c.trainImages} images a half, K=${c.partialChannels}, remedy ${c.remedy.kind}, weight steps on ${c.weightSampling === 'uniform-cell' ? 'uniform cells' : 'the mixture'}, ${c.supernetOps} ops, lr ${c.learningRate}, seed ${c.seed}), ${ck ? `checkpoint of epoch ${epoch}` : 'untrained (as the seed initialises it)'}; ${batches.length * c.batchSize} images of the architecture half; ${backend}, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 const cpu0 = cpuUsage();
 const scored = keepingBuffers(session, () => table.rows.filter((r) => reference.has(r.arch)).map((r, i) => {
   const t0 = performance.now();
   const w = genotypeWeights(validateCell(r.genotype, ops, nodes, `${a.table} row ${i + 1}`), base, ops, nodes);
   const sc = scoreSupernet(session, batches, w);
-  const row = { key: r.arch, truth: reference.get(r.arch)!, acc: sc.acc, loss: sc.loss, belief: alphaBelief(w), seconds: (performance.now() - t0) / 1000 };
+  const zc = proxy ? supernetProxy(session, batches, w, proxy) : NaN;
+  const row = { key: r.arch, truth: reference.get(r.arch)!, acc: sc.acc, loss: sc.loss, belief: alphaBelief(w), zc, seconds: (performance.now() - t0) / 1000 };
   process.stderr.write(`\r${i + 1}/${table.rows.length} scored`);
   return row;
 }));
@@ -106,19 +116,21 @@ const judge = (name: string, score: (r: (typeof scored)[number]) => number) => {
 };
 const byAcc = judge('supernet accuracy (ties by loss)', supernetScore);
 const byLoss = judge('supernet loss (lower is better)', (r) => -r.loss);
+const byProxy = proxy ? judge(`supernet ${proxy.name}`, (r) => r.zc) : null;
 const byBelief = moved ? judge('alphas\' belief (log of the genotype\'s weights)', (r) => r.belief) : null;
 if (!moved) console.log('alphas\' belief: the alphas never moved (fixed-alpha supernet), not a judge');
 const truths = scored.map((r) => r.truth);
 const pick = (score: (r: (typeof scored)[number]) => number) => scored.reduce((b, r) => (score(r) > score(b) ? r : b));
 const pickAcc = pick(supernetScore);
 console.log(`the supernet's favourite of the ${scored.length}: ${(100 * pickAcc.truth).toFixed(2)} % in the table, percentile ${percentileIn(pickAcc.truth, truths).toFixed(0)} (supernet ${(100 * pickAcc.acc).toFixed(1)} %)`);
+if (byProxy) { const p = pick((r) => r.zc); console.log(`its ${proxy!.name}'s favourite of the ${scored.length}: ${(100 * p.truth).toFixed(2)} %, percentile ${percentileIn(p.truth, truths).toFixed(0)}`); }
 if (byBelief) { const p = pick((r) => r.belief); console.log(`the alphas' favourite of the ${scored.length}: ${(100 * p.truth).toFixed(2)} %, percentile ${percentileIn(p.truth, truths).toFixed(0)}`); }
 console.log(`supernet accuracies ${(100 * Math.min(...scored.map((r) => r.acc))).toFixed(1)}-${(100 * Math.max(...scored.map((r) => r.acc))).toFixed(1)} %; ${((cpu.user + cpu.system) / 1e6).toFixed(0)} CPU s for ${scored.length} genotypes`);
 if (a.out) {
   appendFileSync(a.out, JSON.stringify({
-    db: a.db, run: runId, epoch: ck.epoch,
+    db: a.db, run: runId, epoch,
     config: { epochs: c.epochs, warmupEpochs: c.warmupEpochs, trainImages: c.trainImages, partialChannels: c.partialChannels, remedy: c.remedy.kind, seed: c.seed, selection: c.selection.kind, weightSampling: c.weightSampling, supernetOps: c.supernetOps, learningRate: c.learningRate, augment: c.augment },
-    table: a.table, seedTables: seedTables.map((t) => t.path), images: batches.length * c.batchSize, byAccuracy: byAcc, byLoss, byBelief, pick: { truth: pickAcc.truth, percentile: percentileIn(pickAcc.truth, truths) },
-    rows: scored.map(({ key, acc, loss, belief }) => ({ key, acc, loss, belief })),
+    table: a.table, seedTables: seedTables.map((t) => t.path), images: batches.length * c.batchSize, byAccuracy: byAcc, byLoss, byBelief, ...(proxy ? { proxy: proxy.name, byProxy } : {}), pick: { truth: pickAcc.truth, percentile: percentileIn(pickAcc.truth, truths) },
+    rows: scored.map(({ key, acc, loss, belief, zc }) => ({ key, acc, loss, belief, ...(proxy ? { [proxy.name]: zc } : {}) })),
   }) + '\n');
 }
