@@ -31,7 +31,12 @@ function ofaTrainer(c: OfaConfig, space: BlockSpace): PathTrainer<BlockGenotype>
   return {
     kind: 'ofa', space,
     build: (inShape, classes) => buildElasticSupernet(space, { inShape, classes, rng: createRng(c.seed) }),
-    selectStep: (net, step, stepsPerEpoch) => { selectSubnet(net as ElasticBlockNetwork, subnetAt(space, c, step, Math.floor(step / stepsPerEpoch))); },
+    selectStep: (net, step, stepsPerEpoch) => {
+      const g = subnetAt(space, c, step, Math.floor(step / stepsPerEpoch));
+      selectSubnet(net as ElasticBlockNetwork, g);
+      // The key is the canonical genotype, which is what selectSubnet selects.
+      return space.key(g);
+    },
     watched: watchedElastic(space, c),
     score: (net, g, data) => scoreElasticSubnet(net as ElasticBlockNetwork, space, g, data),
     epochInfo: (epoch) => ({ label: `${phaseOf(c, epoch)} phase`, phase: phaseOf(c, epoch) }),

@@ -5,7 +5,9 @@
  * and the step's number alone, so that all of them train the same subnet, each on its 1/N of the
  * batch; the group averages their gradients (train/data-parallel/). The loop's own supernet
  * (run.ts) stays idle during an epoch and takes worker 0's state at its end, for the scoring and
- * the checkpoint; a resumed run hands the checkpoint to fresh workers.
+ * the checkpoint; a resumed run hands the checkpoint to fresh workers. Every step the group also
+ * compares the subnet each worker selected (selectStep's text, by digest), which the weights
+ * cannot show: a worker on another subnet applies the same averaged gradients as the others.
  *
  * The worker half is `pathReplica` (each trainer's module exports one as its createReplica), the
  * loop's half `pathSteps`.

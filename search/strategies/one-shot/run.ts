@@ -62,8 +62,12 @@ export interface PathTrainer<G extends Genotype> {
   space: Space<G> & { name: string; hash: string };
   /** The supernet, on the data set's input shape and classes. */
   build(inShape: number[], classes: number): Network;
-  /** Points the supernet at the subnet step `step` trains (a function of the seed and step alone, so a resumed run trains what it would have). */
-  selectStep(net: Network, step: number, stepsPerEpoch: number): void;
+  /**
+   * Points the supernet at the subnet step `step` trains (a function of the seed and step alone, so
+   * a resumed run trains what it would have), and returns that subnet as the supernet selects it,
+   * as text (equal texts, the same weights trained): data-parallel workers report it (parallel.ts).
+   */
+  selectStep(net: Network, step: number, stepsPerEpoch: number): string;
   /** The subnets scored after every epoch: the same each time, so that their accuracies form curves. */
   watched: G[];
   score(net: Network, g: G, data: OneShotData): Promise<{ accuracy: number; loss: number }>;
@@ -93,7 +97,12 @@ function sposTrainer(c: SposConfig, space: CellSpace): PathTrainer<CellGenotype>
   return {
     kind: 'spos', space,
     build: (inShape, classes) => buildOneShotSupernet(space, { inShape, classes, rng: createRng(c.seed) }),
-    selectStep: (net, step) => { selectPath(net, pathOf(space, pathAt(space, c, step))); },
+    selectStep: (net, step) => {
+      // The path, not the genotype's key: the key is shared by isomorphic cells, whose paths train different ops.
+      const path = pathOf(space, pathAt(space, c, step));
+      selectPath(net, path);
+      return JSON.stringify(path);
+    },
     watched: watchedSubnets(space, c),
     score: (net, g, data) => scoreSubnet(net, space, g, data),
     replica: new URL(import.meta.url),

@@ -11,6 +11,9 @@ export function fnv1a(words: Uint32Array, h = FNV_OFFSET): number {
 
 export const hex32 = (h: number): string => h.toString(16).padStart(8, '0');
 
+/** A digest of text (its code points): what a step drew, written out, in 8 hex digits. */
+export const textDigest = (text: string): string => hex32(fnv1a(Uint32Array.from(text, (ch) => ch.codePointAt(0)!)));
+
 /** A fingerprint of variables' exact float bits: equal digests, equal weights. */
 export function variablesDigest(vars: readonly tf.Variable[]): string {
   let h = FNV_OFFSET;

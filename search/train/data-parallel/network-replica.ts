@@ -3,7 +3,10 @@
  * them) trained on cross-entropy by the project's stepper (train/optimizer.ts), one phase
  * ('weight'). `beforeStep` runs on every worker before the step's forward pass with the step's
  * arguments: a single-path supernet selects the step's path there, from the step number, so that
- * every worker trains the same path. A supernet trainer's replica module builds its network from
+ * every worker trains the same path, and returns that path as text; the replica reports its digest
+ * as what the step drew (Replica.drawn), for the group to compare across workers: a worker that
+ * selected another path would still apply the same averaged gradients and keep equal weights.
+ * A supernet trainer's replica module builds its network from
  * its config and seed and returns `networkReplica(net, ...)` from its `createReplica`
  * (strategies/one-shot/parallel.ts); network-steps.ts is the training loop's half.
  */
@@ -11,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Module } from '../../nn/module.ts';
 import { loadOptimizer, loadWeights, saveOptimizer, saveWeights, type NetworkState } from '../checkpoint.ts';
 import { createStepper, type OptimizerOptions } from '../optimizer.ts';
+import { textDigest } from './digest.ts';
 import type { Replica, ShardMetrics } from './replica.ts';
 
 /** Images (NHWC, the batch dimension left out of `shape`) and their class indices. */
@@ -34,7 +38,7 @@ export function labelledShards(x: Float32Array, labels: Int32Array, shape: numbe
 export type Classifier = Module & { forward(x: tf.Tensor, training: boolean): tf.Tensor };
 
 export function networkReplica(
-  net: Classifier, optimizer: OptimizerOptions, o: { beforeStep?: (a: NetworkStepArgs) => void } = {},
+  net: Classifier, optimizer: OptimizerOptions, o: { beforeStep?: (a: NetworkStepArgs) => string | void } = {},
 ): Replica<LabelledShard, NetworkStepArgs> {
   const named = net.variables();
   const vars = named.map((v) => v.variable);
@@ -44,11 +48,14 @@ export function networkReplica(
   // and the metrics the worker returns once the average is applied.
   let reached: boolean[] = [];
   let last: NetworkStepMetrics | null = null;
+  // The digest of what beforeStep selected for the last step (null: it selects nothing).
+  let drew: string | null = null;
   return {
     params: () => vars,
     buffers: () => buffers,
     gradients(_phase, s, a) {
-      o.beforeStep?.(a);
+      const selected = o.beforeStep?.(a);
+      drew = typeof selected === 'string' ? textDigest(selected) : null;
       const x = tf.tensor(s.x, [s.n, ...s.shape]);
       const y = tf.oneHot(tf.tensor1d(s.labels, 'int32'), s.classes);
       let hits = 0;
@@ -68,6 +75,7 @@ export function networkReplica(
         tf.dispose([x, y]);
       }
     },
+    drawn: () => drew,
     apply(_phase, grads, a) {
       // Only the reached variables' gradients, as the loop passes them: with the optimizer's
       // freezeUnreached an op off the path then keeps its weights and momentum exactly.

@@ -3,7 +3,8 @@
  * a group of worker threads. Each batch is cut into one shard per worker; the pooled loss is the
  * shards' mean weighted by their sizes, which is the batch's mean, and the hits add up. The
  * workers' weights are checked equal (by fingerprint) when they receive the loop's state and
- * before worker 0's state goes back to the loop at each epoch's end.
+ * before worker 0's state goes back to the loop at each epoch's end; what each worker's step
+ * selected (networkReplica's beforeStep) is compared after every step, by the group.
  */
 import type { Batch } from '../../data/batches.ts';
 import type { NetworkState } from '../checkpoint.ts';
@@ -28,8 +29,11 @@ export interface NetworkStepsOptions {
 
 export type NetworkSteps = RemoteSteps & { close(): Promise<void> };
 
+/** How the group's errors name a step: by the loop's step number, from which a single-path trainer selects its subnet. */
+export const stepName = (a: NetworkStepArgs): string => `step ${a.step}`;
+
 export async function networkSteps(o: NetworkStepsOptions): Promise<NetworkSteps> {
-  const group = await createDataParallel<LabelledShard, NetworkStepArgs>({ workers: o.workers, replica: o.replica, args: o.args, phases: [PHASE], backend: o.backend });
+  const group = await createDataParallel<LabelledShard, NetworkStepArgs>({ workers: o.workers, replica: o.replica, args: o.args, phases: [PHASE], backend: o.backend, stepName });
   const shape = [...o.shape];
   return {
     async start(state) {

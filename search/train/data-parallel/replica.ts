@@ -7,7 +7,8 @@
  *
  * A replica module (given to createDataParallel by URL) exports `createReplica(args)`. SPOS's and
  * Once-for-All's build their supernet from the run's config and return networkReplica(net, its
- * optimizer options, { beforeStep: select the subnet of step `args.step` }) (network-replica.ts,
+ * optimizer options, { beforeStep: select the subnet of step `args.step` and return it as text,
+ * which the replica reports as its draw }) (network-replica.ts,
  * strategies/one-shot/parallel.ts); the training loop then steps the group through
  * network-steps.ts, which cuts each batch into labelledShards.
  */
