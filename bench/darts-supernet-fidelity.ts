@@ -64,8 +64,8 @@ if (!state.checkpoint && c.epochs > 0 && !a.checkpoint) throw new Error(`--run $
 const proxy = a.proxy === undefined ? null : proxyByName(a.proxy);
 store.close();
 
-const table = { path: a.table, rows: readRows(resolve(a.table)).slice(0, first) };
-const seedTables = a['seed-tables'].split(',').filter(Boolean).map((p) => ({ path: p, rows: readRows(resolve(p)) }));
+const table = { path: a.table, rows: readRows(resolve(a.table), '--table').slice(0, first) };
+const seedTables = a['seed-tables'].split(',').filter(Boolean).map((p) => ({ path: p, rows: readRows(resolve(p), '--seed-tables') }));
 const reference = seedMeanReference(table, seedTables);
 const space = loadCellSpace(c.space);
 if (table.rows[0].spaceHash !== space.hash) throw new Error(`${a.table}: its rows are of space ${table.rows[0].space}, not of the run's ${space.name}`);

@@ -41,13 +41,13 @@ if (!flags.table || !(first === Infinity || (Number.isInteger(first) && first >=
 }
 const list = (v: string | undefined) => (v ?? '').split(',').filter(Boolean);
 
-const rows = readRows(flags.table).slice(0, first);
-const others = list(flags['seed-tables']).map((path) => ({ path, rows: readRows(path) }));
+const rows = readRows(flags.table, '--table').slice(0, first);
+const others = list(flags['seed-tables']).map((path) => ({ path, rows: readRows(path, '--seed-tables') }));
 const reference = seedMeanReference({ path: flags.table, rows }, others);
 
 const evaluators: { name: string; scores: Map<string, number>; seconds?: Map<string, number> }[] = [];
 for (const path of list(flags.scores)) {
-  const r = readRows(path);
+  const r = readRows(path, '--scores');
   evaluators.push({
     // The file's name, not its rows' budget: a table of one-shot or zero-cost scores carries the
     // proxy budget of the run that wrote it, which is not what scored it.

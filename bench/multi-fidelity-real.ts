@@ -34,7 +34,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { openStore } from '../search/store/store.ts';
 import { hypervolume } from '../search/objectives/hypervolume.ts';
-import { readRows } from '../search/reference/rows.ts';
+import { readRows, readRowsSoFar } from '../search/reference/rows.ts';
 import { answerOf, fullBudget, percentileIn, perRung } from '../search/reference/search-answer.ts';
 import { cpuSecondsOfStat } from '../search/util/proc-cpu.ts';
 
@@ -158,7 +158,7 @@ async function search(method: string, seed: number): Promise<SearchOutcome> {
   }
 }
 
-const table = readRows(values.table).slice(0, TABLE_UNIFORM);
+const table = readRows(values.table, '--table').slice(0, TABLE_UNIFORM);
 const tableBudget = JSON.stringify([table[0].budget, table[0].seed]);
 
 for (const seed of seeds) {
@@ -176,7 +176,8 @@ for (const seed of seeds) {
   const ref = answers.length === 0 ? { cpuSeconds: 0, wallSeconds: 0, code: 0 } : await cellscape(['reference', '--genotypes', genotypes, ...REFERENCE,
     '--workers', String(workers), '--out', rowsFile, '--db', join(dir, 'reference.db')], join(dir, `reference-${seed}.log`));
   if (ref.code !== 0) throw new Error(`reference of seed ${seed} failed (code ${ref.code}): see ${dir}/reference-${seed}.log`);
-  const rows = readRows(rowsFile);
+  // The answers' table grows seed by seed; a first seed without answers has not written it yet.
+  const rows = readRowsSoFar(rowsFile);
   for (const o of outcomes) {
     const row = o.answer && rows.find((r) => r.arch === o.answer!.key);
     if (o.answer && !row) throw new Error(`${rowsFile}: no row for the answer of ${o.method} seed ${seed}`);

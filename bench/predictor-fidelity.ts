@@ -40,8 +40,8 @@ const count = (flag: string, v: string, min: number): number => {
 const folds = count('folds', values.folds!, 2), repeats = count('repeats', values.repeats!, 1), seed = count('seed', values.seed!, 0);
 const sizes = values.sizes!.split(',').filter(Boolean).map((s) => count('sizes', s, 3));
 
-const rows = readRows(resolve(values.table));
-const others = values['seed-tables']!.split(',').filter(Boolean).map((p) => ({ path: p, rows: readRows(resolve(p)) }));
+const rows = readRows(resolve(values.table), '--table');
+const others = values['seed-tables']!.split(',').filter(Boolean).map((p) => ({ path: p, rows: readRows(resolve(p), '--seed-tables') }));
 const reference = seedMeanReference({ path: values.table, rows }, others);
 const { space } = readSpace(resolveSpacePath(rows[0].space));
 const encode = encoderFor(space);

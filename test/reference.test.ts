@@ -1,4 +1,4 @@
-/** Reference tables: list runs, tables written from runs and read back, and continuing a table from its file alone. */
+/** Reference tables: list runs, tables written from runs and read back, continuing a table from its file alone, and a table named but missing. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import type { Genotype, Space } from '../search/space/types.ts';
 import { createListStrategy } from '../search/strategies/list.ts';
 import { sampleGenotypes } from '../search/reference/genotypes.ts';
 import { loadTable } from '../search/evaluate/table.ts';
-import { formatRows, mergeRows, readRows, writeRows, type TableRow } from '../search/reference/rows.ts';
+import { formatRows, mergeRows, readRows, readRowsSoFar, writeRows, type TableRow } from '../search/reference/rows.ts';
 import { fidelityTableDataSchema } from '../search/contracts/fidelity.ts';
 import { seedMeanReference } from '../search/reference/seed-mean.ts';
 import { tempDir } from './executor-fixtures.ts';
@@ -55,6 +55,22 @@ test('table rows round-trip through JSON Lines and CSV and are read by the table
   }
   assert.deepEqual(mergeRows(rows.slice(0, 2), [row(gs[1], 0.1), rows[2]]).map((r) => r.accuracy), [0.5, 0.6, 0.7], 'a row once written is kept');
   assert.equal(formatRows(join(dir, 'e.jsonl'), []), '');
+});
+
+test('a table file that is not there is an error naming the flag and path (the evaluator board\'s --scores among them), not an empty table; a table being written starts empty', () => {
+  const dir = tempDir();
+  const table = join(dir, 'ref.jsonl'), misspelt = join(dir, 'scroes.jsonl');
+  // Six rows: the board reads top-5 picks.
+  writeRows(table, sampleGenotypes(space, 6, 9).map((g, i) => row(g, 0.5 + i / 20)));
+  assert.throws(() => readRows(misspelt, '--scores'), { name: 'UsageError', message: `--scores ${misspelt}: no such table file` });
+  assert.deepEqual(readRowsSoFar(misspelt), []);
+  assert.equal(readRowsSoFar(table).length, 6);
+  const board = (scores: string) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/evaluator-board.ts'), '--table', table, '--scores', scores], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const good = board(table);
+  assert.equal(good.status, 0, good.stderr);
+  const bad = board(`${table},${misspelt}`);
+  assert.notEqual(bad.status, 0, `the board printed, with a misspelt --scores:\n${bad.stdout}`);
+  assert.ok(bad.stderr.includes(`--scores ${misspelt}: no such table file`), bad.stderr);
 });
 
 test('cellscape reference writes a test-split table, and continues it from the file alone on a fresh database', () => {

@@ -68,7 +68,7 @@ function describe(c: RunConfig, split: string): string {
 
 async function againstTable(argv: string[], parsed: z.output<typeof flagsSchema>, table: string): Promise<number> {
   const tablePath = resolve(table);
-  const rows = readRows(tablePath).slice(0, parsed.limit);
+  const rows = readRows(tablePath, '--table').slice(0, parsed.limit);
   if (rows.length < 2) throw new UsageError(`--table ${table}: ${rows.length} rows; at least 2 are needed to rank`);
   if (new Set(rows.map((r) => r.spaceHash)).size > 1) throw new UsageError(`--table ${table}: rows of different spaces`);
   const spacePath = resolve(resolveSpacePath(rows[0].space));
@@ -80,7 +80,7 @@ async function againstTable(argv: string[], parsed: z.output<typeof flagsSchema>
   }, def.task);
   const base = configFrom(f, spacePath, def.task);
   const config = runConfigSchema.parse({ ...base, strategy: 'list', proxy: { ...base.proxy, ...(parsed.split === 'test' ? { split: 'test' } : {}) } });
-  const others = (parsed['seed-tables'] ?? '').split(',').filter(Boolean).map((p) => ({ path: p, rows: readRows(resolve(p)) }));
+  const others = (parsed['seed-tables'] ?? '').split(',').filter(Boolean).map((p) => ({ path: p, rows: readRows(resolve(p), '--seed-tables') }));
   const reference = seedMeanReference({ path: table, rows }, others);
   if (reference.size < 2) throw new UsageError(`--seed-tables: ${reference.size} of the table's architectures are in every seed's table; at least 2 are needed to rank`);
   const dataset = await datasetFor(f.dataset, def.task);

@@ -20,7 +20,7 @@ import { driverOf } from '../run/registry.ts';
 import { flagsSchema as searchFlags } from './search.ts';
 import { frontGenotypes, genotypesOfFile, sampleGenotypes } from '../reference/genotypes.ts';
 import { openListRun } from '../reference/list-run.ts';
-import { checkRows, mergeRows, provenanceOf, readRows, rowsOfRun, writeRows } from '../reference/rows.ts';
+import { checkRows, mergeRows, provenanceOf, readRowsSoFar, rowsOfRun, writeRows } from '../reference/rows.ts';
 import type { Store } from '../store/store.ts';
 import { REFERENCE_BUDGET } from '../reference/budget.ts';
 import type { Genotype, Space } from '../space/types.ts';
@@ -56,7 +56,7 @@ Budget (as cellscape search): --space, --dataset, --epochs E (default ${REFERENC
 function exportTable(out: string, store: Store, runId: number): void {
   const run = store.getRun(runId)!;
   const config = runConfigSchema.parse(run.config);
-  writeRows(out, mergeRows(readRows(out), rowsOfRun(run, config, store.listCandidates(runId, { status: 'done' }))));
+  writeRows(out, mergeRows(readRowsSoFar(out), rowsOfRun(run, config, store.listCandidates(runId, { status: 'done' }))));
 }
 
 export const command: Command = {
@@ -84,7 +84,7 @@ export const command: Command = {
         ...(parsed['front-of'] ? frontGenotypes(store, parsed['front-of']) : []),
       ].slice(0, parsed.first).map((g, i) => space.validate(g, `architecture ${i + 1}`));
       if (wanted.length === 0) throw new UsageError('no architectures: give --uniform N, --genotypes FILE or --front-of RUN');
-      const have = readRows(out);
+      const have = readRowsSoFar(out);
       const backend = await backendName(f, base);
       const config = runConfigSchema.parse({ ...base, proxy: { ...base.proxy, split: 'test' }, strategy: 'list' });
       checkRows(out, have, provenanceOf({ spaceName: def.name, spaceHash: space.hash, dataset, seed: f.seed }, config));
@@ -113,7 +113,7 @@ export const command: Command = {
       } finally {
         clearInterval(timer);
         refresh();
-        console.log(`${out}: ${readRows(out).length} rows`);
+        console.log(`${out}: ${readRowsSoFar(out).length} rows`);
       }
     } finally {
       store.close();

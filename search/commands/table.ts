@@ -9,7 +9,7 @@ import type { Command } from '../cli.ts';
 import { UsageError } from '../util/errors.ts';
 import { parseFlags } from '../run/flags.ts';
 import { runConfigSchema } from '../run/config.ts';
-import { checkRows, mergeRows, provenanceOf, readRows, rowsOfRun, writeRows } from '../reference/rows.ts';
+import { checkRows, mergeRows, provenanceOf, readRowsSoFar, rowsOfRun, writeRows } from '../reference/rows.ts';
 import { openDb, runIdOf } from './resume.ts';
 
 const flagsSchema = z.strictObject({
@@ -32,7 +32,7 @@ export const command: Command = {
       const config = runConfigSchema.safeParse(run.config);
       if (!config.success) throw new UsageError(`run ${runId}: not a search run (DARTS runs are not tables)`);
       const out = resolve(flags.out);
-      const have = readRows(out);
+      const have = readRowsSoFar(out);
       checkRows(out, have, provenanceOf(run, config.data));
       const rows = mergeRows(have, rowsOfRun(run, config.data, store.listCandidates(runId, { status: 'done' })));
       writeRows(out, rows);

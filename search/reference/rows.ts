@@ -65,9 +65,14 @@ export function provenanceMismatch(a: Provenance, b: Provenance): string | null 
   return null;
 }
 
-/** Rows of a table file written by writeRows (JSON Lines or CSV), checked; [] when the file does not exist. */
-export function readRows(path: string): TableRow[] {
-  if (!existsSync(path)) return [];
+/**
+ * Rows of a table file written by writeRows (JSON Lines or CSV), checked. A file that does not
+ * exist is a usage error naming `flag` (where the path came from) and the path: read as no rows, a
+ * misspelt path would pass as an evaluator or a seed that scored nothing. A table being written
+ * reads readRowsSoFar instead.
+ */
+export function readRows(path: string, flag?: string): TableRow[] {
+  if (!existsSync(path)) throw new UsageError(`${flag ? `${flag} ` : ''}${path}: no such table file`);
   const { records } = parseRecords(path, readFileSync(path, 'utf8'));
   return records.map(({ line, fields }) => {
     const value: Record<string, unknown> = { ...fields };
@@ -85,6 +90,11 @@ export function readRows(path: string): TableRow[] {
     }
     return parsed.data;
   });
+}
+
+/** The rows a table being grown (reference, table, a bench's answers) holds so far: the file is the state, [] before its first rows are written. */
+export function readRowsSoFar(path: string): TableRow[] {
+  return existsSync(path) ? readRows(path) : [];
 }
 
 function parseJsonCell(path: string, line: number, column: string, text: string): unknown {
