@@ -108,6 +108,29 @@ export interface DartsAnswer {
   epochs: EpochRow[];
   normal: CellWeights | null;
   reduce: CellWeights | null;
+  /** A perturbation selection's moves and cell (--selection pt); null when the cell is read off the alphas. */
+  selection: SelectionAnswer | null;
+}
+
+/** One cell type's decision in a move of the perturbation selection. */
+export type SelectionDecision =
+  /** The op kept on a supernet edge, and per figure the supernet's score with each candidate op masked. */
+  | { kind: 'edge'; edge: number; kept: string; without: Record<string, Record<string, number>> }
+  /** A node's two kept input edges; per round (one input dropped each), per figure, the score without each remaining input edge. */
+  | { kind: 'node'; node: number; kept: number[]; rounds: Record<string, Record<string, number>>[] };
+
+export interface SelectionMove { move: number; normal: SelectionDecision; reduce: SelectionDecision }
+
+/** DARTS-PT (criterion accuracy) or Zero-Cost-PT (a zero-cost proxy) as the run configured and stored it. */
+export interface SelectionAnswer {
+  criterion: string;
+  valImages: number;
+  tuneSteps: number;
+  moves: SelectionMove[];
+  /** The selected genotype once the last move is done (the run's cell: not any epoch's, which are the alphas'). */
+  genotype: unknown | null;
+  /** Parameter-free edges of the selected normal cell. */
+  parameterFree: { count: number; edges: number } | null;
 }
 
 /** A segmentation candidate's validation samples (encoded by search/contracts/seg-preview.ts). */

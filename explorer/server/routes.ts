@@ -18,6 +18,7 @@ import type { CandidateColumns, DomainPreview, FewShotPreview, SegPreview } from
 import { publicFiles, registeredFiles } from './downloads.ts';
 import { fidelityChecks, fidelityResults } from './fidelity.ts';
 import { overlays } from './overlays.ts';
+import { selectionAnswer } from './selection.ts';
 import { supernetAnswer } from './supernet.ts';
 
 export class HttpError extends Error {
@@ -248,11 +249,12 @@ export function createApi(store: StoreReader) {
 
     darts(runId: number, query: unknown): DartsAnswer {
       parse(emptyQuery, query, 'query');
-      summary(runId);
+      const s = summary(runId);
       return {
         epochs: store.listEpochs(runId, null).map(epochRow),
         normal: cellWeights(store.listArchSnapshots(runId, 'normal')),
         reduce: cellWeights(store.listArchSnapshots(runId, 'reduce')),
+        selection: selectionAnswer(store, s),
       };
     },
 

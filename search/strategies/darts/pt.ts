@@ -37,6 +37,7 @@
  */
 import { z } from 'zod';
 import { join } from 'node:path';
+import { DARTS_SELECTION_EVENT, withoutKey } from '../../contracts/darts-selection.ts';
 import { proxyByName } from '../../evaluate/zero-cost/index.ts';
 import { ZERO_OP } from '../../space/ops.ts';
 import type { CellEdge, CellGenotype } from '../../space/types.ts';
@@ -196,7 +197,7 @@ export interface PtRun {
 
 /** A move's note of each figure without each candidate, as `accuracyWithout`, `lossWithout`, `jacob_covWithout`. */
 const notedWithout = <T>(byFigure: Record<string, T>): Record<string, T> =>
-  Object.fromEntries(Object.entries(byFigure).map(([figure, v]) => [`${figure}Without`, v]));
+  Object.fromEntries(Object.entries(byFigure).map(([figure, v]) => [withoutKey(figure), v]));
 
 /** Runs the selection's remaining moves; returns the final state, or null when the signal stopped it (the last committed move stays). */
 export async function selectByPerturbation(r: PtRun): Promise<PtState | null> {
@@ -292,7 +293,7 @@ export async function selectByPerturbation(r: PtRun): Promise<PtState | null> {
         writeCheckpoint(path, { epoch: c.epochs, step: r.searchSteps + next.step, weights: saveWeights(s.net), alphas: saveWeights(archModule(s.arch)), weightOptimizer: await saveOptimizer(tuner.optimizer, s.weights), archOptimizer: [] });
         checkpoint = path;
       }
-      r.commit(next, checkpoint, [{ level: 'info', kind: 'darts-selection', message: `selection move ${move + 1}/${total}`, data: { move, ...scores } }], move + 1 === total);
+      r.commit(next, checkpoint, [{ level: 'info', kind: DARTS_SELECTION_EVENT, message: `selection move ${move + 1}/${total}`, data: { move, ...scores } }], move + 1 === total);
       if (next.tuned) pruneCheckpoints(r.checkpointDir, checkpoint!);
       state = next;
       const said = (t: CellType): string => {

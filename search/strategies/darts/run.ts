@@ -6,6 +6,7 @@
  * stores the commits and trains the derived genotype from scratch as an ordinary candidate.
  */
 import * as tf from '@tensorflow/tfjs';
+import { DARTS_SELECTED_EVENT } from '../../contracts/darts-selection.ts';
 import { SEG_DATASETS } from '../../evaluate/seg-proxy.ts';
 import type { CellSpace } from '../../space/cell.ts';
 import { loadSpace, resolveSpacePath } from '../../space/load.ts';
@@ -204,7 +205,7 @@ export async function searchDarts(o: DartsSearch, hooks: DartsHooks = {}): Promi
           if (last) {
             const g = ptGenotype(pt, arch.nodes);
             const collapse = detectCollapse(g, c.collapseShare);
-            extra.push({ level: 'info', kind: 'darts-selected', message: `perturbation selection: ${collapseText(collapse)} in the normal cell`, data: { genotype: g, collapse } });
+            extra.push({ level: 'info', kind: DARTS_SELECTED_EVENT, message: `perturbation selection: ${collapseText(collapse)} in the normal cell`, data: { genotype: g, collapse } });
           }
           o.sink.commit({ notes: [...notes, ...extra], state });
         },
