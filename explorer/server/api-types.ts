@@ -38,6 +38,8 @@ export interface RunSummary {
   finishedAt: number | null;
   /** Wall seconds from start to finish (or to the last update while running). */
   tookSeconds: number | null;
+  /** What a DARTS run's perturbation selection judged by (accuracy, jacob_cov); null when its cell is read off the alphas. */
+  selection: string | null;
 }
 
 export interface RunDetail extends RunSummary {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { StoreReader, RunSummary as StoreRunSummary, Epoch, ArchSnapshot as StoreSnapshot, FinishCursor } from '../../search/store/types.ts';
 import { metricNames, metricRegistry, type MetricName } from '../../search/contracts/metrics.ts';
 import { PATH_TRAINERS } from '../../search/contracts/supernet.ts';
+import { ptSelectionSchema } from '../../search/contracts/darts-selection.ts';
 import {
   type CandidateDetail, type CandidatesAnswer, type CellWeights, type CompareAnswer, type DartsAnswer,
   type EpochRow, type FrontAnswer, type Metric, type MetricsAnswer, type ProgressAnswer, type RunDetail, type RunSummary, type SupernetAnswer,
@@ -102,6 +103,7 @@ export function summaryOf(s: StoreRunSummary, now = Date.now()): RunSummary {
     candidates: s.counts.done, failed: s.counts.failed, quality: s.quality, bestQuality: s.bestQuality, cost: s.cost, frontSize: s.frontSize,
     createdAt: s.createdAt, startedAt: s.startedAt, finishedAt: s.finishedAt,
     tookSeconds: s.startedAt == null ? null : Math.max(0, (end - s.startedAt) / 1000),
+    selection: s.strategy === 'darts' ? ptSelectionSchema.safeParse(s.config.selection).data?.criterion ?? null : null,
   };
 }
 
