@@ -235,8 +235,10 @@ function deriveFromArch(arch: ArchParams, space: CellSpace, c: DartsConfig): Cel
 
 const metricName = (space: CellSpace): string => (space.def.task === 'segmentation' ? 'mIoU' : 'acc');
 
-const collapseText = (r: CollapseReport): string =>
-  `${r.parameterFree} of ${r.edges} edges parameter-free (${Object.entries(r.ops).map(([op, n]) => `${n} ${op}`).join(', ')})`;
+const collapseText = (r: CollapseReport): string => {
+  const ops = Object.entries(r.ops).map(([op, n]) => `${n} ${op}`).join(', ');
+  return `${r.parameterFree} of ${r.edges} edges parameter-free${ops ? ` (${ops})` : ''}`;
+};
 
 function snapshotsNow(arch: ArchParams, epoch: number, step: number): WeightSnapshot[] {
   const rows = readMixingWeights(arch);
