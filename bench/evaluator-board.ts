@@ -17,10 +17,9 @@
  * --supernets: bench/darts-supernet-fidelity.ts's rows, one judge per stored checkpoint, ranking by
  *   the supernet's accuracy (ties by its loss, as that bench ranks).
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import { proxyValues, readZeroCostScores } from '../search/evaluate/zero-cost/score-file.ts';
 import { readRows } from '../search/reference/rows.ts';
 import { seedMeanReference } from '../search/reference/seed-mean.ts';
 import { noiseCeiling, oracleCeiling } from '../search/reference/noise.ts';
@@ -55,23 +54,10 @@ for (const path of list(flags.scores)) {
     scores: new Map(r.map((x) => [x.arch, x.accuracy])), seconds: new Map(r.map((x) => [x.arch, x.trainSeconds ?? NaN])),
   });
 }
-const zeroCostRow = z.object({
-  section: z.string(), arch: z.string(),
-  // A proxy undefined on a network (e.g. a singular kernel) gives its reason instead of a value.
-  scores: z.record(z.string(), z.union([z.object({ value: z.number() }), z.object({ undefined: z.string() })])), seconds: z.record(z.string(), z.number()),
-});
 if (flags['zero-cost']) {
-  const path = flags['zero-cost'];
-  const zc = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l, i) => {
-    const parsed = zeroCostRow.safeParse(JSON.parse(l));
-    if (!parsed.success) throw new Error(`${path}:${i + 1}: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
-    return parsed.data;
-  }).filter((r) => r.section === 'reference');
+  const zc = readZeroCostScores(flags['zero-cost']);
   for (const proxy of Object.keys(zc[0]?.scores ?? {})) {
-    evaluators.push({
-      name: `zero-cost ${proxy}`,
-      scores: new Map(zc.map((r) => { const s = r.scores[proxy]; return [r.arch, s && 'value' in s ? s.value : NaN]; })), seconds: new Map(zc.map((r) => [r.arch, r.seconds[proxy] ?? NaN])),
-    });
+    evaluators.push({ name: `zero-cost ${proxy}`, scores: proxyValues(zc, proxy), seconds: new Map(zc.map((r) => [r.arch, r.seconds[proxy] ?? NaN])) });
   }
 }
 
