@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { proxyValues, readZeroCostScores } from '../search/evaluate/zero-cost/score-file.ts';
 import { chancePickInterval, pickPercentiles } from '../search/reference/judge-picks.ts';
 import { readSupernetFidelity, supernetName, supernetScore } from '../search/strategies/darts/fidelity-rows.ts';
 
@@ -75,4 +76,17 @@ test('supernet fidelity rows: named by their config, old rows by the defaults of
   writeFileSync(bad, JSON.stringify(fidelityRow({ config: { ...fidelityRow().config, weightSampling: 'each-op' } })));
   assert.throws(() => readSupernetFidelity(bad), new RegExp(`${bad}:1: field 'config.weightSampling'`));
   assert.throws(() => readSupernetFidelity(join(dir, 'none.jsonl')), /--supernets .*none\.jsonl/);
+});
+
+test('a zero-cost score file: one section read, an undefined proxy is NaN, a damaged line names its file, line and field', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zc-scores-'));
+  const path = join(dir, 'x.scores.jsonl');
+  const row = (section: string, arch: string, jacob: object) => JSON.stringify({ section, seed: 0, arch, scores: { jacob_cov: jacob }, seconds: { jacob_cov: 1 } });
+  writeFileSync(path, [row('reference', 'a', { value: -68 }), row('nb201', 'b', { value: -60 }), row('reference', 'c', { undefined: 'constant row' })].join('\n') + '\n');
+  const values = proxyValues(readZeroCostScores(path), 'jacob_cov');
+  assert.deepEqual([...values.keys()], ['a', 'c']);
+  assert.equal(values.get('a'), -68);
+  assert.ok(Number.isNaN(values.get('c')));
+  writeFileSync(path, row('reference', 'a', { value: -68 }) + '\n' + JSON.stringify({ section: 'reference', arch: 'b', scores: { jacob_cov: { value: 'x' } }, seconds: {} }) + '\n');
+  assert.throws(() => readZeroCostScores(path), (e: Error) => e.message.startsWith(`${path}:2: field 'scores.jacob_cov`));
 });
