@@ -3,7 +3,7 @@
  * over its seeds), with a 90 % bootstrap interval and the ceiling the reference's own noise sets,
  * and what a search that trusted each would get: the reference percentile of its top-1 pick and the
  * mean percentile of its top 3 and top 5 (search/reference/judge-picks.ts). No training: rerun it
- * as a reference table grows.
+ * as a reference table grows (on fewer architectures than a top-k, that column is '-').
  *
  *   node --import tsx bench/evaluator-board.ts --table bench/tables/darts-fmnist-small-x2.jsonl \
  *     --seed-tables bench/tables/darts-fmnist-small-x2-seed1.jsonl --first 50 \
@@ -21,6 +21,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { proxyValues, readZeroCostScores } from '../search/evaluate/zero-cost/score-file.ts';
 import { readRows } from '../search/reference/rows.ts';
+import { UsageError } from '../search/util/errors.ts';
 import { seedMeanReference } from '../search/reference/seed-mean.ts';
 import { noiseCeiling, oracleCeiling } from '../search/reference/noise.ts';
 import { fidelityOf } from '../search/reference/fidelity.ts';
@@ -41,6 +42,7 @@ if (!flags.table || !(first === Infinity || (Number.isInteger(first) && first >=
 const list = (v: string | undefined) => (v ?? '').split(',').filter(Boolean);
 
 const rows = readRows(flags.table, '--table').slice(0, first);
+if (rows.length === 0) throw new UsageError(`--table ${flags.table}: no rows to rank against`);
 const others = list(flags['seed-tables']).map((path) => ({ path, rows: readRows(path, '--seed-tables') }));
 const reference = seedMeanReference({ path: flags.table, rows }, others);
 
@@ -74,11 +76,18 @@ console.log(`reference: ${flags.table}${first < Infinity ? ` (first ${first} row
 if (others.length) {
   const second = new Map(others[0].rows.map((r) => [r.arch, r.accuracy]));
   const both = rows.filter((r) => second.has(r.arch));
-  const c = noiseCeiling(both.map((r) => r.accuracy), both.map((r) => second.get(r.arch)!));
-  console.log(`seed-to-seed Spearman ${fmt(c.spearman)} (n ${c.n}); an evaluator that knew the noise-free accuracies would reach about ${fmt(oracleCeiling(c.spearman, others.length + 1))} against this mean\n`);
+  // The noise ceiling needs three architectures (noise.ts); a smaller table still gets its board.
+  if (both.length < 3) console.log(`seed-to-seed Spearman not computed: ${both.length} architectures in both seeds, 3 are needed\n`);
+  else {
+    const c = noiseCeiling(both.map((r) => r.accuracy), both.map((r) => second.get(r.arch)!));
+    console.log(`seed-to-seed Spearman ${fmt(c.spearman)} (n ${c.n}); an evaluator that knew the noise-free accuracies would reach about ${fmt(oracleCeiling(c.spearman, others.length + 1))} against this mean\n`);
+  }
 }
-const chance = TOP_K.map((k) => chancePickInterval(reference, k)).map((c, i) => `top-${TOP_K[i]} ${+c.lo.toFixed(1)} to ${+c.hi.toFixed(1)}`).join(', ');
-console.log(`top-k pick: the mean percentile, among the reference's ${reference.size} architectures (on the mean over the seeds), of the k the evaluator scores best: what a search that kept its best would get. A judge at chance gets 50 on average; 90 % of random picks land at ${chance}.\n`);
+// A top-k pick needs k architectures: on a smaller reference (a table still being grown, a small
+// --first) that column has no value on any row, so it prints '-' (pickPercentiles' NaN) and is said once here.
+const pickable = TOP_K.filter((k) => k <= reference.size), beyond = TOP_K.filter((k) => k > reference.size);
+const chance = pickable.map((k) => { const c = chancePickInterval(reference, k); return `top-${k} ${+c.lo.toFixed(1)} to ${+c.hi.toFixed(1)}`; }).join(', ');
+console.log(`top-k pick: the mean percentile, among the reference's ${reference.size} architectures (on the mean over the seeds), of the k the evaluator scores best: what a search that kept its best would get. A judge at chance gets 50 on average${chance ? `; 90 % of random picks land at ${chance}` : ''}.${beyond.length ? ` No ${beyond.map((k) => `top-${k}`).join(' or ')} pick among ${reference.size} architectures: ${beyond.length > 1 ? 'those columns are' : 'that column is'} '-'.` : ''}\n`);
 console.log(`| evaluator | n | Spearman | 90 % interval | Kendall | top-10 % | ${TOP_K.map((k) => `top-${k} pick`).join(' | ')} | s a candidate |`);
 console.log(`|---|---:|---:|---|---:|---:|${TOP_K.map(() => '---:|').join('')}---:|`);
 for (const { name, scores, seconds } of evaluators) {

@@ -1,10 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { proxyValues, readZeroCostScores } from '../search/evaluate/zero-cost/score-file.ts';
 import { chancePickInterval, pickPercentiles } from '../search/reference/judge-picks.ts';
+import { readRows } from '../search/reference/rows.ts';
+import { seedMeanReference } from '../search/reference/seed-mean.ts';
 import { readSupernetFidelity, supernetName, supernetScore } from '../search/strategies/darts/fidelity-rows.ts';
 
 // Ten architectures a..j at 0.80..0.89: by construction the i-th (from 0) sits at percentile 10 i + 5.
@@ -89,4 +93,30 @@ test('a zero-cost score file: one section read, an undefined proxy is NaN, a dam
   assert.ok(Number.isNaN(values.get('c')));
   writeFileSync(path, row('reference', 'a', { value: -68 }) + '\n' + JSON.stringify({ section: 'reference', arch: 'b', scores: { jacob_cov: { value: 'x' } }, seconds: {} }) + '\n');
   assert.throws(() => readZeroCostScores(path), (e: Error) => e.message.startsWith(`${path}:2: field 'scores.jacob_cov`));
+});
+
+test('the evaluator board prints on a table smaller than its top-k: what cannot be computed is \'-\', said once, the rest as on a full table', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const table = 'bench/tables/darts-fmnist-small-x2.jsonl', seed1 = 'bench/tables/darts-fmnist-small-x2-seed1.jsonl';
+  const scores = 'bench/data/proxy-scores/darts-fmnist-small-proxy-2x2000.jsonl';
+  for (const first of [4, 2]) {
+    const board = spawnSync(process.execPath, ['--import', 'tsx', 'bench/evaluator-board.ts', '--table', table, '--seed-tables', seed1, '--first', String(first), '--scores', scores], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(board.status, 0, board.stderr);
+    const reference = seedMeanReference({ path: table, rows: readRows(join(root, table)).slice(0, first) }, [{ path: seed1, rows: readRows(join(root, seed1)) }]);
+    assert.equal(reference.size, first);
+    const beyond = [1, 3, 5].filter((k) => k > first);
+    assert.equal(board.stdout.match(/ pick among \d+ architectures/g)?.length, 1, `the missing columns said once:\n${board.stdout}`);
+    assert.ok(board.stdout.includes(`No ${beyond.map((k) => `top-${k}`).join(' or ')} pick among ${first} architectures`), board.stdout);
+    if (first < 3) assert.match(board.stdout, /seed-to-seed Spearman not computed: 2 architectures in both seeds, 3 are needed/);
+    const c1 = chancePickInterval(reference, 1);
+    assert.ok(board.stdout.includes(`top-1 ${+c1.lo.toFixed(1)} to ${+c1.hi.toFixed(1)}`), board.stdout);
+    // The judge's row: the columns that can be computed agree with pickPercentiles, the others are '-'.
+    const row = board.stdout.split('\n').find((l) => l.startsWith('| darts-fmnist-small-proxy-2x2000.jsonl |'));
+    assert.ok(row, board.stdout);
+    const cells = row.split('|').slice(1, -1).map((c) => c.trim());
+    const picks = cells.slice(6, 9);
+    const judge = readRows(join(root, scores)).map((r) => ({ key: r.arch, score: r.accuracy }));
+    assert.deepEqual(picks, pickPercentiles(reference, judge, [1, 3, 5]).map((p) => (Number.isFinite(p) ? p.toFixed(0) : '-')));
+    assert.deepEqual(picks.map((p) => p === '-'), [1, 3, 5].map((k) => k > first), board.stdout);
+  }
 });
