@@ -108,6 +108,20 @@ test('search: the strategy list names darts; --dataset with a table, rows outsid
   assert.equal(existsSync(db), false, 'no database, no run was created');
 });
 
+test('reference: a --genotypes file that is missing, not JSON, not an array or a table with a bad row is named by the flag, exit 2', async () => {
+  const missingTable = join(dir, 'missing.jsonl'), missingJson = join(dir, 'missing.json');
+  const notJson = join(dir, 'not.json'), notArray = join(dir, 'object.json'), badRow = join(dir, 'bad-row.jsonl');
+  writeFileSync(notJson, '[{"normal": ');
+  writeFileSync(notArray, '{"normal": []}');
+  writeFileSync(badRow, '{"arch": "x"}\n');
+  for (const path of [missingTable, missingJson, notJson, notArray, badRow]) {
+    const r = await cellscapeInProcess(['reference', '--space', 'darts-fmnist-small', '--genotypes', path, '--out', join(dir, 'ref.jsonl'), '--db', join(dir, 'reference.db')]);
+    assert.equal(r.code, 2, r.err);
+    assertClear(r, 'reference', `--genotypes ${path}`);
+    assert.ok(r.err.startsWith(`cellscape reference: --genotypes ${path}`), r.err);
+  }
+});
+
 test('export: --out onto a file, /dev/null, a path under a file or /proc is refused, and nothing hangs', async () => {
   const db = join(dir, 'export.db');
   const r = await cellscapeInProcess(['search', '--space', 'nb201', '--evaluator', `table:${table}`, '--accuracy-col', 'accuracy',

@@ -80,7 +80,7 @@ export const command: Command = {
     try {
       const wanted = [
         ...sampleGenotypes(space, parsed.uniform, parsed['uniform-seed']),
-        ...(parsed.genotypes ? genotypesOfFile(parsed.genotypes) : []),
+        ...(parsed.genotypes ? genotypesOfFile(parsed.genotypes, '--genotypes') : []),
         ...(parsed['front-of'] ? frontGenotypes(store, parsed['front-of']) : []),
       ].slice(0, parsed.first).map((g, i) => space.validate(g, `architecture ${i + 1}`));
       if (wanted.length === 0) throw new UsageError('no architectures: give --uniform N, --genotypes FILE or --front-of RUN');

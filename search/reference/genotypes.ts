@@ -28,12 +28,20 @@ export function sampleGenotypes<G extends Genotype>(space: Space<G>, n: number, 
 
 const genotypeFileSchema = z.array(z.union([z.strictObject({ genotype: z.unknown() }).transform((x) => x.genotype), z.unknown()]));
 
-/** Genotypes of a file: a table (.jsonl/.csv, its genotype column) or a JSON array of genotypes or of {genotype} objects. */
-export function genotypesOfFile(path: string): unknown[] {
-  if (/\.(jsonl|ndjson|csv)$/i.test(path)) return readRows(path).map((r) => r.genotype);
-  const parsed = genotypeFileSchema.safeParse(readJsonInput(path, 'a JSON array of genotypes'));
-  if (!parsed.success) throw new UsageError(`${path}: expected a JSON array of genotypes`);
-  return parsed.data;
+/**
+ * Genotypes of a file: a table (.jsonl/.csv, its genotype column) or a JSON array of genotypes or of
+ * {genotype} objects. Every error about the file (missing, unreadable, not JSON, a bad row) begins
+ * `FLAG PATH`, as other file flags' do: the readers below name the path, not where it came from.
+ */
+export function genotypesOfFile(path: string, flag: string): unknown[] {
+  try {
+    if (/\.(jsonl|ndjson|csv)$/i.test(path)) return readRows(path).map((r) => r.genotype);
+    const parsed = genotypeFileSchema.safeParse(readJsonInput(path, 'a JSON array of genotypes'));
+    if (!parsed.success) throw new UsageError(`${path}: expected a JSON array of genotypes`);
+    return parsed.data;
+  } catch (err) {
+    throw err instanceof UsageError ? new UsageError(`${flag} ${err.message}`) : err;
+  }
 }
 
 /** The Pareto front of a run on its own objectives, best accuracy first. */
