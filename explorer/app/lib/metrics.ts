@@ -1,5 +1,6 @@
 import { format } from 'd3';
 import type { CandidateColumns, Metric, MetricDef } from '../../server/api-types.ts';
+import { percentTicks, type TickFormat } from './scales.ts';
 
 /**
  * The metric registry as the server serves it (/api/metrics): labels, units, formats and
@@ -62,9 +63,9 @@ export function fmtMetric(m: Metric, v: number | null | undefined): string {
   }
 }
 
-/** Tick labels of an axis on a metric. */
-export function tickFormat(m: Metric): (v: number) => string {
-  return metricInfo(m).format === 'percent' ? (v) => `${(v * 100).toFixed(0)}%` : (v) => format('~s')(v);
+/** Tick labels of an axis on a metric: whole percents unless the ticks are closer than 1%. */
+export function tickFormat(m: Metric): TickFormat {
+  return metricInfo(m).format === 'percent' ? percentTicks(0) : (v) => format('~s')(v);
 }
 
 export function fmtSeconds(s: number | null | undefined): string {
