@@ -147,7 +147,7 @@ test('a trained DARTS-PT run shows its epochs, the selection\'s cell as the run\
   await page.locator('[data-testid="selection"][data-criterion="accuracy"]').waitFor();
   assert.match((await page.locator('[data-testid="darts"] .panel-head').first().textContent())!, /2 epochs; the cell selected by perturbation, judged by validation accuracy of the supernet \(DARTS-PT\)/);
   assert.equal(await page.locator('[data-testid="darts-untrained"]').count(), 0);
-  assert.match((await page.getByText(`Genotype read off the alphas at epoch ${d.epochs.at(-1)!.epoch}`).locator('..').textContent())!, /not the run's cell/);
+  assert.match((await page.getByText(`Genotype read off the alphas at epoch ${d.epochs.at(-1)!.epoch + 1} of 2`).locator('..').textContent())!, /not the run's cell/);
   const drawn = await page.locator('[data-testid="darts-selected"] text.op').allTextContents();
   assert.deepEqual(drawn, [...pt.genotype!.normal, ...pt.genotype!.reduce].map(([op]) => op));
   const kept = page.locator('[data-testid="selection-normal"] tr[data-move="0"] td.kept');

@@ -81,6 +81,14 @@ test('the run page draws the phases, the watched subnets\' curves and the specia
   assert.ok(stats.includes(`${(100 * epochs.at(-1)!.valAccuracy!).toFixed(2)}%`), stats);
   assert.doesNotMatch(stats, /Candidates|Front/);
   assert.equal(await page.locator('[data-testid="supernet-phases"]').getAttribute('data-spans'), 'largest:0-1,kernel:2-2,width:3-5');
+  // People count epochs from 1, as the CLI's log does ("epoch 1/6"); the store's 0-5 stay in data-spans.
+  assert.deepEqual(await page.locator('[data-testid="supernet-phases"] .phase > .muted').allTextContents(), ['epochs 1–2', 'epoch 3', 'epochs 4–6']);
+  await panel.getByText(`Best watched subnet at epoch ${epochs.length} of ${epochs.length}`).waitFor();
+  // Every epoch chart ticks whole epochs 1..6, each once.
+  const xTicks = await panel.locator('svg[aria-label$=" vs Epoch"]').evaluateAll((svgs) => svgs.map((svg) =>
+    [...svg.querySelectorAll(':scope > g > g')[1].querySelectorAll('.tick text')].map((t) => t.textContent)));
+  assert.equal(xTicks.length, 3, 'loss, accuracy, watched subnets');
+  for (const t of xTicks) assert.deepEqual(t, epochs.map((e) => String(e.epoch + 1)));
 
   const a = await json<SupernetAnswer>(`/api/runs/${ofa.runId}/supernet`);
   const watched = page.locator('[data-testid="supernet-watched"]');

@@ -68,6 +68,12 @@ export function tickFormat(m: Metric): TickFormat {
   return metricInfo(m).format === 'percent' ? percentTicks(0) : (v) => format('~s')(v);
 }
 
+/**
+ * An epoch as people count it. The store numbers epochs from 0; the CLI's log says "epoch 1/2 ...
+ * epoch 2/2", so the explorer shows the stored epoch + 1 wherever it names or plots one.
+ */
+export const epochNo = (stored: number): number => stored + 1;
+
 export function fmtSeconds(s: number | null | undefined): string {
   if (s == null) return '—';
   if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
