@@ -1,9 +1,10 @@
 /**
  * The explorer's axes and epoch numbers on a short run, as reviewers met them: a 2-epoch DARTS
- * run's epoch axes ticked "0 0 0 1 1 1", a flat accuracy axis read "3% 3% 3%", and the panel
- * said "2 epochs" while the slider ended at "epoch 1". The tick helpers are checked as pure
- * functions; the pages on a tiny DARTS run trained for real (2 epochs, no final training) and a
- * sample evolution run, in Debian's Chromium.
+ * run's epoch axes ticked "0 0 0 1 1 1", a flat accuracy axis read "3% 3% 3%", the panel said "2
+ * epochs" while the slider ended at "epoch 1", and a run that trains no candidate (no final
+ * training) headed its page "Candidates 0 · Best — · Front 0". The tick helpers are checked as
+ * pure functions; the pages on a tiny DARTS run trained for real (2 epochs, no final training)
+ * and a sample evolution run, in Debian's Chromium.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -103,7 +104,7 @@ async function axes(where: Locator, x: string): Promise<{ name: string; x: strin
   }));
 }
 
-test('a 2-epoch DARTS run: epochs 1 and 2 everywhere, distinct tick labels', { skip: skipBrowser }, async () => {
+test('a 2-epoch DARTS run without final training: epochs 1 and 2 everywhere, distinct tick labels, no candidate stats', { skip: skipBrowser }, async () => {
   const stored = db.store.listEpochs(darts.runId, null).map((e) => e.epoch);
   assert.deepEqual(stored, [0, 1], 'the store keeps epochs from 0');
   ({ browser, page } = await openChromium());
@@ -127,13 +128,23 @@ test('a 2-epoch DARTS run: epochs 1 and 2 everywhere, distinct tick labels', { s
   await panel.getByText('Derived genotype at epoch 2 of 2').waitFor();
   await panel.getByRole('slider', { name: 'epoch' }).fill('0');
   await panel.getByText('Derived genotype at epoch 1 of 2').waitFor();
+
+  // The header: the epochs and that no candidate was trained, not "Candidates 0 · Best — · Front 0".
+  const stats = (await page.locator('[data-testid="run-stats"]').textContent())!;
+  assert.match(stats, /Epochs\s*2/);
+  assert.match((await page.locator('[data-testid="no-candidates"]').textContent())!, /Candidates\s*none trained/);
+  assert.doesNotMatch(stats, /Best|Front|—/);
   mkdirSync('test-output', { recursive: true });
   await page.screenshot({ path: 'test-output/explorer-axes-darts.png', fullPage: true });
 });
 
-test('a 3-candidate run ticks its progress by whole candidates and counts its candidate\'s epochs from 1', { skip: skipBrowser }, async () => {
+test('a 3-candidate run keeps its candidate stats, ticks its progress by whole candidates and counts its candidate\'s epochs from 1', { skip: skipBrowser }, async () => {
   ({ browser, page } = browser ? { browser, page } : await openChromium());
   await page.goto(`${explorer.url}/#/run/${evolution}`);
+  const stats = page.locator('[data-testid="run-stats"]');
+  await stats.getByText('Front').waitFor();
+  assert.match((await stats.textContent())!, /Candidates\s*3\b.*Best.*Front/s);
+  assert.equal(await page.locator('[data-testid="no-candidates"]').count(), 0);
   await page.locator('svg[aria-label$=" vs Candidates evaluated"]').first().waitFor();
   const progress = await axes(page.locator('body'), 'Candidates evaluated');
   assert.equal(progress.length, 2, 'best and hypervolume');

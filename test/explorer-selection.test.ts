@@ -102,6 +102,8 @@ test('the run page names the criterion, draws the selected cell and shows each m
   assert.match((await panel.locator('.panel-head').first().textContent())!, /0 epochs; the cell selected by perturbation, judged by jacob_cov, a zero-cost proxy of the supernet \(Zero-Cost-PT\)/);
   assert.match((await page.locator('[data-testid="darts-untrained"]').textContent())!, /No epoch trained/);
   assert.equal(await page.getByText('No evaluated candidates yet').count(), 0);
+  // The header says what the run has, not "Candidates 0 · Best — · Front 0".
+  assert.match((await page.locator('[data-testid="run-stats"]').textContent())!, /^\s*Epochs\s*0\s*Candidates\s*none trained\s*$/);
   const sel = page.locator('[data-testid="selection"]');
   assert.deepEqual([await sel.getAttribute('data-criterion'), await sel.getAttribute('data-moves')], ['jacob_cov', '6']);
 
