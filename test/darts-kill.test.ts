@@ -5,22 +5,19 @@
  * DrNAS's sampled weights, whose generator must also pick up where it was). The same holds for
  * the simultaneous update with its halves on 2 workers, against the update in one thread.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../search/store/store.ts';
 import { tempDir } from './executor-fixtures.ts';
-import { TINY_CELL } from './tiny-cell.ts';
+import { writeTinyCell } from './tiny-cell.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'search/cli.ts');
 const dir = tempDir();
-after(() => rmSync(dir, { recursive: true, force: true }));
-const space = join(dir, 'tiny.json');
-writeFileSync(space, JSON.stringify({ ...TINY_CELL, supernet: { C: 4, layers: 3 } }));
+const space = writeTinyCell(dir);
 const ARGS = ['search', '--strategy', 'darts', '--space', space, '--epochs', '3', '--train-images', '16', '--val-images', '16', '--batch-size', '4',
   '--partial-channels', '2', '--remedy', 'drnas', '--no-augment', '--no-final', '--latency-runtime', 'none', '--seed', '3'];
 

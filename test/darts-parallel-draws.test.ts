@@ -9,8 +9,6 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../search/backend/index.ts';
 import { openStore, type Store } from '../search/store/store.ts';
@@ -21,25 +19,18 @@ import { shardBatch, stepName, type PlainBatch, type ReplicaArgs } from '../sear
 import { loadCellSpace } from '../search/strategies/darts/run.ts';
 import { withLatencySites, type DartsStepArgs } from '../search/strategies/darts/session.ts';
 import { createDataParallel } from '../search/train/data-parallel/group.ts';
-import { TINY_CELL } from './tiny-cell.ts';
+import { tempDir } from './temp-dir.ts';
+import { writeTinyCell } from './tiny-cell.ts';
 
-let dir: string;
-let store: Store;
-let tiny: DartsConfig;
+const dir = tempDir('darts-draws-');
+const tiny = { space: writeTinyCell(dir), trainImages: 8, valImages: 8, batchSize: 4, epochs: 2, augment: false, proxy: null, dataParallel: 2, remedy: { kind: 'gdas', weight: 10 } } as DartsConfig;
 const opLatency = (key: string): number => (key.startsWith('sep_conv') ? 0.5 : 0.05);
-
+let store: Store;
 before(async () => {
   await initBackend();
-  dir = mkdtempSync(join(tmpdir(), 'darts-draws-'));
   store = openStore(join(dir, 'runs.db'));
-  const space = join(dir, 'tiny.json');
-  writeFileSync(space, JSON.stringify({ ...TINY_CELL, supernet: { C: 4, layers: 3 } }));
-  tiny = { space, trainImages: 8, valImages: 8, batchSize: 4, epochs: 2, augment: false, proxy: null, dataParallel: 2, remedy: { kind: 'gdas', weight: 10 } } as DartsConfig;
 });
-after(() => {
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => store.close());
 
 test('GDAS and uniform-cell searches on 2 workers draw alike at every step, split by images and by halves', async () => {
   const sharded = await runDarts(tiny, store, { opLatency });

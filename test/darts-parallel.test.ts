@@ -8,8 +8,6 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../search/backend/index.ts';
 import { openStore, type Store } from '../search/store/store.ts';
@@ -20,28 +18,21 @@ import { localSteps, parallelSteps } from '../search/strategies/darts/parallel.t
 import { loadCellSpace } from '../search/strategies/darts/run.ts';
 import { createDartsSession, withLatencySites, type SessionState } from '../search/strategies/darts/session.ts';
 import type { SavedTensor } from '../search/train/checkpoint.ts';
-import { TINY_CELL } from './tiny-cell.ts';
+import { tempDir } from './temp-dir.ts';
+import { writeTinyCell } from './tiny-cell.ts';
 
-let dir: string;
-let store: Store;
-let tiny: DartsConfig;
+const dir = tempDir('darts-dp-');
+const tiny = {
+  space: writeTinyCell(dir), trainImages: 8, valImages: 8, batchSize: 4, epochs: 2, augment: false, proxy: null, partialChannels: 2, dataParallel: 2,
+  remedy: { kind: 'drnas', weight: 1e-3 }, latency: { weight: 0.2, form: 'linear' },
+} as DartsConfig;
 const opLatency = (key: string): number => (key.startsWith('sep_conv') ? 0.5 : 0.05);
-
+let store: Store;
 before(async () => {
   await initBackend();
-  dir = mkdtempSync(join(tmpdir(), 'darts-dp-'));
   store = openStore(join(dir, 'runs.db'));
-  const space = join(dir, 'tiny.json');
-  writeFileSync(space, JSON.stringify({ ...TINY_CELL, supernet: { C: 4, layers: 3 } }));
-  tiny = {
-    space, trainImages: 8, valImages: 8, batchSize: 4, epochs: 2, augment: false, proxy: null, partialChannels: 2, dataParallel: 2,
-    remedy: { kind: 'drnas', weight: 1e-3 }, latency: { weight: 0.2, form: 'linear' },
-  } as DartsConfig;
 });
-after(() => {
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => store.close());
 
 const lastAlphas = (runId: number): number[] => store.listArchSnapshots(runId).slice(-2).flatMap((s) => s.weights.edges.flatMap((e) => e.weights));
 

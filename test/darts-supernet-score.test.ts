@@ -5,9 +5,6 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../search/backend/index.ts';
 import type { CellGenotype } from '../search/space/types.ts';
@@ -22,7 +19,8 @@ import type { CellSpace } from '../search/space/cell.ts';
 import { buildSupernet } from '../search/space/build.ts';
 import { buildOp } from '../search/nn/ops.ts';
 import { createRng } from '../search/util/rng.ts';
-import { TINY_CELL } from './tiny-cell.ts';
+import { tempDir } from './temp-dir.ts';
+import { TINY_CELL, writeTinyCell } from './tiny-cell.ts';
 
 // Node 0 reads inputs 0 and 1 (supernet edges 0, 1), node 1 inputs 0 and 2 of its three (edges 2, 4): edge 3 is off.
 const G: CellGenotype = {
@@ -30,17 +28,13 @@ const G: CellGenotype = {
   reduce: [['max_pool_3x3', 0], ['sep_conv_3x3', 1], ['skip_connect', 1], ['sep_conv_3x3', 2]], reduce_concat: [2, 3],
 };
 
-let dir: string;
+const path = writeTinyCell(tempDir('darts-score-'));
 let space: CellSpace;
-let path: string;
 let s: DartsSession;
 let batches: XY[];
 let base: Record<'normal' | 'reduce', CellWeights>;
 before(async () => {
   await initBackend();
-  dir = mkdtempSync(join(tmpdir(), 'darts-score-'));
-  path = join(dir, 'tiny.json');
-  writeFileSync(path, JSON.stringify(TINY_CELL));
   space = loadCellSpace(path);
   // K=2: edge normalisation on, so that switching an edge off is tested too.
   const c = dartsConfigSchema.parse({ ...DEFAULT_DARTS_CONFIG, space: path, partialChannels: 2, batchSize: 16, trainImages: 32, valImages: 32, seed: 3 });
@@ -52,7 +46,6 @@ before(async () => {
 after(() => {
   batches.forEach(disposeBatch);
   s.dispose();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** The supernet's loss under G's weights with noise added to one weight tensor (put back afterwards; a scale alone BN would undo). */

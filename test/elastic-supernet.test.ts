@@ -5,11 +5,8 @@
  * supernet on one subnet takes the standalone network's steps (bench/data/supernet-paths.md: so a
  * supernet's slow start lies in the sampling of paths, not in its layers or the loop).
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../search/backend/index.ts';
 import { loadDataset } from '../search/data/registry.ts';
@@ -19,14 +16,11 @@ import { loadSpace } from '../search/space/load.ts';
 import type { BlockGenotype } from '../search/space/types.ts';
 import { trainNetwork } from '../search/train/loop.ts';
 import { createRng } from '../search/util/rng.ts';
-import { TINY_BLOCKS } from './tiny-blocks.ts';
+import { tempDir } from './temp-dir.ts';
+import { writeTinyBlocks } from './tiny-blocks.ts';
 
 await initBackend();
-const dir = mkdtempSync(join(tmpdir(), 'elastic-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-const spacePath = join(dir, 'tiny-blocks.json');
-writeFileSync(spacePath, JSON.stringify(TINY_BLOCKS));
+const spacePath = writeTinyBlocks(tempDir('elastic-'));
 const space = loadSpace(spacePath) as BlockSpace;
 
 const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);

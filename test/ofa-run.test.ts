@@ -5,10 +5,8 @@
  * flags get a one-line error naming the flag, and a search judges block subnets with the trained
  * supernet's weights (--evaluator oneshot:RUN).
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../search/backend/index.ts';
 import { supernetEpochDataSchema } from '../search/contracts/supernet.ts';
@@ -21,12 +19,11 @@ import { saveWeights } from '../search/train/checkpoint.ts';
 import { latestSupernetCheckpoint, readSupernetCheckpoint } from '../search/train/supernet-checkpoint.ts';
 import { createRng } from '../search/util/rng.ts';
 import { cellscape, killResumeAndCompare, read } from './supernet-kill.ts';
-import { TINY_BLOCKS } from './tiny-blocks.ts';
+import { tempDir } from './temp-dir.ts';
+import { TINY_BLOCKS, writeTinyBlocks } from './tiny-blocks.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'ofa-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-const space = join(dir, 'tiny-blocks.json');
-writeFileSync(space, JSON.stringify(TINY_BLOCKS));
+const dir = tempDir('ofa-');
+const space = writeTinyBlocks(dir);
 const PHASES = '1,1,0,1';
 const EPOCHS = 3;
 const train = (db: string) => ['search', '--strategy', 'ofa', '--space', space, '--phase-epochs', PHASES, '--sandwich', '--train-images', '64', '--batch-size', '16',

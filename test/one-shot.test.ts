@@ -4,10 +4,9 @@
  * before it, fair sampling trains each op of a slot once per round, checkpoint files round-trip,
  * every candidate op hands on normalised features and an op off the path does not move.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../search/backend/index.ts';
@@ -22,13 +21,12 @@ import { readSupernetCheckpoint, writeSupernetCheckpoint } from '../search/train
 import { saveWeights } from '../search/train/checkpoint.ts';
 import { createStepper } from '../search/train/optimizer.ts';
 import { createRng } from '../search/util/rng.ts';
-import { TINY_CELL } from './tiny-cell.ts';
+import { tempDir } from './temp-dir.ts';
+import { writeTinyCell } from './tiny-cell.ts';
 
 await initBackend();
-const dir = mkdtempSync(join(tmpdir(), 'oneshot-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-const spacePath = join(dir, 'tiny.json');
-writeFileSync(spacePath, JSON.stringify(TINY_CELL));
+const dir = tempDir('oneshot-');
+const spacePath = writeTinyCell(dir);
 const space = loadSpace(spacePath) as CellSpace;
 
 test('a path trains only its own ops (and the layers every path shares)', () => {

@@ -7,11 +7,8 @@
  * step, the phase and the worker, and passes a step whose subnet the seed does not decide (the
  * sandwich rule's largest network).
  */
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { initBackend } from '../search/backend/index.ts';
 import { createBatcher } from '../search/data/batches.ts';
 import { loadDataset } from '../search/data/registry.ts';
@@ -21,15 +18,12 @@ import { DEFAULT_OFA_CONFIG } from '../search/strategies/ofa/config.ts';
 import { createDataParallel } from '../search/train/data-parallel/group.ts';
 import { labelledShards, type LabelledShard, type NetworkStepArgs } from '../search/train/data-parallel/network-replica.ts';
 import { stepName } from '../search/train/data-parallel/network-steps.ts';
-import { TINY_BLOCKS } from './tiny-blocks.ts';
-import { TINY_CELL } from './tiny-cell.ts';
+import { tempDir } from './temp-dir.ts';
+import { writeTinyBlocks } from './tiny-blocks.ts';
+import { writeTinyCell } from './tiny-cell.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'path-draws-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-const cellSpace = join(dir, 'tiny.json');
-writeFileSync(cellSpace, JSON.stringify(TINY_CELL));
-const blockSpace = join(dir, 'tiny-blocks.json');
-writeFileSync(blockSpace, JSON.stringify(TINY_BLOCKS));
+const dir = tempDir('path-draws-');
+const cellSpace = writeTinyCell(dir), blockSpace = writeTinyBlocks(dir);
 
 let ds: Dataset;
 before(async () => {

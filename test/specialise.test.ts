@@ -6,23 +6,21 @@
  * and registered with its candidate; a target no candidate meets is reported, not exported, and
  * a latency target without a lookup table is refused naming the flag.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readGenotypeExport } from '../search/export/genotype-json.ts';
 import { openStore } from '../search/store/store.ts';
-import { TINY_BLOCKS } from './tiny-blocks.ts';
+import { tempDir } from './temp-dir.ts';
+import { writeTinyBlocks } from './tiny-blocks.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'search/cli.ts');
-const dir = mkdtempSync(join(tmpdir(), 'specialise-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-const space = join(dir, 'tiny-blocks.json');
-writeFileSync(space, JSON.stringify(TINY_BLOCKS));
+const dir = tempDir('specialise-');
+const space = writeTinyBlocks(dir);
 const db = join(dir, 'runs.db');
 const cellscape = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, encoding: 'utf8', timeout: 240_000 });
 

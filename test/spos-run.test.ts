@@ -3,18 +3,15 @@
  * resumed, it ends with the weights of an uninterrupted run; then a search judges candidates with
  * `--evaluator oneshot:RUN` on the pool, and a wrong reference is refused with a one-line reason.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cellscape, killResumeAndCompare, read } from './supernet-kill.ts';
-import { TINY_CELL } from './tiny-cell.ts';
+import { tempDir } from './temp-dir.ts';
+import { writeTinyCell } from './tiny-cell.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'spos-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-const space = join(dir, 'tiny.json');
-writeFileSync(space, JSON.stringify(TINY_CELL));
+const dir = tempDir('spos-');
+const space = writeTinyCell(dir);
 const EPOCHS = 4;
 const train = (db: string) => ['search', '--strategy', 'spos', '--space', space, '--epochs', String(EPOCHS), '--train-images', '64', '--batch-size', '16',
   '--subnets', '2', '--calibration-images', '32', '--val-images', '32', '--seed', '3', '--db', db];

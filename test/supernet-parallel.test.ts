@@ -14,10 +14,8 @@
  * a run. Through the CLI: a run on 2 workers killed with kill -9 resumes to the weights of an
  * uninterrupted one, and a bad value gets a one-line error naming the flag.
  */
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../search/backend/index.ts';
 import { createBatcher, type Batch } from '../search/data/batches.ts';
@@ -29,15 +27,12 @@ import type { SavedTensor } from '../search/train/checkpoint.ts';
 import { createDataParallel, type DataParallelGroup } from '../search/train/data-parallel/group.ts';
 import { labelledShards, type LabelledShard, type NetworkStepArgs } from '../search/train/data-parallel/network-replica.ts';
 import { cellscape, killResumeAndCompare } from './supernet-kill.ts';
-import { TINY_BLOCKS } from './tiny-blocks.ts';
-import { TINY_CELL } from './tiny-cell.ts';
+import { tempDir } from './temp-dir.ts';
+import { writeTinyBlocks } from './tiny-blocks.ts';
+import { writeTinyCell } from './tiny-cell.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'supernet-dp-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-const cellSpace = join(dir, 'tiny.json');
-writeFileSync(cellSpace, JSON.stringify(TINY_CELL));
-const blockSpace = join(dir, 'tiny-blocks.json');
-writeFileSync(blockSpace, JSON.stringify(TINY_BLOCKS));
+const dir = tempDir('supernet-dp-');
+const cellSpace = writeTinyCell(dir), blockSpace = writeTinyBlocks(dir);
 
 let ds: Dataset;
 before(async () => {

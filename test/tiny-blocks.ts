@@ -2,6 +2,9 @@
  * A tiny block space for the Once-for-All tests: two stages, every op of mobile-blocks, attention
  * on the 4x4 maps (window 2, shifted in second layers).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 export const TINY_BLOCKS = {
   name: 'tiny-blocks', family: 'block', task: 'classification', input: { shape: [32, 32, 1], classes: 4 },
   stem: { width: 8, stride: 2 },
@@ -11,3 +14,10 @@ export const TINY_BLOCKS = {
   ],
   windowSize: 2,
 };
+
+/** TINY_BLOCKS written as `dir`/tiny-blocks.json, for what loads its space from a file (runs, trainers, the CLI); returns the path. */
+export function writeTinyBlocks(dir: string): string {
+  const path = join(dir, 'tiny-blocks.json');
+  writeFileSync(path, JSON.stringify(TINY_BLOCKS));
+  return path;
+}
