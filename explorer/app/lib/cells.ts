@@ -51,6 +51,63 @@ function layout(nodes: Omit<GNode, 'x' | 'y'>[], edges: GEdge[]): Graph {
   return { nodes: placed, edges, width: PAD * 2 + 40 + (maxLayer + 1) * COL, height };
 }
 
+/** An op label's box: the text at about 6.2 px a character in the 10.5 px monospace of CellGraph, plus a margin. */
+export const LABEL_H = 16;
+export const labelWidth = (op: string): number => op.length * 6.2 + 8;
+/** A node's box in CellGraph. */
+const NODE_W = 52;
+const NODE_H = 30;
+
+export interface EdgeShape { d: string; lx: number; ly: number }
+
+/** Where along its curve a label may sit, the middle first; and how far above or below it, if nowhere on it is free. */
+const LABEL_TS = [0.5, 0.6, 0.4, 0.7, 0.3];
+const LABEL_DYS = [0, -6, 6, -12, 12, -18, 18, -24, 24];
+
+/**
+ * Each edge's curve (a quadratic from the right of its source to the left of its target) and
+ * where its op's label sits. Edges between the same two nodes, and edges that skip a layer, bow
+ * apart. Labels are placed one by one at the free place nearest their curve's middle: along the
+ * curve first, then a little above or below it, so that no label covers a node or a label
+ * placed before it (on cells of 3 and more nodes the edges from both inputs into one column
+ * cross, and the labels at their middles overlapped). Where no place is free, the least covered.
+ */
+export function edgeShapes(graph: Graph): EdgeShape[] {
+  const pos = new Map(graph.nodes.map((n) => [n.id, n]));
+  type Box = { x: number; y: number; w: number; h: number };
+  const boxes: Box[] = graph.nodes.map((n) => ({ x: n.x, y: n.y, w: NODE_W, h: NODE_H }));
+  const overlap = (p: Box, q: Box) =>
+    Math.max(0, (p.w + q.w) / 2 - Math.abs(p.x - q.x)) * Math.max(0, (p.h + q.h) / 2 - Math.abs(p.y - q.y));
+  return graph.edges.map((e) => {
+    const a = pos.get(e.from)!;
+    const b = pos.get(e.to)!;
+    const twins = graph.edges.filter((o) => o.from === e.from && o.to === e.to);
+    // Edges that skip a layer bow away from the middle so they do not cross the nodes between.
+    const span = Math.round((b.x - a.x) / COL);
+    const away = span > 1 && e.op ? (a.y + b.y <= graph.height ? -1 : 1) * 34 * (span - 1) : 0;
+    const bend = (twins.indexOf(e) - (twins.length - 1) / 2) * 40 + away;
+    const x1 = a.x + NODE_W / 2, y1 = a.y, x2 = b.x - NODE_W / 2, y2 = b.y;
+    const mx = (x1 + x2) / 2, my = (y1 + y2) / 2 + bend;
+    const at = (t: number) => ({ x: (1 - t) ** 2 * x1 + 2 * (1 - t) * t * mx + t * t * x2, y: (1 - t) ** 2 * y1 + 2 * (1 - t) * t * my + t * t * y2 });
+    const d = `M${x1},${y1} Q${mx},${my} ${x2},${y2}`;
+    if (!e.op) return { d, lx: at(0.5).x, ly: at(0.5).y };
+    const w = labelWidth(e.op);
+    let best: { box: Box; cost: number } | null = null;
+    for (const dy of LABEL_DYS) {
+      for (const t of LABEL_TS) {
+        const p = at(t);
+        const box = { x: p.x, y: p.y + dy, w, h: LABEL_H };
+        const cost = boxes.reduce((c, q) => c + overlap(box, q), 0);
+        if (!best || cost < best.cost) best = { box, cost };
+        if (cost === 0) break;
+      }
+      if (best!.cost === 0) break;
+    }
+    boxes.push(best!.box);
+    return { d, lx: best!.box.x, ly: best!.box.y };
+  });
+}
+
 interface DartsLike { normal: [string, number][]; normal_concat?: number[]; reduce: [string, number][]; reduce_concat?: number[] }
 
 /** One cell (normal or reduce) of a DARTS genotype: two edges per node, inputs 0,1 = previous cells. */
