@@ -8,8 +8,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import * as d3 from 'd3';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { fixedTicks, integerTicks, percentTicks, tickLabels } from '../explorer/app/lib/scales.ts';
@@ -19,6 +19,7 @@ import { initBackend } from '../search/backend/index.ts';
 import { runDarts, type DartsOutcome } from '../search/run/drivers/darts.ts';
 import type { DartsConfig } from '../search/strategies/darts/config.ts';
 import { openChromium, skipBrowser, tempDb } from './explorer-helpers.ts';
+import { writeTinyCell } from './tiny-cell.ts';
 
 const distinct = (xs: string[]) => new Set(xs).size === xs.length;
 
@@ -73,12 +74,8 @@ let evolution: number;
 before(async () => {
   await initBackend();
   db = tempDb();
-  // The tiny space of darts-pt.test.ts; two epochs and no final training (--no-final): a cell, no candidate.
-  const space = join(dirname(db.path), 'tiny.json');
-  writeFileSync(space, JSON.stringify({
-    name: 'tiny', family: 'cell', task: 'classification', input: { shape: [28, 28, 1], classes: 10 },
-    cell: { ops: ['none', 'max_pool_3x3', 'skip_connect', 'sep_conv_3x3'], nodes: 2 }, network: { C: 4, layers: 3, auxiliary: false }, supernet: { C: 4, layers: 3 },
-  }));
+  // Two epochs on the tiny cell space and no final training (--no-final): a cell, no candidate.
+  const space = writeTinyCell(dirname(db.path));
   darts = await runDarts({
     space, trainImages: 64, valImages: 32, batchSize: 16, epochs: 2, warmupEpochs: 0, augment: false, proxy: null, partialChannels: 2,
     latency: { weight: 0, form: 'linear' }, learningRate: 0.1, seed: 3,
