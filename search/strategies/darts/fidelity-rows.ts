@@ -4,9 +4,8 @@
  * architecture, so that any later board can rank the checkpoint as a judge without loading it
  * again. Read here with a zod schema, so a damaged or foreign line names its file, line and field.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UsageError } from '../../util/errors.ts';
+import { readJsonLines } from '../../util/json-input.ts';
 import { SUPERNET_OPS, WEIGHT_SAMPLINGS } from './config.ts';
 import { SELECTIONS } from './pt.ts';
 import { REMEDIES } from './remedies.ts';
@@ -31,29 +30,7 @@ export type SupernetFidelityRow = z.infer<typeof fidelityRowSchema>;
 
 /** The checkpoints of a fidelity file, checked; a usage error naming the file, line and field otherwise. */
 export function readSupernetFidelity(path: string): SupernetFidelityRow[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--supernets ${path}: ${(err as Error).message}`);
-  }
-  const out: SupernetFidelityRow[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (!line.trim()) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      throw new UsageError(`${path}:${i + 1}: invalid JSON: ${(err as Error).message}`);
-    }
-    const parsed = fidelityRowSchema.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new UsageError(`${path}:${i + 1}: field '${issue.path.join('.')}': ${issue.message} (not a row of bench/darts-supernet-fidelity.ts)`);
-    }
-    out.push(parsed.data);
-  });
-  return out;
+  return readJsonLines(path, fidelityRowSchema, "bench/darts-supernet-fidelity.ts's checkpoint scores", '--supernets');
 }
 
 /**
