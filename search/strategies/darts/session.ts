@@ -59,8 +59,8 @@ export interface DartsSession {
   /**
    * What the half's passes drew at random at its last computation or skip, as a digest per cell
    * type ('normal 1a2b3c4d reduce 5e6f7a8b'): GDAS's ops, DrNAS's weights, a uniform-cell step's
-   * cell; null where the half draws nothing (the plain mixture). Data-parallel workers report it
-   * for the group to compare (parallel.ts).
+   * cell; null where the half draws nothing (the plain mixture) or the run is one thread.
+   * Data-parallel workers report it for the group to compare (parallel.ts).
    */
   drawn(half: 'arch' | 'weight'): string | null;
   save(): Promise<SessionState>;
@@ -132,9 +132,11 @@ export function createDartsSession(space: CellSpace, c: DartsConfig, opLatency: 
   };
   const weightMixer = (a: DartsStepArgs): Mixer => (c.weightSampling === 'uniform-cell' ? sampledCellMixer(space, c, arch, a) : mixerAt(a));
   // What each half's passes drew at its last computation or skip (null where it draws nothing): the
-  // Dirichlet and Gumbel forms draw in both halves, a uniform-cell weight step draws its cell.
+  // Dirichlet and Gumbel forms draw in both halves, a uniform-cell weight step draws its cell. Only
+  // data-parallel workers report it, so a one-thread search does not read DrNAS's weights back every pass.
   const drawn: Record<'arch' | 'weight', Record<CellType, number> | null> = { arch: null, weight: null };
-  const draws = (half: 'arch' | 'weight'): boolean => c.remedy.kind === 'gdas' || c.remedy.kind === 'drnas' || (half === 'weight' && c.weightSampling === 'uniform-cell');
+  const draws = (half: 'arch' | 'weight'): boolean =>
+    c.dataParallel > 1 && (c.remedy.kind === 'gdas' || c.remedy.kind === 'drnas' || (half === 'weight' && c.weightSampling === 'uniform-cell'));
   /** The half's mixer, recording what its passes draw from here on in place of the half's last record. */
   const halfMixer = (half: 'arch' | 'weight', a: DartsStepArgs): Mixer => {
     const mixer = half === 'arch' ? mixerAt(a) : weightMixer(a);
